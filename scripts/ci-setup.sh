@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# System packages some tests need (network namespaces, firewall rules, curl). Root only; skipped otherwise.
+set -euo pipefail
+need=()
+command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+command -v iptables >/dev/null 2>&1 || need+=(iptables)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "ci-setup: missing ${need[*]} and not root; tests that need them will skip" >&2
+  fi
+fi

@@ -1,0 +1,94 @@
+/** Types shared by the catalog, the compiled matcher and the filter. Definitions (JSON) stay apart from runtime types. */
+
+export const CATEGORIES = [
+  'direct-identifier',
+  'online-identifier',
+  'location',
+  'content',
+  'secret',
+  'non-personal',
+] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+export const DETECTORS = [
+  'ipv4', 'ipv6', 'mac', 'email', 'url', 'fqdn', 'md5', 'sha1', 'sha256', 'upn', 'sid', 'guid', 'cve', 'phone',
+] as const;
+export type DetectorName = (typeof DETECTORS)[number];
+
+/** How a field got its item: by its name, by its value (detectors), or not at all. */
+export type By = 'name' | 'value' | 'none';
+/** What the filter does with a field. */
+export type Action = 'keep' | 'drop' | 'flag';
+export type UndeclaredPolicy = 'keep' | 'flag' | 'drop';
+
+// ---- JSON definitions (schemas/catalog.json) ----
+
+/** A kind of field, independent of any module: the names it goes by in real formats. */
+export interface FieldKindDef {
+  category: Category;
+  description: string;
+  aliases: string[];
+  /** Name fragments (normalized) that identify the kind when no alias matches exactly, e.g. a suffix 'ipaddress'. */
+  suffixes?: string[];
+  detector?: DetectorName;
+}
+
+export interface ItemDef {
+  /** The label exactly as the notice spells it. */
+  label: string;
+  /** The notice's sub-group ("Sign-in logs", "Kubernetes Pod Information"), or null. */
+  group: string | null;
+  category: Category;
+  /** Field kinds (keys of `fieldKinds`) this item is uploaded under, most specific first. */
+  kinds: string[];
+}
+
+export interface ModuleDef {
+  id: string;
+  name: string;
+  /** Headings above the module in the notice, outermost first. */
+  section: string[];
+  description: string;
+  consoleLocation: string[];
+  /** "Data Collected" or "Data Transmitted to Trend Micro". */
+  dataHeading: string;
+  canBeTurnedOff: boolean;
+  /** The notice's words on turning it off (or that it says nothing). */
+  turnOffNote: string;
+  /** Other names the module goes by (the data-source page, the console). */
+  aliases: string[];
+  /** Splunk sourcetypes whose events belong to this module. */
+  sourcetypes: string[];
+  /** Where the notice points to another article for the items. */
+  itemsReference?: string;
+  items: ItemDef[];
+}
+
+export interface CatalogDef {
+  notice: { title: string; source: string };
+  categories: Record<Category, string>;
+  fieldKinds: Record<string, FieldKindDef>;
+  modules: ModuleDef[];
+}
+
+// ---- runtime results ----
+
+/** The classification of one leaf field of an event. */
+export interface FieldClass {
+  /** Dotted path of the leaf (`properties.ipAddress`, `tags[0]`). */
+  path: string;
+  /** The notice's label of the item, or null when undeclared. */
+  item: string | null;
+  /** The module id the item belongs to, or null when undeclared. */
+  module: string | null;
+  category: Category;
+  by: By;
+  /** The field kind that matched (a key of fieldKinds), or null. */
+  kind: string | null;
+}
+
+export interface FilteredField extends FieldClass {
+  action: Action;
+  /** Why a field was dropped or flagged, for people. */
+  reason?: string;
+}

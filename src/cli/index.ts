@@ -1,0 +1,43 @@
+import { Command, CommanderError } from 'commander';
+
+/**
+ * Each sub-command lives in its own module under ./commands and exports
+ * `register(program)`. Add one line here per command.
+ */
+const commands: Array<(program: Command) => void> = [
+];
+
+export class CliExit extends Error {
+  constructor(readonly exitCode: number, message: string) {
+    super(message);
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command('ingestor-sim')
+    .description('Emulates the regional ingestor hosts of a security cloud and shows, per field, what the data collection notice says of it.')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const register of commands) register(program);
+  return program;
+}
+
+/** Runs the CLI; resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help and version exit with 0, usage errors with 2
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof CliExit) {
+      process.stderr.write(`ingestor-sim: ${err.message}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(`ingestor-sim: ${(err as Error)?.stack ?? String(err)}\n`);
+    return 1;
+  }
+}
