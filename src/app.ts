@@ -1,0 +1,153 @@
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { compileTokens } from './auth/auth.ts';
+import type { SimConfig, TokenDef } from './config/config.ts';
+import { SchemaError } from './config/schema.ts';
+import { isSimError, SimError } from './errors/sim-error.ts';
+import { AckRegistry } from './ingest/acks.ts';
+import type { ClassifierDeps, PolicyLike } from './ingest/pipeline.ts';
+import { HEC_JSON, hecOnRequest, registerHecRoutes } from './ingest/routes.ts';
+import type { RegionRuntime, SimState } from './ingest/state.ts';
+import { adminRoutes } from './admin/routes.ts';
+import { createMetrics } from './metrics/metrics.ts';
+import { loadRegions, servedRegions, type RegionDef } from './region/regions.ts';
+import { compileRouteTable, regionHeaders } from './region/route.ts';
+import { openStores, type BackendFactory } from './store/index.ts';
+
+export interface AppOptions {
+  /** The classifier and filter; default: the catalog's (src/classify, src/filter). */
+  classifier?: ClassifierDeps;
+  /** Makes each region's store backend; default: SQLite or none per cfg.store.kind. */
+  backendFactory?: BackendFactory;
+  /** Fastify logger option; default: pino at cfg.logLevel. */
+  logger?: FastifyServerOptions['logger'];
+  /** For server.ts: HTTPS / several ports. */
+  serverFactory?: FastifyServerOptions['serverFactory'];
+  regions?: readonly RegionDef[];
+  /** Collect Node's default process metrics (off in tests that build many apps). */
+  defaultMetrics?: boolean;
+}
+
+/** Maps Fastify's own errors (body limit, media type, content length) and anything else to a SimError. */
+export function toSimError(err: unknown, cfg: SimConfig): SimError {
+  if (isSimError(err)) return err;
+  const e = err as FastifyError;
+  switch (e?.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new SimError('SIM_ERR_HTTP_BODY_TOO_LARGE', { detail: `the body is larger than ${cfg.limits.maxBodyBytes} bytes (limits.maxBodyBytes)` });
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new SimError('SIM_ERR_HTTP_MEDIA_TYPE_INVALID', { detail: e.message });
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new SimError('SIM_ERR_HTTP_BAD_REQUEST', { detail: 'the body is not as long as Content-Length says' });
+  }
+  if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return new SimError('SIM_ERR_HTTP_BAD_REQUEST', { detail: e.message });
+  }
+  return new SimError('SIM_ERR_HEC_INTERNAL', { cause: err });
+}
+
+function compilePolicies(cfg: SimConfig, classifier: ClassifierDeps): Map<string, PolicyLike> {
+  const problems: string[] = [];
+  const policies = new Map<string, PolicyLike>();
+  cfg.tenants.forEach((t, i) => {
+    try {
+      policies.set(t.id, classifier.compilePolicy(classifier.matcher, { uploadPermission: { ...t.uploadPermission }, undeclared: cfg.undeclared }));
+    } catch (err) {
+      problems.push(`/tenants/${i}/uploadPermission: ${(err as Error).message}`);
+    }
+  });
+  if (problems.length) throw new SchemaError('config', problems);
+  return policies;
+}
+
+function resolveTokenModules(cfg: SimConfig, classifier: ClassifierDeps): Map<TokenDef, string | null> {
+  const problems: string[] = [];
+  const out = new Map<TokenDef, string | null>();
+  cfg.tokens.forEach((t, i) => {
+    if (t.module === undefined) return void out.set(t, null);
+    const m = classifier.matcher.resolveModule(t.module);
+    if (!m) problems.push(`/tokens/${i}/module: no module '${t.module}' in the catalog`);
+    else out.set(t, m.id);
+  });
+  if (problems.length) throw new SchemaError('config', problems);
+  return out;
+}
+
+/**
+ * Builds the service (no listen): HEC routes, region routing, stores, admin API and metrics.
+ * Throws SchemaError (SIM_ERR_CONFIG_INVALID) for config that does not fit the catalog.
+ */
+export function buildApp(cfg: SimConfig, opts: AppOptions & { classifier: ClassifierDeps }): FastifyInstance {
+  const classifier = opts.classifier;
+  const regionDefs = opts.regions ?? servedRegions(loadRegions());
+  const policies = compilePolicies(cfg, classifier);
+  const tokenModules = resolveTokenModules(cfg, classifier);
+
+  const app = Fastify({
+    logger: opts.logger ?? { level: cfg.logLevel },
+    routerOptions: { ignoreTrailingSlash: true },
+    bodyLimit: cfg.limits.maxBodyBytes,
+    // Splunk keeps HEC connections open a long time (keepAliveIdleTimeout 7200 s); 75 s is plenty for clients here.
+    keepAliveTimeout: 75_000,
+    ...(opts.serverFactory ? { serverFactory: opts.serverFactory } : {}),
+  });
+
+  const stores = openStores(regionDefs.map((r) => r.id), cfg, opts.backendFactory);
+  const regions = new Map<string, RegionRuntime>();
+  for (const def of regionDefs) {
+    regions.set(def.id, { def, headers: regionHeaders(def), store: stores.get(def.id)!, port: cfg.listen.regionPorts[def.id] ?? null });
+  }
+  const metrics = createMetrics(stores, opts.defaultMetrics ?? true);
+  const acks = new AckRegistry(cfg.limits.maxAckChannels, cfg.limits.ackIdleSeconds * 1000);
+  const sweeper = setInterval(() => acks.sweep(), Math.min(60_000, cfg.limits.ackIdleSeconds * 1000)).unref();
+
+  const sim: SimState = {
+    cfg, regions, routes: compileRouteTable(regionDefs), tokens: compileTokens(cfg.tokens), tokenModules,
+    acks, metrics, classifier, policies, shuttingDown: false, log: app.log,
+  };
+  app.decorate('sim', sim);
+  app.decorateRequest('region', null);
+  app.decorateRequest('hec', null);
+
+  // Every content type is read as bytes: HEC clients label JSON as anything (splunk-logging: form-urlencoded).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: cfg.limits.maxBodyBytes }, (_req, body, done) => done(null, body));
+
+  // Region routing + auth + channel for HEC routes. Region-aware hooks (fault injection) go after this one.
+  app.addHook('onRequest', hecOnRequest);
+
+  app.addHook('onResponse', async (req, reply) => {
+    metrics.duration.observe(
+      { route: req.routeOptions.url ?? 'unmatched', method: req.method, status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    const e = toSimError(err, cfg);
+    if (e.code === 'SIM_ERR_HEC_INTERNAL') req.log.error({ err }, 'internal error');
+    else req.log.info({ code: e.code, status: e.statusCode }, e.message);
+    if (e.headers) reply.headers(e.headers);
+    if (req.region && req.routeOptions.config.hec) {
+      metrics.requests.inc({ region: req.region, endpoint: req.routeOptions.config.hec, status: String(e.statusCode), hec_code: String(e.hecCode ?? '') });
+    }
+    reply.code(e.statusCode).header('x-sim-error', e.code).type(HEC_JSON).send(e.body());
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    const e = new SimError('SIM_ERR_HTTP_NOT_FOUND', { detail: `${req.method} ${req.url.split('?')[0]} is not an endpoint of this server` });
+    reply.code(404).header('x-sim-error', e.code).type(HEC_JSON).send(e.body());
+  });
+
+  registerHecRoutes(app);
+  app.register(adminRoutes, { prefix: '/admin/v1' });
+  app.get('/metrics', async (_req, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  app.addHook('onClose', async () => {
+    clearInterval(sweeper);
+    await Promise.all([...stores.values()].map((s) => s.close()));
+  });
+  return app;
+}

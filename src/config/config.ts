@@ -1,0 +1,218 @@
+import { resolve } from 'node:path';
+import { deepFreeze, readJsonFile, SchemaError, validateAgainst } from './schema.ts';
+import { loadRegions, servedRegions, type RegionDef } from '../region/regions.ts';
+
+export type FsyncMode = 'always' | 'batch' | 'never';
+export type StoreKind = 'sqlite' | 'none';
+export type UndeclaredPolicyName = 'keep' | 'flag' | 'drop';
+
+export interface TokenDef {
+  token: string;
+  name?: string;
+  tenant: string;
+  region: string;
+  module?: string;
+  useAck?: boolean;
+  allowQueryStringAuth?: boolean;
+  disabled?: boolean;
+  indexes?: string[];
+  defaults?: { index?: string; source?: string; sourcetype?: string; host?: string };
+}
+
+export interface TenantDef {
+  id: string;
+  uploadPermission?: Record<string, boolean>;
+}
+
+export interface StoreConfig {
+  kind: StoreKind;
+  fsync: FsyncMode;
+  /** Group commit (fsync=batch): commit at the latest after this many ms ... */
+  batchMs: number;
+  /** ... or as soon as this many events wait. */
+  batchEvents: number;
+  /** Bound of each region's write queue (events not yet committed); beyond it HEC answers 503 code 9. */
+  maxQueuedEvents: number;
+}
+
+export interface Limits {
+  maxBodyBytes: number;
+  maxDecompressedBytes: number;
+  maxDepth: number;
+  maxEventBytes: number;
+  rawTruncate: number;
+  maxAckChannels: number;
+  ackIdleSeconds: number;
+}
+
+/** The merged, validated, frozen configuration passed down to buildApp and the server. */
+export interface SimConfig {
+  adminToken: string;
+  tenants: TenantDef[];
+  tokens: TokenDef[];
+  undeclared: UndeclaredPolicyName;
+  store: StoreConfig;
+  dataDir: string;
+  listen: { host: string; port: number; regionPorts: Record<string, number> };
+  tls: { dir: string } | null;
+  limits: Limits;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** True when no config file was given (the development default). */
+  dev: boolean;
+}
+
+/** What a config file holds (schemas/config.schema.json): everything but adminToken/tenants/tokens is optional. */
+export type ConfigFile = Partial<Omit<SimConfig, 'store' | 'limits' | 'listen' | 'dev'>> & {
+  adminToken: string;
+  tenants: TenantDef[];
+  tokens: TokenDef[];
+  store?: Partial<StoreConfig>;
+  limits?: Partial<Limits>;
+  listen?: Partial<SimConfig['listen']>;
+};
+
+export const DEFAULT_LIMITS: Limits = {
+  maxBodyBytes: 100 * 1024 * 1024,
+  maxDecompressedBytes: 200 * 1024 * 1024,
+  maxDepth: 100,
+  maxEventBytes: 5 * 1024 * 1024,
+  rawTruncate: 10_000,
+  maxAckChannels: 1_000_000,
+  ackIdleSeconds: 600,
+};
+
+export const DEFAULT_STORE: StoreConfig = {
+  kind: 'sqlite',
+  fsync: 'batch',
+  batchMs: 10,
+  batchEvents: 5_000,
+  maxQueuedEvents: 100_000,
+};
+
+export const DEV_ADMIN_TOKEN = 'dev-admin-token';
+export const DEV_TENANT = 'dev';
+
+/**
+ * Development tokens: deterministic GUIDs, one per served region, so scripts and docs can use them.
+ * They are public; never use the development default beyond your own machine.
+ */
+export function devTokenFor(index: number): string {
+  return `00000000-0000-4000-8000-${(index + 1).toString(16).padStart(12, '0')}`;
+}
+
+export function devConfigFile(regions: readonly RegionDef[] = servedRegions(loadRegions())): ConfigFile {
+  return {
+    adminToken: DEV_ADMIN_TOKEN,
+    tenants: [{ id: DEV_TENANT, uploadPermission: {} }],
+    tokens: regions.map((r, i) => ({ token: devTokenFor(i), name: `dev-${r.id}`, tenant: DEV_TENANT, region: r.id })),
+    undeclared: 'flag',
+  };
+}
+
+export interface ConfigOverrides {
+  host?: string;
+  port?: number;
+  dataDir?: string;
+  regionPorts?: Record<string, number>;
+  tlsDir?: string;
+  store?: StoreKind;
+  fsync?: FsyncMode;
+  logLevel?: SimConfig['logLevel'];
+}
+
+/** Parses `us=8088,eu=8089`. */
+export function parseRegionPorts(spec: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^([a-z]{2,4})=(\d{1,5})$/.exec(part);
+    if (!m || Number(m[2]) > 65535) throw new SchemaError('--region-ports', [`'${part}' is not <region>=<port> (e.g. us=8088,eu=8089)`]);
+    out[m[1]] = Number(m[2]);
+  }
+  return out;
+}
+
+/** SIM_* environment variables: between the config file and the command line. */
+export function envOverrides(env: NodeJS.ProcessEnv): ConfigOverrides {
+  const o: ConfigOverrides = {};
+  if (env.SIM_HOST) o.host = env.SIM_HOST;
+  if (env.SIM_PORT) {
+    const p = Number(env.SIM_PORT);
+    if (!Number.isInteger(p) || p < 0 || p > 65535) throw new SchemaError('environment', [`SIM_PORT: '${env.SIM_PORT}' is not a port`]);
+    o.port = p;
+  }
+  if (env.SIM_DATA_DIR) o.dataDir = env.SIM_DATA_DIR;
+  if (env.SIM_REGION_PORTS) o.regionPorts = parseRegionPorts(env.SIM_REGION_PORTS);
+  if (env.SIM_LOG_LEVEL) o.logLevel = env.SIM_LOG_LEVEL as SimConfig['logLevel'];
+  return o;
+}
+
+/**
+ * Builds the configuration: defaults < config file (or the development default) < SIM_* env < command line.
+ * Validates the file against schemas/config.schema.json and checks cross-references; throws SchemaError
+ * (code SIM_ERR_CONFIG_INVALID) naming each bad path.
+ */
+export function buildConfig(file: ConfigFile | null, ...layers: ConfigOverrides[]): SimConfig {
+  const regions = servedRegions(loadRegions());
+  const dev = file === null;
+  const f = validateAgainst<ConfigFile>('config', dev ? devConfigFile(regions) : file, dev ? 'development config' : 'config');
+  const cfg: SimConfig = {
+    adminToken: f.adminToken,
+    tenants: structuredClone(f.tenants),
+    tokens: structuredClone(f.tokens),
+    undeclared: f.undeclared ?? 'keep',
+    store: { ...DEFAULT_STORE, ...f.store },
+    dataDir: f.dataDir ?? './data',
+    listen: { host: '127.0.0.1', port: 8088, regionPorts: {}, ...f.listen },
+    tls: f.tls ?? null,
+    limits: { ...DEFAULT_LIMITS, ...f.limits },
+    logLevel: f.logLevel ?? 'info',
+    dev,
+  };
+  for (const o of layers) {
+    if (o.host !== undefined) cfg.listen.host = o.host;
+    if (o.port !== undefined) cfg.listen.port = o.port;
+    if (o.regionPorts !== undefined) cfg.listen.regionPorts = { ...cfg.listen.regionPorts, ...o.regionPorts };
+    if (o.dataDir !== undefined) cfg.dataDir = o.dataDir;
+    if (o.tlsDir !== undefined) cfg.tls = { dir: o.tlsDir };
+    if (o.store !== undefined) cfg.store.kind = o.store;
+    if (o.fsync !== undefined) cfg.store.fsync = o.fsync;
+    if (o.logLevel !== undefined) cfg.logLevel = o.logLevel;
+  }
+  cfg.dataDir = resolve(cfg.dataDir);
+  checkReferences(cfg, regions);
+  return deepFreeze(cfg);
+}
+
+function checkReferences(cfg: SimConfig, regions: readonly RegionDef[]): void {
+  const problems: string[] = [];
+  const regionIds = new Set(regions.map((r) => r.id));
+  const tenants = new Set<string>();
+  cfg.tenants.forEach((t, i) => {
+    if (tenants.has(t.id)) problems.push(`/tenants/${i}/id: tenant '${t.id}' is defined twice`);
+    tenants.add(t.id);
+  });
+  const tokens = new Set<string>();
+  cfg.tokens.forEach((t, i) => {
+    const key = t.token.toLowerCase();
+    if (tokens.has(key)) problems.push(`/tokens/${i}/token: token ${t.token} is defined twice`);
+    tokens.add(key);
+    if (!tenants.has(t.tenant)) problems.push(`/tokens/${i}/tenant: no tenant '${t.tenant}' (tenants: ${[...tenants].join(', ')})`);
+    if (!regionIds.has(t.region)) problems.push(`/tokens/${i}/region: '${t.region}' is not a served region (${[...regionIds].join(', ')})`);
+  });
+  if (cfg.limits.maxDecompressedBytes < 1) problems.push('/limits/maxDecompressedBytes: must be positive');
+  const ports = new Map<number, string>();
+  if (cfg.listen.port !== 0) ports.set(cfg.listen.port, '(shared port)');
+  for (const [rid, port] of Object.entries(cfg.listen.regionPorts)) {
+    if (!regionIds.has(rid)) problems.push(`/listen/regionPorts/${rid}: '${rid}' is not a served region (${[...regionIds].join(', ')})`);
+    if (port !== 0 && ports.has(port)) problems.push(`/listen/regionPorts/${rid}: port ${port} is already used by ${ports.get(port)}`);
+    if (port !== 0) ports.set(port, rid);
+  }
+  if (problems.length) throw new SchemaError('config', problems);
+}
+
+/** Reads, validates and merges a config file (or the development default when `path` is undefined). */
+export function loadConfig(path: string | undefined, ...layers: ConfigOverrides[]): SimConfig {
+  const file = path === undefined ? null : (readJsonFile(path) as ConfigFile);
+  if (file !== null && (typeof file !== 'object' || Array.isArray(file))) throw new SchemaError(path!, ['(root): must be a JSON object']);
+  return buildConfig(file, ...layers);
+}

@@ -1,0 +1,108 @@
+/**
+ * The error catalog: every error the service answers with, in one `as const` table.
+ * `hecCode` is the Splunk HEC reply code (see shared hec-protocol.md §4) or null where HEC has none;
+ * `text` is the exact HEC text for HEC codes, or the emulator's own text otherwise.
+ * docs/errors.md lists every code; tests/unit/errors/catalog.test.ts keeps the two in sync.
+ */
+
+/** Splunk HEC reply codes 0–27: HTTP status and exact text. */
+export const HEC_CODES = {
+  0: { status: 200, text: 'Success' },
+  1: { status: 403, text: 'Token disabled' },
+  2: { status: 401, text: 'Token is required' },
+  3: { status: 401, text: 'Invalid authorization' },
+  4: { status: 403, text: 'Invalid token' },
+  5: { status: 400, text: 'No data' },
+  6: { status: 400, text: 'Invalid data format' },
+  7: { status: 400, text: 'Incorrect index' },
+  8: { status: 500, text: 'Internal server error' },
+  9: { status: 503, text: 'Server is busy' },
+  10: { status: 400, text: 'Data channel is missing' },
+  11: { status: 400, text: 'Invalid data channel' },
+  12: { status: 400, text: 'Event field is required' },
+  13: { status: 400, text: 'Event field cannot be blank' },
+  14: { status: 400, text: 'ACK is disabled' },
+  15: { status: 400, text: 'Error in handling indexed fields' },
+  16: { status: 400, text: 'Query string authorization is not enabled' },
+  17: { status: 200, text: 'HEC is healthy' },
+  18: { status: 503, text: 'HEC is unhealthy, queues are full' },
+  19: { status: 503, text: 'HEC is unhealthy, ack service unavailable' },
+  20: { status: 503, text: 'HEC is unhealthy, queues are full, ack service unavailable' },
+  21: { status: 400, text: 'Invalid token' },
+  22: { status: 400, text: 'Token disabled' },
+  23: { status: 503, text: 'Server is shutting down' },
+  24: { status: 200, text: 'HEC queue is approaching its capacity limit' },
+  25: { status: 200, text: 'HEC ACK is approaching its capacity limit' },
+  26: { status: 429, text: 'HEC queue is at capacity and cannot process any more requests' },
+  27: { status: 429, text: 'HEC ACK channel is at capacity and cannot process any more requests' },
+} as const satisfies Record<number, { status: number; text: string }>;
+export type HecCode = keyof typeof HEC_CODES;
+
+interface CodeDef {
+  readonly httpStatus: number;
+  readonly hecCode: HecCode | null;
+  /** Reply text: the HEC text when hecCode is set, else ours. */
+  readonly text: string;
+  /** For docs/errors.md: when it happens. */
+  readonly when: string;
+}
+
+const hec = (code: HecCode, when: string): CodeDef => ({ httpStatus: HEC_CODES[code].status, hecCode: code, text: HEC_CODES[code].text, when });
+const own = (httpStatus: number, text: string, when: string): CodeDef => ({ httpStatus, hecCode: null, text, when });
+
+export const ERROR_CODES = {
+  // ---- authentication (HEC) ----
+  SIM_ERR_AUTH_TOKEN_REQUIRED: hec(2, 'No Authorization header and no ?token='),
+  SIM_ERR_AUTH_MALFORMED: hec(3, "Authorization header is not 'Splunk <token>', 'Bearer <token>' or Basic with the token as password"),
+  SIM_ERR_AUTH_TOKEN_INVALID: hec(4, 'The token is not configured'),
+  SIM_ERR_AUTH_TOKEN_WRONG_REGION: hec(4, "The token is bound to another region than the host/port it reached (reason in the X-Sim-Refused-Reason header and the log)"),
+  SIM_ERR_AUTH_TOKEN_DISABLED: hec(1, 'The token is configured with "disabled": true'),
+  SIM_ERR_AUTH_QUERY_NOT_ALLOWED: hec(16, 'A valid ?token= whose token lacks "allowQueryStringAuth": true'),
+  // ---- channels and acks ----
+  SIM_ERR_HEC_CHANNEL_MISSING: hec(10, 'The token has "useAck": true and the request names no channel'),
+  SIM_ERR_HEC_CHANNEL_INVALID: hec(11, 'The channel (X-Splunk-Request-Channel or ?channel=) is not a GUID'),
+  SIM_ERR_HEC_ACK_DISABLED: hec(14, '/ack with a token that has no "useAck"'),
+  SIM_ERR_HEC_ACK_CHANNELS_FULL: hec(9, 'More ack channels than limits.maxAckChannels are open'),
+  // ---- body and events ----
+  SIM_ERR_HEC_NO_DATA: hec(5, 'Empty body, or a body of only whitespace'),
+  SIM_ERR_HEC_INVALID_JSON: hec(6, 'An event is not valid JSON or not a JSON object (invalid-event-number names it)'),
+  SIM_ERR_HEC_INVALID_UTF8: hec(6, 'The (decompressed) body is not valid UTF-8'),
+  SIM_ERR_HEC_TOO_DEEP: hec(6, 'An event nests objects/arrays deeper than limits.maxDepth'),
+  SIM_ERR_HEC_EVENT_TOO_LARGE: hec(6, 'One event is larger than limits.maxEventBytes'),
+  SIM_ERR_HEC_BAD_ENVELOPE_KEY: hec(6, 'host, source, sourcetype or index is not a string'),
+  SIM_ERR_HEC_GZIP_INVALID: hec(6, 'Content-Encoding: gzip and the body is not a complete gzip stream (truncated or corrupt)'),
+  SIM_ERR_HEC_INCORRECT_INDEX: hec(7, "The event's index is not in the token's indexes list (invalid-event-number is the event's index + 1, as Splunk does)"),
+  SIM_ERR_HEC_EVENT_MISSING: hec(12, 'An envelope has no "event" key'),
+  SIM_ERR_HEC_EVENT_BLANK: hec(13, '"event" is null, "" or only whitespace'),
+  SIM_ERR_HEC_INDEXED_FIELDS: hec(15, '"fields" is not a flat object, or "time" is not a number'),
+  SIM_ERR_HEC_BUSY: hec(9, "The region store's write queue is full (limits: store.maxQueuedEvents)"),
+  SIM_ERR_HEC_SHUTTING_DOWN: hec(23, 'The server is closing (SIGINT/SIGTERM)'),
+  SIM_ERR_HEC_INTERNAL: hec(8, 'An unexpected error (logged with the request id)'),
+  SIM_ERR_HEALTH_QUEUES_FULL: hec(18, 'Health: a region store write queue is full'),
+  SIM_ERR_HEALTH_TOKEN_INVALID: hec(21, 'Health: ?token= names an unknown token'),
+  SIM_ERR_HEALTH_TOKEN_DISABLED: hec(22, 'Health: ?token= names a disabled token'),
+  // ---- HTTP level ----
+  SIM_ERR_HTTP_BODY_TOO_LARGE: own(413, 'Content too large', 'The body on the wire is larger than limits.maxBodyBytes'),
+  SIM_ERR_HTTP_DECOMPRESSED_TOO_LARGE: own(413, 'Content too large', 'The gunzipped body would exceed limits.maxDecompressedBytes (gzip bomb guard)'),
+  SIM_ERR_HTTP_ENCODING_UNSUPPORTED: own(415, 'Unsupported content encoding', 'Content-Encoding other than gzip or identity'),
+  SIM_ERR_HTTP_MEDIA_TYPE_INVALID: own(415, 'Unsupported media type', 'A Content-Type header that cannot be parsed'),
+  SIM_ERR_HTTP_BAD_REQUEST: own(400, 'Bad request', 'A request the HTTP layer refused (e.g. Content-Length mismatch)'),
+  SIM_ERR_HTTP_NOT_FOUND: own(404, 'The requested URL was not found on this server.', 'Unknown path (HEC style body, code 404)'),
+  SIM_ERR_HTTP_METHOD_NOT_ALLOWED: own(405, 'Method Not Allowed', 'GET /services/collector/ack (Splunk 10.6 answers 405)'),
+  // ---- region routing ----
+  SIM_ERR_ROUTE_UNKNOWN_HOST: own(421, 'Unknown ingestor host', 'The Host header (or TLS SNI) names no served region, on a port not bound to a region'),
+  SIM_ERR_ROUTE_HOST_MISMATCH: own(421, 'Host does not match the connection', 'The Host header names another region than the TLS SNI name or the region port'),
+  // ---- admin API ----
+  SIM_ERR_ADMIN_UNAUTHORIZED: own(401, 'Admin token required', 'No or wrong "Authorization: Bearer <adminToken>" on /admin/v1'),
+  SIM_ERR_ADMIN_BAD_REQUEST: own(400, 'Bad admin request', 'A bad query parameter or JSON body on /admin/v1'),
+  SIM_ERR_ADMIN_UNKNOWN_REGION: own(404, 'Unknown region', '?region= names no served region'),
+  SIM_ERR_ADMIN_UNKNOWN_TENANT: own(404, 'Unknown tenant', ':tenant is not in the config'),
+  SIM_ERR_POLICY_UNKNOWN_MODULE: own(404, 'Unknown module', 'The module id / notice name is not in the catalog'),
+  SIM_ERR_POLICY_MODULE_LOCKED: own(409, 'Module cannot be turned off', 'PUT uploadPermission=false for a module the notice says cannot be turned off'),
+  // ---- startup ----
+  SIM_ERR_CONFIG_INVALID: own(500, 'Invalid configuration', 'serve: the config file, a flag or a cross-reference (tenant, region, module) is wrong; the message names the path'),
+  SIM_ERR_TLS_FILES: own(500, 'TLS files missing', 'serve --tls DIR: a certificate or key file of DIR is missing or unreadable'),
+  SIM_ERR_STORE_OPEN: own(500, 'Store cannot be opened', 'The SQLite file of a region cannot be opened or created under --data-dir'),
+} as const satisfies Record<string, CodeDef>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;

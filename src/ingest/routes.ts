@@ -1,0 +1,194 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { authenticate, isGuid } from '../auth/auth.ts';
+import { hecBody, SimError } from '../errors/sim-error.ts';
+import { decodeBody } from '../parse/body.ts';
+import { parseEventBatch } from '../parse/envelope.ts';
+import { splitRawLines } from '../parse/raw.ts';
+import { kPortRegion, routeRegion } from '../region/route.ts';
+import type { StoreRecord } from '../store/types.ts';
+import { rawEnvelope, toRecord, type RecordContext } from './pipeline.ts';
+import type { HecContext, RegionRuntime, SimState } from './state.ts';
+
+export const HEC_JSON = 'application/json; charset=UTF-8';
+
+type Query = Record<string, string | string[] | undefined>;
+function q1(req: FastifyRequest, name: string): string | undefined {
+  const v = (req.query as Query)[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Routes a request to its region (one place; later hooks see `request.region`). */
+export function regionOf(sim: SimState, req: FastifyRequest): RegionRuntime {
+  const sock = req.raw.socket as typeof req.raw.socket & { servername?: string | false; [kPortRegion]?: string };
+  const id = routeRegion(sim.routes, { host: req.headers.host, sni: sock.servername, portRegion: sock[kPortRegion] });
+  return sim.regions.get(id)!;
+}
+
+/**
+ * The onRequest hook of every HEC route: region routing (response headers), then authentication with the
+ * token bound to the region, then the channel. Runs before the body is read.
+ */
+export async function hecOnRequest(this: FastifyInstance, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const sim = this.sim;
+  const kind = req.routeOptions.config.hec;
+  if (kind === undefined) return;
+  if (kind === 'health') {
+    try {
+      const region = regionOf(sim, req);
+      req.region = region.def.id;
+      reply.headers(region.headers);
+      req.hec = { region, token: null, channel: null };
+    } catch {
+      req.hec = null; // health answers for the whole server on a non-region host (e.g. a container health check)
+    }
+    return;
+  }
+  const region = regionOf(sim, req);
+  req.region = region.def.id;
+  reply.headers(region.headers);
+  if (sim.shuttingDown) throw new SimError('SIM_ERR_HEC_SHUTTING_DOWN');
+  const { def } = authenticate(sim.tokens, req.headers.authorization, q1(req, 'token'));
+  if (def.region !== region.def.id) {
+    const reason = `token is bound to region '${def.region}', but the request reached region '${region.def.id}' (${region.def.ingestorHost}); send it to ingestor-${def.region}`;
+    req.log.warn({ region: region.def.id, tokenRegion: def.region, tenant: def.tenant }, `refused token of another region: ${reason}`);
+    throw new SimError('SIM_ERR_AUTH_TOKEN_WRONG_REGION', { headers: { 'x-sim-refused-reason': reason } });
+  }
+  let channel: string | null = null;
+  const ch = (req.headers['x-splunk-request-channel'] as string | undefined) ?? q1(req, 'channel');
+  if (kind === 'ack' && !def.useAck) {
+    throw new SimError('SIM_ERR_HEC_ACK_DISABLED', { detail: 'this token has no "useAck": true' });
+  }
+  if (ch !== undefined && ch !== '') {
+    if (!isGuid(ch)) throw new SimError('SIM_ERR_HEC_CHANNEL_INVALID', { detail: `channel '${ch.slice(0, 80)}' is not a GUID` });
+    channel = ch;
+  } else if (def.useAck) {
+    throw new SimError('SIM_ERR_HEC_CHANNEL_MISSING', { detail: 'this token uses acks: send X-Splunk-Request-Channel: <GUID> or ?channel=' });
+  }
+  const cookie = q1(req, 'channel_cookie');
+  if (cookie && channel && /^[A-Za-z0-9_.-]{1,64}$/.test(cookie)) reply.header('set-cookie', `${cookie}=${channel}`);
+  req.hec = { region, token: def, channel };
+}
+
+function recordContext(sim: SimState, req: FastifyRequest, hec: HecContext, endpoint: 'event' | 'raw'): RecordContext {
+  const t = hec.token!;
+  const policy = sim.policies.get(t.tenant)!;
+  return {
+    receivedAt: Date.now(),
+    tenant: t.tenant,
+    tokenModule: sim.tokenModules.get(t) ?? null,
+    endpoint,
+    defaults: {
+      host: q1(req, 'host') ?? t.defaults?.host ?? req.ip,
+      source: q1(req, 'source') ?? t.defaults?.source ?? `http:${t.name ?? t.tenant}`,
+      sourcetype: q1(req, 'sourcetype') ?? t.defaults?.sourcetype ?? 'httpevent',
+      index: q1(req, 'index') ?? t.defaults?.index ?? 'main',
+    },
+    matcher: sim.classifier.matcher,
+    policy,
+    apply: sim.classifier.applyPolicy,
+  };
+}
+
+/** Stores the records (good prefix included), counts them, then answers success or the first error. */
+async function commitAndReply(sim: SimState, req: FastifyRequest, reply: FastifyReply, hec: HecContext, records: StoreRecord[], error: SimError | null, endpoint: string): Promise<void> {
+  const useAck = hec.token!.useAck === true && hec.channel !== null && error === null;
+  const ackId = useAck ? sim.acks.allocate(hec.channel!) : undefined;
+  await hec.region.store.write(records);
+  if (ackId !== undefined) sim.acks.commit(hec.channel!, ackId);
+  const region = hec.region.def.id;
+  for (const r of records) {
+    const m = r.module ?? '';
+    sim.metrics.events.inc({ region, module: m });
+    if (r.dropped) sim.metrics.droppedFields.inc({ region, module: m }, r.dropped);
+    if (r.flagged) sim.metrics.flaggedFields.inc({ region, module: m }, r.flagged);
+  }
+  if (error) {
+    if (records.length > 0) req.log.info({ stored: records.length }, `stored ${records.length} events before the first bad one`);
+    throw error;
+  }
+  sim.metrics.requests.inc({ region, endpoint, status: '200', hec_code: '0' });
+  reply.type(HEC_JSON).send(ackId === undefined ? hecBody(0) : { ...hecBody(0), ackId });
+}
+
+export function registerHecRoutes(app: FastifyInstance): void {
+  const sim = app.sim;
+  const limits = sim.cfg.limits;
+
+  const eventHandler = async (req: FastifyRequest, reply: FastifyReply) => {
+    const hec = req.hec!;
+    const text = await decodeBody(req.body as Buffer | undefined, req.headers['content-encoding'], limits);
+    const ctx = recordContext(sim, req, hec, 'event');
+    const { events, error } = parseEventBatch(text, limits, {
+      allowedIndexes: hec.token!.indexes ?? null,
+      defaultIndex: ctx.defaults.index,
+    });
+    const records = events.map((e) => toRecord(e, ctx));
+    await commitAndReply(sim, req, reply, hec, records, error, 'event');
+  };
+  for (const url of ['/services/collector', '/services/collector/event', '/services/collector/event/1.0']) {
+    app.post(url, { config: { hec: 'event' } }, eventHandler);
+  }
+
+  const rawHandler = async (req: FastifyRequest, reply: FastifyReply) => {
+    const hec = req.hec!;
+    const text = await decodeBody(req.body as Buffer | undefined, req.headers['content-encoding'], limits);
+    const ctx = recordContext(sim, req, hec, 'raw');
+    const allowed = hec.token!.indexes;
+    if (allowed && !allowed.includes(ctx.defaults.index)) {
+      throw new SimError('SIM_ERR_HEC_INCORRECT_INDEX', { detail: `index '${ctx.defaults.index}' is not among the token's indexes (${allowed.join(', ')})` });
+    }
+    const records = splitRawLines(text, limits.rawTruncate).map((line) => toRecord(rawEnvelope(line), ctx));
+    await commitAndReply(sim, req, reply, hec, records, null, 'raw');
+  };
+  for (const url of ['/services/collector/raw', '/services/collector/raw/1.0']) {
+    app.post(url, { config: { hec: 'raw' } }, rawHandler);
+  }
+
+  app.post('/services/collector/ack', { config: { hec: 'ack' } }, async (req, reply) => {
+    const hec = req.hec!;
+    const body = req.body as Buffer | undefined;
+    const text = await decodeBody(body, req.headers['content-encoding'], limits);
+    let ids: unknown;
+    try {
+      ids = (JSON.parse(text) as { acks?: unknown }).acks;
+    } catch {
+      throw new SimError('SIM_ERR_HEC_INVALID_JSON', { detail: 'the ack body must be {"acks":[0,1,...]}' });
+    }
+    if (!Array.isArray(ids) || !ids.every((x) => Number.isInteger(x) && x >= 0)) {
+      throw new SimError('SIM_ERR_HEC_INVALID_JSON', { detail: 'the ack body must be {"acks":[0,1,...]} with non-negative integer ids' });
+    }
+    reply.type(HEC_JSON).send({ acks: sim.acks.query(hec.channel!, ids as number[]) });
+  });
+  app.get('/services/collector/ack', async () => {
+    throw new SimError('SIM_ERR_HTTP_METHOD_NOT_ALLOWED', { detail: 'poll acks with POST /services/collector/ack' });
+  });
+
+  const health = async (req: FastifyRequest, reply: FastifyReply) => {
+    const token = q1(req, 'token');
+    if (token !== undefined && token !== '') {
+      const def = sim.tokens.get(token.toLowerCase());
+      if (!def) throw new SimError('SIM_ERR_HEALTH_TOKEN_INVALID');
+      if (def.disabled) throw new SimError('SIM_ERR_HEALTH_TOKEN_DISABLED');
+    }
+    if (sim.shuttingDown) throw new SimError('SIM_ERR_HEC_SHUTTING_DOWN');
+    const stores = req.hec ? [req.hec.region] : [...sim.regions.values()];
+    const full = stores.filter((r) => r.store.isFull());
+    if (full.length > 0) {
+      throw new SimError('SIM_ERR_HEALTH_QUEUES_FULL', { detail: `write queue full in region ${full.map((r) => r.def.id).join(', ')}` });
+    }
+    reply.type(HEC_JSON).send(hecBody(17));
+  };
+  for (const url of ['/services/collector/health', '/services/collector/health/1.0']) {
+    app.get(url, { config: { hec: 'health' } }, health);
+  }
+
+  // Out of scope, answered as HEC does for a junk body: no data → 5, anything else → 6.
+  const other = async (req: FastifyRequest) => {
+    const body = req.body as Buffer | undefined;
+    if (!body || body.length === 0) throw new SimError('SIM_ERR_HEC_NO_DATA');
+    throw new SimError('SIM_ERR_HEC_INVALID_JSON', { detail: 'the emulator does not implement this endpoint (mint / s2s)' });
+  };
+  for (const url of ['/services/collector/mint', '/services/collector/mint/1.0', '/services/collector/s2s']) {
+    app.post(url, { config: { hec: 'other' } }, other);
+  }
+}

@@ -1,0 +1,56 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { SimConfig, TokenDef } from '../config/config.ts';
+import type { RegionDef } from '../region/regions.ts';
+import type { RouteTable } from '../region/route.ts';
+import type { TokenTable } from '../auth/auth.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import type { RegionStore } from '../store/types.ts';
+import type { AckRegistry } from './acks.ts';
+import type { ClassifierDeps, PolicyLike } from './pipeline.ts';
+
+export interface RegionRuntime {
+  def: RegionDef;
+  headers: Record<string, string>;
+  store: RegionStore;
+  /** The --region-ports port, when one is configured. */
+  port: number | null;
+}
+
+/** What the service holds at run time; decorated on the Fastify instance as `sim`. */
+export interface SimState {
+  cfg: SimConfig;
+  regions: Map<string, RegionRuntime>;
+  routes: RouteTable;
+  tokens: TokenTable;
+  /** Token → its module id, resolved once at boot. */
+  tokenModules: Map<TokenDef, string | null>;
+  acks: AckRegistry;
+  metrics: Metrics;
+  classifier: ClassifierDeps;
+  /** Tenant id → current policy; a PUT replaces the entry (effective at once). */
+  policies: Map<string, PolicyLike>;
+  shuttingDown: boolean;
+  log: FastifyBaseLogger;
+}
+
+/** What the onRequest hook of a HEC route found out. */
+export interface HecContext {
+  region: RegionRuntime;
+  token: TokenDef | null;
+  channel: string | null;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    sim: SimState;
+  }
+  interface FastifyRequest {
+    /** The region the request was routed to (HEC routes), or null. */
+    region: string | null;
+    hec: HecContext | null;
+  }
+  interface FastifyContextConfig {
+    /** HEC route kind; drives routing, auth and channel checks in one onRequest hook. */
+    hec?: 'event' | 'raw' | 'ack' | 'health' | 'other';
+  }
+}

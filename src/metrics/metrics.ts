@@ -1,0 +1,46 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RegionStore } from '../store/types.ts';
+
+/** The service's Prometheus metrics, in a registry of their own (one per app, so tests can build many). */
+export interface Metrics {
+  readonly registry: Registry;
+  readonly requests: Counter<'region' | 'endpoint' | 'status' | 'hec_code'>;
+  readonly events: Counter<'region' | 'module'>;
+  readonly droppedFields: Counter<'region' | 'module'>;
+  readonly flaggedFields: Counter<'region' | 'module'>;
+  readonly duration: Histogram<'route' | 'method' | 'status'>;
+}
+
+export function createMetrics(stores: ReadonlyMap<string, RegionStore>, withDefaults = true): Metrics {
+  const registry = new Registry();
+  if (withDefaults) collectDefaultMetrics({ register: registry, prefix: 'ingestor_sim_' });
+  const requests = new Counter({
+    name: 'ingestor_sim_hec_requests_total', help: 'HEC requests by region, endpoint, HTTP status and HEC code',
+    labelNames: ['region', 'endpoint', 'status', 'hec_code'] as const, registers: [registry],
+  });
+  const events = new Counter({
+    name: 'ingestor_sim_events_total', help: 'Events accepted (committed to the region store) by region and module',
+    labelNames: ['region', 'module'] as const, registers: [registry],
+  });
+  const droppedFields = new Counter({
+    name: 'ingestor_sim_fields_dropped_total', help: 'Fields dropped by the upload-permission filter',
+    labelNames: ['region', 'module'] as const, registers: [registry],
+  });
+  const flaggedFields = new Counter({
+    name: 'ingestor_sim_fields_flagged_total', help: 'Fields kept but flagged (undeclared in the notice)',
+    labelNames: ['region', 'module'] as const, registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'ingestor_sim_http_request_duration_seconds', help: 'HTTP request duration by route',
+    labelNames: ['route', 'method', 'status'] as const, registers: [registry],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  });
+  new Gauge({
+    name: 'ingestor_sim_store_queue_depth', help: 'Events accepted but not yet committed, per region store',
+    labelNames: ['region'] as const, registers: [registry],
+    collect() {
+      for (const [id, s] of stores) this.set({ region: id }, s.queueDepth());
+    },
+  });
+  return { registry, requests, events, droppedFields, flaggedFields, duration };
+}

@@ -1,0 +1,212 @@
+import { SimError } from '../errors/sim-error.ts';
+import { isBlank } from './body.ts';
+
+/** One validated HEC envelope. Absent keys stay undefined (defaults come from the query and the token later). */
+export interface Envelope {
+  time: number | undefined;
+  host: string | undefined;
+  source: string | undefined;
+  sourcetype: string | undefined;
+  index: string | undefined;
+  event: unknown;
+  fields: Record<string, unknown> | undefined;
+}
+
+export interface EnvelopeLimits {
+  /** Deepest object/array nesting allowed inside one envelope (the envelope itself is depth 1). */
+  maxDepth: number;
+  /** Largest single envelope, in UTF-16 code units of its JSON text (Splunk: maxEventSize 5 MB). */
+  maxEventBytes: number;
+}
+
+export interface EnvelopeContext {
+  /** The token's allowed indexes, or null for any. */
+  allowedIndexes: readonly string[] | null;
+  /** The index the event gets when it names none (query, token default or 'main'). */
+  defaultIndex: string;
+}
+
+/**
+ * The result of a streaming parse: every event before the first bad one, and that error (with
+ * `invalid-event-number`), as Splunk does. The caller stores `events` either way: nothing accepted is lost.
+ */
+export interface BatchResult {
+  events: Envelope[];
+  error: SimError | null;
+}
+
+const WS_SP = 0x20, WS_NL = 0x0a, WS_CR = 0x0d, WS_TAB = 0x09;
+const QUOTE = 0x22, BSLASH = 0x5c, LBRACE = 0x7b, RBRACE = 0x7d, LBRACK = 0x5b, RBRACK = 0x5d, COMMA = 0x2c;
+
+function skipWs(s: string, i: number): number {
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    if (c !== WS_SP && c !== WS_NL && c !== WS_CR && c !== WS_TAB) break;
+    i++;
+  }
+  return i;
+}
+
+/**
+ * Finds where the object or array starting at `start` ends (exclusive), counting nesting depth.
+ * Returns -1 when it never closes, -2 when it nests deeper than maxDepth. It does not validate JSON
+ * (JSON.parse of the slice does); it only needs strings and brackets right to find the boundary.
+ */
+export function scanContainer(s: string, start: number, maxDepth: number): number {
+  let depth = 0;
+  let i = start;
+  const n = s.length;
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    if (c === QUOTE) {
+      i++;
+      while (i < n) {
+        const d = s.charCodeAt(i);
+        if (d === BSLASH) i += 2;
+        else if (d === QUOTE) break;
+        else i++;
+      }
+      i++;
+    } else if (c === LBRACE || c === LBRACK) {
+      if (++depth > maxDepth) return -2;
+      i++;
+    } else if (c === RBRACE || c === RBRACK) {
+      i++;
+      if (--depth === 0) return i;
+    } else {
+      i++;
+    }
+  }
+  return -1;
+}
+
+/**
+ * Parses a /event body: envelopes back to back, newline-separated or not, and top-level JSON arrays
+ * of envelopes (each element is an event; numbering runs on across the whole body).
+ */
+export function parseEventBatch(text: string, limits: EnvelopeLimits, ctx: EnvelopeContext): BatchResult {
+  const events: Envelope[] = [];
+  let i = skipWs(text, 0);
+  const fail = (err: SimError): BatchResult => ({ events, error: err });
+  if (i >= text.length) return fail(new SimError('SIM_ERR_HEC_NO_DATA', { detail: 'the body holds no event' }));
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === LBRACE) {
+      const r = takeEnvelope(text, i, limits, ctx, events.length);
+      if ('error' in r) return fail(r.error);
+      events.push(r.env);
+      i = skipWs(text, r.end);
+    } else if (c === LBRACK) {
+      // a top-level array of envelopes
+      i = skipWs(text, i + 1);
+      if (text.charCodeAt(i) === RBRACK) { i = skipWs(text, i + 1); continue; }
+      for (;;) {
+        if (text.charCodeAt(i) !== LBRACE) {
+          return fail(new SimError('SIM_ERR_HEC_INVALID_JSON', {
+            invalidEventNumber: events.length,
+            detail: `event ${events.length} (array element at character ${i}) is not a JSON object`,
+          }));
+        }
+        const r = takeEnvelope(text, i, limits, ctx, events.length);
+        if ('error' in r) return fail(r.error);
+        events.push(r.env);
+        i = skipWs(text, r.end);
+        const d = text.charCodeAt(i);
+        if (d === COMMA) { i = skipWs(text, i + 1); continue; }
+        if (d === RBRACK) { i = skipWs(text, i + 1); break; }
+        return fail(new SimError('SIM_ERR_HEC_INVALID_JSON', {
+          invalidEventNumber: events.length,
+          detail: `expected ',' or ']' after event ${events.length - 1} at character ${i}`,
+        }));
+      }
+    } else {
+      return fail(new SimError('SIM_ERR_HEC_INVALID_JSON', {
+        invalidEventNumber: events.length,
+        detail: `event ${events.length} at character ${i} does not start with '{' (each event is a JSON object)`,
+      }));
+    }
+  }
+  if (events.length === 0) return fail(new SimError('SIM_ERR_HEC_NO_DATA', { detail: 'the body holds no event (an empty array)' }));
+  return { events, error: null };
+}
+
+function takeEnvelope(
+  text: string, start: number, limits: EnvelopeLimits, ctx: EnvelopeContext, num: number,
+): { env: Envelope; end: number } | { error: SimError } {
+  const end = scanContainer(text, start, limits.maxDepth);
+  if (end === -2) {
+    return { error: new SimError('SIM_ERR_HEC_TOO_DEEP', { invalidEventNumber: num, detail: `event ${num} nests deeper than ${limits.maxDepth} levels (limits.maxDepth)` }) };
+  }
+  if (end === -1) {
+    return { error: new SimError('SIM_ERR_HEC_INVALID_JSON', { invalidEventNumber: num, detail: `event ${num} starting at character ${start} is not closed (truncated JSON)` }) };
+  }
+  if (end - start > limits.maxEventBytes) {
+    return { error: new SimError('SIM_ERR_HEC_EVENT_TOO_LARGE', { invalidEventNumber: num, detail: `event ${num} is ${end - start} characters; the limit is ${limits.maxEventBytes} (limits.maxEventBytes)` }) };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text.slice(start, end));
+  } catch (err) {
+    return { error: new SimError('SIM_ERR_HEC_INVALID_JSON', { invalidEventNumber: num, detail: `event ${num} is not valid JSON: ${(err as Error).message}` }) };
+  }
+  const v = validateEnvelope(value, num, ctx);
+  if (v instanceof SimError) return { error: v };
+  return { env: v, end };
+}
+
+const NUMERIC = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$/;
+
+function optString(o: Record<string, unknown>, key: string, num: number): string | undefined | SimError {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') return new SimError('SIM_ERR_HEC_BAD_ENVELOPE_KEY', { invalidEventNumber: num, detail: `event ${num}: "${key}" must be a string` });
+  return v;
+}
+
+/** Checks one parsed envelope; returns it typed, or the SimError for event `num`. */
+export function validateEnvelope(value: unknown, num: number, ctx: EnvelopeContext): Envelope | SimError {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return new SimError('SIM_ERR_HEC_INVALID_JSON', { invalidEventNumber: num, detail: `event ${num} is not a JSON object` });
+  }
+  const o = value as Record<string, unknown>;
+  if (!Object.hasOwn(o, 'event')) {
+    return new SimError('SIM_ERR_HEC_EVENT_MISSING', { invalidEventNumber: num, detail: `event ${num} has no "event" key` });
+  }
+  const event = o.event;
+  if (event === null || (typeof event === 'string' && isBlank(event))) {
+    return new SimError('SIM_ERR_HEC_EVENT_BLANK', { invalidEventNumber: num, detail: `event ${num}: "event" is ${event === null ? 'null' : 'blank'}` });
+  }
+  let time: number | undefined;
+  const t = o.time;
+  if (t !== undefined && t !== null) {
+    if (typeof t === 'number' && Number.isFinite(t)) time = t;
+    else if (typeof t === 'string' && NUMERIC.test(t)) time = Number(t);
+    else return new SimError('SIM_ERR_HEC_INDEXED_FIELDS', { invalidEventNumber: num, detail: `event ${num}: "time" must be epoch seconds (a number or numeric string), got ${JSON.stringify(t).slice(0, 60)}` });
+  }
+  const host = optString(o, 'host', num); if (host instanceof SimError) return host;
+  const source = optString(o, 'source', num); if (source instanceof SimError) return source;
+  const sourcetype = optString(o, 'sourcetype', num); if (sourcetype instanceof SimError) return sourcetype;
+  const index = optString(o, 'index', num); if (index instanceof SimError) return index;
+  let fields: Record<string, unknown> | undefined;
+  const f = o.fields;
+  if (f !== undefined && f !== null) {
+    if (typeof f !== 'object' || Array.isArray(f)) {
+      return new SimError('SIM_ERR_HEC_INDEXED_FIELDS', { invalidEventNumber: num, detail: `event ${num}: "fields" must be a flat JSON object` });
+    }
+    for (const [k, v] of Object.entries(f as Record<string, unknown>)) {
+      const ok = v === null || typeof v !== 'object' || (Array.isArray(v) && v.every((x) => x === null || typeof x !== 'object'));
+      if (!ok) {
+        return new SimError('SIM_ERR_HEC_INDEXED_FIELDS', { invalidEventNumber: num, detail: `event ${num}: indexed field "fields.${k}" is nested; indexed fields must be flat` });
+      }
+    }
+    fields = f as Record<string, unknown>;
+  }
+  if (ctx.allowedIndexes !== null) {
+    const idx = index ?? ctx.defaultIndex;
+    if (!ctx.allowedIndexes.includes(idx)) {
+      // Splunk reports code 7 with the event's number + 1 (measured quirk, hec-protocol.md §3).
+      return new SimError('SIM_ERR_HEC_INCORRECT_INDEX', { invalidEventNumber: num + 1, detail: `event ${num}: index '${idx}' is not among the token's indexes (${ctx.allowedIndexes.join(', ')})` });
+    }
+  }
+  return { time, host, source, sourcetype, index, event, fields };
+}

@@ -1,0 +1,22 @@
+import { StatsCounter } from './stats.ts';
+import type { ListQuery, RegionStats, StoreBackend, StoredEvent, StoreRecord } from './types.ts';
+
+/** The `none` store: keeps counts only (for pure load tests); lists no events. */
+export class NoneBackend implements StoreBackend {
+  readonly kind = 'none' as const;
+  private readonly counter = new StatsCounter();
+
+  insert(records: readonly StoreRecord[]): void {
+    this.counter.add(records);
+  }
+  list(_q: ListQuery): StoredEvent[] {
+    return [];
+  }
+  stats(): RegionStats {
+    return this.counter.snapshot();
+  }
+  count(): number {
+    return this.counter.events;
+  }
+  close(): void {}
+}

@@ -1,0 +1,83 @@
+import type { FilteredField } from '../classify/types.ts';
+
+/** What the ingest pipeline hands to a region store: one event after classification and filtering. */
+export interface StoreRecord {
+  /** Milliseconds since the epoch when the request was received. */
+  receivedAt: number;
+  tenant: string;
+  /** The event's module (from the token, else the sourcetype), or null. */
+  module: string | null;
+  /** The envelope's time (epoch seconds), or null when it had none. */
+  time: number | null;
+  host: string;
+  source: string;
+  sourcetype: string;
+  index: string;
+  endpoint: 'event' | 'raw';
+  /** The event as stored: without the dropped fields. */
+  event: unknown;
+  /** Indexed fields (`fields` of the envelope), without the dropped ones; null when none. */
+  fields: Record<string, unknown> | null;
+  /** Per-field classification and action, for the event and its indexed fields (`fields.<name>`). */
+  classification: FilteredField[];
+  dropped: number;
+  flagged: number;
+}
+
+export interface StoredEvent extends StoreRecord {
+  id: number;
+  region: string;
+}
+
+export interface ListQuery {
+  /** Only events of this module id; null = events without a module; undefined = all. */
+  module?: string | null;
+  limit: number;
+}
+
+export interface ItemStat {
+  module: string | null;
+  item: string | null;
+  kept: number;
+  dropped: number;
+  flagged: number;
+}
+
+export interface RegionStats {
+  events: number;
+  droppedFields: number;
+  flaggedFields: number;
+  /** Per event module ('' = none). */
+  modules: Record<string, { events: number; droppedFields: number; flaggedFields: number }>;
+  items: ItemStat[];
+}
+
+/**
+ * A region's storage engine. `insert` writes one group of records in one transaction (durable per the
+ * fsync mode when it returns/resolves). The write queue in front of it (write-queue.ts) decides the grouping.
+ */
+export interface StoreBackend {
+  readonly kind: 'sqlite' | 'none';
+  insert(records: readonly StoreRecord[]): void | Promise<void>;
+  list(q: ListQuery): StoredEvent[];
+  stats(): RegionStats;
+  count(): number;
+  close(): void;
+}
+
+/** What the service uses: a backend behind a bounded write queue. */
+export interface RegionStore {
+  readonly region: string;
+  readonly kind: 'sqlite' | 'none';
+  /** Resolves once the records are committed; throws SimError SIM_ERR_HEC_BUSY when the queue is full. */
+  write(records: readonly StoreRecord[]): Promise<void>;
+  /** Events accepted but not yet committed. */
+  queueDepth(): number;
+  /** True when the queue cannot take another event. */
+  isFull(): boolean;
+  list(q: ListQuery): StoredEvent[];
+  stats(): RegionStats;
+  count(): number;
+  /** Commits what waits, then closes. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,116 @@
+import type { StoreConfig } from '../config/config.ts';
+import { SimError } from '../errors/sim-error.ts';
+import type { ListQuery, RegionStats, RegionStore, StoreBackend, StoredEvent, StoreRecord } from './types.ts';
+
+interface Pending {
+  records: readonly StoreRecord[];
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * A bounded write queue in front of a backend. fsync always/never: one transaction per request, drained on
+ * the next turn of the event loop. fsync batch (group commit): one transaction for every request waiting,
+ * after `batchMs` or as soon as `batchEvents` wait. Callers' promises resolve after their commit, so HTTP
+ * replies and indexer acks never run ahead of the disk. Beyond `maxQueuedEvents` waiting events, `write`
+ * throws SIM_ERR_HEC_BUSY (HEC 503 code 9); a single request bigger than the bound is still taken when the
+ * queue is empty, so it cannot be refused forever.
+ */
+export class QueuedRegionStore implements RegionStore {
+  readonly kind: 'sqlite' | 'none';
+  private queue: Pending[] = [];
+  private queuedEvents = 0;
+  private inflightEvents = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
+  private draining = false;
+  private closed = false;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(readonly region: string, private readonly backend: StoreBackend, private readonly cfg: Pick<StoreConfig, 'fsync' | 'batchMs' | 'batchEvents' | 'maxQueuedEvents'>) {
+    this.kind = backend.kind;
+  }
+
+  queueDepth(): number {
+    return this.queuedEvents + this.inflightEvents;
+  }
+
+  isFull(): boolean {
+    return this.queueDepth() >= this.cfg.maxQueuedEvents;
+  }
+
+  write(records: readonly StoreRecord[]): Promise<void> {
+    if (records.length === 0) return Promise.resolve();
+    if (this.closed) return Promise.reject(new SimError('SIM_ERR_HEC_SHUTTING_DOWN'));
+    const depth = this.queueDepth();
+    if (depth > 0 && depth + records.length > this.cfg.maxQueuedEvents) {
+      return Promise.reject(new SimError('SIM_ERR_HEC_BUSY', {
+        detail: `region '${this.region}' has ${depth} events waiting to be committed; the bound is ${this.cfg.maxQueuedEvents} (store.maxQueuedEvents)`,
+      }));
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ records, resolve, reject });
+      this.queuedEvents += records.length;
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.draining) return;
+    if (this.cfg.fsync !== 'batch' || this.queuedEvents >= this.cfg.batchEvents) {
+      if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+      if (!this.immediate) this.immediate = setImmediate(() => { this.immediate = null; void this.drain(); });
+    } else if (!this.timer && !this.immediate) {
+      this.timer = setTimeout(() => { this.timer = null; void this.drain(); }, this.cfg.batchMs);
+    }
+  }
+
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.queue.length > 0) {
+        const groups = this.cfg.fsync === 'batch' ? this.queue.splice(0) : this.queue.splice(0, 1);
+        const records = groups.length === 1 ? groups[0].records : groups.flatMap((g) => g.records);
+        this.queuedEvents -= records.length;
+        this.inflightEvents += records.length;
+        try {
+          await this.backend.insert(records);
+          for (const g of groups) g.resolve();
+        } catch (err) {
+          const e = new SimError('SIM_ERR_HEC_INTERNAL', { detail: `store of region '${this.region}' failed to commit: ${(err as Error).message}`, cause: err });
+          for (const g of groups) g.reject(e);
+        } finally {
+          this.inflightEvents -= records.length;
+        }
+        if (this.cfg.fsync === 'batch' && !this.closed && this.queuedEvents < this.cfg.batchEvents) break;
+      }
+    } finally {
+      this.draining = false;
+    }
+    if (this.queue.length > 0) this.schedule();
+    else for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  list(q: ListQuery): StoredEvent[] {
+    return this.backend.list(q);
+  }
+  stats(): RegionStats {
+    return this.backend.stats();
+  }
+  count(): number {
+    return this.backend.count();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    if (this.queue.length > 0 || this.draining) {
+      await new Promise<void>((resolve) => {
+        this.idleWaiters.push(resolve);
+        if (!this.draining) void this.drain();
+      });
+    }
+    this.backend.close();
+  }
+}
