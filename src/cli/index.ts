@@ -1,10 +1,14 @@
 import { Command, CommanderError } from 'commander';
+import { register as loadCommand } from './commands/load.ts';
+import { register as reportCommand } from './commands/report.ts';
 
 /**
  * Each sub-command lives in its own module under ./commands and exports
  * `register(program)`. Add one line here per command.
  */
 const commands: Array<(program: Command) => void> = [
+  loadCommand,
+  reportCommand,
 ];
 
 export class CliExit extends Error {
