@@ -27,6 +27,10 @@ const ITEMS: Record<string, { item: string; module: string; category: FieldClass
 };
 
 function leaves(v: unknown, path: string, out: FieldClass[]): void {
+  if (Array.isArray(v)) {
+    v.forEach((x, i) => leaves(x, `${path}[${i}]`, out));
+    return;
+  }
   if (v !== null && typeof v === 'object') {
     for (const k of Object.keys(v)) leaves((v as Record<string, unknown>)[k], path ? `${path}.${k}` : k, out);
     return;
@@ -94,6 +98,7 @@ export const testClassifier: ClassifierDeps = {
     }
     const copy = (v: unknown, path: string): unknown => {
       if (v === null || typeof v !== 'object') return v;
+      if (Array.isArray(v)) return v.map((x, i) => copy(x, `${path}[${i}]`));
       const o: Record<string, unknown> = Object.create(null);
       for (const k of Object.keys(v)) {
         const p2 = path ? `${path}.${k}` : k;
