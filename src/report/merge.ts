@@ -15,6 +15,13 @@ export function readReport(file: string): LoadReport {
       throw new SchemaError(`load report ${file}`, [`/${what}: ${(err as Error).message}`]);
     }
   }
+  report.timeline.forEach((p, i) => {
+    try {
+      decodeHistogram(p.histogram);
+    } catch (err) {
+      throw new SchemaError(`load report ${file}`, [`/timeline/${i}/histogram: ${(err as Error).message}`]);
+    }
+  });
   return report;
 }
 
