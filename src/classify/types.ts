@@ -11,7 +11,7 @@ export const CATEGORIES = [
 export type Category = (typeof CATEGORIES)[number];
 
 export const DETECTORS = [
-  'ipv4', 'ipv6', 'mac', 'email', 'url', 'fqdn', 'md5', 'sha1', 'sha256', 'upn', 'sid', 'guid', 'cve', 'phone',
+  'ipv4', 'ipv6', 'mac', 'email', 'url', 'fqdn', 'md5', 'sha1', 'sha256', 'upn', 'sid', 'guid', 'cve', 'phone', 'path',
 ] as const;
 export type DetectorName = (typeof DETECTORS)[number];
 
@@ -28,19 +28,32 @@ export interface FieldKindDef {
   category: Category;
   description: string;
   aliases: string[];
-  /** Name fragments (normalized) that identify the kind when no alias matches exactly, e.g. a suffix 'ipaddress'. */
+  /** Name endings (normalized) that identify the kind when no alias matches exactly, e.g. 'ipaddress'. */
   suffixes?: string[];
-  detector?: DetectorName;
+  /** Value detectors that yield this kind when the field's name says nothing. */
+  detectors?: DetectorName[];
+  /** Free text: a value carrying an email, UPN, SID or `user=…` makes the field a direct identifier. */
+  freeText?: boolean;
+  /** Matched to an item, the field takes the item's category (free text is what the item says it is). */
+  itemCategory?: boolean;
+  /** A value carrying a password, token or key makes the field a secret (`command`: also the positional forms of command lines). */
+  secretsInValue?: boolean | 'command';
+  /** Kinds to try first when a detector matches the value (`default`: when none does). */
+  refine?: Array<{ detector: DetectorName | 'default'; kinds: string[] }>;
 }
 
 export interface ItemDef {
   /** The label exactly as the notice spells it. */
   label: string;
+  /** The notice's words after the label, as in 'Website: the URL'. */
+  note?: string;
   /** The notice's sub-group ("Sign-in logs", "Kubernetes Pod Information"), or null. */
   group: string | null;
   category: Category;
-  /** Field kinds (keys of `fieldKinds`) this item is uploaded under, most specific first. */
+  /** Field kinds (keys of `fieldKinds`) this item covers within its module. */
   kinds: string[];
+  /** Field names that mean this item in this module's own formats (matched before the kinds). */
+  aliases: string[];
 }
 
 export interface ModuleDef {
@@ -65,6 +78,7 @@ export interface ModuleDef {
 }
 
 export interface CatalogDef {
+  $schema?: string;
   notice: { title: string; source: string };
   categories: Record<Category, string>;
   fieldKinds: Record<string, FieldKindDef>;

@@ -1,0 +1,410 @@
+import {
+  carriesSecret, DETECTION_ORDER, freeTextCategory, fullText, moreSensitive, testDetector, valueText,
+} from './detectors.ts';
+import { parseKeyValues } from './kv.ts';
+import { nameCandidates, normalizeName } from './normalize.ts';
+import type { By, CatalogDef, Category, DetectorName, FieldClass, ModuleDef } from './types.ts';
+import { CATEGORIES } from './types.ts';
+
+/**
+ * The precompiled matcher. Built once from the catalog (as ajv compiles a schema); the per-field cost is a
+ * cache lookup keyed by the raw path and a Map lookup per module, whatever the catalog's size.
+ *
+ * Resolution of one field in the context of module M:
+ *   1. the field's name, then each shorter tail of its dotted path (`properties.status.errorCode`,
+ *      `status.errorCode`, `errorCode`): an alias of an item of M, else an alias of a field kind;
+ *      then a kind whose name ending fits (`eventDataIpAddress` → ipaddress);
+ *   2. the item of M that covers that kind (value detectors first pick a refined kind: `dest` holding an IP
+ *      is a destination IP);
+ *   3. else, if exactly one other module declares that kind and it is personal, that module's item
+ *      ("declared only under another module");
+ *   4. else the field is undeclared, with its kind's category;
+ *   5. a name that says nothing: value detectors (IP, MAC, email, URL, SID, hashes, …) pick the kind.
+ * Then the value may raise the category: a password in a command line or a URL is `secret`; an email, UPN,
+ * SID or `user=…` in free text is a `direct-identifier`.
+ */
+export interface Matcher {
+  readonly catalog: CatalogDef;
+  readonly modules: readonly ModuleDef[];
+  /** A module by id, exact notice name or alias, case-insensitive. */
+  resolveModule(idOrName: string): ModuleDef | undefined;
+  moduleForSourcetype(sourcetype: string): ModuleDef | undefined;
+  /** One entry per leaf field of the event (dotted paths; an array of scalars is one field). */
+  classifyEvent(event: unknown, moduleId: string | null): FieldClass[];
+  classifyField(path: string, value: unknown, moduleId: string | null): FieldClass;
+  /** Why a field got its classification, in words. */
+  explain(path: string, value: unknown, moduleId: string | null): string;
+  readonly cacheSize: number;
+}
+
+interface ItemRt {
+  label: string;
+  moduleId: string;
+  category: Category;
+  /** The kind an alias hit of this item stands for (its first kind), or -1. */
+  kind: number;
+}
+
+interface KindRt {
+  id: string;
+  category: Category;
+  freeText: boolean;
+  itemCategory: boolean;
+  secrets: 0 | 1 | 2; // none, text, command
+  refine: Array<{ detector: DetectorName | 'default'; kinds: number[] }> | null;
+  /** Whether the value can change the result. */
+  valueDependent: boolean;
+}
+
+/** Per raw path: what its name resolves to, and the results per module slot. */
+interface PathEntry {
+  cands: string[];
+  /** Global kind from the name, -1 when the name says nothing. */
+  kind: number;
+  /** Per module slot: a static result, or a Map of value variants. */
+  slots: Array<FieldClass | Map<number, FieldClass> | undefined>;
+  /** Per module slot: the item an alias of the module names (null: none; undefined: not looked up yet). */
+  itemHits: Array<ItemRt | null | undefined>;
+}
+
+const MAX_CACHE = 100_000;
+/** CEF's custom slots, named by a sibling `<slot>Label` (cs1Label=Logged-in User). */
+const CEF_CUSTOM = /^(?:cs[1-6]|cn[1-3]|cfp[1-4]|c6a[1-4]|flexString[12]|flexNumber[12]|flexDate1|deviceCustom(?:String|Number|Date|FloatingPoint|IPv6Address)[1-6])$/;
+const MAX_DEPTH = 64;
+const CAT_INDEX = new Map<Category, number>(CATEGORIES.map((c, i) => [c, i]));
+
+export function compileMatcher(catalog: CatalogDef): Matcher {
+  const modules = catalog.modules;
+  const nullSlot = modules.length;
+  const moduleIndex = new Map<string, number>();
+  const nameIndex = new Map<string, ModuleDef>();
+  const sourcetypeIndex = new Map<string, ModuleDef>();
+  modules.forEach((m, i) => {
+    moduleIndex.set(m.id, i);
+    for (const n of [m.id, m.name, ...m.aliases]) {
+      const key = n.toLowerCase();
+      if (!nameIndex.has(key)) nameIndex.set(key, m);
+    }
+    for (const st of m.sourcetypes) sourcetypeIndex.set(st.toLowerCase(), m);
+    sourcetypeIndex.set(m.id, m);
+  });
+
+  // ---- kinds ----
+  const kindIds = Object.keys(catalog.fieldKinds);
+  const kindIndex = new Map<string, number>(kindIds.map((k, i) => [k, i]));
+  const kinds: KindRt[] = kindIds.map((id) => {
+    const d = catalog.fieldKinds[id];
+    const refine = d.refine && d.refine.length > 0
+      ? d.refine.map((r) => ({ detector: r.detector, kinds: r.kinds.map((k) => kindIndex.get(k)!) }))
+      : null;
+    const secrets = d.secretsInValue === 'command' ? 2 : d.secretsInValue ? 1 : 0;
+    return {
+      id, category: d.category, freeText: d.freeText === true, itemCategory: d.itemCategory === true, secrets, refine,
+      valueDependent: refine !== null || d.freeText === true || secrets > 0,
+    };
+  });
+  const aliasToKind = new Map<string, number>();
+  const suffixes: Array<[string, number]> = [];
+  const detectorKind = new Map<DetectorName, number>();
+  kindIds.forEach((id, i) => {
+    const d = catalog.fieldKinds[id];
+    for (const a of d.aliases) aliasToKind.set(normalizeName(a), i);
+    for (const s of d.suffixes ?? []) suffixes.push([s, i]);
+    for (const det of d.detectors ?? []) if (!detectorKind.has(det)) detectorKind.set(det, i);
+  });
+  suffixes.sort((a, b) => b[0].length - a[0].length);
+
+  // ---- items per module, and the kinds declared by exactly one module ----
+  const itemAlias: Array<Map<string, ItemRt>> = [];
+  const kindItem: Array<Map<number, ItemRt>> = [];
+  const declaredBy = new Map<number, Set<number>>();
+  const firstItemOf = new Map<number, ItemRt>();
+  modules.forEach((m, mi) => {
+    const aliases = new Map<string, ItemRt>();
+    const byKind = new Map<number, ItemRt>();
+    for (const it of m.items) {
+      const rt: ItemRt = {
+        label: it.label, moduleId: m.id, category: it.category,
+        kind: it.kinds.length > 0 ? kindIndex.get(it.kinds[0])! : -1,
+      };
+      for (const a of it.aliases) {
+        const n = normalizeName(a);
+        if (!aliases.has(n)) aliases.set(n, rt);
+      }
+      // the notice's own label is a name the field goes by in this module ("Deleted Item Size (Byte)" is the
+      // report's column), unless it is a generic name a field kind already owns ("Hostname", "URL")
+      const own = normalizeName(it.label);
+      if (own !== '' && !aliasToKind.has(own) && !aliases.has(own)) aliases.set(own, rt);
+      for (const k of it.kinds) {
+        const ki = kindIndex.get(k)!;
+        if (!byKind.has(ki)) byKind.set(ki, rt);
+        let set = declaredBy.get(ki);
+        if (!set) declaredBy.set(ki, (set = new Set()));
+        set.add(mi);
+        if (!firstItemOf.has(ki)) firstItemOf.set(ki, rt);
+      }
+    }
+    itemAlias.push(aliases);
+    kindItem.push(byKind);
+  });
+  // A personal field declared by exactly one other module is attributed to it; a non-personal one (a port, a
+  // count, an action) is not: it says nothing of a person, so no module's permission should drop it.
+  const foreignItem: Array<ItemRt | null> = kinds.map((k, ki) => (
+    declaredBy.get(ki)?.size === 1 && k.category !== 'non-personal' ? firstItemOf.get(ki)! : null));
+
+  // ---- results are shared, frozen objects: no allocation per field once a path is known ----
+  const pathCache = new Map<string, PathEntry>();
+
+  /** `name` is what the field is called when it differs from its path (a CEF `cs1` labelled by `cs1Label`). */
+  function entryFor(path: string, name?: string): PathEntry {
+    const key = name === undefined ? path : `${path}\u0001${name}`;
+    let e = pathCache.get(key);
+    if (e !== undefined) return e;
+    if (pathCache.size >= MAX_CACHE) pathCache.clear();
+    const cands = nameCandidates(name ?? path);
+    let kind = -1;
+    for (const c of cands) {
+      const k = aliasToKind.get(c);
+      if (k !== undefined) { kind = k; break; }
+    }
+    if (kind === -1 && cands.length > 0) {
+      const last = cands[cands.length - 1];
+      for (const [s, k] of suffixes) {
+        if (last.length > s.length && last.endsWith(s)) { kind = k; break; }
+      }
+    }
+    e = { cands, kind, slots: new Array(modules.length + 1), itemHits: new Array(modules.length + 1) };
+    pathCache.set(key, e);
+    return e;
+  }
+
+  /** The item an alias of module `slot` names for this path, if its alias is more specific than the kind's. */
+  function itemHit(e: PathEntry, slot: number): ItemRt | null {
+    let hit = e.itemHits[slot];
+    if (hit !== undefined) return hit;
+    hit = null;
+    if (slot !== nullSlot) {
+      const aliases = itemAlias[slot];
+      for (const c of e.cands) {
+        const it = aliases.get(c);
+        if (it !== undefined) { hit = it; break; }
+        if (aliasToKind.has(c)) break; // a kind alias on a longer tail wins over a shorter item alias
+      }
+    }
+    e.itemHits[slot] = hit;
+    return hit;
+  }
+
+  function make(path: string, item: ItemRt | null, category: Category, by: By, kind: number): FieldClass {
+    return Object.freeze({
+      path,
+      item: item ? item.label : null,
+      module: item ? item.moduleId : null,
+      category,
+      by,
+      kind: kind >= 0 ? kinds[kind].id : null,
+    });
+  }
+
+  function detectKind(text: string | null): number {
+    if (text === null || text === '' || text.length > 2048) return -1;
+    for (const det of DETECTION_ORDER) {
+      if (testDetector(det, text)) return detectorKind.get(det) ?? -1;
+    }
+    return -1;
+  }
+
+  /** The kinds to try for a value: refined ones first. */
+  function kindsToTry(kind: number, text: string | null): number[] | null {
+    const r = kinds[kind].refine;
+    if (r === null) return null;
+    let dflt: number[] | null = null;
+    for (const step of r) {
+      if (step.detector === 'default') { dflt = step.kinds; continue; }
+      if (text !== null && text !== '' && testDetector(step.detector, text)) return step.kinds;
+    }
+    return dflt;
+  }
+
+  function classifyField(path: string, value: unknown, moduleId: string | null): FieldClass {
+    const slot = moduleId === null ? nullSlot : (moduleIndex.get(moduleId) ?? nullSlot);
+    return classifySlot(entryFor(path), path, value, slot);
+  }
+
+  function classifySlot(e: PathEntry, path: string, value: unknown, slot: number): FieldClass {
+    const cached = e.slots[slot];
+    if (cached !== undefined && !(cached instanceof Map)) return cached;
+
+    const hit = itemHit(e, slot);
+    let kind = hit !== null ? hit.kind : e.kind;
+    let by: By = 'name';
+    let text: string | null = null;
+    const named = hit !== null || e.kind !== -1;
+    if (!named) {
+      text = valueText(value);
+      kind = detectKind(text);
+      by = kind === -1 ? 'none' : 'value';
+    }
+    const dependent = !named || (kind !== -1 && kinds[kind].valueDependent);
+    if (!dependent) {
+      const r = resolve(path, hit, kind, null, slot, by, value);
+      e.slots[slot] = r;
+      return r;
+    }
+    if (named) text = valueText(value);
+    // value-dependent: resolve, then share the result among values that resolve alike
+    const r = resolve(path, hit, kind, text, slot, by, value);
+    let variants = cached as Map<number, FieldClass> | undefined;
+    if (variants === undefined) e.slots[slot] = variants = new Map();
+    const key = ((r.kind === null ? 0 : kindIndex.get(r.kind)! + 1) * 8 + CAT_INDEX.get(r.category)!) * 4
+      + (r.by === 'name' ? 0 : r.by === 'value' ? 1 : 2);
+    const seen = variants.get(key);
+    if (seen !== undefined && seen.item === r.item && seen.module === r.module) return seen;
+    if (variants.size < 64) variants.set(key, r);
+    return r;
+  }
+
+  function resolve(path: string, hit: ItemRt | null, kind: number, text: string | null, slot: number, by: By, value: unknown): FieldClass {
+    let item: ItemRt | null = hit;
+    let usedKind = kind;
+    if (item === null && kind !== -1) {
+      const tries = kindsToTry(kind, text);
+      const local = slot === nullSlot ? null : kindItem[slot];
+      if (local !== null) {
+        if (tries !== null) {
+          for (const k of tries) {
+            const it = local.get(k);
+            if (it !== undefined) { item = it; usedKind = k; break; }
+          }
+        }
+        if (item === null) {
+          const it = local.get(kind);
+          if (it !== undefined) item = it;
+        }
+      }
+      if (item === null) {
+        if (tries !== null) {
+          for (const k of tries) {
+            if (foreignItem[k] !== null) { item = foreignItem[k]; usedKind = k; break; }
+          }
+        }
+        if (item === null && foreignItem[kind] !== null && (tries === null || usedKind === kind)) item = foreignItem[kind];
+        if (item === null && tries !== null) usedKind = tries[0];
+      }
+    }
+    let category: Category;
+    if (hit !== null) category = hit.category;
+    else if (usedKind === -1) category = 'non-personal';
+    else if (kinds[usedKind].itemCategory && item !== null) category = item.category;
+    else category = kinds[usedKind].category;
+
+    // the value may say more than the name
+    const k = usedKind !== -1 ? kinds[usedKind] : null;
+    const scan = k !== null ? (k.secrets > 0 || k.freeText) : (typeof value === 'string' && value.length > 8 && /\s/.test(value));
+    if (scan) {
+      const t = fullText(value);
+      if (t !== '') {
+        const secrets = k === null ? 1 : k.secrets;
+        if (secrets > 0 && carriesSecret(t, secrets === 2)) category = 'secret';
+        else if (k === null || k.freeText) {
+          const c = freeTextCategory(t);
+          if (c !== null) {
+            category = moreSensitive(category, c);
+            if (by === 'none') by = 'value';
+          }
+        }
+      }
+    }
+    return make(path, item, category, by, usedKind);
+  }
+
+  function walk(node: unknown, prefix: string, slot: number, out: FieldClass[], depth: number): void {
+    if (node === null || typeof node !== 'object' || depth >= MAX_DEPTH) {
+      out.push(classifySlot(entryFor(prefix), prefix, node, slot));
+      return;
+    }
+    if (Array.isArray(node)) {
+      let objects = false;
+      for (let i = 0; i < node.length; i++) {
+        const v = node[i];
+        if (v !== null && typeof v === 'object') { objects = true; break; }
+      }
+      if (!objects) {
+        out.push(classifySlot(entryFor(prefix), prefix, node, slot));
+        return;
+      }
+      for (let i = 0; i < node.length; i++) walk(node[i], `${prefix}[${i}]`, slot, out, depth + 1);
+      return;
+    }
+    const obj = node as Record<string, unknown>;
+    let any = false;
+    for (const key in obj) {
+      if (!Object.prototype.hasOwnProperty.call(obj, key)) continue;
+      any = true;
+      const v = obj[key];
+      const path = prefix === '' ? key : `${prefix}.${key}`;
+      if (v !== null && typeof v === 'object') walk(v, path, slot, out, depth + 1);
+      else {
+        const label = CEF_CUSTOM.test(key) ? obj[`${key}Label`] : undefined;
+        const e = typeof label === 'string' && label.trim() !== '' ? entryFor(path, label) : entryFor(path);
+        out.push(classifySlot(e, path, v, slot));
+      }
+    }
+    if (!any && prefix !== '') out.push(classifySlot(entryFor(prefix), prefix, obj, slot));
+  }
+
+  function classifyEvent(event: unknown, moduleId: string | null): FieldClass[] {
+    const slot = moduleId === null ? nullSlot : (moduleIndex.get(moduleId) ?? nullSlot);
+    const out: FieldClass[] = [];
+    if (typeof event === 'string') {
+      const pairs = parseKeyValues(event);
+      if (pairs.length === 0) {
+        out.push(classifySlot(entryFor('_raw'), '_raw', event, slot));
+      } else {
+        let labels: Map<string, string> | null = null;
+        for (const p of pairs) {
+          if (p.key.endsWith('Label') && CEF_CUSTOM.test(p.key.slice(0, -5))) (labels ??= new Map()).set(p.key.slice(0, -5), p.value);
+        }
+        for (const p of pairs) {
+          const label = labels?.get(p.key);
+          out.push(classifySlot(label ? entryFor(p.key, label) : entryFor(p.key), p.key, p.value, slot));
+        }
+      }
+      return out;
+    }
+    if (event === null || typeof event !== 'object') {
+      out.push(classifySlot(entryFor('_raw'), '_raw', event, slot));
+      return out;
+    }
+    walk(event, '', slot, out, 0);
+    return out;
+  }
+
+  function explain(path: string, value: unknown, moduleId: string | null): string {
+    const slot = moduleId === null ? nullSlot : (moduleIndex.get(moduleId) ?? nullSlot);
+    const e = entryFor(path);
+    const r = classifySlot(e, path, value, slot);
+    const hit = itemHit(e, slot);
+    const ctx = moduleId === null ? 'no module context' : `module ${moduleId}`;
+    let how: string;
+    if (hit !== null) how = `the name is an alias of item '${hit.label}' in ${hit.moduleId}`;
+    else if (e.kind !== -1) how = `the name means field kind '${kinds[e.kind].id}'`;
+    else if (r.by === 'value') how = `the name says nothing; the value looks like '${r.kind}'`;
+    else how = 'neither the name nor the value says what it is';
+    const where = r.item === null
+      ? 'no module in context declares it: undeclared'
+      : r.module === moduleId ? `declared by ${r.module} as '${r.item}'` : `declared only by another module, ${r.module}, as '${r.item}'`;
+    return `${path} (${ctx}): ${how}; ${where}; category ${r.category}`;
+  }
+
+  return {
+    catalog,
+    modules,
+    resolveModule: (idOrName) => nameIndex.get(idOrName.trim().toLowerCase()),
+    moduleForSourcetype: (st) => sourcetypeIndex.get(st.trim().toLowerCase()),
+    classifyEvent,
+    classifyField,
+    explain,
+    get cacheSize() { return pathCache.size; },
+  };
+}
