@@ -1,0 +1,35 @@
+import { Command } from 'commander';
+import { relative } from 'node:path';
+import { CliExit } from '../index.ts';
+import { createLocalCa, DEFAULT_TLS_DIR } from '../../tls/ca.ts';
+
+export function register(program: Command): void {
+  const ca = program.command('ca').description('Local certificate authority for serving the regional host names over TLS.');
+  ca.command('init')
+    .description('Creates DIR/ca.pem (the certificate to trust) and a certificate per regional host name (real and .localhost) plus localhost. Keeps existing files unless --force.')
+    .option('--dir <dir>', 'folder of the CA and the host certificates', DEFAULT_TLS_DIR)
+    .option('--force', 'make a new CA and new host certificates even if files exist')
+    .action((flags: { dir: string; force?: boolean }) => {
+      let r;
+      try {
+        r = createLocalCa(flags.dir, { force: flags.force === true });
+      } catch (err) {
+        throw new CliExit(1, (err as Error).message);
+      }
+      const rel = (p: string) => {
+        const r = relative(process.cwd(), p);
+        return r === '' || r.startsWith('..') ? p : r;
+      };
+      const out: string[] = [];
+      out.push(r.caCreated ? `Created a new CA in ${rel(r.layout.dir)}` : `Kept the existing CA in ${rel(r.layout.dir)}`);
+      out.push(`  CA certificate (trust this): ${rel(r.layout.ca)}`);
+      out.push(`  SHA-256 fingerprint: ${r.caFingerprint256}`);
+      for (const h of r.layout.hosts) {
+        const state = r.written.includes(h.cert) ? 'written' : 'kept';
+        out.push(`  ${state.padEnd(7)} ${rel(h.cert)}  (${[...h.dnsNames, ...h.ipAddresses].join(', ')})`);
+      }
+      out.push('', `Trust it: NODE_EXTRA_CA_CERTS=${rel(r.layout.ca)}  or  curl --cacert ${rel(r.layout.ca)}`);
+      out.push(`Serve with it: ingestor-sim serve --tls ${rel(r.layout.dir)}`);
+      process.stdout.write(out.join('\n') + '\n');
+    });
+}
