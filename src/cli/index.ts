@@ -1,12 +1,20 @@
 import { Command, CommanderError } from 'commander';
+import { register as registerClassify } from './commands/classify.ts';
 import { register as loadCommand } from './commands/load.ts';
 import { register as reportCommand } from './commands/report.ts';
+import { register as verifyCommand } from './commands/verify.ts';
+import { register as caCommand } from './commands/ca.ts';
+import { register as serveCommand } from './commands/serve.ts';
 
 /**
  * Each sub-command lives in its own module under ./commands and exports
  * `register(program)`. Add one line here per command.
  */
 const commands: Array<(program: Command) => void> = [
+  registerClassify,
+  serveCommand,
+  verifyCommand,
+  caCommand,
   loadCommand,
   reportCommand,
 ];
