@@ -4,6 +4,7 @@ import type { SimConfig, TokenDef } from './config/config.ts';
 import { SchemaError } from './config/schema.ts';
 import { isSimError, SimError } from './errors/sim-error.ts';
 import { AckRegistry } from './ingest/acks.ts';
+import { defaultClassifier } from './ingest/classifier.ts';
 import type { ClassifierDeps, PolicyLike } from './ingest/pipeline.ts';
 import { HEC_JSON, hecOnRequest, registerHecRoutes } from './ingest/routes.ts';
 import type { RegionRuntime, SimState } from './ingest/state.ts';
@@ -76,8 +77,8 @@ function resolveTokenModules(cfg: SimConfig, classifier: ClassifierDeps): Map<To
  * Builds the service (no listen): HEC routes, region routing, stores, admin API and metrics.
  * Throws SchemaError (SIM_ERR_CONFIG_INVALID) for config that does not fit the catalog.
  */
-export function buildApp(cfg: SimConfig, opts: AppOptions & { classifier: ClassifierDeps }): FastifyInstance {
-  const classifier = opts.classifier;
+export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance {
+  const classifier = opts.classifier ?? defaultClassifier();
   const regionDefs = opts.regions ?? servedRegions(loadRegions());
   const policies = compilePolicies(cfg, classifier);
   const tokenModules = resolveTokenModules(cfg, classifier);

@@ -7,7 +7,6 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppOptions } from './app.ts';
 import type { SimConfig } from './config/config.ts';
 import { SimError } from './errors/sim-error.ts';
-import type { ClassifierDeps } from './ingest/pipeline.ts';
 import { loadRegions, servedRegions, type RegionDef } from './region/regions.ts';
 import { kPortRegion } from './region/route.ts';
 import { tlsLayout } from './tls/ca.ts';
@@ -59,9 +58,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export interface ServerOptions extends Partial<AppOptions> {
-  classifier: ClassifierDeps;
-}
+export type ServerOptions = Omit<AppOptions, 'serverFactory'>;
 
 function urlOf(scheme: string, server: http.Server): string {
   const a = server.address() as AddressInfo;
@@ -84,7 +81,7 @@ function listenNode(server: http.Server, port: number, host: string): Promise<vo
  * cfg.listen.regionPorts, all HTTP or all HTTPS (cfg.tls: SNI picks the region's certificate).
  * close() stops taking requests (HEC answers 503 code 23 meanwhile), commits what waits and closes the stores.
  */
-export async function startServer(cfg: SimConfig, opts: ServerOptions): Promise<RunningServer> {
+export async function startServer(cfg: SimConfig, opts: ServerOptions = {}): Promise<RunningServer> {
   const regions = opts.regions ?? servedRegions(loadRegions());
   const tls = cfg.tls ? loadTls(cfg.tls.dir, regions) : null;
   const scheme = tls ? 'https' : 'http';

@@ -73,7 +73,7 @@ class GatedBackend implements StoreBackend {
   open!: () => void;
   constructor() { this.gate = new Promise((r) => { this.open = r; }); }
   async insert(records: readonly StoreRecord[]) { await this.gate; this.inner.insert(records); }
-  list() { return this.inner.list(); }
+  list(q: Parameters<StoreBackend['list']>[0]) { return this.inner.list(q); }
   stats() { return this.inner.stats(); }
   count() { return this.inner.count(); }
   close() {}

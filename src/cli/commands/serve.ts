@@ -1,0 +1,115 @@
+import type { Command } from 'commander';
+import { CliExit } from '../index.ts';
+import { envOverrides, loadConfig, parseRegionPorts, type ConfigOverrides, type SimConfig } from '../../config/config.ts';
+import { SchemaError } from '../../config/schema.ts';
+import { isSimError } from '../../errors/sim-error.ts';
+import { startServer, type RunningServer } from '../../server.ts';
+
+interface ServeOpts {
+  config?: string;
+  host?: string;
+  port?: string;
+  dataDir?: string;
+  regionPorts?: string;
+  tls?: string;
+  store?: string;
+  fsync?: string;
+  logLevel?: string;
+}
+
+function portArg(v: string, what: string): number {
+  const n = Number(v);
+  if (!/^\d{1,5}$/.test(v) || n > 65535) throw new CliExit(2, `${what}: '${v}' is not a port number (0-65535)`);
+  return n;
+}
+
+function oneOf<T extends string>(v: string | undefined, allowed: readonly T[], what: string): T | undefined {
+  if (v === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(v)) throw new CliExit(2, `${what}: '${v}' is not one of ${allowed.join(', ')}`);
+  return v as T;
+}
+
+/** The startup banner: where to send data, with which token. */
+export function banner(cfg: SimConfig, srv: RunningServer): string {
+  const lines: string[] = [];
+  const regions = [...srv.app.sim.regions.values()];
+  const port = new URL(srv.url).port;
+  const scheme = new URL(srv.url).protocol.replace(':', '');
+  lines.push(`ingestor-sim serving ${regions.length} regions on ${srv.url} (by Host header${cfg.tls ? ' / TLS SNI' : ''})`);
+  lines.push(`  data: ${cfg.store.kind === 'none' ? 'none (counts only)' : `${cfg.dataDir} (SQLite, fsync ${cfg.store.fsync})`}`);
+  for (const r of regions) {
+    const own = srv.regionUrls[r.def.id] ? `  port ${srv.regionUrls[r.def.id]}` : '';
+    lines.push(`  ${r.def.id.padEnd(4)} ${scheme}://${r.def.localHost}:${port}  Host: ${r.def.ingestorHost}${own}`);
+  }
+  if (cfg.dev) {
+    lines.push('development default (no --config): these tokens are deterministic and public; never expose this server');
+  }
+  lines.push('tokens:');
+  for (const t of cfg.tokens) {
+    lines.push(`  ${t.region.padEnd(4)} ${t.token}  tenant ${t.tenant}${t.module ? `  module ${t.module}` : ''}${t.useAck ? '  useAck' : ''}${t.disabled ? '  disabled' : ''}`);
+  }
+  lines.push(cfg.dev ? `admin token: ${cfg.adminToken}` : 'admin token: (from the config file)');
+  const us = cfg.tokens.find((t) => t.region === regions[0]?.def.id && !t.disabled);
+  if (us) {
+    lines.push('try:');
+    lines.push(`  curl -s ${scheme}://${regions[0].def.localHost}:${port}/services/collector/event -H 'Authorization: Splunk ${us.token}' -d '{"event":{"src_ip":"10.0.0.1","user":"alice"},"sourcetype":"pan:traffic"}'`);
+    lines.push(`  curl -s ${srv.url}/admin/v1/events -H 'Authorization: Bearer ${cfg.dev ? cfg.adminToken : '<adminToken>'}'`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('Run the regional ingestor service: Splunk HEC on every region host, admin API on /admin/v1, metrics on /metrics')
+    .option('--config <file>', 'JSON config (schemas/config.schema.json); without it: the development default')
+    .option('--host <addr>', 'address to listen on (default 127.0.0.1)')
+    .option('--port <n>', 'shared port, every region by Host header / SNI (default 8088; 0 = any free port)')
+    .option('--data-dir <dir>', 'one SQLite folder per region under it (default ./data)')
+    .option('--region-ports <spec>', 'one port per region as well, e.g. eu=8089,jp=8090')
+    .option('--tls <dir>', "serve HTTPS with the certificates of 'ca init --dir DIR' (SNI picks the region)")
+    .option('--store <kind>', 'sqlite | none')
+    .option('--fsync <mode>', 'always | batch | never')
+    .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent')
+    .action(async (o: ServeOpts) => {
+      const cli: ConfigOverrides = {};
+      if (o.host !== undefined) cli.host = o.host;
+      if (o.port !== undefined) cli.port = portArg(o.port, '--port');
+      if (o.dataDir !== undefined) cli.dataDir = o.dataDir;
+      if (o.tls !== undefined) cli.tlsDir = o.tls;
+      const store = oneOf(o.store, ['sqlite', 'none'] as const, '--store');
+      if (store) cli.store = store;
+      const fsync = oneOf(o.fsync, ['always', 'batch', 'never'] as const, '--fsync');
+      if (fsync) cli.fsync = fsync;
+      const level = oneOf(o.logLevel, ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, '--log-level');
+      if (level) cli.logLevel = level;
+      let cfg: SimConfig;
+      let srv: RunningServer;
+      try {
+        if (o.regionPorts !== undefined) cli.regionPorts = parseRegionPorts(o.regionPorts);
+        cfg = loadConfig(o.config, envOverrides(process.env), cli);
+        srv = await startServer(cfg);
+      } catch (err) {
+        if (err instanceof SchemaError) throw new CliExit(2, err.message);
+        if (isSimError(err)) throw new CliExit(1, err.message);
+        const e = err as NodeJS.ErrnoException;
+        if (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL') {
+          throw new CliExit(1, `cannot listen: ${e.message}`);
+        }
+        throw err;
+      }
+      process.stdout.write(banner(cfg, srv));
+      await new Promise<void>((resolve) => {
+        const stop = (sig: string) => {
+          process.stderr.write(`ingestor-sim: ${sig}: closing (committing what waits)\n`);
+          srv.close().then(resolve, (err) => {
+            process.stderr.write(`ingestor-sim: error while closing: ${(err as Error).message}\n`);
+            process.exitCode = 1;
+            resolve();
+          });
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      });
+    });
+}
