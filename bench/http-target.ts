@@ -1,0 +1,56 @@
+/**
+ * One benchmark target in its own process (so the server and the load generator do not share an event loop):
+ *   bare   Fastify that JSON.parses each line of the batch and discards it (the least any HEC server must do)
+ *   none   the emulator (buildApp) with store none
+ *   store  the emulator with the default store (SQLite) in a temp dir
+ * Started by bench/http.ts with fork(); it sends {port} once listening and exits on 'close' or when the parent goes.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+
+type Kind = 'bare' | 'none' | 'store';
+
+async function bare(): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, bodyLimit: 100 * 1024 * 1024, keepAliveTimeout: 75_000 });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  app.post('/services/collector/event', async (req, reply) => {
+    const text = req.body as string;
+    let n = 0;
+    for (const line of text.split('\n')) {
+      if (line.length === 0) continue;
+      JSON.parse(line);
+      n++;
+    }
+    if (n === 0) return reply.code(400).send({ text: 'No data', code: 5 });
+    return { text: 'Success', code: 0 };
+  });
+  return app;
+}
+
+async function emulator(kind: 'none' | 'store', dataDir: string): Promise<FastifyInstance> {
+  const { buildApp } = await import('../src/app.ts');
+  const { buildConfig } = await import('../src/config/config.ts');
+  const cfg = buildConfig(null, { dataDir, logLevel: 'silent', ...(kind === 'none' ? { store: 'none' as const } : {}) });
+  return buildApp(cfg, { logger: false });
+}
+
+const kind = process.argv[2] as Kind;
+if (!['bare', 'none', 'store'].includes(kind)) {
+  process.stderr.write(`http-target: unknown kind '${kind}' (bare, none, store)\n`);
+  process.exit(2);
+}
+const dataDir = mkdtempSync(join(tmpdir(), `bench-${kind}-`));
+const app = kind === 'bare' ? await bare() : await emulator(kind, dataDir);
+await app.listen({ host: '127.0.0.1', port: 0 });
+const { port } = app.server.address() as { port: number };
+const shutdown = async () => {
+  await app.close().catch(() => undefined);
+  rmSync(dataDir, { recursive: true, force: true });
+  process.exit(0);
+};
+process.on('message', (m) => { if (m === 'close') void shutdown(); });
+process.on('disconnect', () => void shutdown());
+process.send?.({ port });
