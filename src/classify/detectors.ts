@@ -1,3 +1,4 @@
+import { isIPv4, isIPv6 } from 'node:net';
 import type { Category, DetectorName } from './types.ts';
 
 /*
@@ -5,8 +6,6 @@ import type { Category, DetectorName } from './types.ts';
  * to refine a kind (`dest` holding an IP), or to escalate the category of free text.
  */
 
-const IPV4 = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const IPV6 = /^(?=.*:)(?:[0-9a-f]{1,4}:){1,7}(?::|[0-9a-f]{1,4})$|^(?:[0-9a-f]{1,4}:){0,6}(?::[0-9a-f]{1,4}){0,6}::(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6})?$/i;
 const MAC = /^(?:[0-9a-f]{2}([:-]))(?:[0-9a-f]{2}\1){4}[0-9a-f]{2}$|^[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}$/i;
 const EMAIL = /^[a-z0-9._%+'-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}$/i;
 const URL_RE = /^(?:https?|ftp|wss?):\/\/[^\s]+$/i;
@@ -23,8 +22,8 @@ const PATH = /^(?:[a-z]:\\|\\\\[^\\]+\\|\/(?:usr|bin|sbin|etc|home|var|opt|tmp|u
 /** Tests one detector against a string value. */
 export function testDetector(name: DetectorName, v: string): boolean {
   switch (name) {
-    case 'ipv4': return IPV4.test(v);
-    case 'ipv6': return v.length >= 2 && v.length <= 45 && IPV6.test(v);
+    case 'ipv4': return v.length >= 7 && v.length <= 15 && isIPv4(v);
+    case 'ipv6': return v.length >= 2 && v.length <= 45 && v.includes(':') && isIPv6(v);
     case 'mac': return MAC.test(v);
     case 'email': case 'upn': return v.length <= 254 && EMAIL.test(v);
     case 'url': return URL_RE.test(v);
