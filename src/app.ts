@@ -13,6 +13,7 @@ import { createMetrics } from './metrics/metrics.ts';
 import { loadRegions, servedRegions, type RegionDef } from './region/regions.ts';
 import { compileRouteTable, regionHeaders } from './region/route.ts';
 import { openStores, type BackendFactory } from './store/index.ts';
+import { FaultRegistry, registerFaults } from './faults/index.ts';
 
 export interface AppOptions {
   /** The classifier and filter; default: the catalog's (src/classify, src/filter). */
@@ -115,6 +116,7 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
 
   // Region routing + auth + channel for HEC routes. Region-aware hooks (fault injection) go after this one.
   app.addHook('onRequest', hecOnRequest);
+  registerFaults(app, new FaultRegistry(regionDefs.map((r) => r.id), (cfg as { faults?: Record<string, unknown> }).faults), { adminToken: cfg.adminToken });
 
   app.addHook('onResponse', async (req, reply) => {
     metrics.duration.observe(

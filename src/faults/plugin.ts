@@ -1,0 +1,209 @@
+/**
+ * Applies a region's faults to the HEC service: `registerFaults(app, registry)` adds
+ * - an onRequest hook (after the service's region routing, which sets `request.region`): unreachable
+ *   (refused: RST; dropped: never answered), added latency, connection resets, error answers, and marks slow replies;
+ * - an onError hook, so an unreachable region stays unreachable for requests the routing/auth hook refused;
+ * - an onSend hook that trickles the body of slow replies;
+ * - the admin routes GET/PUT/DELETE /admin/v1/regions/:region/faults (admin-route.ts).
+ * `guardListener(server, region, registry)` does the same for a region's own port at the TCP level.
+ */
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { faultAdminRoutes } from './admin-route.ts';
+import type { FaultDecision } from './model.ts';
+import type { FaultRegistry } from './registry.ts';
+
+const kSlow = Symbol('sim.fault.slow');
+const kHandled = Symbol('sim.fault.handled');
+
+type Marked = FastifyRequest & { [kSlow]?: FaultDecision['slow']; [kHandled]?: boolean };
+
+/** Sends a TCP RST (SO_LINGER 0) where the socket allows it; a TLS socket resets its TCP socket underneath. */
+export function resetSocket(socket: Socket): void {
+  try {
+    socket.resetAndDestroy();
+  } catch {
+    const parent = (socket as Socket & { _parent?: Socket })._parent;
+    try {
+      if (parent) parent.resetAndDestroy();
+      else socket.destroy();
+    } catch {
+      socket.destroy();
+    }
+    socket.destroy();
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Holds sockets of a 'dropped' region; releases them when the client gives up, the fault is lifted or on close. */
+class HeldSockets {
+  readonly #held = new Set<Socket>();
+
+  hold(socket: Socket, maxMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.#held.add(socket);
+      const done = () => {
+        clearTimeout(timer);
+        this.#held.delete(socket);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        socket.destroy();
+        done();
+      }, maxMs);
+      timer.unref();
+      socket.once('close', done);
+    });
+  }
+
+  releaseAll(): void {
+    for (const s of this.#held) s.destroy();
+    this.#held.clear();
+  }
+
+  get size(): number {
+    return this.#held.size;
+  }
+}
+
+export interface FaultPluginOptions {
+  /** Admin bearer token for /admin/v1/regions/:region/faults; without it the admin routes are not registered. */
+  adminToken?: string;
+  /** Longest time a 'dropped' connection is held (default 10 minutes); clients normally give up long before. */
+  maxHoldMs?: number;
+}
+
+function trickle(payload: string | Buffer, bytesPerSecond: number, chunkBytes: number): Readable {
+  const buf = typeof payload === 'string' ? Buffer.from(payload) : payload;
+  const interval = (chunkBytes / bytesPerSecond) * 1000;
+  let offset = 0;
+  let timer: NodeJS.Timeout | null = null;
+  const stream = new Readable({
+    read() {
+      if (timer) return;
+      timer = setTimeout(() => {
+        timer = null;
+        if (offset >= buf.length) return void this.push(null);
+        const chunk = buf.subarray(offset, offset + chunkBytes);
+        offset += chunk.length;
+        this.push(chunk);
+        if (offset >= buf.length) this.push(null);
+      }, interval);
+    },
+    destroy(err, cb) {
+      if (timer) clearTimeout(timer);
+      cb(err);
+    },
+  });
+  return stream;
+}
+
+/** Registers the fault hooks (and, with opts.adminToken, the admin routes) on the service; decorates app.faults. */
+export function registerFaults(app: FastifyInstance, registry: FaultRegistry, opts: FaultPluginOptions = {}): void {
+  const held = new HeldSockets();
+  const maxHoldMs = opts.maxHoldMs ?? 600_000;
+  app.decorate('faults', registry);
+  registry.on('change', (_region: string, spec: { unreachable?: string | null }) => {
+    if (spec.unreachable !== 'dropped') held.releaseAll();
+  });
+
+  app.addHook('onRequest', async (request: Marked, reply: FastifyReply) => {
+    if (!registry.active || !request.region) return;
+    const d = registry.decide(request.region);
+    if (!d || (d.action === 'pass' && d.delayMs === 0 && !d.slow)) return;
+    request[kHandled] = true;
+    reply.header('x-sim-fault', d.action === 'pass' ? (d.slow ? 'slow' : 'latency') : d.action);
+    if (d.action === 'refuse') {
+      reply.hijack();
+      resetSocket(request.raw.socket);
+      return;
+    }
+    if (d.action === 'drop') {
+      reply.hijack();
+      await held.hold(request.raw.socket, maxHoldMs);
+      return;
+    }
+    if (d.delayMs > 0) await sleep(d.delayMs);
+    if (d.action === 'reset') {
+      reply.hijack();
+      resetSocket(request.raw.socket);
+      return;
+    }
+    if (d.action === 'error' && d.error) {
+      if (d.error.retryAfterSeconds !== null) reply.header('retry-after', String(d.error.retryAfterSeconds));
+      reply.code(d.error.status).type('application/json; charset=UTF-8').send({ text: d.error.text, code: d.error.code });
+      return reply;
+    }
+    if (d.slow) request[kSlow] = d.slow;
+  });
+
+  // A request refused by routing/auth (thrown in an earlier onRequest hook) never reached the hook above.
+  app.addHook('onError', async (request: Marked, reply: FastifyReply) => {
+    if (!registry.active || !request.region || request[kHandled]) return;
+    const u = registry.unreachable(request.region);
+    if (u === 'refused') {
+      reply.hijack();
+      resetSocket(request.raw.socket);
+    } else if (u === 'dropped') {
+      reply.hijack();
+      await held.hold(request.raw.socket, maxHoldMs);
+    }
+  });
+
+  app.addHook('onSend', async (request: Marked, reply: FastifyReply, payload: unknown) => {
+    const slow = request[kSlow];
+    if (!slow || (typeof payload !== 'string' && !Buffer.isBuffer(payload))) return payload;
+    reply.header('content-length', String(Buffer.byteLength(payload)));
+    return trickle(payload, slow.bytesPerSecond, slow.chunkBytes);
+  });
+
+  app.addHook('preClose', async () => {
+    held.releaseAll();
+  });
+
+  if (opts.adminToken !== undefined) app.register(faultAdminRoutes, { prefix: '/admin/v1', registry, adminToken: opts.adminToken });
+}
+
+/**
+ * TCP-level faults for a server that listens for one region (a --region-ports listener): while the region is
+ * 'refused', new connections are reset before TLS or HTTP; while 'dropped', they are accepted and never read.
+ * Call after the server's own 'connection' listeners are attached (it wraps them).
+ */
+export function guardListener(server: Server, region: string, registry: FaultRegistry, maxHoldMs = 600_000): () => void {
+  const original = server.listeners('connection') as Array<(s: Socket) => void>;
+  const held = new HeldSockets();
+  const onConnection = (socket: Socket) => {
+    const u = registry.active ? registry.unreachable(region) : null;
+    if (u === 'refused') return resetSocket(socket);
+    if (u === 'dropped') {
+      socket.pause();
+      socket.on('error', () => undefined);
+      void held.hold(socket, maxHoldMs);
+      return;
+    }
+    for (const l of original) l.call(server, socket);
+  };
+  const onChange = (r: string, spec: { unreachable?: string | null }) => {
+    if (r === region && spec.unreachable !== 'dropped') held.releaseAll();
+  };
+  server.removeAllListeners('connection');
+  server.on('connection', onConnection);
+  registry.on('change', onChange);
+  server.once('close', () => held.releaseAll());
+  return () => {
+    registry.off('change', onChange);
+    held.releaseAll();
+    server.removeListener('connection', onConnection);
+    for (const l of original) server.on('connection', l);
+  };
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Fault injection per region (src/faults). */
+    faults: FaultRegistry;
+  }
+}
