@@ -1,24 +1,20 @@
 /**
  * Applies a region's faults to the HEC service: `registerFaults(app, registry)` adds
  * - an onRequest hook (after the service's region routing, which sets `request.region`): unreachable
- *   (refused: RST; dropped: never answered), added latency, connection resets, error answers, and marks slow replies;
+ *   (refused: RST; dropped: never answered), added latency, connection resets, error answers, slow (trickled) replies;
  * - an onError hook, so an unreachable region stays unreachable for requests the routing/auth hook refused;
- * - an onSend hook that trickles the body of slow replies;
  * - the admin routes GET/PUT/DELETE /admin/v1/regions/:region/faults (admin-route.ts).
  * `guardListener(server, region, registry)` does the same for a region's own port at the TCP level.
  */
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { faultAdminRoutes } from './admin-route.ts';
-import type { FaultDecision } from './model.ts';
 import type { FaultRegistry } from './registry.ts';
 
-const kSlow = Symbol('sim.fault.slow');
 const kHandled = Symbol('sim.fault.handled');
 
-type Marked = FastifyRequest & { [kSlow]?: FaultDecision['slow']; [kHandled]?: boolean };
+type Marked = FastifyRequest & { [kHandled]?: boolean };
 
 /** Sends a TCP RST (SO_LINGER 0) where the socket allows it; a TLS socket resets its TCP socket underneath. */
 export function resetSocket(socket: Socket): void {
@@ -76,29 +72,51 @@ export interface FaultPluginOptions {
   maxHoldMs?: number;
 }
 
-function trickle(payload: string | Buffer, bytesPerSecond: number, chunkBytes: number): Readable {
-  const buf = typeof payload === 'string' ? Buffer.from(payload) : payload;
+type WriteCb = (err?: Error | null) => void;
+
+/**
+ * Trickles everything written to `res`: bytes are queued and written `chunkBytes` at a time, one chunk every
+ * chunkBytes/bytesPerSecond seconds; end() waits for the queue. Headers (and Content-Length) are unchanged.
+ * Patching the response rather than returning a stream from onSend keeps Fastify's reply state right for
+ * handlers that call reply.send() without returning it.
+ */
+export function trickleResponse(res: ServerResponse, bytesPerSecond: number, chunkBytes: number): void {
+  const origWrite = res.write.bind(res) as (chunk: Buffer) => boolean;
+  const origEnd = res.end.bind(res) as () => ServerResponse;
   const interval = (chunkBytes / bytesPerSecond) * 1000;
-  let offset = 0;
+  let pending = Buffer.alloc(0);
+  let ending = false;
   let timer: NodeJS.Timeout | null = null;
-  const stream = new Readable({
-    read() {
-      if (timer) return;
-      timer = setTimeout(() => {
-        timer = null;
-        if (offset >= buf.length) return void this.push(null);
-        const chunk = buf.subarray(offset, offset + chunkBytes);
-        offset += chunk.length;
-        this.push(chunk);
-        if (offset >= buf.length) this.push(null);
-      }, interval);
-    },
-    destroy(err, cb) {
-      if (timer) clearTimeout(timer);
-      cb(err);
-    },
+  const pump = () => {
+    timer = null;
+    if (res.destroyed) return;
+    if (pending.length) {
+      const c = pending.subarray(0, chunkBytes);
+      pending = pending.subarray(c.length);
+      origWrite(c);
+    }
+    if (pending.length) timer = setTimeout(pump, interval);
+    else if (ending) origEnd();
+  };
+  const toBuf = (chunk: unknown, enc: unknown): Buffer => (Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk), typeof enc === 'string' ? (enc as BufferEncoding) : 'utf8'));
+  res.write = ((chunk: unknown, enc?: unknown, cb?: unknown) => {
+    if (chunk !== null && chunk !== undefined) pending = Buffer.concat([pending, toBuf(chunk, enc)]);
+    if (!timer && pending.length) timer = setTimeout(pump, interval);
+    const done = (typeof enc === 'function' ? enc : cb) as WriteCb | undefined;
+    if (done) process.nextTick(done);
+    return true;
+  }) as ServerResponse['write'];
+  res.end = ((chunk?: unknown, enc?: unknown, cb?: unknown) => {
+    if (chunk !== null && chunk !== undefined && typeof chunk !== 'function') res.write(chunk as Buffer, enc as BufferEncoding);
+    ending = true;
+    const done = [chunk, enc, cb].find((x) => typeof x === 'function') as WriteCb | undefined;
+    if (done) res.once('finish', () => done());
+    if (!timer && !pending.length) origEnd();
+    return res;
+  }) as ServerResponse['end'];
+  res.once('close', () => {
+    if (timer) clearTimeout(timer);
   });
-  return stream;
 }
 
 /** Registers the fault hooks (and, with opts.adminToken, the admin routes) on the service; decorates app.faults. */
@@ -137,7 +155,7 @@ export function registerFaults(app: FastifyInstance, registry: FaultRegistry, op
       reply.code(d.error.status).type('application/json; charset=UTF-8').send({ text: d.error.text, code: d.error.code });
       return reply;
     }
-    if (d.slow) request[kSlow] = d.slow;
+    if (d.slow) trickleResponse(reply.raw, d.slow.bytesPerSecond, d.slow.chunkBytes);
   });
 
   // A request refused by routing/auth (thrown in an earlier onRequest hook) never reached the hook above.
@@ -151,13 +169,6 @@ export function registerFaults(app: FastifyInstance, registry: FaultRegistry, op
       reply.hijack();
       await held.hold(request.raw.socket, maxHoldMs);
     }
-  });
-
-  app.addHook('onSend', async (request: Marked, reply: FastifyReply, payload: unknown) => {
-    const slow = request[kSlow];
-    if (!slow || (typeof payload !== 'string' && !Buffer.isBuffer(payload))) return payload;
-    reply.header('content-length', String(Buffer.byteLength(payload)));
-    return trickle(payload, slow.bytesPerSecond, slow.chunkBytes);
   });
 
   app.addHook('preClose', async () => {
