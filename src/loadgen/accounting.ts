@@ -1,4 +1,4 @@
-import { encodeHistogram, latencySummary, newHistogram, usToMs, type Histogram } from './histogram.ts';
+import { decodeHistogram, encodeHistogram, latencySummary, newHistogram, usToMs, type Histogram } from './histogram.ts';
 import type { TimelinePoint } from '../report/types.ts';
 
 /** The figures of a run so far; what the progress line shows. */
@@ -132,6 +132,34 @@ export class Accounting {
     this.intervalErrors = 0;
     this.lastTickAt = now;
     return this.lastSnapshot;
+  }
+
+  /**
+   * Closes the run's last interval. A stub shorter than `minMs` (the drain after the last full second) is
+   * folded into the previous point, so the timeline shows no spike from dividing by a tiny interval.
+   */
+  finish(now: number, minMs = 250): void {
+    const last = this.timeline.at(-1);
+    if (!last || now - this.lastTickAt >= minMs) {
+      if (this.intervalRequests > 0 || !last) this.tick(now);
+      return;
+    }
+    if (this.intervalRequests === 0) return;
+    const h = decodeHistogram(last.histogram);
+    h.add(this.interval);
+    last.t = Math.round(((now - this.startedAt) / 1000) * 1000) / 1000;
+    last.requests += this.intervalRequests;
+    last.events += this.intervalEvents;
+    last.errors += this.intervalErrors;
+    last.p50Ms = usToMs(h.getValueAtPercentile(50));
+    last.p99Ms = usToMs(h.getValueAtPercentile(99));
+    last.maxMs = usToMs(h.maxValue);
+    last.histogram = encodeHistogram(h);
+    this.interval = newHistogram();
+    this.intervalRequests = 0;
+    this.intervalEvents = 0;
+    this.intervalErrors = 0;
+    this.lastTickAt = now;
   }
 
   latencySummary() {

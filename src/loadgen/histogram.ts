@@ -27,11 +27,13 @@ export const usToMs = (us: number) => round3(us / 1000);
 
 export function latencySummary(h: Histogram): LatencyMs {
   if (h.totalCount === 0) return { p50: 0, p90: 0, p99: 0, p999: 0, max: 0, min: 0, mean: 0 };
+  // a percentile reads the top of its bucket; never report it above the largest value recorded
+  const at = (p: number) => usToMs(Math.min(h.getValueAtPercentile(p), h.maxValue));
   return {
-    p50: usToMs(h.getValueAtPercentile(50)),
-    p90: usToMs(h.getValueAtPercentile(90)),
-    p99: usToMs(h.getValueAtPercentile(99)),
-    p999: usToMs(h.getValueAtPercentile(99.9)),
+    p50: at(50),
+    p90: at(90),
+    p99: at(99),
+    p999: at(99.9),
     max: usToMs(h.maxValue),
     min: usToMs(h.minNonZeroValue),
     mean: usToMs(h.mean),

@@ -186,7 +186,7 @@ export async function runLoad(o: RunOptions): Promise<RunOutcome> {
   }
   const tEnd = now();
   clearInterval(ticker);
-  acc.tick(tEnd);
+  acc.finish(tEnd);
   if (!destroying) await pool.close().catch(() => undefined);
   return { acc, startedAtMs, durationSec: (tEnd - t0) / 1000, stopReason };
 }

@@ -42,7 +42,7 @@ const fmt = (x: number) => (Math.abs(x) >= 100 ? String(Math.round(x)) : String(
 export function lineChart(spec: ChartSpec): string {
   const W = spec.width ?? 760;
   const H = spec.height ?? 300;
-  const m = { l: 64, r: 16, t: 34, b: 46 };
+  const m = { l: 64, r: 30, t: 34, b: 46 };
   const pw = W - m.l - m.r;
   const ph = H - m.t - m.b;
   const all = spec.series.flatMap((s) => s.points);
