@@ -54,6 +54,8 @@ interface KindRt {
   refine: Array<{ detector: DetectorName | 'default'; kinds: number[] }> | null;
   /** Whether the value can change the result. */
   valueDependent: boolean;
+  /** Only the refine step depends on the value (no free-text or secret scan): results are cached per step. */
+  refineOnly: boolean;
 }
 
 /** Per raw path: what its name resolves to, and the results per module slot. */
@@ -63,8 +65,14 @@ interface PathEntry {
   kind: number;
   /** Per module slot: a static result, or a Map of value variants. */
   slots: Array<FieldClass | Map<number, FieldClass> | undefined>;
+  /** Per module slot, for kinds that only refine: the result per matched refine step (index step + 1). */
+  steps: Array<Array<FieldClass | undefined> | undefined>;
   /** Per module slot: the item an alias of the module names (null: none; undefined: not looked up yet). */
   itemHits: Array<ItemRt | null | undefined>;
+  /** The last key of the path is a CEF custom slot (cs1…), named by its sibling `<key>Label`. */
+  cef: boolean;
+  /** The last key of the path. */
+  key: string;
 }
 
 const MAX_CACHE = 100_000;
@@ -72,6 +80,13 @@ const MAX_CACHE = 100_000;
 const CEF_CUSTOM = /^(?:cs[1-6]|cn[1-3]|cfp[1-4]|c6a[1-4]|flexString[12]|flexNumber[12]|flexDate1|deviceCustom(?:String|Number|Date|FloatingPoint|IPv6Address)[1-6])$/;
 const MAX_DEPTH = 64;
 const CAT_INDEX = new Map<Category, number>(CATEGORIES.map((c, i) => [c, i]));
+
+/**
+ * Each result the matcher hands out carries, under this symbol, a small mutable slot in which a filter
+ * caches its verdict (the result object itself is frozen and shared across events).
+ */
+export const VERDICT_SLOT: unique symbol = Symbol.for('ingestor-sim.verdict');
+export interface VerdictSlot { policy: object | null; verdict: unknown }
 
 export function compileMatcher(catalog: CatalogDef): Matcher {
   const modules = catalog.modules;
@@ -101,6 +116,7 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     return {
       id, category: d.category, freeText: d.freeText === true, itemCategory: d.itemCategory === true, secrets, refine,
       valueDependent: refine !== null || d.freeText === true || secrets > 0,
+      refineOnly: refine !== null && d.freeText !== true && secrets === 0,
     };
   });
   const aliasToKind = new Map<string, number>();
@@ -173,7 +189,9 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
         if (last.length > s.length && last.endsWith(s)) { kind = k; break; }
       }
     }
-    e = { cands, kind, slots: new Array(modules.length + 1), itemHits: new Array(modules.length + 1) };
+    const dot = path.lastIndexOf('.');
+    const last = dot === -1 ? path : path.slice(dot + 1);
+    e = { cands, kind, slots: new Array(modules.length + 1), steps: new Array(modules.length + 1), itemHits: new Array(modules.length + 1), cef: name === undefined && CEF_CUSTOM.test(last), key: last };
     pathCache.set(key, e);
     return e;
   }
@@ -196,14 +214,18 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
   }
 
   function make(path: string, item: ItemRt | null, category: Category, by: By, kind: number): FieldClass {
-    return Object.freeze({
+    // the variant key of a value-dependent result leaves the item out: it follows from (path, module, kind)
+    const r: FieldClass = {
       path,
       item: item ? item.label : null,
       module: item ? item.moduleId : null,
       category,
       by,
       kind: kind >= 0 ? kinds[kind].id : null,
-    });
+    };
+    // a slot where a filter may keep its verdict on this (shared, frozen) result: see src/filter
+    Object.defineProperty(r, VERDICT_SLOT, { value: { policy: null, verdict: null }, enumerable: false });
+    return Object.freeze(r);
   }
 
   function detectKind(text: string | null): number {
@@ -214,16 +236,24 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     return -1;
   }
 
-  /** The kinds to try for a value: refined ones first. */
-  function kindsToTry(kind: number, text: string | null): number[] | null {
+  /** Which refine step of the kind the value matches: its index, or -1 (the `default` step, if any). */
+  function refineStep(kind: number, text: string | null): number {
+    const r = kinds[kind].refine;
+    if (r === null || text === null || text === '') return -1;
+    for (let i = 0; i < r.length; i++) {
+      const d = r[i].detector;
+      if (d !== 'default' && testDetector(d, text)) return i;
+    }
+    return -1;
+  }
+
+  /** The kinds to try first for a refine step: the step's, else the default step's, else none. */
+  function triesFor(kind: number, step: number): number[] | null {
     const r = kinds[kind].refine;
     if (r === null) return null;
-    let dflt: number[] | null = null;
-    for (const step of r) {
-      if (step.detector === 'default') { dflt = step.kinds; continue; }
-      if (text !== null && text !== '' && testDetector(step.detector, text)) return step.kinds;
-    }
-    return dflt;
+    if (step >= 0) return r[step].kinds;
+    for (const x of r) if (x.detector === 'default') return x.kinds;
+    return null;
   }
 
   function classifyField(path: string, value: unknown, moduleId: string | null): FieldClass {
@@ -237,6 +267,18 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
 
     const hit = itemHit(e, slot);
     let kind = hit !== null ? hit.kind : e.kind;
+    if (kind !== -1 && kinds[kind].refineOnly) {
+      // only the refine step depends on the value: one detector test, then an array load
+      const step = hit !== null ? -1 : refineStep(kind, valueText(value));
+      let arr = e.steps[slot];
+      if (arr === undefined) e.steps[slot] = arr = [];
+      let r = arr[step + 1];
+      if (r === undefined) {
+        resolve(hit, kind, hit !== null ? null : triesFor(kind, step), slot, 'name', value);
+        arr[step + 1] = r = make(path, rItem, rCategory, rBy, rKind);
+      }
+      return r;
+    }
     let by: By = 'name';
     let text: string | null = null;
     const named = hit !== null || e.kind !== -1;
@@ -247,28 +289,34 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     }
     const dependent = !named || (kind !== -1 && kinds[kind].valueDependent);
     if (!dependent) {
-      const r = resolve(path, hit, kind, null, slot, by, value);
+      resolve(hit, kind, kind === -1 ? null : triesFor(kind, -1), slot, by, value);
+      const r = make(path, rItem, rCategory, rBy, rKind);
       e.slots[slot] = r;
       return r;
     }
     if (named) text = valueText(value);
-    // value-dependent: resolve, then share the result among values that resolve alike
-    const r = resolve(path, hit, kind, text, slot, by, value);
+    // value-dependent: share the result among the values that resolve alike
+    resolve(hit, kind, kind === -1 ? null : triesFor(kind, refineStep(kind, text)), slot, by, value);
     let variants = cached as Map<number, FieldClass> | undefined;
     if (variants === undefined) e.slots[slot] = variants = new Map();
-    const key = ((r.kind === null ? 0 : kindIndex.get(r.kind)! + 1) * 8 + CAT_INDEX.get(r.category)!) * 4
-      + (r.by === 'name' ? 0 : r.by === 'value' ? 1 : 2);
+    const key = ((rKind + 1) * 8 + CAT_INDEX.get(rCategory)!) * 4 + (rBy === 'name' ? 0 : rBy === 'value' ? 1 : 2);
     const seen = variants.get(key);
-    if (seen !== undefined && seen.item === r.item && seen.module === r.module) return seen;
+    if (seen !== undefined) return seen;
+    const r = make(path, rItem, rCategory, rBy, rKind);
     if (variants.size < 64) variants.set(key, r);
     return r;
   }
 
-  function resolve(path: string, hit: ItemRt | null, kind: number, text: string | null, slot: number, by: By, value: unknown): FieldClass {
+  // The result of resolve(), in scratch variables: the hot path allocates nothing until a new variant appears.
+  let rItem: ItemRt | null = null;
+  let rKind = -1;
+  let rCategory: Category = 'non-personal';
+  let rBy: By = 'none';
+
+  function resolve(hit: ItemRt | null, kind: number, tries: number[] | null, slot: number, by: By, value: unknown): void {
     let item: ItemRt | null = hit;
     let usedKind = kind;
     if (item === null && kind !== -1) {
-      const tries = kindsToTry(kind, text);
       const local = slot === nullSlot ? null : kindItem[slot];
       if (local !== null) {
         if (tries !== null) {
@@ -315,7 +363,10 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
         }
       }
     }
-    return make(path, item, category, by, usedKind);
+    rItem = item;
+    rKind = usedKind;
+    rCategory = category;
+    rBy = by;
   }
 
   function walk(node: unknown, prefix: string, slot: number, out: FieldClass[], depth: number): void {
@@ -345,8 +396,11 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
       const path = prefix === '' ? key : `${prefix}.${key}`;
       if (v !== null && typeof v === 'object') walk(v, path, slot, out, depth + 1);
       else {
-        const label = CEF_CUSTOM.test(key) ? obj[`${key}Label`] : undefined;
-        const e = typeof label === 'string' && label.trim() !== '' ? entryFor(path, label) : entryFor(path);
+        let e = entryFor(path);
+        if (e.cef) {
+          const label = obj[`${key}Label`];
+          if (typeof label === 'string' && label.trim() !== '') e = entryFor(path, label);
+        }
         out.push(classifySlot(e, path, v, slot));
       }
     }

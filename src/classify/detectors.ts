@@ -21,6 +21,21 @@ const PATH = /^(?:[a-z]:\\|\\\\[^\\]+\\|\/(?:usr|bin|sbin|etc|home|var|opt|tmp|u
 
 /** Tests one detector against a string value. */
 export function testDetector(name: DetectorName, v: string): boolean {
+  // cheap rejections first: most values fail on one character test, not a regex
+  switch (name) {
+    case 'email': case 'upn': if (v.indexOf('@') < 1) return false; break;
+    case 'ipv4': { const c = v.charCodeAt(0); if (c < 48 || c > 57) return false; break; }
+    case 'url': if (v.indexOf('://') < 2) return false; break;
+    case 'sid': if (v.charCodeAt(0) !== 83 && v.charCodeAt(0) !== 115) return false; break;
+    case 'cve': if (v.length < 13 || (v.charCodeAt(0) | 32) !== 99) return false; break;
+    case 'md5': if (v.length !== 32) return false; break;
+    case 'sha1': if (v.length !== 40) return false; break;
+    case 'sha256': if (v.length !== 64) return false; break;
+    case 'guid': if (v.length < 36 || v.length > 38) return false; break;
+    case 'mac': if (v.length < 14 || v.length > 17) return false; break;
+    case 'phone': if (v.length < 7 || v.length > 24) return false; break;
+    default: break;
+  }
   switch (name) {
     case 'ipv4': return v.length >= 7 && v.length <= 15 && isIPv4(v);
     case 'ipv6': return v.length >= 2 && v.length <= 45 && v.includes(':') && isIPv6(v);
@@ -46,7 +61,10 @@ export const DETECTION_ORDER: readonly DetectorName[] = [
 
 /** A scalar leaf as a string for the detectors (first string element of an array of scalars). */
 export function valueText(v: unknown): string | null {
-  if (typeof v === 'string') return v.trim();
+  if (typeof v === 'string') {
+    const n = v.length;
+    return n > 0 && (v.charCodeAt(0) <= 32 || v.charCodeAt(n - 1) <= 32) ? v.trim() : v;
+  }
   if (typeof v === 'number' || typeof v === 'bigint') return String(v);
   if (Array.isArray(v)) {
     for (const x of v) if (typeof x === 'string' || typeof x === 'number') return String(x).trim();

@@ -1,5 +1,5 @@
 import { cutKeys, parseKeyValues } from '../classify/kv.ts';
-import type { Matcher } from '../classify/compile.ts';
+import { VERDICT_SLOT, type Matcher, type VerdictSlot } from '../classify/compile.ts';
 import type { FieldClass, FilteredField, UndeclaredPolicy } from '../classify/types.ts';
 
 export type PolicyErrorCode = 'SIM_ERR_POLICY_MODULE_LOCKED' | 'SIM_ERR_POLICY_UNKNOWN_MODULE';
@@ -68,11 +68,27 @@ function assertCanTurnOff(id: string, name: string, canBeTurnedOff: boolean, not
 }
 
 function makePolicy(matcher: Matcher, disabled: Set<string>, undeclared: UndeclaredPolicy): Policy {
+  // Verdicts are cached on the matcher's shared results (one property load on the hot path); results made
+  // elsewhere fall back to a WeakMap.
   const verdicts = new WeakMap<FieldClass, FilteredField>();
+  const self = {};
 
   function decide(f: FieldClass): FilteredField {
+    const slot = (f as FieldClass & { [VERDICT_SLOT]?: VerdictSlot })[VERDICT_SLOT];
+    if (slot !== undefined) {
+      if (slot.policy === self) return slot.verdict as FilteredField;
+      const v = verdictOf(f);
+      slot.policy = self;
+      slot.verdict = v;
+      return v;
+    }
     let v = verdicts.get(f);
-    if (v !== undefined) return v;
+    if (v === undefined) verdicts.set(f, (v = verdictOf(f)));
+    return v;
+  }
+
+  function verdictOf(f: FieldClass): FilteredField {
+    let v: FilteredField;
     if (f.module === null) {
       v = undeclared === 'keep'
         ? { ...f, action: 'keep' }
@@ -82,9 +98,7 @@ function makePolicy(matcher: Matcher, disabled: Set<string>, undeclared: Undecla
     } else {
       v = { ...f, action: 'keep' };
     }
-    Object.freeze(v);
-    verdicts.set(f, v);
-    return v;
+    return Object.freeze(v);
   }
 
   return {
