@@ -340,7 +340,9 @@ interface HecAnswer {
   body: string;
 }
 
-async function hecRequest(client: Client, ctx: StepContext, method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: string): Promise<HecAnswer | { error: string }> {
+type HttpFailure = { error: string; verdict: Verdict };
+
+async function hecRequest(client: Client, ctx: StepContext, method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: string): Promise<HecAnswer | HttpFailure> {
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(new Error(`no answer within ${ctx.timeoutMs} ms`)), ctx.timeoutMs);
   try {
@@ -362,7 +364,13 @@ async function hecRequest(client: Client, ctx: StepContext, method: 'GET' | 'POS
     return { status: res.statusCode, code, text: hecText, body: text };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    return { error: ac.signal.aborted ? `no answer within ${ctx.timeoutMs} ms` : `${e.code ?? 'error'}: ${e.message}` };
+    if (ac.signal.aborted || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT') {
+      return { error: `no answer within ${ctx.timeoutMs} ms after TLS: the request is held and never answered (dropped)`, verdict: 'timeout' };
+    }
+    if (e.code === 'ECONNRESET' || e.code === 'UND_ERR_SOCKET' || e.code === 'EPIPE') {
+      return { error: `${e.code}: the connection was reset or closed when the request was sent, before any answer (a filtering proxy or firewall, or an unreachable region)`, verdict: 'refused' };
+    }
+    return { error: `${e.code ?? 'error'}: ${e.message}`, verdict: 'http-error' };
   } finally {
     clearTimeout(timer);
   }
@@ -420,7 +428,7 @@ export async function httpStep(ctx: StepContext, socket: tls.TLSSocket, token: s
   try {
     const parts: string[] = [];
     const h = await hecRequest(client, ctx, 'GET', '/services/collector/health', {});
-    if ('error' in h) return fail('http', t0, `GET /services/collector/health: ${h.error}`, 'http-error');
+    if ('error' in h) return fail('http', t0, `GET /services/collector/health: ${h.error}`, h.verdict);
     const hj = judgeHealth(h);
     parts.push(`GET /services/collector/health → ${hj.why}`);
     if (!hj.ok) return fail('http', t0, parts.join('; '), 'http-error');
@@ -430,7 +438,7 @@ export async function httpStep(ctx: StepContext, socket: tls.TLSSocket, token: s
         'x-splunk-request-channel': randomUUID(),
         'content-type': 'application/json',
       }, '{"acks":[]}');
-      if ('error' in a) return fail('http', t0, `${parts[0]}; POST /services/collector/ack: ${a.error}`, 'http-error');
+      if ('error' in a) return fail('http', t0, `${parts[0]}; POST /services/collector/ack: ${a.error}`, a.verdict);
       const aj = judgeTokenProbe(a);
       parts.push(`POST /services/collector/ack → ${aj.why}`);
       if (!aj.ok) return fail('http', t0, parts.join('; '), 'http-error');
