@@ -18,7 +18,7 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 const VENDORS = [
   { sourcetype: 'bluecoat:proxysg:access:syslog', vendor_product: 'Symantec ProxySG', source: 'udp:514' },
-  { sourcetype: 'cisco:wsa:squid', vendor_product: 'Cisco Web Security Appliance', source: '/var/log/wsa/accesslogs' },
+  { sourcetype: 'zscalernss-web', vendor_product: 'Zscaler Internet Access', source: 'zscaler:nss' },
 ] as const;
 
 /** A Web (CIM Web / Proxy) event from a forward proxy. */

@@ -118,7 +118,7 @@ describe('makeGenerator / buildBatch', () => {
         expect(e.event, f).toHaveProperty(f);
       }
       expect(e.event.url_length).toBe((e.event.url as string).length);
-      expect(e.sourcetype).toMatch(/^(bluecoat:proxysg:access:syslog|cisco:wsa:squid)$/);
+      expect(e.sourcetype).toMatch(/^(bluecoat:proxysg:access:syslog|zscalernss-web)$/);
     }
   });
 
@@ -141,7 +141,7 @@ describe('makeGenerator / buildBatch', () => {
   it('mixed draws from every source', () => {
     const sourcetypes = new Set(events('mixed', 500).map((e) => e.sourcetype));
     for (const st of ['trendmicro:endpoint', 'trendmicro:email', 'trendmicro:network']) expect(sourcetypes).toContain(st);
-    expect([...sourcetypes].some((s) => s.startsWith('bluecoat') || s.startsWith('cisco:wsa'))).toBe(true);
+    expect([...sourcetypes].some((s) => s.startsWith('bluecoat') || s === 'zscalernss-web')).toBe(true);
     expect([...sourcetypes].some((s) => s === 'pan:traffic' || s === 'cisco:asa' || s === 'fortigate_traffic')).toBe(true);
   });
 
