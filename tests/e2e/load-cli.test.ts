@@ -1,8 +1,9 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/index.ts';
 import { projectRoot } from '../../src/config/schema.ts';
 import type { LoadReport } from '../../src/report/types.ts';
 import { startHecServer, type HecServer } from '../unit/loadgen/hec-server.ts';
@@ -26,6 +27,9 @@ function cli(args: string[], whileRunning?: (child: ReturnType<typeof spawn>) =>
     whileRunning?.(child);
   });
 }
+
+/** `script` (bsdutils, an essential Debian package) runs a command on a pseudo-terminal. */
+const hasScript = spawnSync('script', ['--version']).status === 0;
 
 const dir = mkdtempSync(join(tmpdir(), 'load-cli-'));
 let server: HecServer | undefined;
@@ -89,6 +93,22 @@ describe('ingestor-sim load (spawned CLI against a real server)', () => {
     expect(existsSync(join(dir, 'merged.html'))).toBe(true);
   });
 
+  it.skipIf(!hasScript)('on a terminal: a live progress line once a second (skipped without `script` from bsdutils)', async () => {
+    server = await startHecServer({ token: 'e2e', delayMs: 5 });
+    const cmd = `'${process.execPath}' bin/ingestor-sim.js load --target ${server.url} --token e2e --duration 2500ms --connections 2`;
+    const r = await new Promise<string>((resolve, reject) => {
+      const child = spawn('script', ['-qec', cmd, '/dev/null'], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (c) => { out += c; });
+      child.on('error', reject);
+      child.on('close', () => resolve(out));
+    });
+    const progress = r.split('\r\x1b[2K').filter((s) => /^\s+\d+ s\s+[\d,]+ req\/s/.test(s));
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    expect(progress[0]).toMatch(/^\s+1 s\s+[\d,]+ req\/s\s+[\d,]+ events\/s\s+p99\s+[\d.,]+ ms\s+requests [\d,]+\s+errors 0$/);
+    expect(r).toContain('stopped: duration reached');
+  });
+
   it('Ctrl-C (SIGINT) stops the run and prints the partial results', async () => {
     server = await startHecServer({ token: 'e2e', delayMs: 5 });
     const json = join(dir, 'sigint.json');
@@ -119,9 +139,17 @@ describe('ingestor-sim load (spawned CLI against a real server)', () => {
     expect(r.stderr).toContain('no request was accepted');
   });
 
-  it('bad input gets a clear usage error (exit 2) and sends nothing', async () => {
+  it('bad input gets a clear usage error (exit 2): spawned', async () => {
+    const r = await cli(['load', '--target', 'http://127.0.0.1:9']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('ingestor-sim: --token is required (the HEC token, sent as "Authorization: Splunk <token>")\n');
+    const m = await cli(['report', 'merge', join(dir, 'nope.json'), join(dir, 'nope2.json')]);
+    expect(m.code).toBe(2);
+    expect(m.stderr).toMatch(/nope\.json is invalid:\s+- cannot be read/);
+  });
+
+  it('bad input gets a clear usage error (exit 2): every case, in process through main()', async () => {
     const cases: Array<[string[], RegExp]> = [
-      [['load', '--target', 'http://127.0.0.1:9'], /--token is required/],
       [['load', '--token', 't'], /--target is required/],
       [['load', '--token', 't', '--region', 'mea'], /unknown region 'mea' \(regions with an ingestor host: us, eu, jp, sg, anz, in\)/],
       [['load', '--token', 't', '--target', 'localhost:8088'], /target 'localhost:8088'/],
@@ -129,13 +157,20 @@ describe('ingestor-sim load (spawned CLI against a real server)', () => {
       [['load', '--token', 't', '--target', 'http://127.0.0.1:9', '--duration', 'forever'], /--duration 'forever' is not a duration/],
       [['load', '--token', 't', '--target', 'http://127.0.0.1:9', '--rate', 'fast'], /rate 'fast' is not a rate/],
       [['load', '--token', 't', '--target', 'http://127.0.0.1:9', '--connections', '0'], /--connections must be from 1 to 10000/],
-      [['report', 'merge', join(dir, 'nope.json'), join(dir, 'nope2.json')], /nope\.json is invalid:\s+- cannot be read/],
+      [['load', '--token', 't', '--target', 'http://127.0.0.1:9', '--ca', join(dir, 'no-ca.pem')], /--ca .*no-ca\.pem: ENOENT/],
       [['report', 'merge', join(dir, 'one.json')], /at least two report files/],
     ];
-    const results = await Promise.all(cases.map(([args]) => cli(args)));
-    cases.forEach(([args, message], i) => {
-      expect(results[i].code, args.join(' ')).toBe(2);
-      expect(results[i].stderr, args.join(' ')).toMatch(message);
-    });
+    for (const [args, message] of cases) {
+      let err = '';
+      const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => { err += String(chunk); return true; });
+      let code: number;
+      try {
+        code = await main(['node', 'ingestor-sim', ...args]);
+      } finally {
+        spy.mockRestore();
+      }
+      expect(code, args.join(' ')).toBe(2);
+      expect(err, args.join(' ')).toMatch(message);
+    }
   });
 });
