@@ -1,4 +1,4 @@
-import { decodeHistogram, encodeHistogram, latencySummary, newHistogram, usToMs, type Histogram } from './histogram.ts';
+import { decodeHistogram, encodeHistogram, latencySummary, newHistogram, percentileMs, usToMs, type Histogram } from './histogram.ts';
 import type { TimelinePoint } from '../report/types.ts';
 
 /** The figures of a run so far; what the progress line shows. */
@@ -111,8 +111,8 @@ export class Accounting {
       requests: this.intervalRequests,
       events: this.intervalEvents,
       errors: this.intervalErrors,
-      p50Ms: h.totalCount ? usToMs(h.getValueAtPercentile(50)) : 0,
-      p99Ms: h.totalCount ? usToMs(h.getValueAtPercentile(99)) : 0,
+      p50Ms: percentileMs(h, 50),
+      p99Ms: percentileMs(h, 99),
       maxMs: h.totalCount ? usToMs(h.maxValue) : 0,
       histogram: encodeHistogram(h),
     });
@@ -124,7 +124,7 @@ export class Accounting {
       lateStarts: this.lateStarts,
       intervalRequestsPerSec: this.intervalRequests / seconds,
       intervalEventsPerSec: this.intervalEvents / seconds,
-      intervalP99Ms: h.totalCount ? usToMs(h.getValueAtPercentile(99)) : 0,
+      intervalP99Ms: percentileMs(h, 99),
     };
     this.interval = newHistogram();
     this.intervalRequests = 0;
@@ -151,8 +151,8 @@ export class Accounting {
     last.requests += this.intervalRequests;
     last.events += this.intervalEvents;
     last.errors += this.intervalErrors;
-    last.p50Ms = usToMs(h.getValueAtPercentile(50));
-    last.p99Ms = usToMs(h.getValueAtPercentile(99));
+    last.p50Ms = percentileMs(h, 50);
+    last.p99Ms = percentileMs(h, 99);
     last.maxMs = usToMs(h.maxValue);
     last.histogram = encodeHistogram(h);
     this.interval = newHistogram();

@@ -25,10 +25,14 @@ const round3 = (x: number) => Math.round(x * 1000) / 1000;
 /** µs → ms with 3 decimals. */
 export const usToMs = (us: number) => round3(us / 1000);
 
+/** The value at percentile p in ms, never above the largest value recorded (a percentile reads the top of its bucket). */
+export function percentileMs(h: Histogram, p: number): number {
+  return h.totalCount === 0 ? 0 : usToMs(Math.min(h.getValueAtPercentile(p), h.maxValue));
+}
+
 export function latencySummary(h: Histogram): LatencyMs {
   if (h.totalCount === 0) return { p50: 0, p90: 0, p99: 0, p999: 0, max: 0, min: 0, mean: 0 };
-  // a percentile reads the top of its bucket; never report it above the largest value recorded
-  const at = (p: number) => usToMs(Math.min(h.getValueAtPercentile(p), h.maxValue));
+  const at = (p: number) => percentileMs(h, p);
   return {
     p50: at(50),
     p90: at(90),

@@ -1,4 +1,4 @@
-import { decodeHistogram, usToMs } from '../loadgen/histogram.ts';
+import { decodeHistogram, percentileMs, usToMs } from '../loadgen/histogram.ts';
 import { escapeXml, lineChart, type Tick } from './svg.ts';
 import { formatSummary } from './summary.ts';
 import type { LoadReport } from './types.ts';
@@ -12,7 +12,7 @@ export function percentileCurve(report: LoadReport): Array<[number, number]> {
   for (let i = 0; i <= maxX * 20; i++) {
     const x = i / 20;
     const p = 100 * (1 - 10 ** -x);
-    points.push([x, usToMs(h.getValueAtPercentile(p))]);
+    points.push([x, percentileMs(h, p)]);
   }
   points.push([maxX, usToMs(h.maxValue)]);
   return points;

@@ -1,5 +1,5 @@
 import { SchemaError, readJsonFile, validateAgainst } from '../config/schema.ts';
-import { decodeHistogram, encodeHistogram, latencySummary, newHistogram, usToMs, type Histogram } from '../loadgen/histogram.ts';
+import { decodeHistogram, encodeHistogram, latencySummary, newHistogram, percentileMs, usToMs, type Histogram } from '../loadgen/histogram.ts';
 import type { LoadReport, ReportSource, TimelinePoint } from './types.ts';
 
 /** Reads and checks one --json report; errors name the file and each bad path. */
@@ -133,8 +133,8 @@ function mergeTimelines(reports: LoadReport[], start: number): TimelinePoint[] {
     requests: b.requests,
     events: b.events,
     errors: b.errors,
-    p50Ms: b.h.totalCount ? usToMs(b.h.getValueAtPercentile(50)) : 0,
-    p99Ms: b.h.totalCount ? usToMs(b.h.getValueAtPercentile(99)) : 0,
+    p50Ms: percentileMs(b.h, 50),
+    p99Ms: percentileMs(b.h, 99),
     maxMs: b.h.totalCount ? usToMs(b.h.maxValue) : 0,
     histogram: encodeHistogram(b.h),
   }));
