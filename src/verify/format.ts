@@ -15,17 +15,18 @@ function cell(r: VerifyReport['regions'][number], step: (typeof STEP_ORDER)[numb
   return `${s.ok ? 'ok' : 'FAIL'} ${ms}ms`;
 }
 
-export function formatTable(report: VerifyReport): string {
+/** The table, then the steps of each failed region (of every region with `verbose`), then the fixes. */
+export function formatTable(report: VerifyReport, verbose = false): string {
   const header = ['REGION', 'HOST:PORT', 'DNS', 'TCP', 'TLS', 'HTTP', 'VERDICT'];
   const rows = report.regions.map((r) => [r.region, `${r.host}:${r.port}`, ...STEP_ORDER.map((s) => cell(r, s)), r.verdict]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cols: string[]) => cols.map((c, i) => (i === cols.length - 1 ? c : pad(c, widths[i]))).join('  ');
   const out = [line(header), ...rows.map(line)];
   const failed = report.regions.filter((r) => r.verdict !== 'healthy');
-  out.push('');
   for (const r of report.regions) {
-    const last = r.steps[r.steps.length - 1];
-    if (last) out.push(`${r.region} ${r.verdict === 'healthy' ? 'ok' : r.verdict}: ${r.steps.map((s) => `[${s.step}] ${s.detail}`).join(' | ')}`);
+    if (r.verdict === 'healthy' && !verbose) continue;
+    out.push('', `${r.region} ${r.host}:${r.port}: ${r.verdict}`);
+    for (const s of r.steps) out.push(`  ${s.step.padEnd(4)} ${s.ok ? 'ok  ' : 'FAIL'} ${s.detail}`);
   }
   if (failed.length) {
     out.push('', 'Fix:');

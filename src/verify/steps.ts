@@ -62,6 +62,11 @@ async function resolveName(name: string, port: number, ctx: StepContext): Promis
   if (net.isIP(name)) return { addresses: [name], how: 'IP address (no lookup)' };
   const forced = resolveOverride(ctx.resolve, name, port);
   if (forced) return { addresses: forced, how: `--resolve ${name}:${port} (no DNS query)` };
+  const lower = name.toLowerCase().replace(/\.$/, '');
+  if (lower === 'localhost' || lower.endsWith('.localhost')) {
+    // RFC 6761 §6.3: localhost names are loopback; curl and browsers answer them without asking DNS.
+    return { addresses: ['127.0.0.1', '::1'], how: 'A 127.0.0.1; AAAA ::1 (.localhost is loopback, RFC 6761: no DNS query)' };
+  }
   try {
     const r = await withTimeout(ctx.lookup(name), ctx.timeoutMs);
     if (r === 'timeout') return { error: `no answer for ${name} within ${ctx.timeoutMs} ms` };

@@ -83,12 +83,13 @@ describe('verify against an HEC-like HTTPS server', () => {
 
   it('the table for people; exit 0 when every asked region is healthy; the token is checked', async () => {
     const p = stub.port;
-    const r = await cli(['verify', '--region', 'us', '--port', String(p), '--ca', caFile, '--token', TOKEN_US, ...resolveAll(p, ['us'])]);
+    const r = await cli(['verify', '--region', 'us', '--port', String(p), '--ca', caFile, '--token', TOKEN_US, '--verbose', ...resolveAll(p, ['us'])]);
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n');
     expect(lines[0]).toMatch(/^REGION\s+HOST:PORT\s+DNS\s+TCP\s+TLS\s+HTTP\s+VERDICT$/);
     expect(lines[1]).toMatch(new RegExp(`^us\\s+${host('us').replace(/\./g, '\\.')}:${p}\\s+ok \\S+ms\\s+ok \\S+ms\\s+ok \\S+ms\\s+ok \\S+ms\\s+healthy$`));
-    expect(r.stdout).toContain("POST /services/collector/ack → 400 code 14 'ACK is disabled': token accepted");
+    expect(r.stdout).toContain(`us ${host('us')}:${p}: healthy`);
+    expect(r.stdout).toMatch(/\n {2}http ok {3}GET \/services\/collector\/health → 200 code 17 'HEC is healthy'; POST \/services\/collector\/ack → 400 code 14 'ACK is disabled': token accepted/);
     expect(r.stdout).toContain('1 of 1 healthy');
     expect(r.stdout).not.toContain('Fix:');
   });

@@ -19,6 +19,7 @@ interface VerifyFlags {
   token?: string;
   timeout: string;
   json?: boolean;
+  verbose?: boolean;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -74,6 +75,7 @@ export function register(program: Command): void {
     .option('--token <token>', 'HEC token: also checks that this host accepts it (an authenticated request that stores nothing)')
     .addOption(new Option('--timeout <duration>', 'per-step timeout, e.g. 5s, 500ms').default('5s'))
     .option('--json', 'print JSON for scripts instead of the table')
+    .option('--verbose', "the table also shows each step's detail for healthy regions")
     .action(async (flags: VerifyFlags) => {
       let timeoutMs: number;
       let resolve: ResolveEntry[];
@@ -108,7 +110,7 @@ export function register(program: Command): void {
         proxy: flags.proxy,
         token: flags.token ?? null,
       });
-      process.stdout.write(flags.json ? `${reportToJson(report)}\n` : formatTable(report));
+      process.stdout.write(flags.json ? `${reportToJson(report)}\n` : formatTable(report, flags.verbose === true));
       process.exitCode = report.regions.every((r) => r.verdict === 'healthy') ? 0 : 1;
     });
 }

@@ -102,6 +102,21 @@ describe('formatTable', () => {
     expect(lines[1]).toMatch(/^us\s+h:443\s+ok 1\.2ms\s+ok 150ms\s+-\s+-\s+healthy$/);
     expect(lines[2]).toMatch(/^eu\s+e:443\s+ok 1\.0ms\s+FAIL 5000ms\s+-\s+-\s+timeout$/);
     expect(out).toContain('Fix:\n  eu: Open it.');
+    expect(out).toContain('\neu e:443: timeout\n  dns  ok   d\n  tcp  FAIL no answer\n');
+    expect(out).not.toContain('A 1.2.3.4');
+    expect(formatTable({ regions: [] }, true)).toContain('0 of 0 healthy');
     expect(out).toContain('1 of 2 healthy');
+  });
+});
+
+describe('verifyTarget: .localhost names', () => {
+  it('are loopback without a lookup (RFC 6761)', async () => {
+    const lookup = async () => {
+      throw new Error('must not be called');
+    };
+    const r = await verifyTarget({ region: 'us', host: 'ingestor-us.localhost', port: 1 }, { timeoutMs: 1000, lookup, proxy: '' });
+    expect(r.steps[0]).toMatchObject({ step: 'dns', ok: true });
+    expect(r.steps[0].detail).toContain('RFC 6761');
+    expect(r.steps[1].detail).toContain('127.0.0.1:1 refused');
   });
 });
