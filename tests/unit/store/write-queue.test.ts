@@ -1,0 +1,135 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { NoneBackend } from '../../../src/store/none.ts';
+import { SqliteBackend } from '../../../src/store/sqlite.ts';
+import type { StoreBackend, StoreRecord } from '../../../src/store/types.ts';
+import { QueuedRegionStore } from '../../../src/store/write-queue.ts';
+
+const rec = (n: number, over: Partial<StoreRecord> = {}): StoreRecord => ({
+  receivedAt: 1_700_000_000_000 + n, tenant: 't', module: n % 2 ? 'fw' : null, time: n, host: 'h', source: 's', sourcetype: 'st',
+  index: 'main', endpoint: 'event', event: { n }, fields: null,
+  classification: [
+    { path: 'n', item: null, module: null, category: 'non-personal', by: 'none', kind: null, action: 'flag', reason: 'undeclared' },
+    { path: 'ip', item: 'IP', module: 'fw', category: 'online-identifier', by: 'name', kind: 'ip', action: n % 3 ? 'keep' : 'drop' },
+  ],
+  dropped: n % 3 ? 0 : 1, flagged: 1, ...over,
+});
+
+/** Counts insert calls (transactions) and their sizes. */
+class CountingBackend extends NoneBackend {
+  calls: number[] = [];
+  override insert(records: readonly StoreRecord[]): void {
+    this.calls.push(records.length);
+    super.insert(records);
+  }
+}
+
+describe('QueuedRegionStore', () => {
+  it('fsync always: one transaction per write, resolved after it', async () => {
+    const b = new CountingBackend();
+    const q = new QueuedRegionStore('us', b, { fsync: 'always', batchMs: 1000, batchEvents: 100, maxQueuedEvents: 100 });
+    await Promise.all([q.write([rec(1), rec(2)]), q.write([rec(3)]), q.write([rec(4)])]);
+    expect(b.calls).toEqual([2, 1, 1]);
+    expect(q.count()).toBe(4);
+    expect(q.queueDepth()).toBe(0);
+  });
+
+  it('fsync batch: group commit of every waiting write after batchMs, or at batchEvents', async () => {
+    const b = new CountingBackend();
+    const q = new QueuedRegionStore('us', b, { fsync: 'batch', batchMs: 20, batchEvents: 5, maxQueuedEvents: 100 });
+    const p = [q.write([rec(1)]), q.write([rec(2)]), q.write([rec(3)])];
+    expect(q.queueDepth()).toBe(3);
+    expect(b.calls).toEqual([]);
+    await Promise.all(p);
+    expect(b.calls).toEqual([3]);
+    const big = [q.write([rec(4), rec(5), rec(6)]), q.write([rec(7), rec(8)])]; // reaches 5: commits without waiting 20 ms
+    const t0 = Date.now();
+    await Promise.all(big);
+    expect(b.calls).toEqual([3, 5]);
+    expect(Date.now() - t0).toBeLessThan(1000); // generous: only that it did not wait for a long timer
+  });
+
+  it('refuses writes beyond the bound with SIM_ERR_HEC_BUSY, but takes an oversized write into an empty queue', async () => {
+    const b = new CountingBackend();
+    const q = new QueuedRegionStore('us', b, { fsync: 'batch', batchMs: 20, batchEvents: 100, maxQueuedEvents: 3 });
+    const a = q.write([rec(1), rec(2)]);
+    await expect(q.write([rec(3), rec(4)])).rejects.toMatchObject({ code: 'SIM_ERR_HEC_BUSY', statusCode: 503, hecCode: 9 });
+    const c = q.write([rec(5)]);
+    expect(q.isFull()).toBe(true);
+    await Promise.all([a, c]);
+    expect(q.isFull()).toBe(false);
+    await q.write([rec(6), rec(7), rec(8), rec(9)]); // bigger than the bound, queue empty: taken
+    expect(q.count()).toBe(7);
+  });
+
+  it('a failing commit rejects its writers with an internal error and the queue goes on', async () => {
+    let fail = true;
+    const b: StoreBackend = Object.assign(new NoneBackend(), {
+      insert(this: NoneBackend, r: readonly StoreRecord[]) { if (fail) throw new Error('disk full'); NoneBackend.prototype.insert.call(this, r); },
+    });
+    const q = new QueuedRegionStore('us', b, { fsync: 'always', batchMs: 1, batchEvents: 1, maxQueuedEvents: 10 });
+    await expect(q.write([rec(1)])).rejects.toMatchObject({ code: 'SIM_ERR_HEC_INTERNAL', message: expect.stringMatching(/disk full/) });
+    fail = false;
+    await q.write([rec(2)]);
+    expect(q.count()).toBe(1);
+  });
+
+  it('close() commits what waits, then refuses new writes with code 23', async () => {
+    const b = new CountingBackend();
+    const q = new QueuedRegionStore('us', b, { fsync: 'batch', batchMs: 10_000, batchEvents: 100, maxQueuedEvents: 100 });
+    const w = q.write([rec(1), rec(2)]);
+    await q.close();
+    await w;
+    expect(b.calls).toEqual([2]);
+    await expect(q.write([rec(3)])).rejects.toMatchObject({ hecCode: 23 });
+  });
+});
+
+describe('SqliteBackend', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sim-sqlite-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('round-trips records, lists newest first with module filters, aggregates stats', () => {
+    const s = new SqliteBackend('us', dir, 'always');
+    s.insert([rec(1), rec(2), rec(3)]);
+    s.insert([rec(4, { fields: { user: 'x' } })]);
+    const all = s.list({ limit: 10 });
+    expect(all.map((e) => e.id)).toEqual([4, 3, 2, 1]);
+    expect(all[0]).toMatchObject({ region: 'us', event: { n: 4 }, fields: { user: 'x' }, module: null, time: 4 });
+    expect(all[0].classification[1]).toMatchObject({ path: 'ip', action: 'keep' });
+    expect(s.list({ module: 'fw', limit: 10 }).map((e) => e.id)).toEqual([3, 1]);
+    expect(s.list({ module: null, limit: 1 }).map((e) => e.id)).toEqual([4]);
+    const st = s.stats();
+    expect(st).toMatchObject({ events: 4, droppedFields: 1, flaggedFields: 4 });
+    expect(st.modules).toEqual({ '': { events: 2, droppedFields: 0, flaggedFields: 2 }, fw: { events: 2, droppedFields: 1, flaggedFields: 2 } });
+    expect(st.items).toEqual([
+      { module: null, item: null, kept: 0, dropped: 0, flagged: 4 },
+      { module: 'fw', item: 'IP', kept: 3, dropped: 1, flagged: 0 },
+    ]);
+    s.close();
+    const again = new SqliteBackend('us', dir, 'never');
+    expect(again.count()).toBe(4);
+    expect(again.stats()).toEqual(st);
+    again.close();
+  });
+
+  it('the none backend gives the same stats from memory', () => {
+    const n = new NoneBackend();
+    n.insert([rec(1), rec(2), rec(3)]);
+    n.insert([rec(4, { fields: { user: 'x' } })]);
+    const s = new SqliteBackend('eu', dir, 'batch');
+    s.insert([rec(1), rec(2), rec(3)]);
+    s.insert([rec(4, { fields: { user: 'x' } })]);
+    expect(n.stats()).toEqual(s.stats());
+    expect(n.list({ limit: 5 })).toEqual([]);
+    s.close();
+  });
+
+  it('an unwritable data dir is SIM_ERR_STORE_OPEN naming the file', () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'not a folder');
+    expect(() => new SqliteBackend('us', file, 'always')).toThrow(expect.objectContaining({ code: 'SIM_ERR_STORE_OPEN', message: expect.stringContaining(`${file}/us/events.sqlite`) }));
+  });
+});
