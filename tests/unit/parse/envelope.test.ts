@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseEventBatch, scanContainer, validateEnvelope } from '../../../src/parse/envelope.ts';
+import { parseEventBatch, scanContainer, validateEnvelope, type EnvelopeContext } from '../../../src/parse/envelope.ts';
 import { splitRawLines } from '../../../src/parse/raw.ts';
 
 const limits = { maxDepth: 10, maxEventBytes: 1000 };
-const ctx = { allowedIndexes: null, defaultIndex: 'main' };
-const parse = (s: string, c = ctx) => parseEventBatch(s, limits, c);
+const ctx: EnvelopeContext = { allowedIndexes: null, defaultIndex: 'main' };
+const parse = (s: string, c: EnvelopeContext = ctx) => parseEventBatch(s, limits, c);
 
 describe('scanContainer', () => {
   it('finds the end of an object, honouring strings and escapes', () => {
