@@ -1,0 +1,37 @@
+# ingestor-sim: the regional ingestor service (Splunk HEC emulator).
+#   docker build -t ingestor-sim .
+#   docker run --rm -p 8088:8088 -v ingestor-data:/data ingestor-sim                  # development default
+#   docker run --rm -p 8088:8088 -v ingestor-data:/data -v $PWD/config.json:/config.json:ro \
+#     ingestor-sim serve --config /config.json --host 0.0.0.0 --port 8088 --data-dir /data
+
+# ---- build: production dependencies, better-sqlite3 compiled from source ----
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+ENV npm_config_build_from_source=better-sqlite3
+RUN npm ci --omit=dev --no-audit --no-fund \
+ && node -e "new (require('better-sqlite3'))(':memory:').prepare('select 1').get()"
+
+# ---- runtime: no compilers, non-root ----
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY package.json ./
+COPY bin ./bin
+COPY src ./src
+COPY schemas ./schemas
+COPY regions ./regions
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME ["/data"]
+EXPOSE 8088
+# The health endpoint answers for the whole server on a non-region host (127.0.0.1): 200 code 17 when every
+# region store takes writes, 503 code 18 when a write queue is full.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:8088/services/collector/health').then((r) => process.exit(r.status === 200 ? 0 : 1), () => process.exit(1))"]
+ENTRYPOINT ["node", "bin/ingestor-sim.js"]
+CMD ["serve", "--host", "0.0.0.0", "--port", "8088", "--data-dir", "/data"]
