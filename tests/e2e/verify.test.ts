@@ -162,21 +162,40 @@ describe('verify through an HTTP CONNECT proxy', () => {
 });
 
 describe('verify usage errors', () => {
-  it('exit 2 with a clear message', async () => {
+  it('exit 2 with a clear message (spawned)', async () => {
+    const r = await cli(['verify', '--region', 'mars']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown region 'mars' \(served: us, eu, jp, sg, anz, in, or all\)/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('every bad input has its message (in process, through the same main())', async () => {
+    const { main } = await import('../../src/cli/index.ts');
     const cases: Array<[string[], RegExp]> = [
       [['--resolve', 'nonsense'], /--resolve 'nonsense': expected HOST:PORT:ADDR/],
-      [['--region', 'mars'], /unknown region 'mars' \(served: us, eu, jp, sg, anz, in, or all\)/],
       [['--region', 'mea'], /region 'mea' has no ingestor host/],
       [['--timeout', 'forever'], /--timeout 'forever': expected a duration/],
       [['--ca', join(dir, 'missing.pem')], /--ca .*missing\.pem: cannot be read \(ENOENT\)/],
+      [['--ca', join(dir, 'not-a-cert.pem')], /not-a-cert\.pem: not a PEM certificate/],
       [['--proxy', 'socks5://127.0.0.1:1'], /only http:\/\/ proxies/],
       [['--port', '0'], /--port '0' is not a port/],
+      [['--host', 'a b'], /--host 'a b' is not a host name or address/],
+      [['--host', 'h', '--region', 'us,eu'], /--host checks one host/],
+      [['--token', ' '], /--token is empty/],
     ];
+    writeFileSync(join(dir, 'not-a-cert.pem'), 'hello');
+    const write = process.stderr.write.bind(process.stderr);
     for (const [args, re] of cases) {
-      const r = await cli(['verify', ...args]);
-      expect(r.code, args.join(' ')).toBe(2);
-      expect(r.stderr).toMatch(re);
-      expect(r.stdout).toBe('');
+      let err = '';
+      process.stderr.write = ((c: string) => { err += c; return true; }) as typeof process.stderr.write;
+      let code: number;
+      try {
+        code = await main(['node', 'ingestor-sim', 'verify', ...args]);
+      } finally {
+        process.stderr.write = write;
+      }
+      expect(code, args.join(' ')).toBe(2);
+      expect(err).toMatch(re);
     }
   });
 });

@@ -50,18 +50,18 @@ describe('createLocalCa', () => {
 
   it('is idempotent: keeps the CA and host files; completes a missing host file with the same CA; --force renews all', () => {
     const dir = tmp();
-    const first = createLocalCa(dir, { regions: us });
+    const first = createLocalCa(dir, { regions: us, keyBits: 1024 });
     const caPem = readFileSync(first.layout.ca, 'utf8');
     const usPem = readFileSync(join(dir, 'ingestor-us.pem'), 'utf8');
-    const again = createLocalCa(dir, { regions: us });
+    const again = createLocalCa(dir, { regions: us, keyBits: 1024 });
     expect(again.caCreated).toBe(false);
     expect(again.written).toEqual([]);
     expect(readFileSync(join(dir, 'ingestor-us.pem'), 'utf8')).toBe(usPem);
     unlinkSync(join(dir, 'localhost.pem'));
-    const completed = createLocalCa(dir, { regions: us });
+    const completed = createLocalCa(dir, { regions: us, keyBits: 1024 });
     expect(completed.written).toEqual([join(dir, 'localhost.pem'), join(dir, 'localhost-key.pem')]);
     expect(x509(join(dir, 'localhost.pem')).checkIssued(new X509Certificate(caPem))).toBe(true);
-    const forced = createLocalCa(dir, { regions: us, force: true });
+    const forced = createLocalCa(dir, { regions: us, force: true, keyBits: 1024 });
     expect(forced.caCreated).toBe(true);
     expect(readFileSync(first.layout.ca, 'utf8')).not.toBe(caPem);
     expect(x509(join(dir, 'ingestor-us.pem')).checkIssued(x509(join(dir, 'ca.pem')))).toBe(true);
@@ -69,8 +69,8 @@ describe('createLocalCa', () => {
 
   it('says what to do when the CA files cannot be used', () => {
     const dir = tmp();
-    createLocalCa(dir, { regions: us });
-    writeFileSync(join(dir, 'ca-key.pem'), generateCa().keyPem);
+    createLocalCa(dir, { regions: us, keyBits: 1024 });
+    writeFileSync(join(dir, 'ca-key.pem'), generateCa({ keyBits: 1024 }).keyPem);
     expect(() => createLocalCa(dir, { regions: us })).toThrow(/the key does not belong to the certificate.*ca init --force/);
     unlinkSync(join(dir, 'ca-key.pem'));
     expect(() => createLocalCa(dir, { regions: us })).toThrow(/one of ca.pem \/ ca-key.pem is missing/);
