@@ -11,7 +11,8 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-ENV npm_config_build_from_source=better-sqlite3
+# compile against the image's own Node headers (no header download), never a prebuilt binary
+ENV npm_config_build_from_source=better-sqlite3 npm_config_nodedir=/usr/local
 RUN npm ci --omit=dev --no-audit --no-fund \
  && node -e "new (require('better-sqlite3'))(':memory:').prepare('select 1').get()"
 
