@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { FsyncMode } from '../config/config.ts';
 import { SimError } from '../errors/sim-error.ts';
-import { aggregateItems, sortItems } from './stats.ts';
+import type { FilteredField } from '../classify/types.ts';
+import { sortItems } from './stats.ts';
 import type { ItemStat, ListQuery, RegionStats, StoreBackend, StoredEvent, StoreRecord } from './types.ts';
 
-const SCHEMA_VERSION = '1';
+const SCHEMA_VERSION = '2';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -23,11 +24,12 @@ CREATE TABLE IF NOT EXISTS events (
   endpoint TEXT NOT NULL,
   event TEXT NOT NULL,
   fields TEXT,
-  classification TEXT NOT NULL,
+  classes TEXT NOT NULL,
   dropped INTEGER NOT NULL,
   flagged INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_module ON events (module, id);
+CREATE TABLE IF NOT EXISTS field_classes (id INTEGER PRIMARY KEY, json TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS item_stats (
   module TEXT NOT NULL,
   item TEXT NOT NULL,
@@ -41,7 +43,7 @@ CREATE TABLE IF NOT EXISTS item_stats (
 interface EventRow {
   id: number; received_at: number; tenant: string; module: string | null; time: number | null; host: string;
   source: string; sourcetype: string; idx: string; endpoint: 'event' | 'raw'; event: string; fields: string | null;
-  classification: string; dropped: number; flagged: number;
+  classes: string; dropped: number; flagged: number;
 }
 
 /**
@@ -55,6 +57,14 @@ export class SqliteBackend implements StoreBackend {
   private readonly insertEvent: Database.Statement;
   private readonly upsertItem: Database.Statement;
   private readonly insertTx: (records: readonly StoreRecord[]) => void;
+  private readonly insertClass: Database.Statement;
+  /**
+   * Per-field classifications are interned: the classifier and filter hand out shared objects (one per
+   * distinct verdict), so each is stored once in field_classes and an event keeps a list of ids.
+   */
+  private classById: FilteredField[] = [];
+  private classByJson = new Map<string, number>();
+  private classByObj = new WeakMap<object, number>();
 
   constructor(readonly region: string, dataDir: string, fsync: FsyncMode) {
     const dir = join(dataDir, region);
@@ -74,28 +84,82 @@ export class SqliteBackend implements StoreBackend {
       this.db.close();
       throw new SimError('SIM_ERR_STORE_OPEN', { detail: `${this.path} holds region '${storedRegion}', not '${region}' (data residency: one file per region)` });
     }
+    const storedSchema = (meta.get('schema') as { value: string } | undefined)?.value;
+    if (storedSchema !== undefined && storedSchema !== SCHEMA_VERSION) {
+      this.db.close();
+      throw new SimError('SIM_ERR_STORE_OPEN', { detail: `${this.path} has store schema ${storedSchema}; this version writes schema ${SCHEMA_VERSION}: move the folder away` });
+    }
     this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?), (?, ?)').run('region', region, 'schema', SCHEMA_VERSION);
+    this.insertClass = this.db.prepare('INSERT INTO field_classes (json) VALUES (?)');
+    this.loadClasses();
     this.insertEvent = this.db.prepare(`INSERT INTO events
-      (received_at, tenant, module, time, host, source, sourcetype, idx, endpoint, event, fields, classification, dropped, flagged)
+      (received_at, tenant, module, time, host, source, sourcetype, idx, endpoint, event, fields, classes, dropped, flagged)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.upsertItem = this.db.prepare(`INSERT INTO item_stats (module, item, kept, dropped, flagged) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT (module, item) DO UPDATE SET kept = kept + excluded.kept, dropped = dropped + excluded.dropped, flagged = flagged + excluded.flagged`);
     this.insertTx = this.db.transaction((records: readonly StoreRecord[]) => {
+      const perClass = new Map<number, number>();
       for (const r of records) {
+        let ids = '';
+        for (const f of r.classification) {
+          const id = this.classId(f);
+          ids = ids === '' ? String(id) : `${ids},${id}`;
+          perClass.set(id, (perClass.get(id) ?? 0) + 1);
+        }
         this.insertEvent.run(
           r.receivedAt, r.tenant, r.module, r.time, r.host, r.source, r.sourcetype, r.index, r.endpoint,
-          JSON.stringify(r.event), r.fields === null ? null : JSON.stringify(r.fields), JSON.stringify(r.classification),
+          JSON.stringify(r.event), r.fields === null ? null : JSON.stringify(r.fields), ids,
           r.dropped, r.flagged,
         );
       }
-      for (const s of aggregateItems(records).values()) {
-        this.upsertItem.run(s.module ?? '', s.item ?? '', s.kept, s.dropped, s.flagged);
+      const items = new Map<string, ItemStat>();
+      for (const [id, n] of perClass) {
+        const f = this.classById[id];
+        const key = `${f.module ?? ''}\u0000${f.item ?? ''}`;
+        let st = items.get(key);
+        if (!st) items.set(key, (st = { module: f.module, item: f.item, kept: 0, dropped: 0, flagged: 0 }));
+        if (f.action === 'drop') st.dropped += n;
+        else if (f.action === 'flag') st.flagged += n;
+        else st.kept += n;
+      }
+      for (const st of items.values()) {
+        this.upsertItem.run(st.module ?? '', st.item ?? '', st.kept, st.dropped, st.flagged);
       }
     });
   }
 
+  private loadClasses(): void {
+    this.classById = [];
+    this.classByJson = new Map();
+    this.classByObj = new WeakMap();
+    for (const row of this.db.prepare('SELECT id, json FROM field_classes').iterate() as Iterable<{ id: number; json: string }>) {
+      this.classById[row.id] = JSON.parse(row.json) as FilteredField;
+      this.classByJson.set(row.json, row.id);
+    }
+  }
+
+  /** The id of a classification, stored on first sight (inside the caller's transaction). */
+  private classId(f: FilteredField): number {
+    let id = this.classByObj.get(f);
+    if (id !== undefined) return id;
+    const json = JSON.stringify(f);
+    id = this.classByJson.get(json);
+    if (id === undefined) {
+      id = Number(this.insertClass.run(json).lastInsertRowid);
+      this.classById[id] = JSON.parse(json) as FilteredField;
+      this.classByJson.set(json, id);
+    }
+    this.classByObj.set(f, id);
+    return id;
+  }
+
   insert(records: readonly StoreRecord[]): void {
-    this.insertTx(records);
+    try {
+      this.insertTx(records);
+    } catch (err) {
+      this.loadClasses(); // the transaction rolled back: forget ids it made
+      throw err;
+    }
   }
 
   list(q: ListQuery): StoredEvent[] {
@@ -109,7 +173,8 @@ export class SqliteBackend implements StoreBackend {
       id: r.id, region: this.region, receivedAt: r.received_at, tenant: r.tenant, module: r.module, time: r.time,
       host: r.host, source: r.source, sourcetype: r.sourcetype, index: r.idx, endpoint: r.endpoint,
       event: JSON.parse(r.event), fields: r.fields === null ? null : JSON.parse(r.fields),
-      classification: JSON.parse(r.classification), dropped: r.dropped, flagged: r.flagged,
+      classification: r.classes === '' ? [] : r.classes.split(',').map((id) => this.classById[Number(id)]),
+      dropped: r.dropped, flagged: r.flagged,
     }));
   }
 
