@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { randomInt } from 'node:crypto';
+import { SchemaError } from '../config/schema.ts';
 import { decideFault, isEmptySpec, mulberry32, parseFaultSpec, type FaultDecision, type FaultSpec } from './model.ts';
 
 interface Entry {
@@ -25,11 +26,16 @@ export class FaultRegistry extends EventEmitter {
   readonly #entries = new Map<string, Entry>();
   readonly #regions: readonly string[];
 
-  /** `initial`: region → fault document (as in a config file); validated here. */
-  constructor(regions: readonly string[], initial: Record<string, unknown> = {}) {
+  /** `initial`: region → fault document (a config file's `faults`); validated here (SchemaError naming the path). */
+  constructor(regions: readonly string[], initial: Record<string, unknown> | undefined = {}) {
     super();
     this.#regions = [...regions];
-    for (const [region, doc] of Object.entries(initial)) this.set(region, parseFaultSpec(doc, `faults of region '${region}'`));
+    for (const [region, doc] of Object.entries(initial ?? {})) {
+      if (!this.#regions.includes(region)) {
+        throw new SchemaError('config', [`/faults/${region}: '${region}' is not a served region (${this.#regions.join(', ')})`]);
+      }
+      this.set(region, parseFaultSpec(doc, `config /faults/${region}`));
+    }
   }
 
   get regions(): readonly string[] {

@@ -146,7 +146,9 @@ describe('FaultRegistry', () => {
     expect(r.active).toBe(false);
     expect(seen).toEqual(['us', 'us', 'eu']);
     expect(() => r.set('mars', {})).toThrow(UnknownRegionError);
-    expect(() => new FaultRegistry(['us'], { us: { latency: { kind: 'fixed' } } })).toThrow(/faults of region 'us'/);
+    expect(() => new FaultRegistry(['us'], { us: { latency: { kind: 'fixed' } } })).toThrow(/config \/faults\/us is invalid/);
+    expect(() => new FaultRegistry(['us'], { mars: {} })).toThrow(SchemaError);
+    expect(() => new FaultRegistry(['us'], { mars: {} })).toThrow("/faults/mars: 'mars' is not a served region (us)");
   });
   it('ERROR_ANSWERS match the HEC catalog', async () => {
     const { HEC_CODES } = await import('../../../src/errors/codes.ts');
