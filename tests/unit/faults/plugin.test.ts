@@ -1,11 +1,14 @@
 /** Fault injection on the real service over real sockets (buildApp + listen on 127.0.0.1:0). */
 import { once } from 'node:events';
 import http from 'node:http';
+import https from 'node:https';
+import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Client, request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FaultRegistry, guardListener } from '../../../src/faults/index.ts';
+import { generateCa, issueServerCert } from '../../../src/tls/ca.ts';
 import { ADMIN, call, EU, splunk, start, T, US, type Started } from '../../integration/helpers.ts';
 
 let s: Started;
@@ -168,6 +171,36 @@ describe('guardListener (a region port at the TCP level)', () => {
       expect(await get(300)).toBe('UND_ERR_HEADERS_TIMEOUT');
       registry.clear('us');
       expect(await get()).toBe('ok');
+    } finally {
+      undo();
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('on a TLS listener, refused resets before the handshake and dropped never answers it', async () => {
+    const ca = generateCa({ keyBits: 1024 });
+    const cert = issueServerCert(ca, { commonName: 'localhost', dnsNames: ['localhost'], keyBits: 1024 });
+    const registry = new FaultRegistry(['eu']);
+    const server = https.createServer({ cert: cert.certPem, key: cert.keyPem }, (_req, res) => res.end('ok'));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as AddressInfo).port;
+    const undo = guardListener(server as unknown as http.Server, 'eu', registry);
+    const handshake = (timeoutMs: number) => new Promise<string>((resolve) => {
+      const s = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: ca.certPem });
+      const t = setTimeout(() => { s.destroy(); resolve('timeout'); }, timeoutMs);
+      s.once('secureConnect', () => { clearTimeout(t); s.destroy(); resolve('secure'); });
+      s.once('error', (e: NodeJS.ErrnoException) => { clearTimeout(t); resolve(e.code ?? 'error'); });
+    });
+    try {
+      expect(await handshake(2000)).toBe('secure');
+      registry.set('eu', { unreachable: 'refused' });
+      expect(await handshake(2000)).toBe('ECONNRESET');
+      registry.set('eu', { unreachable: 'dropped' });
+      expect(await handshake(300)).toBe('timeout');
+      registry.clear('eu');
+      expect(await handshake(2000)).toBe('secure');
     } finally {
       undo();
       server.closeAllConnections();
