@@ -115,6 +115,8 @@ describe('faults on HEC requests', () => {
     await putFaults('us', { unreachable: 'dropped' });
     const r = await once1('/services/collector/health', { host: US, timeoutMs: 400 });
     expect(r.error).toBe('UND_ERR_HEADERS_TIMEOUT');
+    const wrongToken = await once1('/services/collector/event', { host: US, headers: splunk(T.eu), body: EVENT, timeoutMs: 400 });
+    expect(wrongToken.error).toBe('UND_ERR_HEADERS_TIMEOUT');
     const pending = once1('/services/collector/health', { host: US, timeoutMs: 5000 });
     await new Promise((res) => setTimeout(res, 200));
     await putFaults('us', {});
