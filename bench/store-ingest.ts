@@ -3,7 +3,9 @@
  * Each configuration runs the real CLI (`serve` in a child process, dev default) and a simple undici loop
  * here: fixed concurrency, pre-built gzip-free batches, bounded by duration AND request count.
  *
- *   node --import tsx bench/store-ingest.ts [--seconds 5] [--batch 100] [--concurrency 8]
+ * The stores run in turn, `--rounds` times (interleaved, so machine noise hits all of them); the median counts.
+ *
+ *   node --import tsx bench/store-ingest.ts [--seconds 5] [--rounds 3] [--batch 100] [--concurrency 8]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,7 +18,7 @@ import { devTokenFor } from '../src/config/config.ts';
 
 const { values } = parseArgs({ options: {
   seconds: { type: 'string', default: '5' }, batch: { type: 'string', default: '100' }, concurrency: { type: 'string', default: '8' },
-  'max-requests': { type: 'string', default: '200000' },
+  'max-requests': { type: 'string', default: '200000' }, rounds: { type: 'string', default: '3' },
 } });
 const seconds = Number(values.seconds), batch = Number(values.batch), concurrency = Number(values.concurrency), maxRequests = Number(values['max-requests']);
 
@@ -81,10 +83,19 @@ const configs: Array<[string, string[]]> = [
   ['sqlite fsync=always', ['--store', 'sqlite', '--fsync', 'always']],
   ['sqlite fsync=never', ['--store', 'sqlite', '--fsync', 'never']],
 ];
-const results = [];
-for (const [label, args] of configs) results.push(await measure(label, args));
-const base = results[0].eventsPerSec;
-console.log(`batch ${batch} events/request, ${concurrency} connections, ${seconds} s per store (after 1 s warm-up), loopback, node ${process.version}`);
-for (const r of results) {
-  console.log(`${r.label.padEnd(30)} ${Math.round(r.eventsPerSec).toString().padStart(8)} events/s  ${(r.eventsPerSec / base).toFixed(2)} x none  (${r.requests} requests, ${r.errors} errors)`);
+const rounds = Number(values.rounds);
+const runs = new Map<string, Array<Awaited<ReturnType<typeof measure>>>>();
+for (let round = 0; round < rounds; round++) {
+  for (const [label, args] of configs) {
+    const r = await measure(label, args);
+    runs.set(label, [...(runs.get(label) ?? []), r]);
+  }
+}
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const base = median(runs.get('none')!.map((r) => r.eventsPerSec));
+console.log(`batch ${batch} events/request, ${concurrency} connections, ${seconds} s per run (after 1 s warm-up), ${rounds} interleaved rounds, loopback, node ${process.version}`);
+for (const [label, rs] of runs) {
+  const m = median(rs.map((r) => r.eventsPerSec));
+  const errors = rs.reduce((a, r) => a + r.errors, 0);
+  console.log(`${label.padEnd(30)} median ${Math.round(m).toString().padStart(7)} events/s  ${(m / base).toFixed(2)} x none  runs: ${rs.map((r) => Math.round(r.eventsPerSec)).join(' / ')}  errors: ${errors}`);
 }
