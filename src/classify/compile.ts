@@ -1,8 +1,6 @@
-import {
-  carriesSecret, DETECTION_ORDER, freeTextCategory, fullText, moreSensitive, testDetector, valueText,
-} from './detectors.ts';
-import { parseKeyValues } from './kv.ts';
-import { nameCandidates, normalizeName } from './normalize.ts';
+import * as detectors from './detectors.ts';
+import * as kv from './kv.ts';
+import * as names from './normalize.ts';
 import type { By, CatalogDef, Category, DetectorName, FieldClass, ModuleDef } from './types.ts';
 import { CATEGORIES } from './types.ts';
 
@@ -74,6 +72,12 @@ interface PathEntry {
   /** The last key of the path. */
   key: string;
 }
+
+// Bound once: a module namespace's functions may be reached through getters (CommonJS interop of the
+// TypeScript loader), which costs a call per use on the hot path.
+const { carriesSecret, DETECTION_ORDER, freeTextCategory, fullText, moreSensitive, testDetector, valueText } = detectors;
+const { parseKeyValues } = kv;
+const { nameCandidates, normalizeName } = names;
 
 const MAX_CACHE = 100_000;
 /** CEF's custom slots, named by a sibling `<slot>Label` (cs1Label=Logged-in User). */

@@ -1,4 +1,4 @@
-import { isIPv4, isIPv6 } from 'node:net';
+import * as net from 'node:net';
 import type { Category, DetectorName } from './types.ts';
 
 /*
@@ -10,6 +10,7 @@ const MAC = /^(?:[0-9a-f]{2}([:-]))(?:[0-9a-f]{2}\1){4}[0-9a-f]{2}$|^[0-9a-f]{4}
 const EMAIL = /^[a-z0-9._%+'-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}$/i;
 const URL_RE = /^(?:https?|ftp|wss?):\/\/[^\s]+$/i;
 const FQDN = /^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}\.?$/i;
+const { isIPv4, isIPv6 } = net; // bound once (see compile.ts)
 const MD5 = /^[0-9a-f]{32}$/i;
 const SHA1 = /^[0-9a-f]{40}$/i;
 const SHA256 = /^[0-9a-f]{64}$/i;

@@ -1,6 +1,9 @@
 import { cutKeys, parseKeyValues } from '../classify/kv.ts';
-import { VERDICT_SLOT, type Matcher, type VerdictSlot } from '../classify/compile.ts';
+import * as compiled from '../classify/compile.ts';
+import type { Matcher, VerdictSlot } from '../classify/compile.ts';
 import type { FieldClass, FilteredField, UndeclaredPolicy } from '../classify/types.ts';
+
+const VERDICT_SLOT: typeof compiled.VERDICT_SLOT = compiled.VERDICT_SLOT; // bound once: a symbol read per field
 
 export type PolicyErrorCode = 'SIM_ERR_POLICY_MODULE_LOCKED' | 'SIM_ERR_POLICY_UNKNOWN_MODULE';
 
