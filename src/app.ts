@@ -37,7 +37,7 @@ export function toSimError(err: unknown, cfg: SimConfig): SimError {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new SimError('SIM_ERR_HTTP_BODY_TOO_LARGE', { detail: `the body is larger than ${cfg.limits.maxBodyBytes} bytes (limits.maxBodyBytes)` });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new SimError('SIM_ERR_HTTP_MEDIA_TYPE_INVALID', { detail: e.message });
+      return new SimError('SIM_ERR_HTTP_MEDIA_TYPE_INVALID', { detail: 'the Content-Type header cannot be parsed; send application/json' });
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new SimError('SIM_ERR_HTTP_BAD_REQUEST', { detail: 'the body is not as long as Content-Length says' });
   }

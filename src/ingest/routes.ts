@@ -43,6 +43,9 @@ export async function hecOnRequest(this: FastifyInstance, req: FastifyRequest, r
     }
     return;
   }
+  // HEC takes any Content-Type (splunk-logging labels JSON as form-urlencoded; some clients send none or
+  // junk): the body is read as bytes whatever the header says, so an unparseable one must not become a 415.
+  req.headers['content-type'] = 'application/octet-stream';
   const region = regionOf(sim, req);
   req.region = region.def.id;
   reply.headers(region.headers);

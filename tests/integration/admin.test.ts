@@ -103,6 +103,12 @@ describe('upload permission', () => {
     expect((await get('/tenants/acme/modules/core')).json.uploadPermission).toBe(true);
   });
 
+  it('PUT with an unparseable Content-Type is 415 with a clear body', async () => {
+    const r = await call(s.url, 'PUT', '/admin/v1/tenants/acme/modules/fw', { headers: { ...auth, 'content-type': 'json' }, body: '{"uploadPermission":true}' });
+    expect(r.status).toBe(415);
+    expect(r.json.detail).toBe('the Content-Type header cannot be parsed; send application/json');
+  });
+
   it('PUT with a bad body is 400', async () => {
     for (const b of ['', 'nope', '{"uploadPermission":"no"}', '{}']) {
       const r = await put('/tenants/acme/modules/fw', b);

@@ -41,6 +41,11 @@ describe('event endpoints', () => {
     expect((await newest(1))[0]).toMatchObject({ time: 1433188255.5, event: { message: 'm', severity: 'info' } });
   });
 
+  it.each(['json', '', 'text/plain; charset=latin1', 'x/y; a'])('accepts a junk or empty Content-Type %j', async (ct) => {
+    const r = await post('/services/collector/event', '{"event":"ct"}', { ...splunk(T.us), 'content-type': ct });
+    expect(r.json).toEqual({ text: 'Success', code: 0 });
+  });
+
   it('takes index/source/sourcetype/host defaults from the query, envelope keys win', async () => {
     await post('/services/collector/event?index=q&source=qs&sourcetype=qst&host=qh', '{"event":"a"}{"event":"b","source":"own"}');
     const [b, a] = await newest(2);
