@@ -240,3 +240,17 @@ describe('health, mint, unknown paths', () => {
     expect(r.headers['content-type']).toBe('application/json; charset=UTF-8');
   });
 });
+
+describe('shutting down', () => {
+  it('while closing, HEC answers 503 code 23 and health says so too', async () => {
+    s.app.sim.shuttingDown = true;
+    try {
+      const r = await post('/services/collector/event', '{"event":1}');
+      expect([r.status, r.json.code, r.json.text]).toEqual([503, 23, 'Server is shutting down']);
+      const h = await call(s.url, 'GET', '/services/collector/health', { host: US });
+      expect([h.status, h.json.code]).toEqual([503, 23]);
+    } finally {
+      s.app.sim.shuttingDown = false;
+    }
+  });
+});
