@@ -37,13 +37,24 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** Holds sockets of a 'dropped' region; releases them when the client gives up, the fault is lifted or on close. */
 class HeldSockets {
   readonly #held = new Set<Socket>();
+  #poll: NodeJS.Timeout | null = null;
+
+  /** `releaseWhen`: checked twice a second while sockets are held (e.g. the service is shutting down). */
+  constructor(private readonly releaseWhen: () => boolean = () => false) {}
 
   hold(socket: Socket, maxMs: number): Promise<void> {
     return new Promise((resolve) => {
       this.#held.add(socket);
+      this.#poll ??= setInterval(() => {
+        if (this.releaseWhen()) this.releaseAll();
+      }, 500).unref();
       const done = () => {
         clearTimeout(timer);
         this.#held.delete(socket);
+        if (this.#held.size === 0 && this.#poll) {
+          clearInterval(this.#poll);
+          this.#poll = null;
+        }
         resolve();
       };
       const timer = setTimeout(() => {
@@ -121,7 +132,9 @@ export function trickleResponse(res: ServerResponse, bytesPerSecond: number, chu
 
 /** Registers the fault hooks (and, with opts.adminToken, the admin routes) on the service; decorates app.faults. */
 export function registerFaults(app: FastifyInstance, registry: FaultRegistry, opts: FaultPluginOptions = {}): void {
-  const held = new HeldSockets();
+  // A held request would keep server.close() waiting: release them as soon as the service starts shutting down
+  // (src/server.ts sets sim.shuttingDown before it closes the region-port listeners), and on preClose.
+  const held = new HeldSockets(() => (app as unknown as { sim?: { shuttingDown?: boolean } }).sim?.shuttingDown === true);
   const maxHoldMs = opts.maxHoldMs ?? 600_000;
   app.decorate('faults', registry);
   registry.on('change', (_region: string, spec: { unreachable?: string | null }) => {

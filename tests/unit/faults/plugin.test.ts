@@ -9,7 +9,12 @@ import { Client, request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FaultRegistry, guardListener } from '../../../src/faults/index.ts';
 import { generateCa, issueServerCert } from '../../../src/tls/ca.ts';
-import { ADMIN, call, EU, splunk, start, T, US, type Started } from '../../integration/helpers.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildConfig } from '../../../src/config/config.ts';
+import { startServer } from '../../../src/server.ts';
+import { ADMIN, call, EU, splunk, start, T, testClassifier, testConfigFile, US, type Started } from '../../integration/helpers.ts';
 
 let s: Started;
 const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
@@ -207,6 +212,37 @@ describe('guardListener (a region port at the TCP level)', () => {
       undo();
       server.closeAllConnections();
       server.close();
+    }
+  });
+});
+
+describe('shutdown with held connections', () => {
+  it('a dropped request does not keep the server from closing', async () => {
+    const own = await start();
+    own.app.faults.set('us', { unreachable: 'dropped' });
+    const pending = request(`${own.url}/services/collector/health`, { headers: { host: US }, headersTimeout: 20_000 }).then(() => 'answered', (e: NodeJS.ErrnoException) => e.code);
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = performance.now();
+    own.app.sim.shuttingDown = true;
+    await own.close();
+    expect(performance.now() - t0).toBeLessThan(15_000);
+    expect(await pending).not.toBe('answered');
+  });
+
+  it('nor does one on a region port (startServer closes those listeners first)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sim-fault-close-'));
+    const cfg = buildConfig(testConfigFile(), { dataDir, port: 0, regionPorts: { eu: 0 }, store: 'none' });
+    const srv = await startServer(cfg, { logger: false, defaultMetrics: false, classifier: testClassifier });
+    try {
+      srv.app.faults.set('eu', { unreachable: 'dropped' });
+      const pending = request(`${srv.regionUrls.eu}/services/collector/health`, { headersTimeout: 20_000 }).then(() => 'answered', (e: NodeJS.ErrnoException) => e.code);
+      await new Promise((r) => setTimeout(r, 200));
+      const t0 = performance.now();
+      await srv.close();
+      expect(performance.now() - t0).toBeLessThan(15_000);
+      expect(await pending).not.toBe('answered');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
