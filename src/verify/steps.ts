@@ -343,6 +343,8 @@ interface HecAnswer {
   code: number | null;
   text: string | null;
   body: string;
+  /** The emulator's X-Sim-Refused-Reason header (why a token was refused), when present. */
+  reason?: string | null;
 }
 
 type HttpFailure = { error: string; verdict: Verdict };
@@ -366,7 +368,8 @@ async function hecRequest(client: Client, ctx: StepContext, method: 'GET' | 'POS
       if (typeof j.code === 'number') code = j.code;
       if (typeof j.text === 'string') hecText = j.text;
     } catch { /* not JSON: judged by the caller */ }
-    return { status: res.statusCode, code, text: hecText, body: text };
+    const reason = res.headers['x-sim-refused-reason'];
+    return { status: res.statusCode, code, text: hecText, body: text, reason: typeof reason === 'string' ? reason : null };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (ac.signal.aborted || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT') {
@@ -402,7 +405,7 @@ export function judgeTokenProbe(a: HecAnswer): { ok: boolean; why: string } {
   if (a.status === 200 && a.code === 0) return { ok: true, why: `${show(a)}: token accepted` };
   if (a.status === 400 && a.code === 14) return { ok: true, why: `${show(a)}: token accepted (its indexer acknowledgment is off)` };
   if (a.status === 400 && (a.code === 10 || a.code === 11)) return { ok: true, why: `${show(a)}: token accepted` };
-  if (a.code === 4) return { ok: false, why: `${show(a)}: token refused: unknown here (a token of another region, or mistyped)` };
+  if (a.code === 4) return { ok: false, why: `${show(a)}: token refused: unknown here (a token of another region, or mistyped)${a.reason ? `; the server says: ${a.reason}` : ''}` };
   if (a.code === 1) return { ok: false, why: `${show(a)}: token refused: it is disabled` };
   if (a.code === 2 || a.code === 3) return { ok: false, why: `${show(a)}: token refused: the Authorization header did not arrive intact (a proxy stripping it?)` };
   if (a.status === 503) return { ok: false, why: `${show(a)}: server busy: retry later` };

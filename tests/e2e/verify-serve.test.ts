@@ -74,6 +74,7 @@ describe('verify against serve --tls', () => {
     expect(j.regions[0].steps[2].detail).toContain("issued by 'ingestor-sim local CA, O=ingestor-sim'");
     expect(j.regions[0].steps[3].detail).toContain('token accepted');
     expect(j.regions[1].steps[3].detail).toContain("403 code 4 'Invalid token'");
+    expect(j.regions[1].steps[3].detail).toContain("the server says: token is bound to region 'us', but the request reached region 'eu'");
     expect(r.code).toBe(1);
   });
 

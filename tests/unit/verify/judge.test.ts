@@ -47,6 +47,7 @@ describe('HTTP judgements', () => {
     const other = judgeTokenProbe(ans(403, { text: 'Invalid token', code: 4 }));
     expect(other.ok).toBe(false);
     expect(other.why).toContain('another region');
+    expect(judgeTokenProbe({ ...ans(403, { text: 'Invalid token', code: 4 }), reason: "token is bound to region 'us'" }).why).toContain("the server says: token is bound to region 'us'");
     expect(judgeTokenProbe(ans(401, { text: 'Token is required', code: 2 })).why).toContain('Authorization header');
     expect(judgeTokenProbe(ans(503, { text: 'Server is busy', code: 9 })).ok).toBe(false);
   });
