@@ -10,6 +10,7 @@ import { SimError } from './errors/sim-error.ts';
 import { loadRegions, servedRegions, type RegionDef } from './region/regions.ts';
 import { kPortRegion } from './region/route.ts';
 import { tlsLayout } from './tls/ca.ts';
+import { guardListener } from './faults/index.ts';
 
 export interface TlsMaterial {
   /** The default certificate (localhost), for clients that send no region SNI name. */
@@ -58,7 +59,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export type ServerOptions = Omit<AppOptions, 'serverFactory'>;
+export type ServerOptions = Omit<AppOptions, 'serverFactory'> & {
+  /** On close, how long requests in flight may take before their connections are cut (default 5000 ms). */
+  closeGraceMs?: number;
+};
 
 function urlOf(scheme: string, server: http.Server): string {
   const a = server.address() as AddressInfo;
@@ -109,16 +113,21 @@ export async function startServer(cfg: SimConfig, opts: ServerOptions = {}): Pro
       return make(handler);
     },
   });
-  const extra: Array<{ id: string; server: http.Server }> = [];
+  const extra: Array<{ id: string; server: http.Server; unguard: () => void }> = [];
   try {
     await app.listen({ host: cfg.listen.host, port: cfg.listen.port });
     for (const [id, port] of Object.entries(cfg.listen.regionPorts)) {
       const server = make(handler!, id);
+      // TCP-level faults (refused / dropped) of this region's own port (src/faults); wraps our 'connection' listeners.
+      const unguard = guardListener(server, id, app.faults);
+      extra.push({ id, server, unguard });
       await listenNode(server, port, cfg.listen.host);
-      extra.push({ id, server });
     }
   } catch (err) {
-    for (const e of extra) e.server.close();
+    for (const e of extra) {
+      e.unguard();
+      e.server.close();
+    }
     await app.close();
     throw err;
   }
@@ -132,11 +141,19 @@ export async function startServer(cfg: SimConfig, opts: ServerOptions = {}): Pro
     close() {
       closing ??= (async () => {
         app.sim.shuttingDown = true;
+        const grace = opts.closeGraceMs ?? 5000;
         await Promise.all(extra.map((e) => new Promise<void>((resolve) => {
-          e.server.close(() => resolve());
+          e.unguard();
+          const force = setTimeout(() => e.server.closeAllConnections(), grace);
+          e.server.close(() => { clearTimeout(force); resolve(); });
           e.server.closeIdleConnections();
         })));
-        await app.close();
+        const force = setTimeout(() => app.server.closeAllConnections(), grace);
+        try {
+          await app.close();
+        } finally {
+          clearTimeout(force);
+        }
       })();
       return closing;
     },

@@ -59,6 +59,8 @@ export interface SimConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** True when no config file was given (the development default). */
   dev: boolean;
+  /** Initial fault injection per region (validated by src/faults), when the file has any. */
+  faults?: Record<string, unknown>;
 }
 
 /** What a config file holds (schemas/config.schema.json): everything but adminToken/tenants/tokens is optional. */
@@ -167,6 +169,7 @@ export function buildConfig(file: ConfigFile | null, ...layers: ConfigOverrides[
     limits: { ...DEFAULT_LIMITS, ...f.limits },
     logLevel: f.logLevel ?? 'info',
     dev,
+    ...(f.faults !== undefined ? { faults: structuredClone(f.faults) } : {}),
   };
   for (const o of layers) {
     if (o.host !== undefined) cfg.listen.host = o.host;
