@@ -85,7 +85,15 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
   const tokenModules = resolveTokenModules(cfg, classifier);
 
   const app = Fastify({
-    logger: opts.logger ?? { level: cfg.logLevel },
+    logger: opts.logger ?? {
+      level: cfg.logLevel,
+      // Fastify's request line, without a query-string token (?token=) or any Authorization header
+      serializers: {
+        req: (req: { method: string; url: string; host?: string; ip?: string }) => ({
+          method: req.method, url: req.url.replace(/([?&]token=)[^&]*/gi, '$1[redacted]'), host: req.host, remoteAddress: req.ip,
+        }),
+      },
+    },
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: cfg.limits.maxBodyBytes,
     // Splunk keeps HEC connections open a long time (keepAliveIdleTimeout 7200 s); 75 s is plenty for clients here.

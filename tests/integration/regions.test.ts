@@ -154,3 +154,21 @@ describe('HTTPS with SNI (certificates from ca init)', () => {
     await expect(startServer(cfg, { classifier: testClassifier, logger: false })).rejects.toThrow(/missing or unreadable: .*nope\/ingestor-us.pem.*ca init --dir/);
   });
 });
+
+describe('the refusal reason is logged', () => {
+  it('a token of another region writes a warn line naming both regions', async () => {
+    const { start } = await import('./helpers.ts');
+    const lines: string[] = [];
+    const s = await start(testConfigFile(), {}, { logger: { level: 'warn', stream: { write: (l: string) => { lines.push(l); } } } });
+    try {
+      const r = await call(s.url, 'POST', '/services/collector/event', { host: EU, headers: splunk(T.us), body });
+      expect(r.status).toBe(403);
+      const warn = lines.map((l) => JSON.parse(l)).find((l) => l.level === 40);
+      expect(warn).toMatchObject({ region: 'eu', tokenRegion: 'us', tenant: 'acme' });
+      expect(warn.msg).toMatch(/refused token of another region: token is bound to region 'us', but the request reached region 'eu'/);
+      expect(JSON.stringify(lines)).not.toContain(T.us); // the token itself is not logged
+    } finally {
+      await s.close();
+    }
+  });
+});
