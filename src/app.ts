@@ -29,6 +29,11 @@ export interface AppOptions {
   defaultMetrics?: boolean;
 }
 
+/** A request URL fit for logs: the value of any `token=` query parameter replaced. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&]token=)[^&#]*/gi, '$1[redacted]');
+}
+
 /** Maps Fastify's own errors (body limit, media type, content length) and anything else to a SimError. */
 export function toSimError(err: unknown, cfg: SimConfig): SimError {
   if (isSimError(err)) return err;
@@ -90,7 +95,7 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
       // Fastify's request line, without a query-string token (?token=) or any Authorization header
       serializers: {
         req: (req: { method: string; url: string; host?: string; ip?: string }) => ({
-          method: req.method, url: req.url.replace(/([?&]token=)[^&]*/gi, '$1[redacted]'), host: req.host, remoteAddress: req.ip,
+          method: req.method, url: redactUrl(req.url), host: req.host, remoteAddress: req.ip,
         }),
       },
     },

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { redactUrl } from '../../src/app.ts';
 import { loadRegions, servedRegions } from '../../src/region/regions.ts';
 import { compileRouteTable, headerSafe, normalizeHost, regionHeaders, routeRegion } from '../../src/region/route.ts';
 
@@ -37,4 +38,10 @@ describe('routeRegion (pure)', () => {
     expect(h['x-ingestor-region']).toBe('jp');
     expect(h['x-ingestor-data-centers']).toMatch(/^[\x20-\x7e]+$/);
   });
+});
+
+it('redactUrl hides query-string tokens in logs', () => {
+  expect(redactUrl('/services/collector?token=abc&x=1')).toBe('/services/collector?token=[redacted]&x=1');
+  expect(redactUrl('/h?x=1&TOKEN=abc')).toBe('/h?x=1&TOKEN=[redacted]');
+  expect(redactUrl('/h?mytoken=abc')).toBe('/h?mytoken=abc');
 });
