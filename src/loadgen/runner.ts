@@ -129,28 +129,70 @@ export async function runLoad(o: RunOptions): Promise<RunOutcome> {
     o.onTick?.(s);
   }, 1000);
 
-  const send = async (p: Payload, intendedAt: number): Promise<void> => {
+  // undici's dispatch API with a plain handler: no response stream, no promise per chunk; the response
+  // body (a HEC reply of a few dozen bytes) is kept only to read its `code`
+  let inFlight = 0;
+  let onAllDone: (() => void) | null = null;
+  const done = () => {
+    if (--inFlight === 0 && onAllDone) onAllDone();
+  };
+  /** Resolves when nothing is queued or in flight. */
+  const allDone = async (): Promise<void> => {
+    await queue.onIdle();
+    if (inFlight > 0) await new Promise<void>((r) => { onAllDone = r; });
+    onAllDone = null;
+  };
+  const send = (p: Payload, intendedAt: number): Promise<void> => new Promise<void>((res) => {
+    inFlight++;
+    const resolve = () => {
+      done();
+      res();
+    };
     const startedAt = now();
     acc.started(intendedAt, startedAt);
-    try {
-      const res = await pool.request({ path, method: 'POST', headers, body: p.body, idempotent });
-      const text = await res.body.text();
-      acc.response(intendedAt, startedAt, now(), res.statusCode, hecCodeOf(text), p.events, p.body.length);
-    } catch (err) {
+    let status = 0;
+    let first: Buffer | null = null;
+    let more: Buffer[] | null = null;
+    const fail = (err: unknown) => {
       if (destroying) acc.aborted++;
       else acc.transportError(errorCode(err), p.events, p.body.length);
+      resolve();
+    };
+    try {
+      pool.dispatch({ path, method: 'POST', headers, body: p.body, idempotent }, {
+        // undici takes a handler as the new (controller-based) kind only when it has onRequestStart
+        onRequestStart() {},
+        onResponseStart(_controller, statusCode) {
+          status = statusCode;
+        },
+        onResponseData(_controller, chunk) {
+          if (first === null) first = chunk;
+          else (more ??= [first]).push(chunk);
+        },
+        onResponseEnd() {
+          const text = more ? Buffer.concat(more).toString('utf8') : first ? first.toString('utf8') : '';
+          acc.response(intendedAt, startedAt, now(), status, hecCodeOf(text), p.events, p.body.length);
+          resolve();
+        },
+        onResponseError(_controller, err) {
+          fail(err);
+        },
+      });
+    } catch (err) {
+      fail(err);
     }
-  };
+  });
 
   if (o.rate === undefined) {
-    // closed model: each finished request immediately starts the next
+    // closed model: connections × pipelining request loops; each finished request immediately starts the
+    // next. The loops themselves bound the concurrency, so no queue sits in this hot path (p-queue holds the
+    // open model's arrivals)
     const loop = (): void => {
       if (stopped) return;
       const p = payloadFor(o.payloads, next);
       if (!p) return stop('events');
       next++;
-      // the task ends when its response is in; the next one is queued just before, so the slot never idles
-      void queue.add(() => send(p, now()).then(loop));
+      void send(p, now()).then(loop);
     };
     for (let i = 0; i < slots && !stopped; i++) loop();
   } else {
@@ -178,11 +220,11 @@ export async function runLoad(o: RunOptions): Promise<RunOutcome> {
   clearTimeout(stopDeadlineTimer);
   o.signal?.removeEventListener('abort', onAbort);
   const drainTimer = new Promise<'timeout'>((r) => { const t = setTimeout(() => r('timeout'), o.drainTimeoutMs); t.unref(); });
-  const drained = await Promise.race([queue.onIdle().then(() => 'idle' as const), drainTimer]);
+  const drained = await Promise.race([allDone().then(() => 'idle' as const), drainTimer]);
   if (drained === 'timeout') {
     destroying = true;
     await pool.destroy().catch(() => undefined);
-    await queue.onIdle();
+    await allDone();
   }
   const tEnd = now();
   clearInterval(ticker);

@@ -130,6 +130,15 @@ describe('runLoad against a real HEC-ish server on loopback', () => {
     expect(out.acc.requests).toBe(server.counts.requests);
   });
 
+  it('requests still in flight when the drain period ends are cut off and counted as aborted', async () => {
+    server = await startHecServer({ delayMs: 3_000 });
+    const out = await runLoad(options(server.url, { durationMs: 200, connections: 2, drainTimeoutMs: 300 }));
+    expect(out.acc.aborted).toBe(2);
+    expect(out.acc.requests).toBe(0);
+    expect(out.acc.errors).toBe(0);
+    expect(out.durationSec).toBeLessThan(2);
+  });
+
   it('refuses an unbounded run', async () => {
     await expect(runLoad(options('http://127.0.0.1:9'))).rejects.toThrow(/always bounded/);
   });
