@@ -17,6 +17,7 @@ const host = (id: string) => `ingestor-${id}.xdr.trendmicro.com`;
 let dir: string;
 let serve: ChildProcess | null = null;
 let port = 0;
+let euPort = 0;
 let agent: Agent;
 
 interface Json { regions: Array<{ region: string; verdict: string; fix?: string; steps: Array<{ step: string; ok: boolean; detail: string }> }> }
@@ -26,7 +27,7 @@ beforeAll(async () => {
   const init = await cli(['ca', 'init', '--dir', join(dir, 'tls')]);
   expect(init.code, init.stderr).toBe(0);
   expect(init.stdout).toContain('Created a new CA');
-  serve = spawn(process.execPath, ['bin/ingestor-sim.js', 'serve', '--tls', join(dir, 'tls'), '--port', '0', '--store', 'none', '--log-level', 'silent', '--data-dir', join(dir, 'data')], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  serve = spawn(process.execPath, ['bin/ingestor-sim.js', 'serve', '--tls', join(dir, 'tls'), '--port', '0', '--region-ports', 'eu=0', '--store', 'none', '--log-level', 'silent', '--data-dir', join(dir, 'data')], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   serve.stderr!.on('data', (c) => { err += c; });
@@ -35,8 +36,10 @@ beforeAll(async () => {
     serve!.stdout!.on('data', (c) => {
       out += c;
       const m = /serving \d+ regions on https:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) {
+      const eu = /\n {2}eu .* port https:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      if (m && eu) {
         clearTimeout(timer);
+        euPort = Number(eu[1]);
         resolve(Number(m[1]));
       }
     });
@@ -94,5 +97,29 @@ describe('verify against serve --tls', () => {
     }
     const after = JSON.parse((await verify('eu,jp,sg')).stdout) as Json;
     expect(after.regions.map((x) => x.verdict)).toEqual(['healthy', 'healthy', 'healthy']);
+  });
+
+  it("on a region's own port the faults act before TLS: refused resets the handshake, dropped never answers it", async () => {
+    const onEuPort = () => cli(['verify', '--region', 'eu', '--port', String(euPort), '--ca', join(dir, 'tls', 'ca.pem'), '--json', '--timeout', '1s',
+      '--resolve', `${host('eu')}:${euPort}:127.0.0.1`]);
+    expect(JSON.parse((await onEuPort()).stdout).regions[0].verdict).toBe('healthy');
+    try {
+      expect(await putFaults('eu', { unreachable: 'refused' })).toBe(200);
+      const refused = (JSON.parse((await onEuPort()).stdout) as Json).regions[0];
+      expect(refused.verdict).toBe('refused');
+      // the RST comes right after the kernel completed the TCP handshake: the client sees it as a failed connect
+      // or as a reset during the TLS handshake, depending on which it processes first
+      const last = refused.steps[refused.steps.length - 1];
+      expect(['tcp', 'tls']).toContain(last.step);
+      expect(last.ok).toBe(false);
+      expect(last.detail).toMatch(/reset \(ECONNRESET\)|connection reset by the peer during the TLS handshake/);
+      expect(refused.steps.some((x) => x.step === 'http')).toBe(false);
+      expect(await putFaults('eu', { unreachable: 'dropped' })).toBe(200);
+      const dropped = (JSON.parse((await onEuPort()).stdout) as Json).regions[0];
+      expect(dropped.verdict).toBe('timeout');
+      expect(dropped.steps[2].detail).toContain('no TLS answer within 1000 ms');
+    } finally {
+      await putFaults('eu', {});
+    }
   });
 });

@@ -246,3 +246,18 @@ describe('shutdown with held connections', () => {
     }
   });
 });
+
+describe('faults in the config file', () => {
+  it('are in force at startup; a bad document or an unknown region is a config error naming the path', async () => {
+    const own = await start(testConfigFile({ faults: { eu: { error: { rate: 1, answer: 'internal' } } } }));
+    try {
+      expect(own.app.faults.get('eu')).toEqual({ error: { rate: 1, answer: 'internal' } });
+      const r = await call(own.url, 'GET', '/services/collector/health', { host: EU });
+      expect([r.status, r.json.code]).toEqual([500, 8]);
+    } finally {
+      await own.close();
+    }
+    await expect(start(testConfigFile({ faults: { eu: { error: { rate: 3, answer: 'busy' } } } }))).rejects.toThrow(/config \/faults\/eu is invalid:\n {2}- \/error\/rate: must be <= 1/);
+    await expect(start(testConfigFile({ faults: { mars: {} } }))).rejects.toThrow("/faults/mars: 'mars' is not a served region");
+  });
+});
