@@ -25,7 +25,9 @@ interface Cell {
   p99Ms: number;
   requestsPerSec: number;
   errors: number;
-  autocannon: { requestsPerSec: number; eventsPerSec: number; p99Ms: number; errors: number };
+  segments: number;
+  requestsPerSecRange: [number, number];
+  autocannon: { requestsPerSec: number; eventsPerSec: number; p99Ms: number; errors: number; requestsPerSecRange: [number, number] };
 }
 
 function flag(name: string, fallback: string): string {
@@ -79,11 +81,21 @@ async function ours(url: string, ms: number) {
   return { requestsPerSec: out.acc.requests / d, eventsPerSec: out.acc.events / d, p99Ms: out.acc.latency.getValueAtPercentile(99) / 1000, errors: out.acc.errors };
 }
 
-/** Combines two equal-length runs: rates averaged, the larger p99 of the two, errors added. */
-function mean2<T extends { requestsPerSec: number; eventsPerSec: number; p99Ms: number; errors: number }>(x: T, y: T) {
+interface Segment { requestsPerSec: number; eventsPerSec: number; p99Ms: number; errors: number }
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** Median of the segments' rates and p99s (robust to a burst of noise from other processes); errors added. */
+function combine(segs: Segment[]) {
   return {
-    requestsPerSec: (x.requestsPerSec + y.requestsPerSec) / 2, eventsPerSec: (x.eventsPerSec + y.eventsPerSec) / 2,
-    p99Ms: Math.max(x.p99Ms, y.p99Ms), errors: x.errors + y.errors,
+    requestsPerSec: median(segs.map((x) => x.requestsPerSec)), eventsPerSec: median(segs.map((x) => x.eventsPerSec)),
+    p99Ms: median(segs.map((x) => x.p99Ms)), errors: segs.reduce((a, x) => a + x.errors, 0),
+    segments: segs.length,
+    spread: { min: Math.min(...segs.map((x) => x.requestsPerSec)), max: Math.max(...segs.map((x) => x.requestsPerSec)) },
   };
 }
 
@@ -100,29 +112,38 @@ async function theirs(url: string, ms: number) {
 
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 const cells: Partial<Record<Kind, Cell | { error: string }>> = {};
-log(`bench:http — ${connections} connection(s), pipelining ${pipelining}, ${batch}-event ${profile} batches, ${durationMs / 1000} s per tool and target (A B B A halves, +${warmupMs / 1000} s warm-up)\n`);
+log(`bench:http — ${connections} connection(s), pipelining ${pipelining}, ${batch}-event ${profile} batches, ${durationMs / 1000} s per tool and target (1 s turns A B B A ..., medians; +${warmupMs / 1000} s warm-up)\n`);
 for (const kind of KINDS) {
   let target: { child: ChildProcess; port: number } | undefined;
   try {
     target = await startTarget(kind);
     const url = `http://127.0.0.1:${target.port}`;
     await ours(url, warmupMs);
-    // A B B A: each tool runs twice for half the time, so drift on a noisy machine (JIT, SQLite growth,
-    // other processes) does not favour whichever runs first
-    const half = durationMs / 2;
-    const a1 = await ours(url, half);
-    const b1 = await theirs(url, half);
-    const b2 = await theirs(url, half);
-    const a2 = await ours(url, half);
-    const a = mean2(a1, a2);
-    const b = mean2(b1, b2);
+    // the tools take turns in 1 s segments, A B B A A B B A ..., and each reports the median segment: drift
+    // (JIT, SQLite growth) and bursts from other processes on a shared machine then favour neither
+    const n = Math.max(2, Math.round(durationMs / 1000));
+    const seg = durationMs / n;
+    const as: Segment[] = [];
+    const bs: Segment[] = [];
+    for (let i = 0; i < n; i++) {
+      if (i % 2 === 0) {
+        as.push(await ours(url, seg));
+        bs.push(await theirs(url, seg));
+      } else {
+        bs.push(await theirs(url, seg));
+        as.push(await ours(url, seg));
+      }
+    }
+    const a = combine(as);
+    const b = combine(bs);
     const cell: Cell = {
       eventsPerSec: round(a.eventsPerSec), p99Ms: round(a.p99Ms, 2), requestsPerSec: round(a.requestsPerSec), errors: a.errors,
-      autocannon: { requestsPerSec: round(b.requestsPerSec), eventsPerSec: round(b.eventsPerSec), p99Ms: round(b.p99Ms, 2), errors: b.errors },
+      segments: a.segments, requestsPerSecRange: [round(a.spread.min), round(a.spread.max)],
+      autocannon: { requestsPerSec: round(b.requestsPerSec), eventsPerSec: round(b.eventsPerSec), p99Ms: round(b.p99Ms, 2), errors: b.errors, requestsPerSecRange: [round(b.spread.min), round(b.spread.max)] },
     };
     cells[kind] = cell;
-    log(`  ${kind.padEnd(6)} loadgen ${String(cell.eventsPerSec).padStart(10)} events/s ${String(cell.requestsPerSec).padStart(8)} req/s p99 ${cell.p99Ms} ms errors ${cell.errors}\n`);
-    log(`  ${''.padEnd(6)} autocannon ${String(cell.autocannon.eventsPerSec).padStart(7)} events/s ${String(cell.autocannon.requestsPerSec).padStart(8)} req/s p99 ${cell.autocannon.p99Ms} ms errors ${cell.autocannon.errors}\n`);
+    log(`  ${kind.padEnd(6)} loadgen    ${String(cell.eventsPerSec).padStart(9)} events/s ${String(cell.requestsPerSec).padStart(8)} req/s (${cell.requestsPerSecRange.join('-')}) p99 ${cell.p99Ms} ms errors ${cell.errors}\n`);
+    log(`  ${''.padEnd(6)} autocannon ${String(cell.autocannon.eventsPerSec).padStart(9)} events/s ${String(cell.autocannon.requestsPerSec).padStart(8)} req/s (${cell.autocannon.requestsPerSecRange.join('-')}) p99 ${cell.autocannon.p99Ms} ms errors ${cell.autocannon.errors}\n`);
   } catch (err) {
     cells[kind] = { error: (err as Error).message };
     log(`  ${kind.padEnd(6)} failed: ${(err as Error).message}\n`);
