@@ -119,7 +119,8 @@ function mergeTimelines(reports: LoadReport[], start: number): TimelinePoint[] {
   const buckets = new Map<number, { requests: number; events: number; errors: number; h: Histogram }>();
   for (const r of reports) {
     for (const p of r.timeline) {
-      const second = Math.max(1, Math.ceil((r.startedAtMs + p.t * 1000 - start) / 1000 - 1e-9));
+      // a point closes a ~1 s interval; the nearest whole second since the earliest start names it
+      const second = Math.max(1, Math.round((r.startedAtMs + p.t * 1000 - start) / 1000));
       let b = buckets.get(second);
       if (!b) buckets.set(second, b = { requests: 0, events: 0, errors: 0, h: newHistogram() });
       b.requests += p.requests;
