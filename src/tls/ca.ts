@@ -18,6 +18,11 @@ export interface CaOptions {
   keyBits?: number;
   /** Start of validity (default: one hour ago, to absorb clock skew). */
   notBefore?: Date;
+  /**
+   * X.509 name constraints (RFC 5280 4.2.1.10, critical): the only names the CA may certify. A DNS entry permits
+   * that name and its subdomains; an IP entry is a CIDR block. Without it the CA is unconstrained.
+   */
+  permitted?: { dns?: readonly string[]; ips?: readonly string[] };
 }
 
 export interface ServerCertOptions {
@@ -46,6 +51,26 @@ function newKeyPair(bits: number): { forgeKey: forge.pki.rsa.PrivateKey; forgePu
   const forgeKey = forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey;
   const forgePub = forge.pki.setRsaPublicKey(forgeKey.n, forgeKey.e) as forge.pki.rsa.PublicKey;
   return { forgeKey, forgePub, keyPem: privateKey };
+}
+
+/** DER of a NameConstraints extension value with permitted subtrees only. */
+function nameConstraints(permitted: NonNullable<CaOptions['permitted']>): forge.asn1.Asn1 {
+  const { asn1 } = forge;
+  const subtree = (tag: number, bytes: string) =>
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [asn1.create(asn1.Class.CONTEXT_SPECIFIC, tag, false, bytes)]);
+  const trees: forge.asn1.Asn1[] = [];
+  for (const name of permitted.dns ?? []) trees.push(subtree(2, name)); // dNSName [2] IA5String
+  for (const cidr of permitted.ips ?? []) {
+    const m = /^([^/]+)\/(\d{1,3})$/.exec(cidr);
+    const addr = m ? (forge.util as unknown as { bytesFromIP(ip: string): string | null }).bytesFromIP(m[1]) : null;
+    if (!m || !addr) throw new Error(`name constraint '${cidr}' is not an address/prefix (e.g. 127.0.0.0/8, ::1/128)`);
+    const bits = Number(m[2]);
+    if (bits > addr.length * 8) throw new Error(`name constraint '${cidr}': prefix longer than the address`);
+    let mask = '';
+    for (let i = 0; i < addr.length; i++) mask += String.fromCharCode(0xff & (0xff << (8 - Math.max(0, Math.min(8, bits - i * 8)))));
+    trees.push(subtree(7, addr + mask)); // iPAddress [7] OCTET STRING address || mask
+  }
+  return asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, trees)]);
 }
 
 function serial(): string {
@@ -78,6 +103,7 @@ export function generateCa(opts: CaOptions = {}): CertMaterial {
     { name: 'basicConstraints', cA: true, pathLenConstraint: 0, critical: true },
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
     { name: 'subjectKeyIdentifier' },
+    ...(opts.permitted ? [{ id: '2.5.29.30', name: 'nameConstraints', critical: true, value: nameConstraints(opts.permitted) }] : []),
   ]);
   cert.sign(forgeKey, forge.md.sha256.create());
   return { certPem: forge.pki.certificateToPem(cert), keyPem };
@@ -149,6 +175,13 @@ export function tlsLayout(dir: string, regions: readonly RegionDef[] = servedReg
   return { dir: abs, ca: join(abs, 'ca.pem'), caKey: join(abs, 'ca-key.pem'), hosts };
 }
 
+/** What the local CA may certify: the hosts of the layout (and their subdomains), localhost, loopback addresses. */
+export function localCaPermitted(layout: TlsLayout): { dns: string[]; ips: string[] } {
+  const dns = new Set<string>(['localhost']);
+  for (const h of layout.hosts) for (const n of h.dnsNames) if (n !== 'localhost' && !n.endsWith('.localhost')) dns.add(n);
+  return { dns: [...dns], ips: ['127.0.0.0/8', '::1/128'] };
+}
+
 export interface LocalCaOptions {
   /** Make a new CA and new host certificates even where files exist. */
   force?: boolean;
@@ -202,7 +235,8 @@ export function createLocalCa(dir: string = DEFAULT_TLS_DIR, opts: LocalCaOption
     if (existsSync(layout.ca) !== existsSync(layout.caKey) && !opts.force) {
       throw new Error(`${layout.dir}: one of ca.pem / ca-key.pem is missing; run 'ingestor-sim ca init --force' to make a new CA`);
     }
-    ca = generateCa({ commonName: opts.caName, keyBits: opts.keyBits });
+    // Constrained to the names it serves, so trusting it system-wide cannot vouch for any other site.
+    ca = generateCa({ commonName: opts.caName, keyBits: opts.keyBits, permitted: localCaPermitted(layout) });
     writeFileSync(layout.ca, ca.certPem, { mode: 0o644 });
     writeKey(layout.caKey, ca.keyPem);
     written.push(layout.ca, layout.caKey);

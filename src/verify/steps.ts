@@ -257,6 +257,9 @@ export function judgeCertificate(f: CertFacts): { verdict: Verdict | null; why: 
     return { verdict: 'tls-intercepted', why: `certificate for the host issued by '${f.issuer}', which does not chain to the expected CA (${f.authorizationError}): a TLS-inspecting proxy or firewall` };
   }
   if (f.authorizationError === 'DEPTH_ZERO_SELF_SIGNED_CERT' || f.selfSigned) return { verdict: 'tls-failure', why: `self-signed certificate (${f.authorizationError ?? 'self-signed'})` };
+  if (f.authorizationError === 'UNSPECIFIED') {
+    return { verdict: 'tls-failure', why: 'certificate rejected by OpenSSL without a named reason (UNSPECIFIED: e.g. a name outside the CA\'s name constraints)' };
+  }
   return { verdict: 'tls-failure', why: `certificate rejected: ${f.authorizationError ?? 'unknown error'}` };
 }
 

@@ -25,6 +25,9 @@ describe('judgeCertificate (the TLS rule)', () => {
     const self = judgeCertificate(facts({ authorized: false, authorizationError: 'DEPTH_ZERO_SELF_SIGNED_CERT', selfSigned: true }));
     expect(self.verdict).toBe('tls-failure');
     expect(self.why).toContain('self-signed');
+    const nc = judgeCertificate(facts({ authorized: false, authorizationError: 'UNSPECIFIED' }));
+    expect(nc.verdict).toBe('tls-failure');
+    expect(nc.why).toContain('name constraints');
   });
 });
 
