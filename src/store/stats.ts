@@ -3,19 +3,23 @@ import type { ItemStat, RegionStats, StoreRecord } from './types.ts';
 
 /** Adds up per-(module, item, action) field counts of a group of records; key = module \u0000 item. */
 export function aggregateItems(records: readonly StoreRecord[]): Map<string, ItemStat> {
-  const out = new Map<string, ItemStat>();
+  // Verdicts are shared objects (one per distinct field classification and policy), so count by identity
+  // first and build the string key once per distinct verdict, not once per field.
+  const perVerdict = new Map<FilteredField, number>();
   for (const r of records) {
-    for (const f of r.classification as FilteredField[]) {
-      const key = `${f.module ?? ''}\u0000${f.item ?? ''}`;
-      let s = out.get(key);
-      if (!s) {
-        s = { module: f.module, item: f.item, kept: 0, dropped: 0, flagged: 0 };
-        out.set(key, s);
-      }
-      if (f.action === 'drop') s.dropped++;
-      else if (f.action === 'flag') s.flagged++;
-      else s.kept++;
+    for (const f of r.classification as FilteredField[]) perVerdict.set(f, (perVerdict.get(f) ?? 0) + 1);
+  }
+  const out = new Map<string, ItemStat>();
+  for (const [f, n] of perVerdict) {
+    const key = `${f.module ?? ''}\u0000${f.item ?? ''}`;
+    let s = out.get(key);
+    if (!s) {
+      s = { module: f.module, item: f.item, kept: 0, dropped: 0, flagged: 0 };
+      out.set(key, s);
     }
+    if (f.action === 'drop') s.dropped += n;
+    else if (f.action === 'flag') s.flagged += n;
+    else s.kept += n;
   }
   return out;
 }
