@@ -40,5 +40,5 @@ export function emailSensorEvent(rng: Rng, world: World, timeMs: number): HecEnv
     const [fileName, fileType] = rng.pick(ATTACHMENTS);
     event.attachments = [{ fileName, fileType, fileSize: rng.range(1_000, 5_000_000), fileHashSha256: rng.hex(64) }];
   }
-  return { time: epochSeconds(timeMs), host: 'email-sensor.example.net', source: 'trendmicro:xdr:email', sourcetype: 'trendmicro:email', event };
+  return { time: epochSeconds(timeMs), host: 'email-sensor.example.net', source: 'trendmicro:xdr:email', sourcetype: 'email-sensor', event };
 }

@@ -68,5 +68,5 @@ export function endpointSensorEvent(rng: Rng, world: World, timeMs: number): Hec
     event.softwareInstallPath = path.replace('{user}', ep.owner.sam);
     event.softwarePatchInfo = `KB${rng.range(5_000_000, 5_039_999)}`;
   }
-  return { time: epochSeconds(timeMs), host: ep.fqdn, source: 'trendmicro:xdr:endpoint', sourcetype: 'trendmicro:endpoint', event };
+  return { time: epochSeconds(timeMs), host: ep.fqdn, source: 'trendmicro:xdr:endpoint', sourcetype: 'endpoint-sensor', event };
 }

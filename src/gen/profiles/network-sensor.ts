@@ -35,5 +35,5 @@ export function networkSensorEvent(rng: Rng, world: World, timeMs: number): HecE
     event.fileHashSha1 = rng.hex(40);
   }
   if (protocol === 'SMTP') event.senderEmail = ep.owner.email;
-  return { time: epochSeconds(timeMs), host: sensor.host, source: 'trendmicro:xdr:network', sourcetype: 'trendmicro:network', event };
+  return { time: epochSeconds(timeMs), host: sensor.host, source: 'trendmicro:xdr:network', sourcetype: 'network-sensor', event };
 }

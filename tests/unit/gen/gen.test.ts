@@ -140,7 +140,7 @@ describe('makeGenerator / buildBatch', () => {
 
   it('mixed draws from every source', () => {
     const sourcetypes = new Set(events('mixed', 500).map((e) => e.sourcetype));
-    for (const st of ['trendmicro:endpoint', 'trendmicro:email', 'trendmicro:network']) expect(sourcetypes).toContain(st);
+    for (const st of ['endpoint-sensor', 'email-sensor', 'network-sensor']) expect(sourcetypes).toContain(st);
     expect([...sourcetypes].some((s) => s.startsWith('bluecoat') || s === 'zscalernss-web')).toBe(true);
     expect([...sourcetypes].some((s) => s === 'pan:traffic' || s === 'cisco:asa' || s === 'fortigate_traffic')).toBe(true);
   });
