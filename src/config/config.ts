@@ -161,7 +161,7 @@ export function buildConfig(file: ConfigFile | null, ...layers: ConfigOverrides[
     adminToken: f.adminToken,
     tenants: structuredClone(f.tenants),
     tokens: structuredClone(f.tokens),
-    undeclared: f.undeclared ?? 'keep',
+    undeclared: f.undeclared ?? 'flag',
     store: { ...DEFAULT_STORE, ...f.store },
     dataDir: f.dataDir ?? './data',
     listen: { host: '127.0.0.1', port: 8088, regionPorts: {}, ...f.listen },

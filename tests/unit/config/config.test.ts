@@ -9,7 +9,7 @@ const base = (): ConfigFile => ({
 describe('buildConfig', () => {
   it('fills defaults and freezes', () => {
     const c = buildConfig(base());
-    expect(c).toMatchObject({ undeclared: 'keep', dev: false, store: { kind: 'sqlite', fsync: 'batch' }, listen: { host: '127.0.0.1', port: 8088, regionPorts: {} }, tls: null });
+    expect(c).toMatchObject({ undeclared: 'flag', dev: false, store: { kind: 'sqlite', fsync: 'batch' }, listen: { host: '127.0.0.1', port: 8088, regionPorts: {} }, tls: null });
     expect(c.limits.maxEventBytes).toBe(5 * 1024 * 1024);
     expect(Object.isFrozen(c.store)).toBe(true);
   });
