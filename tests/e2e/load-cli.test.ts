@@ -7,26 +7,9 @@ import { main } from '../../src/cli/index.ts';
 import { projectRoot } from '../../src/config/schema.ts';
 import type { LoadReport } from '../../src/report/types.ts';
 import { startHecServer, type HecServer } from '../unit/loadgen/hec-server.ts';
+import { runCli } from '../helpers/cli.ts';
 
-interface Ran { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
-
-/** Runs the CLI as a user would; `whileRunning` may poke the child (e.g. send SIGINT). */
-function cli(args: string[], whileRunning?: (child: ReturnType<typeof spawn>) => void): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/ingestor-sim.js', ...args], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => { stdout += c; });
-    child.stderr.on('data', (c) => { stderr += c; });
-    const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(killer);
-      resolve({ code, signal, stdout, stderr });
-    });
-    whileRunning?.(child);
-  });
-}
+const cli = runCli;
 
 /** `script` (bsdutils, an essential Debian package) runs a command on a pseudo-terminal. */
 const hasScript = spawnSync('script', ['--version']).status === 0;

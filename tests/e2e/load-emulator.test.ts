@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,22 +5,11 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.ts';
 import { buildConfig, DEV_ADMIN_TOKEN, devTokenFor } from '../../src/config/config.ts';
-import { projectRoot } from '../../src/config/schema.ts';
 import { loadRegions, servedRegions } from '../../src/region/regions.ts';
 import type { LoadReport } from '../../src/report/types.ts';
+import { runCli } from '../helpers/cli.ts';
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/ingestor-sim.js', ...args], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => { stdout += c; });
-    child.stderr.on('data', (c) => { stderr += c; });
-    const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => { clearTimeout(killer); resolve({ code, stdout, stderr }); });
-  });
-}
+const cli = runCli;
 
 const regions = servedRegions(loadRegions());
 const tokenOf = (id: string) => devTokenFor(regions.findIndex((r) => r.id === id));
