@@ -3,18 +3,8 @@ import type { RunOutcome } from '../loadgen/runner.ts';
 import { REPORT_KIND, REPORT_VERSION, type LoadReport } from './types.ts';
 
 /** What the run was asked to do (the parts of the report the runner does not know). */
-export interface RunMeta {
-  target: string;
-  hostHeader: string | null;
-  region: string | null;
-  profile: string;
-  seed: number;
-  batch: number;
-  gzip: boolean;
-  rate: number | null;
-  connections: number;
-  pipelining: number;
-}
+export type RunMeta = Pick<LoadReport,
+  'target' | 'hostHeader' | 'region' | 'profile' | 'seed' | 'batch' | 'gzip' | 'rate' | 'connections' | 'pipelining'>;
 
 const round = (x: number, digits: number) => {
   const f = 10 ** digits;
