@@ -218,7 +218,6 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
   }
 
   function make(path: string, item: ItemRt | null, category: Category, by: By, kind: number): FieldClass {
-    // the variant key of a value-dependent result leaves the item out: it follows from (path, module, kind)
     const r: FieldClass = {
       path,
       item: item ? item.label : null,
@@ -303,6 +302,7 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     resolve(hit, kind, kind === -1 ? null : triesFor(kind, refineStep(kind, text)), slot, by, value);
     let variants = cached as Map<number, FieldClass> | undefined;
     if (variants === undefined) e.slots[slot] = variants = new Map();
+    // the key leaves the item out: within one path and module the item follows from the kind used
     const key = ((rKind + 1) * 8 + CAT_INDEX.get(rCategory)!) * 4 + (rBy === 'name' ? 0 : rBy === 'value' ? 1 : 2);
     const seen = variants.get(key);
     if (seen !== undefined) return seen;

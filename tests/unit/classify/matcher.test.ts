@@ -78,6 +78,17 @@ describe('values', () => {
   });
 });
 
+describe('explain', () => {
+  it('says in words how a field got its classification', () => {
+    expect(m.explain('src_ip', '198.51.100.23', SPLUNK)).toBe(
+      `src_ip (module ${SPLUNK}): the name means field kind 'src-ip'; declared by ${SPLUNK} as 'Source IP address'; category online-identifier`);
+    expect(m.explain('name', 'LT-ENG-0087', 'qualys')).toMatch(/the name is an alias of item 'Hostname' in qualys; declared by qualys as 'Hostname'/);
+    expect(m.explain('homeDirectory', '\\\\fs01\\home$\\jdoe', SPLUNK)).toMatch(/declared only by another module, open-ldap, as 'Home directory'/);
+    expect(m.explain('x1', 'jdoe@example.com', null)).toMatch(/^x1 \(no module context\): the name says nothing; the value looks like 'email-address'; no module in context declares it: undeclared; category direct-identifier$/);
+    expect(m.explain('x9', 'allowed', null)).toMatch(/neither the name nor the value says what it is/);
+  });
+});
+
 describe('events', () => {
   it('flattens nested objects and arrays of objects to dotted paths; an array of scalars is one field', () => {
     const fields = m.classifyEvent({ properties: { ipAddress: '198.51.100.140', location: { city: 'Lisbon' } }, addresses: [{ ip: '192.0.2.1' }], endpointIp: ['192.0.2.142', '198.51.100.1'] }, 'microsoft-entra-id');
