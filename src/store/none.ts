@@ -4,6 +4,7 @@ import type { ListQuery, RegionStats, StoreBackend, StoredEvent, StoreRecord } f
 /** The `none` store: keeps counts only (for pure load tests); lists no events. */
 export class NoneBackend implements StoreBackend {
   readonly kind = 'none' as const;
+  readonly immediate: boolean = true;
   private readonly counter = new StatsCounter();
 
   insert(records: readonly StoreRecord[]): void {

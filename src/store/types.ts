@@ -58,6 +58,11 @@ export interface RegionStats {
  */
 export interface StoreBackend {
   readonly kind: 'sqlite' | 'none';
+  /**
+   * Inserts cost nothing and are never lost by a crash that they could outlive (the `none` store keeps
+   * counts in memory): the write queue then calls insert (synchronous for such a backend) at once instead of grouping writes.
+   */
+  readonly immediate?: boolean;
   insert(records: readonly StoreRecord[]): void | Promise<void>;
   list(q: ListQuery): StoredEvent[];
   stats(): RegionStats;

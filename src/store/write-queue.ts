@@ -42,6 +42,15 @@ export class QueuedRegionStore implements RegionStore {
   write(records: readonly StoreRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
     if (this.closed) return Promise.reject(new SimError('SIM_ERR_HEC_SHUTTING_DOWN'));
+    if (this.backend.immediate === true && this.queue.length === 0 && !this.draining) {
+      // nothing to group and nothing to wait for (the none store): no timer, no extra turn of the event loop
+      try {
+        void this.backend.insert(records);
+        return Promise.resolve();
+      } catch (err) {
+        return Promise.reject(this.commitError(err));
+      }
+    }
     const depth = this.queueDepth();
     if (depth > 0 && depth + records.length > this.cfg.maxQueuedEvents) {
       return Promise.reject(new SimError('SIM_ERR_HEC_BUSY', {
@@ -78,7 +87,7 @@ export class QueuedRegionStore implements RegionStore {
           await this.backend.insert(records);
           for (const g of groups) g.resolve();
         } catch (err) {
-          const e = new SimError('SIM_ERR_HEC_INTERNAL', { detail: `store of region '${this.region}' failed to commit: ${(err as Error).message}`, cause: err });
+          const e = this.commitError(err);
           for (const g of groups) g.reject(e);
         } finally {
           this.inflightEvents -= records.length;
@@ -90,6 +99,10 @@ export class QueuedRegionStore implements RegionStore {
     }
     if (this.queue.length > 0) this.schedule();
     else for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  private commitError(err: unknown): SimError {
+    return new SimError('SIM_ERR_HEC_INTERNAL', { detail: `store of region '${this.region}' failed to commit: ${(err as Error).message}`, cause: err });
   }
 
   list(q: ListQuery): StoredEvent[] {

@@ -19,6 +19,7 @@ const rec = (n: number, over: Partial<StoreRecord> = {}): StoreRecord => ({
 
 /** Counts insert calls (transactions) and their sizes. */
 class CountingBackend extends NoneBackend {
+  override readonly immediate = false; // behaves as a durable store: writes are grouped into commits
   calls: number[] = [];
   override insert(records: readonly StoreRecord[]): void {
     this.calls.push(records.length);
@@ -74,6 +75,19 @@ describe('QueuedRegionStore', () => {
     fail = false;
     await q.write([rec(2)]);
     expect(q.count()).toBe(1);
+  });
+
+  it('an immediate backend (the none store) takes each write at once, with no group-commit timer', async () => {
+    const b = new NoneBackend();
+    const q = new QueuedRegionStore('us', b, { fsync: 'batch', batchMs: 60_000, batchEvents: 1_000, maxQueuedEvents: 10 });
+    const w = q.write([rec(1), rec(2)]);
+    expect(q.count()).toBe(2); // counted before the promise settles: no turn of the event loop, no timer
+    expect(q.queueDepth()).toBe(0);
+    await w;
+    await q.write(Array.from({ length: 20 }, (_, i) => rec(i))); // the bound is for commits that wait: none wait here
+    expect(q.count()).toBe(22);
+    await q.close();
+    await expect(q.write([rec(3)])).rejects.toMatchObject({ hecCode: 23 });
   });
 
   it('close() commits what waits, then refuses new writes with code 23', async () => {
