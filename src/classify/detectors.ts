@@ -83,14 +83,18 @@ export function fullText(v: unknown): string {
 // A credential written into text: `password=…`, `pwd: …`, `token=…`, `$pw = '…'`, `-Password …`, a Bearer or
 // JWT token, a URL with user:password@, `net user NAME PASSWORD`, Cisco `username X password 0 Y`.
 const SECRET_ASSIGN = /(?:\b|\$|-|_)(?:pass(?:word|wd|phrase)?|pwd|pw|secret|token|api[_-]?key|access[_-]?key|client[_-]?secret|session(?:id|_id)?|jwt|credential)s?\s*(?:=|:|\s+(?=['"]))\s*['"]?[^\s'"&;,]{3,}/i;
-const SECRET_TOKEN = /\bbearer\s+[a-z0-9._~+/-]{10,}|\beyJ[a-zA-Z0-9_-]{8,}\.[a-zA-Z0-9_-]{8,}|[a-z][a-z0-9+.-]*:\/\/[^\s/:@]+:[^\s/@]+@/i;
+const SECRET_TOKEN = /\bbearer\s+[a-z0-9._~+/-]{10,}|\beyJ[a-zA-Z0-9_-]{8,}\.[a-zA-Z0-9_-]{8,}/i;
+// user:password@ in a URL. Tried only on text holding an '@': from every letter the scheme part runs to the end
+// of the word, which made this the costliest test of a URL or user agent.
+const SECRET_USERINFO = /[a-z][a-z0-9+.-]*:\/\/[^\s/:@]+:[^\s/@]+@/i;
 // Command lines also pass credentials positionally or as switches.
 const SECRET_COMMAND = /\bnet1?(?:\.exe)?\s+user\s+\S+\s+(?!\/)[^\s/]\S*|\bpassword\s+(?:[07]\s+)?\S{4,}|\s-(?:new|old)?pass(?:word)?\s+\S|ConvertTo-SecureString\s+(?:-String\s+)?['"]|\s-p\s*['"]?[^\s-][^\s]{3,}/i;
 
 /** True when a value carries a credential; `command` adds the positional forms of command lines. */
 export function carriesSecret(text: string, command: boolean): boolean {
   if (text.length < 6) return false;
-  return SECRET_ASSIGN.test(text) || SECRET_TOKEN.test(text) || (command && SECRET_COMMAND.test(text));
+  return SECRET_ASSIGN.test(text) || SECRET_TOKEN.test(text) || (text.indexOf('@') !== -1 && SECRET_USERINFO.test(text))
+    || (command && SECRET_COMMAND.test(text));
 }
 
 const EMAIL_IN = /(?:^|[\s<("'\[,;:=])[a-z0-9._%+'-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?=$|[\s>)"'\],;:.])/i;

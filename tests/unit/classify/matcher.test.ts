@@ -68,6 +68,9 @@ describe('values', () => {
     expect(one('CommandLine', 'net user pnatarajan N3wP@ss! /add', 'endpoint-inventory-enable-trend-vision-one-capabilities').category).toBe('secret');
     expect(one('cs-uri-query', '?login=pnatarajan&token=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.x').category).toBe('secret');
     expect(one('uri_query', '?id=4412&lang=en').category).toBe('online-identifier');
+    expect(one('url', 'ftp://backup:S3cr3tPass@files.example.com/db.tar').category).toBe('secret');
+    expect(one('url', 'https://files.example.com/@team/db.tar').category).not.toBe('secret');
+    expect(one('http_referrer', 'https://app.example.com/cb#access=Bearer abcdefghijklmnop').category).toBe('secret');
     expect(one('process', 'powershell.exe -enc SQBFAFgA', 'endpoint-inventory-enable-trend-vision-one-capabilities').category).toBe('content');
   });
   it('makes free text carrying an email, a SID or a user name a direct identifier', () => {
