@@ -5,6 +5,14 @@ import type { FieldClass, FilteredField, UndeclaredPolicy } from '../classify/ty
 
 const VERDICT_SLOT: typeof compiled.VERDICT_SLOT = compiled.VERDICT_SLOT; // bound once: a symbol read per field
 
+/**
+ * Each verdict the filter hands out carries, under this symbol, a mutable cell that a counter may use as
+ * scratch while it tallies one group of records (synchronously: `mark` says which tally the count belongs
+ * to), and the verdict's item key. Verdicts are frozen and shared, so the cell is the only mutable part.
+ */
+export const TALLY_CELL: unique symbol = Symbol.for('ingestor-sim.tally');
+export interface TallyCell { mark: number; n: number; readonly key: string }
+
 export type PolicyErrorCode = 'SIM_ERR_POLICY_MODULE_LOCKED' | 'SIM_ERR_POLICY_UNKNOWN_MODULE';
 
 /** A permission change the notice does not allow, or a module the catalog does not have. */
@@ -101,6 +109,8 @@ function makePolicy(matcher: Matcher, disabled: Set<string>, undeclared: Undecla
     } else {
       v = { ...f, action: 'keep' };
     }
+    // a scratch cell in which counters tally this shared verdict without a Map lookup (src/store/stats.ts)
+    Object.defineProperty(v, TALLY_CELL, { value: { mark: 0, n: 0, key: `${v.module ?? ''}\u0000${v.item ?? ''}` }, enumerable: false });
     return Object.freeze(v);
   }
 

@@ -1,17 +1,34 @@
 import type { FilteredField } from '../classify/types.ts';
+import * as filter from '../filter/index.ts';
+import type { TallyCell } from '../filter/index.ts';
+
+const TALLY_CELL: typeof filter.TALLY_CELL = filter.TALLY_CELL; // bound once: read per field
 import type { ItemStat, RegionStats, StoreRecord } from './types.ts';
+
+let tallies = 0;
 
 /** Adds up per-(module, item, action) field counts of a group of records; key = module \u0000 item. */
 export function aggregateItems(records: readonly StoreRecord[]): Map<string, ItemStat> {
   // Verdicts are shared objects (one per distinct field classification and policy), so count by identity
-  // first and build the string key once per distinct verdict, not once per field.
-  const perVerdict = new Map<FilteredField, number>();
+  // first and build the key once per distinct verdict, not once per field: in the verdict's own tally cell
+  // (no hashing), else in a Map for verdicts made elsewhere.
+  const mark = ++tallies;
+  const seen: Array<FilteredField & { [TALLY_CELL]: TallyCell }> = [];
+  let others: Map<FilteredField, number> | null = null;
   for (const r of records) {
-    for (const f of r.classification as FilteredField[]) perVerdict.set(f, (perVerdict.get(f) ?? 0) + 1);
+    const fields = r.classification as Array<FilteredField & { [TALLY_CELL]?: TallyCell }>;
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i];
+      const c = f[TALLY_CELL];
+      if (c !== undefined) {
+        if (c.mark !== mark) { c.mark = mark; c.n = 1; seen.push(f as FilteredField & { [TALLY_CELL]: TallyCell }); } else c.n++;
+      } else {
+        (others ??= new Map()).set(f, (others.get(f) ?? 0) + 1);
+      }
+    }
   }
   const out = new Map<string, ItemStat>();
-  for (const [f, n] of perVerdict) {
-    const key = `${f.module ?? ''}\u0000${f.item ?? ''}`;
+  const add = (f: FilteredField, key: string, n: number) => {
     let s = out.get(key);
     if (!s) {
       s = { module: f.module, item: f.item, kept: 0, dropped: 0, flagged: 0 };
@@ -20,7 +37,9 @@ export function aggregateItems(records: readonly StoreRecord[]): Map<string, Ite
     if (f.action === 'drop') s.dropped += n;
     else if (f.action === 'flag') s.flagged += n;
     else s.kept += n;
-  }
+  };
+  for (const f of seen) add(f, f[TALLY_CELL].key, f[TALLY_CELL].n);
+  if (others !== null) for (const [f, n] of others) add(f, `${f.module ?? ''}\u0000${f.item ?? ''}`, n);
   return out;
 }
 

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { getDefaultMatcher } from '../../../src/classify/index.ts';
+import type { FilteredField } from '../../../src/classify/types.ts';
+import { applyPolicy, compilePolicy } from '../../../src/filter/index.ts';
+import { aggregateItems, StatsCounter } from '../../../src/store/stats.ts';
+import type { StoreRecord } from '../../../src/store/types.ts';
+
+const matcher = getDefaultMatcher();
+const policy = compilePolicy(matcher, { uploadPermission: { 'Microsoft Entra ID': false }, undeclared: 'flag' });
+
+function record(event: Record<string, unknown>, module: string | null): StoreRecord {
+  const r = applyPolicy(policy, event, matcher.classifyEvent(event, module));
+  return {
+    receivedAt: 0, tenant: 't', module, time: null, host: 'h', source: 's', sourcetype: 'st', index: 'main', endpoint: 'event',
+    event: r.event, fields: null, classification: r.fields, dropped: r.dropped, flagged: r.flagged,
+  };
+}
+
+/** The same tally with nothing clever: one string key per field. */
+function naive(records: StoreRecord[]) {
+  const out = new Map<string, { module: string | null; item: string | null; kept: number; dropped: number; flagged: number }>();
+  for (const r of records) {
+    for (const f of r.classification as FilteredField[]) {
+      const k = `${f.module ?? ''}\u0000${f.item ?? ''}`;
+      const s = out.get(k) ?? { module: f.module, item: f.item, kept: 0, dropped: 0, flagged: 0 };
+      if (f.action === 'drop') s.dropped++; else if (f.action === 'flag') s.flagged++; else s.kept++;
+      out.set(k, s);
+    }
+  }
+  return out;
+}
+
+describe('aggregateItems', () => {
+  const fw = (i: number) => record({ src_ip: `192.0.2.${i}`, dest_port: 443, user: `CORP\\u${i}`, mystery: 'x' }, 'splunk-network-firewall-web-gateway-logs');
+  const entra = (i: number) => record({ userPrincipalName: `u${i}@example.com`, ipAddress: '198.51.100.7' }, 'microsoft-entra-id');
+
+  it('counts the shared verdicts of the filter as a per-field count would, call after call', () => {
+    const a = [fw(1), fw(2), entra(1), fw(3)];
+    const b = [entra(2), fw(4)];
+    expect(a[2].dropped).toBeGreaterThan(0); // Entra ID's upload permission is off: its fields are dropped
+    expect(aggregateItems(a)).toEqual(naive(a));
+    expect(aggregateItems(b)).toEqual(naive(b)); // a second tally does not inherit counts of the first
+    expect(aggregateItems([...a, ...b])).toEqual(naive([...a, ...b]));
+  });
+
+  it('counts verdicts made elsewhere (plain objects) too, and a running counter adds tallies up', () => {
+    const plain: FilteredField = { path: 'n', item: null, module: null, category: 'non-personal', by: 'none', kind: null, action: 'flag' };
+    const r = { ...fw(5), classification: [...fw(5).classification, plain, plain] };
+    expect(aggregateItems([r])).toEqual(naive([r]));
+    const c = new StatsCounter();
+    c.add([fw(1), entra(1)]);
+    c.add([fw(2)]);
+    const expected = [...naive([fw(1), entra(1), fw(2)]).values()];
+    expect(c.snapshot().items).toEqual(expect.arrayContaining(expected));
+    expect(c.snapshot().items).toHaveLength(expected.length);
+    expect(c.snapshot()).toMatchObject({ events: 3, modules: { 'microsoft-entra-id': { events: 1 } } });
+  });
+});
