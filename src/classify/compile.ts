@@ -65,6 +65,11 @@ interface PathEntry {
   slots: Array<FieldClass | Map<number, FieldClass> | undefined>;
   /** Per module slot, for kinds that only refine: the result per matched refine step (index step + 1). */
   steps: Array<Array<FieldClass | undefined> | undefined>;
+  /**
+   * Per module slot, the result when the name says nothing and the value is a number or a boolean: no
+   * detector matches the text of one (a test holds that), so it is the same for every such value.
+   */
+  plain: Array<FieldClass | undefined>;
   /** Per module slot: the item an alias of the module names (null: none; undefined: not looked up yet). */
   itemHits: Array<ItemRt | null | undefined>;
   /** The last key of the path is a CEF custom slot (cs1…), named by its sibling `<key>Label`. */
@@ -195,7 +200,7 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     }
     const dot = path.lastIndexOf('.');
     const last = dot === -1 ? path : path.slice(dot + 1);
-    e = { cands, kind, slots: new Array(modules.length + 1), steps: new Array(modules.length + 1), itemHits: new Array(modules.length + 1), cef: name === undefined && CEF_CUSTOM.test(last), key: last };
+    e = { cands, kind, slots: new Array(modules.length + 1), steps: new Array(modules.length + 1), plain: new Array(modules.length + 1), itemHits: new Array(modules.length + 1), cef: name === undefined && CEF_CUSTOM.test(last), key: last };
     pathCache.set(key, e);
     return e;
   }
@@ -285,6 +290,14 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     let by: By = 'name';
     let text: string | null = null;
     const named = hit !== null || e.kind !== -1;
+    if (!named && (typeof value === 'number' || typeof value === 'boolean')) {
+      let r = e.plain[slot];
+      if (r === undefined) {
+        resolve(null, -1, null, slot, 'none', value);
+        e.plain[slot] = r = make(path, rItem, rCategory, rBy, rKind);
+      }
+      return r;
+    }
     if (!named) {
       text = valueText(value);
       kind = detectKind(text);

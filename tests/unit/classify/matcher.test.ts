@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { compileMatcher, getDefaultMatcher, loadCatalog, nameCandidates, normalizeName } from '../../../src/classify/index.ts';
 import { naiveClassifyField } from '../../../src/classify/naive.ts';
 import { readLabeledFields, exampleValue } from '../../../src/eval/classifier-eval.ts';
-import type { CatalogDef } from '../../../src/classify/types.ts';
+import { testDetector } from '../../../src/classify/detectors.ts';
+import { DETECTORS, type CatalogDef } from '../../../src/classify/types.ts';
 
 const SPLUNK = 'splunk-network-firewall-web-gateway-logs';
 const m = getDefaultMatcher();
@@ -63,6 +64,17 @@ describe('values', () => {
     expect(one('x7', '+1 202-555-0143', null)).toMatchObject({ by: 'value', kind: 'phone' });
     expect(one('x8', 'https://www.example.org/a', null)).toMatchObject({ by: 'value', kind: 'url' });
     expect(one('x9', 'allowed', null)).toMatchObject({ by: 'none', kind: null, category: 'non-personal' });
+  });
+  it('no detector matches the text of a number, so an unnamed number field has one result whatever its value', () => {
+    const numbers = [0, -0, 1, -1, 7, 443, 65535, 1911, 10013079, 2 ** 31, 2 ** 53 - 1, -(2 ** 53), 1e21, 1.5e300, 5e-324,
+      0.1, 3.14159, -2.5e-7, 192.168, 1767225600.005, Number.MAX_VALUE, Number.MIN_VALUE];
+    for (let i = 0; i < 2000; i++) numbers.push(Math.floor(Math.random() * 10 ** (i % 22)) * (i % 3 ? 1 : -1), Math.random() * 10 ** ((i % 40) - 20));
+    for (const n of numbers) for (const d of DETECTORS) expect(testDetector(d, String(n)), `${d} on ${n}`).toBe(false);
+    const a = one('bytesTransferred', 10013079, 'network-sensor');
+    expect(one('bytesTransferred', 17, 'network-sensor')).toBe(a);
+    expect(one('bytesTransferred', true, 'network-sensor')).toBe(a);
+    expect(a).toMatchObject({ by: 'none', kind: null, item: null, category: 'non-personal' });
+    expect(one('bytesTransferred', '192.0.2.7', 'network-sensor')).toMatchObject({ by: 'value', category: 'online-identifier' });
   });
   it('makes a command line or a URL carrying a credential a secret', () => {
     expect(one('CommandLine', 'net user pnatarajan N3wP@ss! /add', 'endpoint-inventory-enable-trend-vision-one-capabilities').category).toBe('secret');
