@@ -83,10 +83,12 @@ export function toRecord(env: Envelope, ctx: RecordContext): StoreRecord {
     classification,
     dropped,
     flagged,
+    // nothing dropped: the envelope's text is the stored event as it came (a store may keep it as is)
+    envelope: dropped === 0 ? env.raw : undefined,
   };
 }
 
 /** A raw line as an envelope (metadata from the query / token defaults). */
 export function rawEnvelope(line: string): Envelope {
-  return { time: undefined, host: undefined, source: undefined, sourcetype: undefined, index: undefined, event: line, fields: undefined };
+  return { time: undefined, host: undefined, source: undefined, sourcetype: undefined, index: undefined, event: line, fields: undefined, raw: undefined };
 }

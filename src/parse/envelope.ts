@@ -10,6 +10,8 @@ export interface Envelope {
   index: string | undefined;
   event: unknown;
   fields: Record<string, unknown> | undefined;
+  /** The envelope's JSON text as it came (a store may keep it instead of serializing the event again). */
+  raw?: string;
 }
 
 export interface EnvelopeLimits {
@@ -161,14 +163,16 @@ function takeEnvelope(
   if (text.charCodeAt(last) === RBRACE && last + 1 - start <= limits.maxEventBytes) {
     let value: unknown;
     let parsed = true;
+    const raw = text.slice(start, last + 1);
     try {
-      value = JSON.parse(text.slice(start, last + 1));
+      value = JSON.parse(raw);
     } catch {
       parsed = false;
     }
     if (parsed && value !== null && typeof value === 'object' && !Array.isArray(value) && depthWithin(value, 1, limits.maxDepth)) {
       const v = validateEnvelope(value, num, ctx);
       if (v instanceof SimError) return { error: v };
+      v.raw = raw;
       return { env: v, end: last + 1 };
     }
   }
@@ -183,13 +187,15 @@ function takeEnvelope(
     return { error: new SimError('SIM_ERR_HEC_EVENT_TOO_LARGE', { invalidEventNumber: num, detail: `event ${num} is ${end - start} characters; the limit is ${limits.maxEventBytes} (limits.maxEventBytes)` }) };
   }
   let value: unknown;
+  const raw = text.slice(start, end);
   try {
-    value = JSON.parse(text.slice(start, end));
+    value = JSON.parse(raw);
   } catch (err) {
     return { error: new SimError('SIM_ERR_HEC_INVALID_JSON', { invalidEventNumber: num, detail: `event ${num} is not valid JSON: ${(err as Error).message}` }) };
   }
   const v = validateEnvelope(value, num, ctx);
   if (v instanceof SimError) return { error: v };
+  v.raw = raw;
   return { env: v, end };
 }
 
@@ -247,5 +253,5 @@ export function validateEnvelope(value: unknown, num: number, ctx: EnvelopeConte
       return new SimError('SIM_ERR_HEC_INCORRECT_INDEX', { invalidEventNumber: num + 1, detail: `event ${num}: index '${idx}' is not among the token's indexes (${ctx.allowedIndexes.join(', ')})` });
     }
   }
-  return { time, host, source, sourcetype, index, event, fields };
+  return { time, host, source, sourcetype, index, event, fields, raw: undefined };
 }

@@ -18,6 +18,11 @@ export interface StoreRecord {
   event: unknown;
   /** Indexed fields (`fields` of the envelope), without the dropped ones; null when none. */
   fields: Record<string, unknown> | null;
+  /**
+   * The envelope's JSON text as received, when `event` and `fields` are exactly what it holds (nothing
+   * dropped): a store may keep this text instead of serializing the event again. Absent otherwise.
+   */
+  envelope?: string;
   /** Per-field classification and action, for the event and its indexed fields (`fields.<name>`). */
   classification: FilteredField[];
   dropped: number;
@@ -63,11 +68,17 @@ export interface StoreBackend {
    * counts in memory): the write queue then calls insert (synchronous for such a backend) at once instead of grouping writes.
    */
   readonly immediate?: boolean;
+  /**
+   * The backend groups concurrent inserts into commits itself (the SQLite writer thread): the write queue
+   * hands it each write at once, keeping only the bound and the count of what is not yet committed.
+   */
+  readonly groups?: boolean;
   insert(records: readonly StoreRecord[]): void | Promise<void>;
   list(q: ListQuery): StoredEvent[];
   stats(): RegionStats;
   count(): number;
-  close(): void;
+  /** Called once every write has settled. */
+  close(): void | Promise<void>;
 }
 
 /** What the service uses: a backend behind a bounded write queue. */

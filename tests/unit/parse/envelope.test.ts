@@ -25,8 +25,16 @@ describe('parseEventBatch', () => {
     expect(r.events.map((e) => e.event)).toEqual([1, 2, 3, 4, 5, 6]);
   });
   it('types the envelope: numeric-string time, strings, flat fields', () => {
-    const [e] = parse('{"time":"1433188255.500","host":"h","source":"s","sourcetype":"st","index":"i","event":{"x":1},"fields":{"a":"b","n":[1,"2"]}}').events;
-    expect(e).toEqual({ time: 1433188255.5, host: 'h', source: 's', sourcetype: 'st', index: 'i', event: { x: 1 }, fields: { a: 'b', n: [1, '2'] } });
+    const line = '{"time":"1433188255.500","host":"h","source":"s","sourcetype":"st","index":"i","event":{"x":1},"fields":{"a":"b","n":[1,"2"]}}';
+    const [e] = parse(line).events;
+    expect(e).toEqual({ time: 1433188255.5, host: 'h', source: 's', sourcetype: 'st', index: 'i', event: { x: 1 }, fields: { a: 'b', n: [1, '2'] }, raw: line });
+  });
+  it('keeps the text of each envelope as it came, alone on its line or back to back', () => {
+    const a = '{"event": {"n": 1.50}}';
+    const b = '{"event":"two"}';
+    expect(parse(`${a}\r\n${b}\n`).events.map((e) => e.raw)).toEqual([a, b]);
+    expect(parse(`${a}${b}  ${a}`).events.map((e) => e.raw)).toEqual([a, b, a]);
+    expect(parse(`[${a},\n ${b}]`).events.map((e) => e.raw)).toEqual([a, b]);
   });
   it('keeps the events before the first bad one and numbers the bad one', () => {
     const r = parse('{"event":"a"}{"event":"b"}{"nope":1}{"event":"c"}');
