@@ -27,9 +27,12 @@ export interface TenantDef {
 export interface StoreConfig {
   kind: StoreKind;
   fsync: FsyncMode;
-  /** Group commit (fsync=batch): commit at the latest after this many ms ... */
+  /**
+   * Group commit (fsync=batch): a write that finds the store idle waits this many ms for companions (0: none,
+   * it commits at once); writes that arrive while a commit is running always go into the next one ...
+   */
   batchMs: number;
-  /** ... or as soon as this many events wait. */
+  /** ... and a commit starts without waiting as soon as this many events wait. */
   batchEvents: number;
   /** Bound of each region's write queue (events not yet committed); beyond it HEC answers 503 code 9. */
   maxQueuedEvents: number;
@@ -86,7 +89,7 @@ export const DEFAULT_LIMITS: Limits = {
 export const DEFAULT_STORE: StoreConfig = {
   kind: 'sqlite',
   fsync: 'batch',
-  batchMs: 10,
+  batchMs: 0,
   batchEvents: 5_000,
   maxQueuedEvents: 100_000,
 };

@@ -11,7 +11,15 @@ const VERDICT_SLOT: typeof compiled.VERDICT_SLOT = compiled.VERDICT_SLOT; // bou
  * to), and the verdict's item key. Verdicts are frozen and shared, so the cell is the only mutable part.
  */
 export const TALLY_CELL: unique symbol = Symbol.for('ingestor-sim.tally');
-export interface TallyCell { mark: number; n: number; readonly key: string }
+export interface TallyCell {
+  mark: number;
+  n: number;
+  /** `module \u0000 item` */
+  readonly key: string;
+  /** A number no other verdict of this process has: stores index their per-file ids by it. */
+  readonly uid: number;
+}
+let verdictUids = 0;
 
 export type PolicyErrorCode = 'SIM_ERR_POLICY_MODULE_LOCKED' | 'SIM_ERR_POLICY_UNKNOWN_MODULE';
 
@@ -110,7 +118,7 @@ function makePolicy(matcher: Matcher, disabled: Set<string>, undeclared: Undecla
       v = { ...f, action: 'keep' };
     }
     // a scratch cell in which counters tally this shared verdict without a Map lookup (src/store/stats.ts)
-    Object.defineProperty(v, TALLY_CELL, { value: { mark: 0, n: 0, key: `${v.module ?? ''}\u0000${v.item ?? ''}` }, enumerable: false });
+    Object.defineProperty(v, TALLY_CELL, { value: { mark: 0, n: 0, key: `${v.module ?? ''}\u0000${v.item ?? ''}`, uid: ++verdictUids }, enumerable: false });
     return Object.freeze(v);
   }
 

@@ -9,18 +9,21 @@ interface Pending {
 }
 
 /**
- * A bounded write queue in front of a backend. fsync always/never: one transaction per request, drained on
- * the next turn of the event loop. fsync batch (group commit): one transaction for every request waiting,
- * after `batchMs` or as soon as `batchEvents` wait. Callers' promises resolve after their commit, so HTTP
- * replies and indexer acks never run ahead of the disk. Beyond `maxQueuedEvents` waiting events, `write`
- * throws SIM_ERR_HEC_BUSY (HEC 503 code 9); a single request bigger than the bound is still taken when the
- * queue is empty, so it cannot be refused forever.
+ * A bounded write queue in front of a backend. fsync always/never: one transaction per request. fsync batch
+ * (group commit): one transaction for every request waiting; a commit starts when the store is idle (after
+ * `batchMs` of waiting for companions, 0 = at once, or as soon as `batchEvents` wait), and what arrives while
+ * it runs goes into the next one: under load commits grow by themselves, with no timer. Callers' promises
+ * resolve after their commit, so HTTP replies and indexer acks never run ahead of the disk. Beyond
+ * `maxQueuedEvents` waiting events, `write` throws SIM_ERR_HEC_BUSY (HEC 503 code 9); a single request bigger
+ * than the bound is still taken when the queue is empty, so it cannot be refused forever. A backend whose
+ * inserts are `immediate` (the none store) gets each write at once.
  */
 export class QueuedRegionStore implements RegionStore {
   readonly kind: 'sqlite' | 'none';
   private queue: Pending[] = [];
   private queuedEvents = 0;
   private inflightEvents = 0;
+  private inflightWrites = 0;
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
   private draining = false;
@@ -57,6 +60,7 @@ export class QueuedRegionStore implements RegionStore {
         detail: `region '${this.region}' has ${depth} events waiting to be committed; the bound is ${this.cfg.maxQueuedEvents} (store.maxQueuedEvents)`,
       }));
     }
+    if (this.backend.groups === true) return this.handOver(records);
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ records, resolve, reject });
       this.queuedEvents += records.length;
@@ -64,9 +68,23 @@ export class QueuedRegionStore implements RegionStore {
     });
   }
 
+  /** A backend that groups writes into commits itself gets each one at once; the queue counts and bounds. */
+  private async handOver(records: readonly StoreRecord[]): Promise<void> {
+    this.inflightEvents += records.length;
+    this.inflightWrites++;
+    try {
+      await this.backend.insert(records);
+    } catch (err) {
+      throw this.commitError(err);
+    } finally {
+      this.inflightEvents -= records.length;
+      if (--this.inflightWrites === 0 && this.queue.length === 0) for (const w of this.idleWaiters.splice(0)) w();
+    }
+  }
+
   private schedule(): void {
     if (this.draining) return;
-    if (this.cfg.fsync !== 'batch' || this.queuedEvents >= this.cfg.batchEvents) {
+    if (this.cfg.fsync !== 'batch' || this.cfg.batchMs <= 0 || this.queuedEvents >= this.cfg.batchEvents) {
       if (this.timer) { clearTimeout(this.timer); this.timer = null; }
       if (!this.immediate) this.immediate = setImmediate(() => { this.immediate = null; void this.drain(); });
     } else if (!this.timer && !this.immediate) {
@@ -92,13 +110,14 @@ export class QueuedRegionStore implements RegionStore {
         } finally {
           this.inflightEvents -= records.length;
         }
-        if (this.cfg.fsync === 'batch' && !this.closed && this.queuedEvents < this.cfg.batchEvents) break;
+        // what came in during the commit waits for batchMs like any write that finds the store idle
+        if (this.cfg.fsync === 'batch' && this.cfg.batchMs > 0 && !this.closed && this.queuedEvents < this.cfg.batchEvents) break;
       }
     } finally {
       this.draining = false;
     }
     if (this.queue.length > 0) this.schedule();
-    else for (const w of this.idleWaiters.splice(0)) w();
+    else if (this.inflightWrites === 0) for (const w of this.idleWaiters.splice(0)) w();
   }
 
   private commitError(err: unknown): SimError {
@@ -118,12 +137,12 @@ export class QueuedRegionStore implements RegionStore {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) { clearTimeout(this.timer); this.timer = null; }
-    if (this.queue.length > 0 || this.draining) {
+    if (this.queue.length > 0 || this.draining || this.inflightWrites > 0) {
       await new Promise<void>((resolve) => {
         this.idleWaiters.push(resolve);
         if (!this.draining) void this.drain();
       });
     }
-    this.backend.close();
+    await this.backend.close();
   }
 }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, call, start, splunk, T, testConfigFile, US, type Started } from './helpers.ts';
 
@@ -90,6 +91,13 @@ describe('upload permission', () => {
     expect(e.event).toEqual({ n: 9 });
     expect(e.dropped).toBe(2);
     expect(e.fields.filter((f: any) => f.action === 'drop').map((f: any) => f.path)).toEqual(['src_ip', 'user']);
+    // the dropped values reach no file of the region's store (an event stored whole keeps its envelope's text:
+    // this one, with drops, must not)
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const files = readdirSync(join(s.dataDir, 'us')).map((f) => readFileSync(join(s.dataDir, 'us', f)).toString('latin1'));
+    expect(files.join('').length).toBeGreaterThan(0);
+    expect(files.join('')).toContain('"n":9');
+    expect(files.join('')).not.toContain('10.9.9.9');
     const m = await call(s.url, 'GET', '/metrics');
     expect(m.text).toMatch(/ingestor_sim_fields_dropped_total\{region="us",module="fw"\} 2/);
     expect((await put('/tenants/acme/modules/fw', '{"uploadPermission": true}')).json.uploadPermission).toBe(true);

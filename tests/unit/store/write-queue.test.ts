@@ -105,10 +105,10 @@ describe('SqliteBackend', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sim-sqlite-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('round-trips records, lists newest first with module filters, aggregates stats', () => {
+  it('round-trips records, lists newest first with module filters, aggregates stats', async () => {
     const s = new SqliteBackend('us', dir, 'always');
-    s.insert([rec(1), rec(2), rec(3)]);
-    s.insert([rec(4, { fields: { user: 'x' } })]);
+    await s.insert([rec(1), rec(2), rec(3)]);
+    await s.insert([rec(4, { fields: { user: 'x' } })]);
     const all = s.list({ limit: 10 });
     expect(all.map((e) => e.id)).toEqual([4, 3, 2, 1]);
     expect(all[0]).toMatchObject({ region: 'us', event: { n: 4 }, fields: { user: 'x' }, module: null, time: 4 });
@@ -122,23 +122,74 @@ describe('SqliteBackend', () => {
       { module: null, item: null, kept: 0, dropped: 0, flagged: 4 },
       { module: 'fw', item: 'IP', kept: 3, dropped: 1, flagged: 0 },
     ]);
-    s.close();
+    await s.close();
     const again = new SqliteBackend('us', dir, 'never');
     expect(again.count()).toBe(4);
     expect(again.stats()).toEqual(st);
-    again.close();
+    await again.insert([rec(5)]); // ids of classifications made before the restart are reused, not duplicated
+    expect(again.list({ limit: 1 })[0].classification).toEqual(rec(5).classification);
+    await again.close();
   });
 
-  it('the none backend gives the same stats from memory', () => {
+  it('the none backend gives the same stats from memory', async () => {
     const n = new NoneBackend();
     n.insert([rec(1), rec(2), rec(3)]);
     n.insert([rec(4, { fields: { user: 'x' } })]);
     const s = new SqliteBackend('eu', dir, 'batch');
-    s.insert([rec(1), rec(2), rec(3)]);
-    s.insert([rec(4, { fields: { user: 'x' } })]);
+    await s.insert([rec(1), rec(2), rec(3)]);
+    await s.insert([rec(4, { fields: { user: 'x' } })]);
     expect(n.stats()).toEqual(s.stats());
     expect(n.list({ limit: 5 })).toEqual([]);
-    s.close();
+    await s.close();
+  });
+
+  it('keeps an event stored whole as its envelope text as received, and reads it back as the event', async () => {
+    const s = new SqliteBackend('jp', dir, 'always');
+    const envelope = '{"time": 1.0, "event": {"n": 1.50, "user": "x"}, "fields": {"dc": "tokyo"}}';
+    await s.insert([rec(1, { event: { n: 1.5, user: 'x' }, fields: { dc: 'tokyo' }, envelope }), rec(2, { event: 'raw line' })]);
+    const [b, a] = s.list({ limit: 2 });
+    expect(a).toMatchObject({ event: { n: 1.5, user: 'x' }, fields: { dc: 'tokyo' } });
+    expect(b).toMatchObject({ event: 'raw line', fields: null });
+    await s.close();
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(join(dir, 'jp', 'events.sqlite'), { readonly: true });
+    const rows = db.prepare('SELECT event, envelope FROM events ORDER BY id').all();
+    db.close();
+    expect(rows).toEqual([{ event: null, envelope }, { event: '"raw line"', envelope: null }]);
+  });
+
+  it('opens a schema 2 file (every event serialized, no envelope column) and goes on writing in it', async () => {
+    const Database = (await import('better-sqlite3')).default;
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(dir, 'sg'));
+    const db = new Database(join(dir, 'sg', 'events.sqlite'));
+    db.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      INSERT INTO meta VALUES ('region', 'sg'), ('schema', '2');
+      CREATE TABLE events (id INTEGER PRIMARY KEY, received_at INTEGER NOT NULL, tenant TEXT NOT NULL, module TEXT, time REAL,
+        host TEXT NOT NULL, source TEXT NOT NULL, sourcetype TEXT NOT NULL, idx TEXT NOT NULL, endpoint TEXT NOT NULL,
+        event TEXT NOT NULL, fields TEXT, classes TEXT NOT NULL, dropped INTEGER NOT NULL, flagged INTEGER NOT NULL);
+      CREATE INDEX events_module ON events (module, id);
+      CREATE TABLE field_classes (id INTEGER PRIMARY KEY, json TEXT NOT NULL UNIQUE);
+      CREATE TABLE item_stats (module TEXT NOT NULL, item TEXT NOT NULL, kept INTEGER NOT NULL DEFAULT 0,
+        dropped INTEGER NOT NULL DEFAULT 0, flagged INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (module, item)) WITHOUT ROWID;
+      INSERT INTO field_classes VALUES (1, '{"path":"old","item":null,"module":null,"category":"non-personal","by":"none","kind":null,"action":"keep"}');
+      INSERT INTO events VALUES (7, 1, 't', 'fw', 1, 'h', 's', 'st', 'main', 'event', '{"old":true}', NULL, '1', 0, 0);`);
+    db.close();
+    const s = new SqliteBackend('sg', dir, 'always');
+    await s.insert([rec(1, { envelope: '{"event":{"n":1}}', event: { n: 1 } })]);
+    const [b, a] = s.list({ limit: 5 });
+    expect(a).toMatchObject({ id: 7, event: { old: true }, classification: [{ path: 'old' }] });
+    expect(b).toMatchObject({ id: 8, event: { n: 1 }, classification: rec(1).classification });
+    await s.close();
+  });
+
+  it('when the writer thread dies, waiting and later inserts fail with a clear error', async () => {
+    const s = new SqliteBackend('in', dir, 'always');
+    await s.insert([rec(1)]);
+    await (s as unknown as { writer: { terminate(): Promise<number> } }).writer.terminate();
+    await expect(s.insert([rec(2)])).rejects.toThrow(/writer thread of .*events\.sqlite exited/);
+    expect(s.count()).toBe(1); // reads still work
+    await s.close();
   });
 
   it('an unwritable data dir is SIM_ERR_STORE_OPEN naming the file', () => {

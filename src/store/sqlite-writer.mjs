@@ -1,0 +1,165 @@
+// The writer of one region's SQLite file, in a worker thread of its own (started by sqlite.ts).
+//
+// Inserting rows and waiting for fsync then happen beside the event loop, not in it: the service goes on
+// parsing and classifying while a commit is on its way to the disk. Group commit happens here: the parent
+// sends each request's events as they come, and a commit takes every message that arrived while the previous
+// one ran (fsync=batch and never; fsync=always commits each message alone). Plain JavaScript on purpose: it
+// needs nothing but better-sqlite3, and so no TypeScript loader in the thread.
+//
+// workerData: { path, fsync, batchMs, batchEvents }
+//        the file (created, migrated and checked by the parent), the mode, and fsync=batch's grouping: a
+//        message that finds the writer idle waits batchMs for companions (0: none); a commit takes messages
+//        up to batchEvents events (at least one message)
+// in:  { seq, events, text, lens, nums, classes, items }
+//        the events, packed so that the message is three values to copy, not fifteen per event:
+//        text     every string column of every event, one after the other
+//        lens     Int32Array, per event and string column (STRINGS order): its length in text, -1 for NULL
+//        nums     Float64Array, per event and number column (NUMBERS order); NaN for NULL
+//        classes  [id, json, ...] classifications not yet known to be committed (ids chosen by the parent;
+//                 sent again with every message until a commit holding them succeeded)
+//        items    [module, item, kept, dropped, flagged, ...] per-item counts to add
+//      { close: true }                   close the file (a checkpoint), exit
+// out: { seqs, ok: true } once committed (on disk when fsync is always/batch), or { seqs, ok: false, error }:
+//      one reply per commit, naming the messages it held
+import { fdatasync, fstatSync, openSync } from 'node:fs';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+
+// keep in step with sqlite.ts (STRINGS, NUMBERS)
+const STRINGS = ['tenant', 'module', 'host', 'source', 'sourcetype', 'idx', 'endpoint', 'event', 'envelope', 'fields', 'classes'];
+const NUMBERS = ['received_at', 'time', 'dropped', 'flagged'];
+const COLS = [...STRINGS, ...NUMBERS];
+
+const { fsync, batchMs = 0, batchEvents = Infinity } = workerData;
+const durable = fsync !== 'never';
+const db = new Database(workerData.path);
+db.pragma('journal_mode = WAL');
+// Durable modes (always, batch) make each commit durable by an fdatasync of the WAL file that this thread
+// runs beside the next commit (below), where synchronous=FULL would stall the thread in every commit. SQLite
+// then neither syncs nor checkpoints on its own: checkpoints run here, with synchronous=FULL for their span.
+db.pragma('synchronous = OFF');
+if (durable) db.pragma('wal_autocheckpoint = 0');
+const WAL = `${workerData.path}-wal`;
+/** Checkpoint (durably) once the WAL file is this big. */
+const CHECKPOINT_BYTES = 16 * 1024 * 1024;
+
+const insertEvent = db.prepare(`INSERT INTO events (${COLS.join(', ')}) VALUES (${COLS.map(() => '?').join(', ')})`);
+const insertClass = db.prepare('INSERT OR IGNORE INTO field_classes (id, json) VALUES (?, ?)');
+const upsertItem = db.prepare(`INSERT INTO item_stats (module, item, kept, dropped, flagged) VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT (module, item) DO UPDATE SET kept = kept + excluded.kept, dropped = dropped + excluded.dropped, flagged = flagged + excluded.flagged`);
+
+function insertMessage(msg) {
+  const { classes, text, lens, nums, items } = msg;
+  for (let i = 0; i < classes.length; i += 2) insertClass.run(classes[i], classes[i + 1]);
+  const ns = STRINGS.length;
+  const nn = NUMBERS.length;
+  if (msg.strings !== ns || msg.numbers !== nn) throw new Error(`the parent sends ${msg.strings}+${msg.numbers} columns per event; this writer takes ${ns}+${nn}`);
+  const row = new Array(ns + nn);
+  let at = 0;
+  for (let e = 0, s = 0, n = 0; s < lens.length; e++) {
+    for (let k = 0; k < ns; k++, s++) {
+      const len = lens[s];
+      if (len < 0) row[k] = null;
+      else {
+        row[k] = text.slice(at, at + len);
+        at += len;
+      }
+    }
+    for (let k = 0; k < nn; k++, n++) {
+      const v = nums[n];
+      row[ns + k] = Number.isNaN(v) ? null : v;
+    }
+    insertEvent.run(row);
+  }
+  for (let i = 0; i < items.length; i += 5) upsertItem.run(items[i], items[i + 1], items[i + 2], items[i + 3], items[i + 4]);
+}
+
+const commit = db.transaction((group) => {
+  for (const msg of group) insertMessage(msg);
+});
+
+const waiting = [];
+let scheduled = false;
+let closing = false;
+/** Commits made but not yet synced: arrays of message seqs. */
+let unsynced = [];
+let syncing = false;
+let walFd = -1;
+
+function reply(seqs, err) {
+  parentPort.postMessage(err ? { seqs, ok: false, error: err instanceof Error ? err.message : String(err) } : { seqs, ok: true });
+}
+
+/** Syncs the WAL for every commit made so far; the replies of those commits go when it is on disk. */
+function sync() {
+  if (syncing || unsynced.length === 0) return maybeFinish();
+  const done = unsynced;
+  unsynced = [];
+  syncing = true;
+  // fdatasync syncs the file, whichever descriptor wrote it: SQLite's own writes to the WAL included
+  if (walFd < 0) walFd = openSync(WAL, 'r');
+  fdatasync(walFd, (err) => {
+    syncing = false;
+    for (const seqs of done) reply(seqs, err ? new Error(`fdatasync of ${WAL} failed: ${err.message}`) : null);
+    if (!err && unsynced.length === 0 && fstatSync(walFd).size > CHECKPOINT_BYTES) checkpoint();
+    sync();
+  });
+}
+
+function checkpoint() {
+  db.pragma('synchronous = FULL'); // WAL synced before the copy, the database file after it
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+  } finally {
+    db.pragma('synchronous = OFF');
+  }
+}
+
+function maybeFinish() {
+  if (!closing || syncing || unsynced.length > 0 || waiting.length > 0) return;
+  try {
+    db.pragma('synchronous = FULL'); // the checkpoint at close is durable too
+    db.close();
+  } finally {
+    parentPort.close();
+  }
+}
+
+/** Commits one group of what waits, then yields (so that sync callbacks run) and comes back for the rest. */
+function flush() {
+  scheduled = false;
+  for (let m; (m = receiveMessageOnPort(parentPort)) !== undefined;) waiting.push(m.message);
+  if (waiting.length === 0) return;
+  if (waiting[0].close) {
+    waiting.shift();
+    closing = true;
+    return maybeFinish();
+  }
+  let n = 1;
+  let events = waiting[0].events;
+  if (fsync !== 'always') {
+    while (n < waiting.length && !waiting[n].close && events + waiting[n].events <= batchEvents) events += waiting[n++].events;
+  }
+  const group = waiting.splice(0, n);
+  const seqs = group.map((m) => m.seq);
+  try {
+    commit(group);
+    if (durable) unsynced.push(seqs);
+    else reply(seqs, null);
+  } catch (err) {
+    reply(seqs, err);
+  }
+  if (durable) sync();
+  if (waiting.length > 0 && !scheduled) {
+    scheduled = true;
+    setImmediate(flush);
+  }
+}
+
+parentPort.on('message', (msg) => {
+  waiting.push(msg);
+  if (scheduled) return;
+  scheduled = true;
+  if (fsync === 'batch' && batchMs > 0) setTimeout(flush, batchMs);
+  else setImmediate(flush);
+});
