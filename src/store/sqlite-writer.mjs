@@ -10,14 +10,15 @@
 //        the file (created, migrated and checked by the parent), the mode, and fsync=batch's grouping: a
 //        message that finds the writer idle waits batchMs for companions (0: none); a commit takes messages
 //        up to batchEvents events (at least one message)
-// in:  { seq, events, text, lens, nums, classes, items }
-//        the events, packed so that the message is three values to copy, not fifteen per event:
+// in:  { seq, events, strings, numbers, text, lens, nums, ids, idCounts, classes }
+//        the events, packed so that the message is a few values to copy, not fifteen per event:
 //        text     every string column of every event, one after the other
 //        lens     Int32Array, per event and string column (STRINGS order): its length in text, -1 for NULL
 //        nums     Float64Array, per event and number column (NUMBERS order); NaN for NULL
+//        ids      Int32Array, the classification id of every field of every event; idCounts: per event, how many
 //        classes  [id, json, ...] classifications not yet known to be committed (ids chosen by the parent;
 //                 sent again with every message until a commit holding them succeeded)
-//        items    [module, item, kept, dropped, flagged, ...] per-item counts to add
+//        The writer makes each event's `classes` list and adds the per-item counts to item_stats.
 //      { close: true }                   close the file (a checkpoint), exit
 // out: { seqs, ok: true } once committed (on disk when fsync is always/batch), or { seqs, ok: false, error }:
 //      one reply per commit, naming the messages it held
@@ -26,9 +27,9 @@ import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_thread
 import Database from 'better-sqlite3';
 
 // keep in step with sqlite.ts (STRINGS, NUMBERS)
-const STRINGS = ['tenant', 'module', 'host', 'source', 'sourcetype', 'idx', 'endpoint', 'event', 'envelope', 'fields', 'classes'];
+const STRINGS = ['tenant', 'module', 'host', 'source', 'sourcetype', 'idx', 'endpoint', 'event', 'envelope', 'fields'];
 const NUMBERS = ['received_at', 'time', 'dropped', 'flagged'];
-const COLS = [...STRINGS, ...NUMBERS];
+const COLS = [...STRINGS, ...NUMBERS, 'classes'];
 
 const { fsync, batchMs = 0, batchEvents = Infinity } = workerData;
 const durable = fsync !== 'never';
@@ -48,34 +49,67 @@ const insertClass = db.prepare('INSERT OR IGNORE INTO field_classes (id, json) V
 const upsertItem = db.prepare(`INSERT INTO item_stats (module, item, kept, dropped, flagged) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT (module, item) DO UPDATE SET kept = kept + excluded.kept, dropped = dropped + excluded.dropped, flagged = flagged + excluded.flagged`);
 
-function insertMessage(msg) {
-  const { classes, text, lens, nums, items } = msg;
-  for (let i = 0; i < classes.length; i += 2) insertClass.run(classes[i], classes[i + 1]);
+/** What item_stats needs of each classification: [module, item, action], by id. */
+const classInfo = [];
+function learnClass(id, json) {
+  const f = JSON.parse(json);
+  classInfo[id] = [f.module ?? '', f.item ?? '', f.action];
+}
+for (const row of db.prepare('SELECT id, json FROM field_classes').iterate()) learnClass(row.id, row.json);
+
+function insertMessage(msg, tally) {
+  const { classes, text, lens, nums, ids, idCounts } = msg;
+  for (let i = 0; i < classes.length; i += 2) {
+    insertClass.run(classes[i], classes[i + 1]);
+    if (classInfo[classes[i]] === undefined) learnClass(classes[i], classes[i + 1]);
+  }
   const ns = STRINGS.length;
   const nn = NUMBERS.length;
   if (msg.strings !== ns || msg.numbers !== nn) throw new Error(`the parent sends ${msg.strings}+${msg.numbers} columns per event; this writer takes ${ns}+${nn}`);
-  const row = new Array(ns + nn);
+  const row = new Array(COLS.length);
   let at = 0;
-  for (let e = 0, s = 0, n = 0; s < lens.length; e++) {
-    for (let k = 0; k < ns; k++, s++) {
+  let k = 0;
+  for (let e = 0, s = 0, n = 0; e < idCounts.length; e++) {
+    for (let c = 0; c < ns; c++, s++) {
       const len = lens[s];
-      if (len < 0) row[k] = null;
+      if (len < 0) row[c] = null;
       else {
-        row[k] = text.slice(at, at + len);
+        row[c] = text.slice(at, at + len);
         at += len;
       }
     }
-    for (let k = 0; k < nn; k++, n++) {
+    for (let c = 0; c < nn; c++, n++) {
       const v = nums[n];
-      row[ns + k] = Number.isNaN(v) ? null : v;
+      row[ns + c] = Number.isNaN(v) ? null : v;
     }
+    let list = '';
+    for (let i = 0, count = idCounts[e]; i < count; i++, k++) {
+      const id = ids[k];
+      list = i === 0 ? String(id) : `${list},${id}`;
+      tally[id] = (tally[id] ?? 0) + 1;
+    }
+    row[ns + nn] = list;
     insertEvent.run(row);
   }
-  for (let i = 0; i < items.length; i += 5) upsertItem.run(items[i], items[i + 1], items[i + 2], items[i + 3], items[i + 4]);
+}
+
+/** Adds a commit's per-classification counts to item_stats, per (module, item). */
+function upsertItems(tally) {
+  const items = new Map();
+  tally.forEach((count, id) => {
+    const [module, item, action] = classInfo[id];
+    const key = `${module}\u0000${item}`;
+    let st = items.get(key);
+    if (!st) items.set(key, (st = [module, item, 0, 0, 0]));
+    st[action === 'drop' ? 3 : action === 'flag' ? 4 : 2] += count;
+  });
+  for (const st of items.values()) upsertItem.run(st[0], st[1], st[2], st[3], st[4]);
 }
 
 const commit = db.transaction((group) => {
-  for (const msg of group) insertMessage(msg);
+  const tally = [];
+  for (const msg of group) insertMessage(msg, tally);
+  upsertItems(tally);
 });
 
 const waiting = [];

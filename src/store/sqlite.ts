@@ -7,7 +7,7 @@ import { SimError } from '../errors/sim-error.ts';
 import type { FilteredField } from '../classify/types.ts';
 import * as filter from '../filter/index.ts';
 import type { TallyCell } from '../filter/index.ts';
-import { aggregateItems, sortItems } from './stats.ts';
+import { sortItems } from './stats.ts';
 import type { ItemStat, ListQuery, RegionStats, StoreBackend, StoredEvent, StoreRecord } from './types.ts';
 
 const TALLY_CELL: typeof filter.TALLY_CELL = filter.TALLY_CELL; // bound once: read per field
@@ -58,7 +58,7 @@ DROP TABLE events_v2;
 `;
 
 /** The columns the writer takes, per event: strings, then numbers (keep in step with sqlite-writer.mjs). */
-const STRINGS = 11;
+const STRINGS = 10;
 const NUMBERS = 4;
 
 interface EventRow {
@@ -211,46 +211,49 @@ export class SqliteBackend implements StoreBackend {
 
   insert(records: readonly StoreRecord[]): Promise<void> {
     if (this.broken) return Promise.reject(this.broken);
-    // packed (see sqlite-writer.mjs): one string, lengths, numbers; copying a message costs per value
-    const parts: string[] = [];
+    // packed (see sqlite-writer.mjs): copying a message costs per value, so one string, lengths, numbers, ids
+    let fieldCount = 0;
+    for (const r of records) fieldCount += r.classification.length;
     const lens = new Int32Array(records.length * STRINGS);
     const nums = new Float64Array(records.length * NUMBERS);
+    const ids = new Int32Array(fieldCount);
+    const idCounts = new Int32Array(records.length);
+    let text = '';
     let s = 0;
     let n = 0;
-    const put = (v: string | null) => {
-      if (v === null) lens[s++] = -1;
-      else {
-        parts.push(v);
-        lens[s++] = v.length;
-      }
-    };
-    for (const r of records) {
-      let ids = '';
+    let k = 0;
+    for (let e = 0; e < records.length; e++) {
+      const r = records[e];
       const cls = r.classification;
-      for (let i = 0; i < cls.length; i++) {
-        const id = this.classId(cls[i]);
-        ids = i === 0 ? String(id) : `${ids},${id}`;
-      }
+      for (let i = 0; i < cls.length; i++) ids[k++] = this.classId(cls[i]);
+      idCounts[e] = cls.length;
       // an event stored whole keeps its envelope's text as it came: no second serialization
       const env = r.envelope;
-      put(r.tenant); put(r.module); put(r.host); put(r.source); put(r.sourcetype); put(r.index); put(r.endpoint);
-      put(env === undefined ? JSON.stringify(r.event) : null);
-      put(env ?? null);
-      put(env !== undefined || r.fields === null ? null : JSON.stringify(r.fields));
-      put(ids);
+      const row: Array<string | null> = [
+        r.tenant, r.module, r.host, r.source, r.sourcetype, r.index, r.endpoint,
+        env === undefined ? JSON.stringify(r.event) : null,
+        env ?? null,
+        env !== undefined || r.fields === null ? null : JSON.stringify(r.fields),
+      ];
+      for (let c = 0; c < STRINGS; c++) {
+        const v = row[c];
+        if (v === null) lens[s++] = -1;
+        else {
+          text += v;
+          lens[s++] = v.length;
+        }
+      }
       nums[n++] = r.receivedAt; nums[n++] = r.time ?? NaN; nums[n++] = r.dropped; nums[n++] = r.flagged;
     }
-    const items: Array<string | number> = [];
-    for (const st of aggregateItems(records).values()) items.push(st.module ?? '', st.item ?? '', st.kept, st.dropped, st.flagged);
     const classes: Array<number | string> = [];
-    const ids: number[] = [];
-    for (const [id, json] of this.unconfirmed) classes.push(id, json), ids.push(id);
+    const carried: number[] = [];
+    for (const [id, json] of this.unconfirmed) classes.push(id, json), carried.push(id);
     const seq = ++this.seq;
     return new Promise<void>((resolve, reject) => {
-      this.pending.set(seq, { resolve, reject, classes: ids });
+      this.pending.set(seq, { resolve, reject, classes: carried });
       this.writer.postMessage(
-        { seq, events: records.length, strings: STRINGS, numbers: NUMBERS, text: parts.join(''), lens, nums, classes, items },
-        [lens.buffer, nums.buffer],
+        { seq, events: records.length, strings: STRINGS, numbers: NUMBERS, text, lens, nums, ids, idCounts, classes },
+        [lens.buffer, nums.buffer, ids.buffer, idCounts.buffer],
       );
     });
   }
