@@ -131,11 +131,12 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
   app.addHook('onRequest', hecOnRequest);
   registerFaults(app, new FaultRegistry(regionDefs.map((r) => r.id), (cfg as { faults?: Record<string, unknown> }).faults), { adminToken: cfg.adminToken });
 
-  app.addHook('onResponse', async (req, reply) => {
+  app.addHook('onResponse', (req, reply, done) => {
     metrics.duration.observe(
       { route: req.routeOptions.url ?? 'unmatched', method: req.method, status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+    done();
   });
 
   app.setErrorHandler((err, req, reply) => {
