@@ -183,6 +183,22 @@ describe('SqliteBackend', () => {
     await s.close();
   });
 
+  it('group commit: writes that arrive while a commit runs share the next one (batch), never under always', async () => {
+    for (const [fsync, grouped] of [['batch', true], ['always', false]] as const) {
+      const s = new SqliteBackend(`grp-${fsync}`, dir, { fsync, batchMs: 0, batchEvents: 5_000 });
+      const q = new QueuedRegionStore(`grp-${fsync}`, s, { fsync, batchMs: 0, batchEvents: 5_000, maxQueuedEvents: 100_000 });
+      const writes = Array.from({ length: 40 }, (_, i) => q.write([rec(3 * i), rec(3 * i + 1), rec(3 * i + 2)]));
+      expect(q.queueDepth()).toBe(120); // accepted, not yet committed
+      await Promise.all(writes);
+      expect(q.queueDepth()).toBe(0);
+      expect(s.count()).toBe(120); // visible to this thread's reader as soon as the writes resolve
+      expect(s.list({ limit: 1 })[0].id).toBe(120);
+      if (grouped) expect(s.commits).toBeLessThan(40);
+      else expect(s.commits).toBe(40);
+      await q.close();
+    }
+  });
+
   it('when the writer thread dies, waiting and later inserts fail with a clear error', async () => {
     const s = new SqliteBackend('in', dir, 'always');
     await s.insert([rec(1)]);
