@@ -32,7 +32,7 @@ export interface StoreConfig {
    * it commits at once); writes that arrive while a commit is running always go into the next one ...
    */
   batchMs: number;
-  /** ... and a commit starts without waiting as soon as this many events wait. */
+  /** ... and one commit takes at most this many events (a commit waiting batchMs starts as soon as they wait). */
   batchEvents: number;
   /** Bound of each region's write queue (events not yet committed); beyond it HEC answers 503 code 9. */
   maxQueuedEvents: number;

@@ -162,6 +162,7 @@ function maybeFinish() {
 /** Commits one group of what waits, then yields (so that sync callbacks run) and comes back for the rest. */
 function flush() {
   scheduled = false;
+  waitingEvents = 0; // counts what arrives as 'message' events from here on (the rest is taken below)
   for (let m; (m = receiveMessageOnPort(parentPort)) !== undefined;) waiting.push(m.message);
   if (waiting.length === 0) return;
   if (waiting[0].close) {
@@ -190,10 +191,24 @@ function flush() {
   }
 }
 
+let waitingEvents = 0;
+let timer = null;
 parentPort.on('message', (msg) => {
   waiting.push(msg);
+  waitingEvents += msg.events ?? 0;
+  if (timer !== null && waitingEvents >= batchEvents) {
+    // enough to fill a commit: stop waiting for companions
+    clearTimeout(timer);
+    timer = null;
+    setImmediate(flush);
+    return;
+  }
   if (scheduled) return;
   scheduled = true;
-  if (fsync === 'batch' && batchMs > 0) setTimeout(flush, batchMs);
-  else setImmediate(flush);
+  if (fsync === 'batch' && batchMs > 0 && waitingEvents < batchEvents) {
+    timer = setTimeout(() => {
+      timer = null;
+      flush();
+    }, batchMs);
+  } else setImmediate(flush);
 });

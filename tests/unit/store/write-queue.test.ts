@@ -199,6 +199,19 @@ describe('SqliteBackend', () => {
     }
   });
 
+  it('batch with batchMs: a commit waits for companions, and starts early once batchEvents wait', async () => {
+    const s = new SqliteBackend('grp-wait', dir, { fsync: 'batch', batchMs: 60_000, batchEvents: 4 });
+    const first = s.insert([rec(1), rec(2)]);
+    let done = false;
+    void first.then(() => { done = true; });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(done).toBe(false); // waiting for companions (up to a minute)
+    await Promise.all([first, s.insert([rec(3), rec(4)])]); // 4 events wait: committed without the minute
+    expect(s.commits).toBe(1);
+    expect(s.count()).toBe(4);
+    await s.close();
+  });
+
   it('when the writer thread dies, waiting and later inserts fail with a clear error', async () => {
     const s = new SqliteBackend('in', dir, 'always');
     await s.insert([rec(1)]);
