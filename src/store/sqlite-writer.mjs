@@ -196,8 +196,8 @@ let timer = null;
 parentPort.on('message', (msg) => {
   waiting.push(msg);
   waitingEvents += msg.events ?? 0;
-  if (timer !== null && waitingEvents >= batchEvents) {
-    // enough to fill a commit: stop waiting for companions
+  if (timer !== null && (waitingEvents >= batchEvents || msg.close)) {
+    // enough to fill a commit, or closing: stop waiting for companions
     clearTimeout(timer);
     timer = null;
     setImmediate(flush);
@@ -205,7 +205,7 @@ parentPort.on('message', (msg) => {
   }
   if (scheduled) return;
   scheduled = true;
-  if (fsync === 'batch' && batchMs > 0 && waitingEvents < batchEvents) {
+  if (fsync === 'batch' && batchMs > 0 && waitingEvents < batchEvents && !msg.close) {
     timer = setTimeout(() => {
       timer = null;
       flush();

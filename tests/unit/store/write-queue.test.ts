@@ -209,7 +209,12 @@ describe('SqliteBackend', () => {
     await Promise.all([first, s.insert([rec(3), rec(4)])]); // 4 events wait: committed without the minute
     expect(s.commits).toBe(1);
     expect(s.count()).toBe(4);
-    await s.close();
+    const last = s.insert([rec(5)]); // waits for companions ...
+    await s.close(); // ... but closing commits it at once
+    await last;
+    const again = new SqliteBackend('grp-wait', dir, 'never');
+    expect(again.count()).toBe(5);
+    await again.close();
   });
 
   it('when the writer thread dies, waiting and later inserts fail with a clear error', async () => {
