@@ -29,7 +29,6 @@ import Database from 'better-sqlite3';
 // keep in step with sqlite.ts (STRINGS, NUMBERS)
 const STRINGS = ['tenant', 'module', 'host', 'source', 'sourcetype', 'idx', 'endpoint', 'event', 'envelope', 'fields'];
 const NUMBERS = ['received_at', 'time', 'dropped', 'flagged'];
-const COLS = [...STRINGS, ...NUMBERS, 'classes'];
 
 const { fsync, batchMs = 0, batchEvents = Infinity } = workerData;
 const durable = fsync !== 'never';
@@ -44,10 +43,15 @@ const WAL = `${workerData.path}-wal`;
 /** Checkpoint (durably) once the WAL file is this big. */
 const CHECKPOINT_BYTES = 16 * 1024 * 1024;
 
-const insertEvent = db.prepare(`INSERT INTO events (${COLS.join(', ')}) VALUES (${COLS.map(() => '?').join(', ')})`);
+const insertChunk = db.prepare('INSERT INTO chunks (first_event, events, body, meta) VALUES (?, ?, ?, ?)');
+const insertChunkModule = db.prepare('INSERT OR IGNORE INTO chunk_modules (module, chunk) VALUES (?, ?)');
+const upsertModule = db.prepare(`INSERT INTO module_stats (module, events, dropped, flagged) VALUES (?, ?, ?, ?)
+  ON CONFLICT (module) DO UPDATE SET events = events + excluded.events, dropped = dropped + excluded.dropped, flagged = flagged + excluded.flagged`);
 const insertClass = db.prepare('INSERT OR IGNORE INTO field_classes (id, json) VALUES (?, ?)');
 const upsertItem = db.prepare(`INSERT INTO item_stats (module, item, kept, dropped, flagged) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT (module, item) DO UPDATE SET kept = kept + excluded.kept, dropped = dropped + excluded.dropped, flagged = flagged + excluded.flagged`);
+/** The id of the next event: events are numbered on across chunks. */
+let nextEvent = db.prepare('SELECT COALESCE(MAX(first_event + events), 1) AS n FROM chunks').get().n;
 
 /** What item_stats needs of each classification: [module, item, action], by id. */
 const classInfo = [];
@@ -57,7 +61,12 @@ function learnClass(id, json) {
 }
 for (const row of db.prepare('SELECT id, json FROM field_classes').iterate()) learnClass(row.id, row.json);
 
-function insertMessage(msg, tally) {
+// column positions in a message's strings and numbers (STRINGS, NUMBERS)
+const TENANT = 0, MODULE = 1, HOST = 2, SOURCE = 3, SOURCETYPE = 4, IDX = 5, ENDPOINT = 6, EVENT = 7, ENVELOPE = 8, FIELDS = 9;
+const RECEIVED = 0, TIME = 1, DROPPED = 2, FLAGGED = 3;
+
+/** One message (a request's events) becomes one chunk: its events' texts in `body`, one meta entry per event. */
+function insertMessage(msg, tally, modules) {
   const { classes, text, lens, nums, ids, idCounts } = msg;
   for (let i = 0; i < classes.length; i += 2) {
     insertClass.run(classes[i], classes[i + 1]);
@@ -66,31 +75,48 @@ function insertMessage(msg, tally) {
   const ns = STRINGS.length;
   const nn = NUMBERS.length;
   if (msg.strings !== ns || msg.numbers !== nn) throw new Error(`the parent sends ${msg.strings}+${msg.numbers} columns per event; this writer takes ${ns}+${nn}`);
-  const row = new Array(COLS.length);
+  const count = idCounts.length;
+  const v = new Array(ns);
+  const metas = new Array(count);
+  const chunkModules = new Set();
+  let body = '';
   let at = 0;
   let k = 0;
-  for (let e = 0, s = 0, n = 0; e < idCounts.length; e++) {
+  for (let e = 0, s = 0, n = e * nn; e < count; e++, n += nn) {
     for (let c = 0; c < ns; c++, s++) {
       const len = lens[s];
-      if (len < 0) row[c] = null;
+      if (len < 0) v[c] = null;
       else {
-        row[c] = text.slice(at, at + len);
+        v[c] = text.slice(at, at + len);
         at += len;
       }
     }
-    for (let c = 0; c < nn; c++, n++) {
-      const v = nums[n];
-      row[ns + c] = Number.isNaN(v) ? null : v;
-    }
+    const whole = v[ENVELOPE] !== null;
+    const own = whole ? v[ENVELOPE] : v[EVENT];
+    body += own;
     let list = '';
-    for (let i = 0, count = idCounts[e]; i < count; i++, k++) {
+    for (let i = 0, m = idCounts[e]; i < m; i++, k++) {
       const id = ids[k];
       list = i === 0 ? String(id) : `${list},${id}`;
       tally[id] = (tally[id] ?? 0) + 1;
     }
-    row[ns + nn] = list;
-    insertEvent.run(row);
+    const time = nums[n + TIME];
+    const module = v[MODULE];
+    const dropped = nums[n + DROPPED];
+    const flagged = nums[n + FLAGGED];
+    metas[e] = [own.length, whole ? 1 : 0, module, Number.isNaN(time) ? null : time, v[HOST], v[SOURCE], v[SOURCETYPE], v[IDX],
+      dropped, flagged, v[FIELDS], list, nums[n + RECEIVED], v[TENANT], v[ENDPOINT]];
+    const key = module ?? '';
+    chunkModules.add(key);
+    let st = modules.get(key);
+    if (!st) modules.set(key, (st = [0, 0, 0]));
+    st[0]++;
+    st[1] += dropped;
+    st[2] += flagged;
   }
+  const chunk = insertChunk.run(nextEvent, count, body, JSON.stringify(metas)).lastInsertRowid;
+  nextEvent += count;
+  for (const m of chunkModules) insertChunkModule.run(m, chunk);
 }
 
 /** Adds a commit's per-classification counts to item_stats, per (module, item). */
@@ -108,8 +134,16 @@ function upsertItems(tally) {
 
 const commit = db.transaction((group) => {
   const tally = [];
-  for (const msg of group) insertMessage(msg, tally);
-  upsertItems(tally);
+  const modules = new Map();
+  const first = nextEvent;
+  try {
+    for (const msg of group) insertMessage(msg, tally, modules);
+    upsertItems(tally);
+    for (const [m, st] of modules) upsertModule.run(m, st[0], st[1], st[2]);
+  } catch (err) {
+    nextEvent = first; // rolled back: the ids are free again
+    throw err;
+  }
 });
 
 const waiting = [];

@@ -12,30 +12,31 @@ import type { ItemStat, ListQuery, RegionStats, StoreBackend, StoredEvent, Store
 
 const TALLY_CELL: typeof filter.TALLY_CELL = filter.TALLY_CELL; // bound once: read per field
 
-const SCHEMA_VERSION = '3';
+const SCHEMA_VERSION = '4';
 
+/**
+ * Schema 4: one row per request (a chunk), not per event. A chunk's `body` holds each event's stored JSON one
+ * after the other, and `meta` a JSON array with one entry per event (EventMeta). Inserting one row of 100
+ * events costs SQLite less than half of 100 rows (measured 243 µs against ~550 µs per 100 events, fsync off).
+ * `chunk_modules` finds the chunks holding a module's events, newest first; `module_stats` and `item_stats` are
+ * the running totals, kept in the same transaction.
+ */
 const DDL = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS events (
+CREATE TABLE IF NOT EXISTS chunks (
   id INTEGER PRIMARY KEY,
-  received_at INTEGER NOT NULL,
-  tenant TEXT NOT NULL,
-  module TEXT,
-  time REAL,
-  host TEXT NOT NULL,
-  source TEXT NOT NULL,
-  sourcetype TEXT NOT NULL,
-  idx TEXT NOT NULL,
-  endpoint TEXT NOT NULL,
-  event TEXT,
-  envelope TEXT,
-  fields TEXT,
-  classes TEXT NOT NULL,
-  dropped INTEGER NOT NULL,
-  flagged INTEGER NOT NULL,
-  CHECK ((event IS NULL) <> (envelope IS NULL))
+  first_event INTEGER NOT NULL UNIQUE,
+  events INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  meta TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS events_module ON events (module, id);
+CREATE TABLE IF NOT EXISTS chunk_modules (module TEXT NOT NULL, chunk INTEGER NOT NULL, PRIMARY KEY (module, chunk)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS module_stats (
+  module TEXT PRIMARY KEY,
+  events INTEGER NOT NULL DEFAULT 0,
+  dropped INTEGER NOT NULL DEFAULT 0,
+  flagged INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS field_classes (id INTEGER PRIMARY KEY, json TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS item_stats (
   module TEXT NOT NULL,
@@ -47,25 +48,35 @@ CREATE TABLE IF NOT EXISTS item_stats (
 ) WITHOUT ROWID;
 `;
 
-/** Schema 2 kept every event serialized in `event` (NOT NULL) and had no `envelope`: rebuild the table. */
-const MIGRATE_2_TO_3 = `
-ALTER TABLE events RENAME TO events_v2;
-DROP INDEX IF EXISTS events_module;
+/**
+ * One event of a chunk: [length of its text in body (-1: all of it), 1 if the text is the envelope as received
+ * else 0 (the event's JSON), module, time, host, source, sourcetype, index, dropped, flagged, indexed fields as
+ * JSON text or null, classification ids "1,2,3", receivedAt, tenant, endpoint].
+ */
+type EventMeta = [number, 0 | 1, string | null, number | null, string, string, string, string, number, number, string | null, string, number, string, 'event' | 'raw'];
+
+/**
+ * Schemas 2 and 3 kept a row per event (3 added the envelope column): each row becomes a chunk of one event,
+ * with the same event id.
+ */
+const MIGRATE_TO_4 = (envelope: boolean) => `
 ${DDL}
-INSERT INTO events (id, received_at, tenant, module, time, host, source, sourcetype, idx, endpoint, event, envelope, fields, classes, dropped, flagged)
-  SELECT id, received_at, tenant, module, time, host, source, sourcetype, idx, endpoint, event, NULL, fields, classes, dropped, flagged FROM events_v2;
-DROP TABLE events_v2;
+INSERT INTO chunks (id, first_event, events, body, meta)
+  SELECT id, id, 1, ${envelope ? 'COALESCE(envelope, event)' : 'event'},
+    json_array(json_array(-1, ${envelope ? 'envelope IS NOT NULL' : '0'}, module, time, host, source, sourcetype, idx, dropped, flagged,
+      fields, classes, received_at, tenant, endpoint))
+  FROM events;
+INSERT INTO chunk_modules (module, chunk) SELECT COALESCE(module, ''), id FROM events;
+INSERT INTO module_stats (module, events, dropped, flagged)
+  SELECT COALESCE(module, ''), COUNT(*), SUM(dropped), SUM(flagged) FROM events GROUP BY COALESCE(module, '');
+DROP INDEX IF EXISTS events_module;
+DROP TABLE events;
 `;
 
 /** The columns the writer takes, per event: strings, then numbers (keep in step with sqlite-writer.mjs). */
 const STRINGS = 10;
 const NUMBERS = 4;
 
-interface EventRow {
-  id: number; received_at: number; tenant: string; module: string | null; time: number | null; host: string;
-  source: string; sourcetype: string; idx: string; endpoint: 'event' | 'raw'; event: string | null; envelope: string | null;
-  fields: string | null; classes: string; dropped: number; flagged: number;
-}
 
 interface Pending { resolve: () => void; reject: (e: Error) => void; classes: number[] }
 
@@ -107,7 +118,7 @@ export class SqliteBackend implements StoreBackend {
   private nextClassId = 1;
   /** Classifications given an id whose row no commit has stored yet: sent with every insert until one does. */
   private unconfirmed = new Map<number, string>();
-  /** Commits made by the writer since the file was opened. */
+  /** Commits made by the writer since the file was opened (a commit holds one chunk per request it took). */
   commits = 0;
   readonly groups = true;
 
@@ -133,8 +144,8 @@ export class SqliteBackend implements StoreBackend {
       throw new SimError('SIM_ERR_STORE_OPEN', { detail: `${this.path} holds region '${storedRegion}', not '${region}' (data residency: one file per region)` });
     }
     const storedSchema = (meta.get('schema') as { value: string } | undefined)?.value;
-    if (storedSchema === '2') {
-      this.db.transaction(() => this.db.exec(MIGRATE_2_TO_3))();
+    if (storedSchema === '2' || storedSchema === '3') {
+      this.db.transaction(() => this.db.exec(MIGRATE_TO_4(storedSchema === '3')))();
     } else if (storedSchema !== undefined && storedSchema !== SCHEMA_VERSION) {
       this.db.close();
       throw new SimError('SIM_ERR_STORE_OPEN', { detail: `${this.path} has store schema ${storedSchema}; this version writes schema ${SCHEMA_VERSION}: move the folder away` });
@@ -260,37 +271,55 @@ export class SqliteBackend implements StoreBackend {
 
   list(q: ListQuery): StoredEvent[] {
     const limit = Math.max(0, Math.floor(q.limit));
-    const rows = (q.module === undefined
-      ? this.db.prepare('SELECT * FROM events ORDER BY id DESC LIMIT ?').all(limit)
-      : q.module === null
-        ? this.db.prepare('SELECT * FROM events WHERE module IS NULL ORDER BY id DESC LIMIT ?').all(limit)
-        : this.db.prepare('SELECT * FROM events WHERE module = ? ORDER BY id DESC LIMIT ?').all(q.module, limit)) as EventRow[];
-    return rows.map((r) => {
-      let event: unknown;
-      let fields: Record<string, unknown> | null;
-      if (r.envelope !== null) {
-        const env = JSON.parse(r.envelope) as { event: unknown; fields?: Record<string, unknown> | null };
-        event = env.event;
-        fields = env.fields ?? null;
-      } else {
-        event = JSON.parse(r.event!);
-        fields = r.fields === null ? null : JSON.parse(r.fields);
+    const out: StoredEvent[] = [];
+    if (limit === 0) return out;
+    const want = q.module === undefined ? undefined : (q.module ?? '');
+    const chunks = (want === undefined
+      ? this.db.prepare('SELECT first_event, body, meta FROM chunks ORDER BY id DESC').iterate()
+      : this.db.prepare(`SELECT c.first_event, c.body, c.meta FROM chunk_modules m JOIN chunks c ON c.id = m.chunk
+          WHERE m.module = ? ORDER BY m.chunk DESC`).iterate(want)) as Iterable<{ first_event: number; body: string; meta: string }>;
+    for (const c of chunks) {
+      const metas = JSON.parse(c.meta) as EventMeta[];
+      // where each event's text starts in the body; then the events newest first
+      const starts: number[] = new Array(metas.length);
+      let at = 0;
+      for (let i = 0; i < metas.length; i++) {
+        starts[i] = at;
+        at += metas[i][0] < 0 ? c.body.length : metas[i][0];
       }
-      return {
-        id: r.id, region: this.region, receivedAt: r.received_at, tenant: r.tenant, module: r.module, time: r.time,
-        host: r.host, source: r.source, sourcetype: r.sourcetype, index: r.idx, endpoint: r.endpoint, event, fields,
-        classification: r.classes === '' ? [] : r.classes.split(',').map((id) => this.classById[Number(id)]),
-        dropped: r.dropped, flagged: r.flagged,
-      };
-    });
+      for (let i = metas.length - 1; i >= 0 && out.length < limit; i--) {
+        const m = metas[i];
+        if (want !== undefined && (m[2] ?? '') !== want) continue;
+        const text = m[0] < 0 ? c.body : c.body.slice(starts[i], starts[i] + m[0]);
+        let event: unknown;
+        let fields: Record<string, unknown> | null;
+        if (m[1] === 1) {
+          const env = JSON.parse(text) as { event: unknown; fields?: Record<string, unknown> | null };
+          event = env.event;
+          fields = env.fields ?? null;
+        } else {
+          event = JSON.parse(text);
+          fields = m[10] === null ? null : JSON.parse(m[10]);
+        }
+        out.push({
+          id: c.first_event + i, region: this.region, receivedAt: m[12], tenant: m[13], module: m[2], time: m[3],
+          host: m[4], source: m[5], sourcetype: m[6], index: m[7], endpoint: m[14], event, fields,
+          classification: m[11] === '' ? [] : m[11].split(',').map((id) => this.classById[Number(id)]),
+          dropped: m[8], flagged: m[9],
+        });
+      }
+      if (out.length >= limit) break;
+    }
+    return out;
   }
+
   stats(): RegionStats {
-    const mods = this.db.prepare(`SELECT module, COUNT(*) AS events, SUM(dropped) AS d, SUM(flagged) AS f FROM events GROUP BY module`)
-      .all() as Array<{ module: string | null; events: number; d: number; f: number }>;
+    const mods = this.db.prepare('SELECT module, events, dropped AS d, flagged AS f FROM module_stats')
+      .all() as Array<{ module: string; events: number; d: number; f: number }>;
     const modules: RegionStats['modules'] = {};
     let events = 0, droppedFields = 0, flaggedFields = 0;
     for (const m of mods) {
-      modules[m.module ?? ''] = { events: m.events, droppedFields: m.d, flaggedFields: m.f };
+      modules[m.module] = { events: m.events, droppedFields: m.d, flaggedFields: m.f };
       events += m.events;
       droppedFields += m.d;
       flaggedFields += m.f;
@@ -301,7 +330,7 @@ export class SqliteBackend implements StoreBackend {
   }
 
   count(): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n;
+    return (this.db.prepare('SELECT COALESCE(SUM(events), 0) AS n FROM module_stats').get() as { n: number }).n;
   }
 
   /** Closes the writer once what was sent is committed (the write queue waits for that), then the reader. */

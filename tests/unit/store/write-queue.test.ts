@@ -153,35 +153,53 @@ describe('SqliteBackend', () => {
     await s.close();
     const Database = (await import('better-sqlite3')).default;
     const db = new Database(join(dir, 'jp', 'events.sqlite'), { readonly: true });
-    const rows = db.prepare('SELECT event, envelope FROM events ORDER BY id').all();
+    const rows = db.prepare('SELECT first_event, events, body, meta FROM chunks').all() as Array<{ body: string; meta: string }>;
     db.close();
-    expect(rows).toEqual([{ event: null, envelope }, { event: '"raw line"', envelope: null }]);
+    // one row for the request: the texts one after the other, and per event its length and whether it is the envelope
+    expect(rows).toMatchObject([{ first_event: 1, events: 2, body: `${envelope}"raw line"` }]);
+    expect(JSON.parse(rows[0].meta).map((m: unknown[]) => m.slice(0, 2))).toEqual([[envelope.length, 1], ['"raw line"'.length, 0]]);
   });
 
-  it('opens a schema 2 file (every event serialized, no envelope column) and goes on writing in it', async () => {
-    const Database = (await import('better-sqlite3')).default;
-    const { mkdirSync } = await import('node:fs');
-    mkdirSync(join(dir, 'sg'));
-    const db = new Database(join(dir, 'sg', 'events.sqlite'));
-    db.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      INSERT INTO meta VALUES ('region', 'sg'), ('schema', '2');
-      CREATE TABLE events (id INTEGER PRIMARY KEY, received_at INTEGER NOT NULL, tenant TEXT NOT NULL, module TEXT, time REAL,
-        host TEXT NOT NULL, source TEXT NOT NULL, sourcetype TEXT NOT NULL, idx TEXT NOT NULL, endpoint TEXT NOT NULL,
-        event TEXT NOT NULL, fields TEXT, classes TEXT NOT NULL, dropped INTEGER NOT NULL, flagged INTEGER NOT NULL);
-      CREATE INDEX events_module ON events (module, id);
-      CREATE TABLE field_classes (id INTEGER PRIMARY KEY, json TEXT NOT NULL UNIQUE);
-      CREATE TABLE item_stats (module TEXT NOT NULL, item TEXT NOT NULL, kept INTEGER NOT NULL DEFAULT 0,
-        dropped INTEGER NOT NULL DEFAULT 0, flagged INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (module, item)) WITHOUT ROWID;
-      INSERT INTO field_classes VALUES (1, '{"path":"old","item":null,"module":null,"category":"non-personal","by":"none","kind":null,"action":"keep"}');
-      INSERT INTO events VALUES (7, 1, 't', 'fw', 1, 'h', 's', 'st', 'main', 'event', '{"old":true}', NULL, '1', 0, 0);`);
-    db.close();
-    const s = new SqliteBackend('sg', dir, 'always');
-    await s.insert([rec(1, { envelope: '{"event":{"n":1}}', event: { n: 1 } })]);
-    const [b, a] = s.list({ limit: 5 });
-    expect(a).toMatchObject({ id: 7, event: { old: true }, classification: [{ path: 'old' }] });
-    expect(b).toMatchObject({ id: 8, event: { n: 1 }, classification: rec(1).classification });
-    await s.close();
-  });
+  for (const v of ['2', '3'] as const) {
+    it(`opens a schema ${v} file (a row per event) and goes on writing in it, ids continuing`, async () => {
+      const Database = (await import('better-sqlite3')).default;
+      const { mkdirSync } = await import('node:fs');
+      const region = `old${v}`;
+      mkdirSync(join(dir, region));
+      const db = new Database(join(dir, region, 'events.sqlite'));
+      db.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO meta VALUES ('region', '${region}'), ('schema', '${v}');
+        CREATE TABLE events (id INTEGER PRIMARY KEY, received_at INTEGER NOT NULL, tenant TEXT NOT NULL, module TEXT, time REAL,
+          host TEXT NOT NULL, source TEXT NOT NULL, sourcetype TEXT NOT NULL, idx TEXT NOT NULL, endpoint TEXT NOT NULL,
+          event TEXT ${v === '2' ? 'NOT NULL' : ''}, ${v === '3' ? 'envelope TEXT,' : ''} fields TEXT, classes TEXT NOT NULL,
+          dropped INTEGER NOT NULL, flagged INTEGER NOT NULL);
+        CREATE INDEX events_module ON events (module, id);
+        CREATE TABLE field_classes (id INTEGER PRIMARY KEY, json TEXT NOT NULL UNIQUE);
+        CREATE TABLE item_stats (module TEXT NOT NULL, item TEXT NOT NULL, kept INTEGER NOT NULL DEFAULT 0,
+          dropped INTEGER NOT NULL DEFAULT 0, flagged INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (module, item)) WITHOUT ROWID;
+        INSERT INTO field_classes VALUES (1, '{"path":"old","item":null,"module":null,"category":"non-personal","by":"none","kind":null,"action":"keep"}');
+        INSERT INTO item_stats VALUES ('', '', 2, 0, 0);
+        INSERT INTO events (id, received_at, tenant, module, time, host, source, sourcetype, idx, endpoint, event, fields, classes, dropped, flagged)
+          VALUES (7, 1, 't', 'fw', 1, 'h', 's', 'st', 'main', 'event', '{"old":true}', '{"f":1}', '1', 0, 0);`);
+      if (v === '3') {
+        db.exec(`INSERT INTO events (id, received_at, tenant, module, time, host, source, sourcetype, idx, endpoint, event, envelope, classes, dropped, flagged)
+          VALUES (9, 2, 't', NULL, NULL, 'h', 's', 'st', 'main', 'event', NULL, '{"event":{"env":1},"fields":{"g":2}}', '1', 0, 0);`);
+      }
+      db.close();
+      const s = new SqliteBackend(region, dir, 'always');
+      expect(s.count()).toBe(v === '3' ? 2 : 1);
+      await s.insert([rec(1, { envelope: '{"event":{"n":1}}', event: { n: 1 } })]);
+      const all = s.list({ limit: 5 });
+      expect(all.map((e) => e.id)).toEqual(v === '3' ? [10, 9, 7] : [8, 7]);
+      expect(all.at(-1)).toMatchObject({ id: 7, module: 'fw', event: { old: true }, fields: { f: 1 }, classification: [{ path: 'old' }] });
+      if (v === '3') expect(all[1]).toMatchObject({ id: 9, module: null, time: null, event: { env: 1 }, fields: { g: 2 } });
+      expect(all[0]).toMatchObject({ event: { n: 1 }, classification: rec(1).classification });
+      expect(s.list({ module: 'fw', limit: 5 }).map((e) => e.id)).toEqual(v === '3' ? [10, 7] : [8, 7]); // rec(1) is fw too
+      expect(s.list({ module: null, limit: 5 }).map((e) => e.id)).toEqual(v === '3' ? [9] : []);
+      expect(s.stats().modules.fw).toEqual({ events: 2, droppedFields: 0, flaggedFields: 1 });
+      await s.close();
+    });
+  }
 
   it('group commit: writes that arrive while a commit runs share the next one (batch), never under always', async () => {
     for (const [fsync, grouped] of [['batch', true], ['always', false]] as const) {
