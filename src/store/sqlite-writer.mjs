@@ -10,10 +10,12 @@
 //        the file (created, migrated and checked by the parent), the mode, and fsync=batch's grouping: a
 //        message that finds the writer idle waits batchMs for companions (0: none); a commit takes messages
 //        up to batchEvents events (at least one message)
-// in:  { seq, events, strings, numbers, text, lens, nums, ids, idCounts, classes }
-//        the events, packed so that the message is a few values to copy, not fifteen per event:
-//        text     every string column of every event, one after the other
-//        lens     Int32Array, per event and string column (STRINGS order): its length in text, -1 for NULL
+// in:  { seq, events, refs, texts, numbers, table, refsOf, text, lens, nums, ids, idCounts, classes }
+//        a request's events, packed so that the message is a few values to copy, not fifteen per event:
+//        table    the metadata strings the events use (tenant, module, host, ...: a request's events share them)
+//        refsOf   Int32Array, per event and metadata column (REFS order): its index in table, -1 for NULL
+//        text     the events' texts (TEXTS order: event JSON, envelope as received, fields JSON) one after the other
+//        lens     Int32Array, per event and text column: its length in text, -1 for NULL
 //        nums     Float64Array, per event and number column (NUMBERS order); NaN for NULL
 //        ids      Int32Array, the classification id of every field of every event; idCounts: per event, how many
 //        classes  [id, json, ...] classifications not yet known to be committed (ids chosen by the parent;
@@ -26,8 +28,9 @@ import { fdatasync, fstatSync, openSync } from 'node:fs';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
-// keep in step with sqlite.ts (STRINGS, NUMBERS)
-const STRINGS = ['tenant', 'module', 'host', 'source', 'sourcetype', 'idx', 'endpoint', 'event', 'envelope', 'fields'];
+// keep in step with sqlite.ts (REFS, TEXTS, NUMBERS)
+const REFS = ['tenant', 'module', 'host', 'source', 'sourcetype', 'idx', 'endpoint'];
+const TEXTS = ['event', 'envelope', 'fields'];
 const NUMBERS = ['received_at', 'time', 'dropped', 'flagged'];
 
 const { fsync, batchMs = 0, batchEvents = Infinity } = workerData;
@@ -61,29 +64,36 @@ function learnClass(id, json) {
 }
 for (const row of db.prepare('SELECT id, json FROM field_classes').iterate()) learnClass(row.id, row.json);
 
-// column positions in a message's strings and numbers (STRINGS, NUMBERS)
+// positions in v (REFS, then TEXTS) and in an event's numbers (NUMBERS)
 const TENANT = 0, MODULE = 1, HOST = 2, SOURCE = 3, SOURCETYPE = 4, IDX = 5, ENDPOINT = 6, EVENT = 7, ENVELOPE = 8, FIELDS = 9;
 const RECEIVED = 0, TIME = 1, DROPPED = 2, FLAGGED = 3;
 
 /** One message (a request's events) becomes one chunk: its events' texts in `body`, one meta entry per event. */
 function insertMessage(msg, tally, modules) {
-  const { classes, text, lens, nums, ids, idCounts } = msg;
+  const { classes, table, refsOf, text, lens, nums, ids, idCounts } = msg;
   for (let i = 0; i < classes.length; i += 2) {
     insertClass.run(classes[i], classes[i + 1]);
     if (classInfo[classes[i]] === undefined) learnClass(classes[i], classes[i + 1]);
   }
-  const ns = STRINGS.length;
+  const nr = REFS.length;
+  const nt = TEXTS.length;
   const nn = NUMBERS.length;
-  if (msg.strings !== ns || msg.numbers !== nn) throw new Error(`the parent sends ${msg.strings}+${msg.numbers} columns per event; this writer takes ${ns}+${nn}`);
+  if (msg.refs !== nr || msg.texts !== nt || msg.numbers !== nn) {
+    throw new Error(`the parent sends ${msg.refs}+${msg.texts}+${msg.numbers} columns per event; this writer takes ${nr}+${nt}+${nn}`);
+  }
   const count = idCounts.length;
-  const v = new Array(ns);
+  const v = new Array(nr + nt);
   const metas = new Array(count);
   const chunkModules = new Set();
   let body = '';
   let at = 0;
   let k = 0;
-  for (let e = 0, s = 0, n = e * nn; e < count; e++, n += nn) {
-    for (let c = 0; c < ns; c++, s++) {
+  for (let e = 0, r = 0, s = 0, n = 0; e < count; e++, n += nn) {
+    for (let c = 0; c < nr; c++, r++) {
+      const i = refsOf[r];
+      v[c] = i < 0 ? null : table[i];
+    }
+    for (let c = nr; c < nr + nt; c++, s++) {
       const len = lens[s];
       if (len < 0) v[c] = null;
       else {

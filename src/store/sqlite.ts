@@ -73,8 +73,9 @@ DROP INDEX IF EXISTS events_module;
 DROP TABLE events;
 `;
 
-/** The columns the writer takes, per event: strings, then numbers (keep in step with sqlite-writer.mjs). */
-const STRINGS = 10;
+/** What the writer takes per event: references, texts, numbers (keep in step with sqlite-writer.mjs). */
+const REFS = 7;
+const TEXTS = 3;
 const NUMBERS = 4;
 
 
@@ -222,14 +223,30 @@ export class SqliteBackend implements StoreBackend {
 
   insert(records: readonly StoreRecord[]): Promise<void> {
     if (this.broken) return Promise.reject(this.broken);
-    // packed (see sqlite-writer.mjs): copying a message costs per value, so one string, lengths, numbers, ids
+    // packed (see sqlite-writer.mjs): copying a message costs per value, so a table of the metadata strings
+    // (a request's events share them) and references into it, one string of the events' texts and their
+    // lengths, the numbers, the classification ids
     let fieldCount = 0;
     for (const r of records) fieldCount += r.classification.length;
-    const lens = new Int32Array(records.length * STRINGS);
+    const table: string[] = [];
+    const inTable = new Map<string, number>();
+    const ref = (v: string | null): number => {
+      if (v === null) return -1;
+      let i = inTable.get(v);
+      if (i === undefined) {
+        i = table.length;
+        table.push(v);
+        inTable.set(v, i);
+      }
+      return i;
+    };
+    const refs = new Int32Array(records.length * REFS);
+    const lens = new Int32Array(records.length * TEXTS);
     const nums = new Float64Array(records.length * NUMBERS);
     const ids = new Int32Array(fieldCount);
     const idCounts = new Int32Array(records.length);
     let text = '';
+    let t = 0;
     let s = 0;
     let n = 0;
     let k = 0;
@@ -238,21 +255,26 @@ export class SqliteBackend implements StoreBackend {
       const cls = r.classification;
       for (let i = 0; i < cls.length; i++) ids[k++] = this.classId(cls[i]);
       idCounts[e] = cls.length;
+      refs[t++] = ref(r.tenant); refs[t++] = ref(r.module); refs[t++] = ref(r.host); refs[t++] = ref(r.source);
+      refs[t++] = ref(r.sourcetype); refs[t++] = ref(r.index); refs[t++] = ref(r.endpoint);
       // an event stored whole keeps its envelope's text as it came: no second serialization
       const env = r.envelope;
-      const row: Array<string | null> = [
-        r.tenant, r.module, r.host, r.source, r.sourcetype, r.index, r.endpoint,
-        env === undefined ? JSON.stringify(r.event) : null,
-        env ?? null,
-        env !== undefined || r.fields === null ? null : JSON.stringify(r.fields),
-      ];
-      for (let c = 0; c < STRINGS; c++) {
-        const v = row[c];
-        if (v === null) lens[s++] = -1;
+      if (env === undefined) {
+        const json = JSON.stringify(r.event);
+        text += json;
+        lens[s++] = json.length;
+        lens[s++] = -1;
+        if (r.fields === null) lens[s++] = -1;
         else {
-          text += v;
-          lens[s++] = v.length;
+          const f = JSON.stringify(r.fields);
+          text += f;
+          lens[s++] = f.length;
         }
+      } else {
+        lens[s++] = -1;
+        text += env;
+        lens[s++] = env.length;
+        lens[s++] = -1;
       }
       nums[n++] = r.receivedAt; nums[n++] = r.time ?? NaN; nums[n++] = r.dropped; nums[n++] = r.flagged;
     }
@@ -263,8 +285,8 @@ export class SqliteBackend implements StoreBackend {
     return new Promise<void>((resolve, reject) => {
       this.pending.set(seq, { resolve, reject, classes: carried });
       this.writer.postMessage(
-        { seq, events: records.length, strings: STRINGS, numbers: NUMBERS, text, lens, nums, ids, idCounts, classes },
-        [lens.buffer, nums.buffer, ids.buffer, idCounts.buffer],
+        { seq, events: records.length, refs: REFS, texts: TEXTS, numbers: NUMBERS, table, refsOf: refs, text, lens, nums, ids, idCounts, classes },
+        [refs.buffer, lens.buffer, nums.buffer, ids.buffer, idCounts.buffer],
       );
     });
   }
