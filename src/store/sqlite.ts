@@ -89,8 +89,9 @@ export interface SqliteOptions {
 }
 
 /**
- * One region's SQLite file (`<dataDir>/<region>/events.sqlite`), WAL journal.
- * fsync always/batch: synchronous=FULL (every commit is on disk when it resolves); never: synchronous=OFF.
+ * One region's SQLite file (`<dataDir>/<region>/events.sqlite`), WAL journal, a row per request (chunks).
+ * fsync always/batch: `insert` resolves once its commit is on disk (the writer's fdatasync of the WAL);
+ * never: once committed, no syncing.
  *
  * Two connections: this thread's makes and checks the schema and answers reads (list, stats, count); a
  * worker thread's (sqlite-writer.mjs) does every write, so inserts and fsync never stall the event loop.
