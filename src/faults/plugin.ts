@@ -32,7 +32,20 @@ export function resetSocket(socket: Socket): void {
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/**
+ * Waits at least `ms` of real time. A timer counts from the event loop's clock, read when the loop iteration
+ * began, so a plain setTimeout armed late in a busy iteration fires early (9.6 ms for 10 were seen): re-arm
+ * for what is left.
+ */
+const sleep = (ms: number) => new Promise<void>((resolve) => {
+  const end = performance.now() + ms;
+  const check = () => {
+    const left = end - performance.now();
+    if (left <= 0) resolve();
+    else setTimeout(check, Math.max(1, Math.ceil(left)));
+  };
+  setTimeout(check, ms);
+});
 
 /** Holds sockets of a 'dropped' region; releases them when the client gives up, the fault is lifted or on close. */
 class HeldSockets {
