@@ -106,11 +106,11 @@ export class SqliteBackend implements StoreBackend {
   private seq = 0;
   /** Set when the writer died: every later insert fails with it. */
   private broken: Error | null = null;
-  private exited: Promise<void>;
+  private readonly exited: Promise<void>;
   /**
    * Per-field classifications are interned: the classifier and filter hand out shared objects (one per
    * distinct verdict), so each is stored once in field_classes and an event keeps a list of ids. Ids are
-   * chosen here and the rows sent with the commit that first uses them.
+   * chosen here; a new one's row goes with every insert until a commit holding it succeeded (`unconfirmed`).
    */
   private classById: FilteredField[] = [];
   private classByJson = new Map<string, number>();

@@ -15,8 +15,10 @@ interface Pending {
  * it runs goes into the next one: under load commits grow by themselves, with no timer. Callers' promises
  * resolve after their commit, so HTTP replies and indexer acks never run ahead of the disk. Beyond
  * `maxQueuedEvents` waiting events, `write` throws SIM_ERR_HEC_BUSY (HEC 503 code 9); a single request bigger
- * than the bound is still taken when the queue is empty, so it cannot be refused forever. A backend whose
- * inserts are `immediate` (the none store) gets each write at once.
+ * than the bound is still taken when the queue is empty, so it cannot be refused forever. A backend that
+ * `groups` writes into commits itself (the SQLite writer thread) gets each write at once, and this queue only
+ * counts and bounds what is not yet committed; a backend whose inserts are `immediate` (the none store) gets
+ * each write at once, and nothing waits.
  */
 export class QueuedRegionStore implements RegionStore {
   readonly kind: 'sqlite' | 'none';
