@@ -101,12 +101,13 @@ export class SqliteBackend implements StoreBackend {
   readonly kind = 'sqlite' as const;
   readonly path: string;
   private readonly db: Database.Database;
-  private readonly writer: Worker;
+  private writer: Worker | null = null;
+  private readonly writerData: { path: string; fsync: FsyncMode; batchMs: number; batchEvents: number };
   private readonly pending = new Map<number, Pending>();
   private seq = 0;
   /** Set when the writer died: every later insert fails with it. */
   private broken: Error | null = null;
-  private readonly exited: Promise<void>;
+  private exited: Promise<void> = Promise.resolve();
   /**
    * Per-field classifications are interned: the classifier and filter hand out shared objects (one per
    * distinct verdict), so each is stored once in field_classes and an event keeps a list of ids. Ids are
@@ -156,11 +157,14 @@ export class SqliteBackend implements StoreBackend {
     this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?), (?, ?)').run('region', region, 'schema', SCHEMA_VERSION);
     this.loadClasses();
 
+    this.writerData = { path: this.path, fsync, batchMs, batchEvents };
+  }
+
+  /** The writer thread, started by the first insert: a region that never receives an event costs no thread. */
+  private startWriter(): Worker {
     // plain JavaScript: no loader flags of the parent (tsx) needed in the thread
-    this.writer = new Worker(new URL('./sqlite-writer.mjs', import.meta.url), {
-      workerData: { path: this.path, fsync, batchMs, batchEvents }, execArgv: [],
-    });
-    this.writer.on('message', (m: { seqs: number[]; ok: boolean; error?: string }) => {
+    const writer = new Worker(new URL('./sqlite-writer.mjs', import.meta.url), { workerData: this.writerData, execArgv: [] });
+    writer.on('message', (m: { seqs: number[]; ok: boolean; error?: string }) => {
       if (m.ok) this.commits++;
       for (const seq of m.seqs) {
         const p = this.pending.get(seq);
@@ -175,12 +179,13 @@ export class SqliteBackend implements StoreBackend {
       }
     });
     this.exited = new Promise((resolve) => {
-      this.writer.on('error', (err) => this.fail(err));
-      this.writer.on('exit', (code) => {
+      writer.on('error', (err) => this.fail(err));
+      writer.on('exit', (code) => {
         this.fail(new Error(`the writer thread of ${this.path} exited (code ${code})`));
         resolve();
       });
     });
+    return writer;
   }
 
   private fail(err: Error): void {
@@ -285,7 +290,7 @@ export class SqliteBackend implements StoreBackend {
     const seq = ++this.seq;
     return new Promise<void>((resolve, reject) => {
       this.pending.set(seq, { resolve, reject, classes: carried });
-      this.writer.postMessage(
+      (this.writer ??= this.startWriter()).postMessage(
         { seq, events: records.length, refs: REFS, texts: TEXTS, numbers: NUMBERS, table, refsOf: refs, text, lens, nums, ids, idCounts, classes },
         [refs.buffer, lens.buffer, nums.buffer, ids.buffer, idCounts.buffer],
       );
@@ -356,9 +361,9 @@ export class SqliteBackend implements StoreBackend {
     return (this.db.prepare('SELECT COALESCE(SUM(events), 0) AS n FROM module_stats').get() as { n: number }).n;
   }
 
-  /** Closes the writer once what was sent is committed (the write queue waits for that), then the reader. */
+  /** Closes the writer (if one started) once what was sent is committed (the write queue waits for that), then the reader. */
   async close(): Promise<void> {
-    if (this.broken === null) this.writer.postMessage({ close: true });
+    if (this.writer !== null && this.broken === null) this.writer.postMessage({ close: true });
     await this.exited;
     if (this.db.open) this.db.close();
   }

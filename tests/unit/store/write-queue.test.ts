@@ -235,6 +235,20 @@ describe('SqliteBackend', () => {
     await again.close();
   });
 
+  it('starts its writer thread with the first insert: a region without events costs no thread', async () => {
+    const s = new SqliteBackend('idle', dir, 'batch');
+    const writer = () => (s as unknown as { writer: unknown }).writer;
+    expect(s.list({ limit: 5 })).toEqual([]);
+    expect(s.stats().events).toBe(0);
+    expect(writer()).toBeNull();
+    await s.insert([rec(1)]);
+    expect(writer()).not.toBeNull();
+    await s.close();
+    const t = new SqliteBackend('idle2', dir, 'batch');
+    await t.close(); // never started: closes at once
+    expect((t as unknown as { writer: unknown }).writer).toBeNull();
+  });
+
   it('when the writer thread dies, waiting and later inserts fail with a clear error', async () => {
     const s = new SqliteBackend('in', dir, 'always');
     await s.insert([rec(1)]);
