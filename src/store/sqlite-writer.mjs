@@ -6,10 +6,10 @@
 // one ran (fsync=batch and never; fsync=always commits each message alone). Plain JavaScript on purpose: it
 // needs nothing but better-sqlite3, and so no TypeScript loader in the thread.
 //
-// workerData: { path, fsync, batchMs, batchEvents }
+// workerData: { path, fsync, batchMs, batchEvents, checkpointBytes }
 //        the file (created, migrated and checked by the parent), the mode, and fsync=batch's grouping: a
 //        message that finds the writer idle waits batchMs for companions (0: none); a commit takes messages
-//        up to batchEvents events (at least one message)
+//        up to batchEvents events (at least one message); a checkpoint runs once the WAL passes checkpointBytes
 // in:  { seq, events, refs, texts, numbers, table, refsOf, text, lens, nums, ids, idCounts, classes }
 //        a request's events, packed so that the message is a few values to copy, not fifteen per event:
 //        table    the metadata strings the events use (tenant, module, host, ...: a request's events share them)
@@ -33,7 +33,7 @@ const REFS = ['tenant', 'module', 'host', 'source', 'sourcetype', 'idx', 'endpoi
 const TEXTS = ['event', 'envelope', 'fields'];
 const NUMBERS = ['received_at', 'time', 'dropped', 'flagged'];
 
-const { fsync, batchMs = 0, batchEvents = Infinity } = workerData;
+const { fsync, batchMs = 0, batchEvents = Infinity, checkpointBytes = 16 * 1024 * 1024 } = workerData;
 const durable = fsync !== 'never';
 const db = new Database(workerData.path);
 db.pragma('journal_mode = WAL');
@@ -43,8 +43,6 @@ db.pragma('journal_mode = WAL');
 db.pragma('synchronous = OFF');
 if (durable) db.pragma('wal_autocheckpoint = 0');
 const WAL = `${workerData.path}-wal`;
-/** Checkpoint (durably) once the WAL file is this big. */
-const CHECKPOINT_BYTES = 16 * 1024 * 1024;
 
 const insertChunk = db.prepare('INSERT INTO chunks (first_event, events, body, meta) VALUES (?, ?, ?, ?)');
 const insertChunkModule = db.prepare('INSERT OR IGNORE INTO chunk_modules (module, chunk) VALUES (?, ?)');
@@ -179,7 +177,9 @@ function sync() {
   fdatasync(walFd, (err) => {
     syncing = false;
     for (const seqs of done) reply(seqs, err ? new Error(`fdatasync of ${WAL} failed: ${err.message}`) : null);
-    if (!err && unsynced.length === 0 && fstatSync(walFd).size > CHECKPOINT_BYTES) checkpoint();
+    // not only when idle: under steady load a commit is always waiting for the next sync, and the WAL would
+    // grow without end. The checkpoint syncs the WAL first (synchronous=FULL), commits not yet synced included.
+    if (!err && fstatSync(walFd).size > checkpointBytes) checkpoint();
     sync();
   });
 }

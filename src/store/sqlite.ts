@@ -86,6 +86,8 @@ export interface SqliteOptions {
   /** Group commit, fsync=batch (see StoreConfig). */
   batchMs?: number;
   batchEvents?: number;
+  /** The writer checkpoints once the WAL file passes this size (default 16 MiB). */
+  checkpointBytes?: number;
 }
 
 /**
@@ -102,7 +104,7 @@ export class SqliteBackend implements StoreBackend {
   readonly path: string;
   private readonly db: Database.Database;
   private writer: Worker | null = null;
-  private readonly writerData: { path: string; fsync: FsyncMode; batchMs: number; batchEvents: number };
+  private readonly writerData: { path: string; fsync: FsyncMode; batchMs: number; batchEvents: number; checkpointBytes: number };
   private readonly pending = new Map<number, Pending>();
   private seq = 0;
   /** Set when the writer died: every later insert fails with it. */
@@ -126,7 +128,7 @@ export class SqliteBackend implements StoreBackend {
   readonly groups = true;
 
   constructor(readonly region: string, dataDir: string, options: FsyncMode | SqliteOptions) {
-    const { fsync, batchMs = 0, batchEvents = 5_000 } = typeof options === 'string' ? { fsync: options } : options;
+    const { fsync, batchMs = 0, batchEvents = 5_000, checkpointBytes = 16 * 1024 * 1024 } = typeof options === 'string' ? { fsync: options } : options;
     const dir = join(dataDir, region);
     this.path = join(dir, 'events.sqlite');
     try {
@@ -157,7 +159,7 @@ export class SqliteBackend implements StoreBackend {
     this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?), (?, ?)').run('region', region, 'schema', SCHEMA_VERSION);
     this.loadClasses();
 
-    this.writerData = { path: this.path, fsync, batchMs, batchEvents };
+    this.writerData = { path: this.path, fsync, batchMs, batchEvents, checkpointBytes };
   }
 
   /** The writer thread, started by the first insert: a region that never receives an event costs no thread. */

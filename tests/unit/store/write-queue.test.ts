@@ -235,6 +235,19 @@ describe('SqliteBackend', () => {
     await again.close();
   });
 
+  it('checkpoints under steady load too: the WAL stays bounded while commits keep waiting for their sync', async () => {
+    const { statSync } = await import('node:fs');
+    const s = new SqliteBackend('wal', dir, { fsync: 'batch', batchEvents: 500, checkpointBytes: 256 * 1024 });
+    const payload = 'x'.repeat(700);
+    // all sent at once: each commit runs while the previous one's fdatasync is in flight
+    await Promise.all(Array.from({ length: 200 }, (_, w) =>
+      s.insert(Array.from({ length: 50 }, (_, i) => rec(w * 50 + i, { event: { payload, w, i } })))));
+    expect(s.count()).toBe(10_000);
+    const wal = statSync(join(dir, 'wal', 'events.sqlite-wal')).size;
+    expect(wal).toBeLessThan(3 * 1024 * 1024); // about 7.5 MB were written
+    await s.close();
+  });
+
   it('starts its writer thread with the first insert: a region without events costs no thread', async () => {
     const s = new SqliteBackend('idle', dir, 'batch');
     const writer = () => (s as unknown as { writer: unknown }).writer;
