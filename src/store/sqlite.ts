@@ -115,14 +115,14 @@ export class SqliteBackend implements StoreBackend {
    * distinct verdict), so each is stored once in field_classes and an event keeps a list of ids. Ids are
    * chosen here; a new one's row goes with every insert until a commit holding it succeeded (`unconfirmed`).
    */
-  private classById: FilteredField[] = [];
-  private classByJson = new Map<string, number>();
+  private readonly classById: FilteredField[] = [];
+  private readonly classByJson = new Map<string, number>();
   /** id by the verdict's uid (its tally cell), for the filter's shared verdicts */
-  private idByUid: number[] = [];
-  private classByObj = new WeakMap<object, number>();
+  private readonly idByUid: number[] = [];
+  private readonly classByObj = new WeakMap<object, number>();
   private nextClassId = 1;
   /** Classifications given an id whose row no commit has stored yet: sent with every insert until one does. */
-  private unconfirmed = new Map<number, string>();
+  private readonly unconfirmed = new Map<number, string>();
   /** Commits made by the writer since the file was opened (a commit holds one chunk per request it took). */
   commits = 0;
   readonly groups = true;
@@ -197,11 +197,6 @@ export class SqliteBackend implements StoreBackend {
   }
 
   private loadClasses(): void {
-    this.classById = [];
-    this.classByJson = new Map();
-    this.idByUid = [];
-    this.classByObj = new WeakMap();
-    this.unconfirmed = new Map();
     let max = 0;
     for (const row of this.db.prepare('SELECT id, json FROM field_classes').iterate() as Iterable<{ id: number; json: string }>) {
       this.classById[row.id] = JSON.parse(row.json) as FilteredField;
