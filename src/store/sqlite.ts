@@ -125,6 +125,8 @@ export class SqliteBackend implements StoreBackend {
   private readonly unconfirmed = new Map<number, string>();
   /** Commits made by the writer since the file was opened (a commit holds one chunk per request it took). */
   commits = 0;
+  /** Checkpoints made by the writer since the file was opened (as of its latest reply). */
+  checkpoints = 0;
   readonly groups = true;
 
   constructor(readonly region: string, dataDir: string, options: FsyncMode | SqliteOptions) {
@@ -166,8 +168,9 @@ export class SqliteBackend implements StoreBackend {
   private startWriter(): Worker {
     // plain JavaScript: no loader flags of the parent (tsx) needed in the thread
     const writer = new Worker(new URL('./sqlite-writer.mjs', import.meta.url), { workerData: this.writerData, execArgv: [] });
-    writer.on('message', (m: { seqs: number[]; ok: boolean; error?: string }) => {
+    writer.on('message', (m: { seqs: number[]; ok: boolean; error?: string; checkpoints: number }) => {
       if (m.ok) this.commits++;
+      this.checkpoints = m.checkpoints;
       for (const seq of m.seqs) {
         const p = this.pending.get(seq);
         if (!p) continue;

@@ -248,6 +248,25 @@ describe('SqliteBackend', () => {
     await s.close();
   });
 
+  it('checkpoints again only once checkpointBytes more were written, not after every commit', async () => {
+    const s = new SqliteBackend('ckpt', dir, { fsync: 'batch', checkpointBytes: 1024 * 1024 });
+    const payload = 'x'.repeat(700);
+    let n = 0;
+    // one request at a time until the WAL passed the threshold and was checkpointed
+    while (s.checkpoints === 0 && n < 2_000) {
+      await s.insert(Array.from({ length: 20 }, (_, i) => rec(n * 20 + i, { event: { payload, n, i } })));
+      n++;
+    }
+    expect(s.checkpoints).toBe(1);
+    // 5 commits of one event each write a few 16 KiB pages apiece, far less than 1 MiB: at most one more
+    // checkpoint (the WAL file, written again from its start, is as large as before: its size alone asked for a
+    // checkpoint after each of these commits)
+    for (let i = 0; i < 5; i++) await s.insert([rec(100_000 + i)]);
+    expect(s.checkpoints).toBeLessThanOrEqual(2);
+    expect(s.count()).toBe(n * 20 + 5);
+    await s.close();
+  });
+
   it('starts its writer thread with the first insert: a region without events costs no thread', async () => {
     const s = new SqliteBackend('idle', dir, 'batch');
     const writer = () => (s as unknown as { writer: unknown }).writer;
