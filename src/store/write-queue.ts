@@ -71,15 +71,26 @@ export class QueuedRegionStore implements RegionStore {
   }
 
   /** A backend that groups writes into commits itself gets each one at once; the queue counts and bounds. */
-  private async handOver(records: readonly StoreRecord[]): Promise<void> {
-    this.inflightEvents += records.length;
+  private handOver(records: readonly StoreRecord[]): Promise<void> {
+    const n = records.length; // not the records: they are not kept while the commit runs (they die young)
+    this.inflightEvents += n;
     this.inflightWrites++;
+    let inserted: Promise<void>;
     try {
-      await this.backend.insert(records);
+      inserted = Promise.resolve(this.backend.insert(records)); // the same promise when it is one
+    } catch (err) {
+      inserted = Promise.reject(err);
+    }
+    return this.settle(inserted, n);
+  }
+
+  private async settle(inserted: Promise<void>, n: number): Promise<void> {
+    try {
+      await inserted;
     } catch (err) {
       throw this.commitError(err);
     } finally {
-      this.inflightEvents -= records.length;
+      this.inflightEvents -= n;
       if (--this.inflightWrites === 0 && this.queue.length === 0) for (const w of this.idleWaiters.splice(0)) w();
     }
   }
