@@ -6,6 +6,7 @@ import { isSimError, SimError } from './errors/sim-error.ts';
 import { AckRegistry } from './ingest/acks.ts';
 import { defaultClassifier } from './ingest/classifier.ts';
 import type { ClassifierDeps, PolicyLike } from './ingest/pipeline.ts';
+import { IngestPool, policySnapshot } from './ingest/pool.ts';
 import { HEC_JSON, hecOnRequest, registerHecRoutes } from './ingest/routes.ts';
 import type { RegionRuntime, SimState } from './ingest/state.ts';
 import { adminRoutes } from './admin/routes.ts';
@@ -115,9 +116,17 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
   const acks = new AckRegistry(cfg.limits.maxAckChannels, cfg.limits.ackIdleSeconds * 1000);
   const sweeper = setInterval(() => acks.sweep(), Math.min(60_000, cfg.limits.ackIdleSeconds * 1000)).unref();
 
+  // ingest worker threads when the classifier is the catalog's (a worker builds the same) and every store takes
+  // the packed batches they make; else all of it runs in the event loop
+  const pool = cfg.ingest.workers > 0 && classifier.inWorkers === true && [...stores.values()].every((s) => s.packed)
+    ? new IngestPool(cfg.ingest.workers, () => ({
+      limits: cfg.limits,
+      policies: [...policies].map(([tenant, p]) => policySnapshot(classifier, tenant, p)),
+    }))
+    : null;
   const sim: SimState = {
     cfg, regions, routes: compileRouteTable(regionDefs), tokens: compileTokens(cfg.tokens), tokenModules,
-    acks, metrics, classifier, policies, shuttingDown: false, log: app.log,
+    acks, metrics, classifier, policies, pool, shuttingDown: false, log: app.log,
   };
   app.decorate('sim', sim);
   app.decorateRequest('region', null);
@@ -164,6 +173,7 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
 
   app.addHook('onClose', async () => {
     clearInterval(sweeper);
+    await pool?.close();
     await Promise.all([...stores.values()].map((s) => s.close()));
   });
   return app;

@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SimError } from '../errors/sim-error.ts';
 import type { StoredEvent } from '../store/types.ts';
+import { policySnapshot } from '../ingest/pool.ts';
 import type { SimState } from '../ingest/state.ts';
 
 function sameSecret(a: string, b: string): boolean {
@@ -172,6 +173,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
       throw err;
     }
     sim.policies.set(tenant, next);
+    sim.pool?.setPolicy(policySnapshot(sim.classifier, tenant, next));
     req.log.info({ tenant, module: id, uploadPermission: allowed }, 'upload permission changed');
     return moduleView(sim, tenant, id);
   });

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { deepFreeze, readJsonFile, SchemaError, validateAgainst } from './schema.ts';
 import { loadRegions, servedRegions, type RegionDef } from '../region/regions.ts';
@@ -38,6 +39,11 @@ export interface StoreConfig {
   maxQueuedEvents: number;
 }
 
+export interface IngestConfig {
+  /** Ingest worker threads that decode, parse, classify and filter requests; 0: all in the event loop. */
+  workers: number;
+}
+
 export interface Limits {
   maxBodyBytes: number;
   maxDecompressedBytes: number;
@@ -55,6 +61,7 @@ export interface SimConfig {
   tokens: TokenDef[];
   undeclared: UndeclaredPolicyName;
   store: StoreConfig;
+  ingest: IngestConfig;
   dataDir: string;
   listen: { host: string; port: number; regionPorts: Record<string, number> };
   tls: { dir: string } | null;
@@ -67,11 +74,12 @@ export interface SimConfig {
 }
 
 /** What a config file holds (schemas/config.schema.json): everything but adminToken/tenants/tokens is optional. */
-export type ConfigFile = Partial<Omit<SimConfig, 'store' | 'limits' | 'listen' | 'dev'>> & {
+export type ConfigFile = Partial<Omit<SimConfig, 'store' | 'ingest' | 'limits' | 'listen' | 'dev'>> & {
   adminToken: string;
   tenants: TenantDef[];
   tokens: TokenDef[];
   store?: Partial<StoreConfig>;
+  ingest?: Partial<IngestConfig>;
   limits?: Partial<Limits>;
   listen?: Partial<SimConfig['listen']>;
 };
@@ -93,6 +101,11 @@ export const DEFAULT_STORE: StoreConfig = {
   batchEvents: 5_000,
   maxQueuedEvents: 100_000,
 };
+
+/** Ingest worker threads by default: one per core, at most 4 (the event loop then does HTTP and the stores' bookkeeping). */
+export function defaultIngestWorkers(): number {
+  return Math.max(1, Math.min(4, availableParallelism()));
+}
 
 export const DEV_ADMIN_TOKEN = 'dev-admin-token';
 export const DEV_TENANT = 'dev';
@@ -122,6 +135,7 @@ export interface ConfigOverrides {
   tlsDir?: string;
   store?: StoreKind;
   fsync?: FsyncMode;
+  ingestWorkers?: number;
   logLevel?: SimConfig['logLevel'];
 }
 
@@ -166,6 +180,7 @@ export function buildConfig(file: ConfigFile | null, ...layers: ConfigOverrides[
     tokens: structuredClone(f.tokens),
     undeclared: f.undeclared ?? 'flag',
     store: { ...DEFAULT_STORE, ...f.store },
+    ingest: { workers: f.ingest?.workers ?? defaultIngestWorkers() },
     dataDir: f.dataDir ?? './data',
     listen: { host: '127.0.0.1', port: 8088, regionPorts: {}, ...f.listen },
     tls: f.tls ?? null,
@@ -182,6 +197,7 @@ export function buildConfig(file: ConfigFile | null, ...layers: ConfigOverrides[
     if (o.tlsDir !== undefined) cfg.tls = { dir: o.tlsDir };
     if (o.store !== undefined) cfg.store.kind = o.store;
     if (o.fsync !== undefined) cfg.store.fsync = o.fsync;
+    if (o.ingestWorkers !== undefined) cfg.ingest.workers = o.ingestWorkers;
     if (o.logLevel !== undefined) cfg.logLevel = o.logLevel;
   }
   cfg.dataDir = resolve(cfg.dataDir);

@@ -21,6 +21,15 @@ export interface TallyCell {
 }
 let verdictUids = 0;
 
+/**
+ * Gives a verdict its tally cell (in place) and freezes it: for the filter's own verdicts, and for verdicts an
+ * ingest worker sent (copies made once per worker and verdict, then shared like the filter's).
+ */
+export function shareVerdict(v: FilteredField): FilteredField {
+  Object.defineProperty(v, TALLY_CELL, { value: { mark: 0, n: 0, key: `${v.module ?? ''}\u0000${v.item ?? ''}`, uid: ++verdictUids }, enumerable: false });
+  return Object.freeze(v);
+}
+
 export type PolicyErrorCode = 'SIM_ERR_POLICY_MODULE_LOCKED' | 'SIM_ERR_POLICY_UNKNOWN_MODULE';
 
 /** A permission change the notice does not allow, or a module the catalog does not have. */
@@ -118,8 +127,7 @@ function makePolicy(matcher: Matcher, disabled: Set<string>, undeclared: Undecla
       v = { ...f, action: 'keep' };
     }
     // a scratch cell in which counters tally this shared verdict without a Map lookup (src/store/stats.ts)
-    Object.defineProperty(v, TALLY_CELL, { value: { mark: 0, n: 0, key: `${v.module ?? ''}\u0000${v.item ?? ''}`, uid: ++verdictUids }, enumerable: false });
-    return Object.freeze(v);
+    return shareVerdict(v);
   }
 
   return {

@@ -10,5 +10,6 @@ export function defaultClassifier(): ClassifierDeps {
     compilePolicy: (_m, opts) => compilePolicy(matcher, opts),
     applyPolicy: (policy, event, fields) => applyPolicy(policy as Policy, event, fields),
     isPolicyError: (e): e is PolicyError => e instanceof PolicyError,
+    inWorkers: true,
   };
 }

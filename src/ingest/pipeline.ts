@@ -30,6 +30,11 @@ export interface ClassifierDeps {
   matcher: MatcherLike;
   compilePolicy(matcher: MatcherLike, opts: { uploadPermission?: Record<string, boolean>; undeclared?: 'keep' | 'flag' | 'drop' }): PolicyLike;
   applyPolicy(policy: PolicyLike, event: unknown, fields: FieldClass[]): AppliedPolicy;
+  /**
+   * True for the catalog's own classifier (defaultClassifier): an ingest worker thread builds the same one,
+   * so requests may be classified there. Any other classifier (a test's) runs in the event loop.
+   */
+  readonly inWorkers?: boolean;
   /** Recognizes the filter's PolicyError (code + moduleId). */
   isPolicyError(e: unknown): e is Error & { code: 'SIM_ERR_POLICY_MODULE_LOCKED' | 'SIM_ERR_POLICY_UNKNOWN_MODULE'; moduleId: string };
 }

@@ -5,8 +5,10 @@ import { decodeBody } from '../parse/body.ts';
 import { parseEventBatch } from '../parse/envelope.ts';
 import { splitRawLines } from '../parse/raw.ts';
 import { kPortRegion, routeRegion } from '../region/route.ts';
-import type { StoreRecord } from '../store/types.ts';
+import { packedModules } from '../store/packed.ts';
+import type { RegionStore, StoreRecord } from '../store/types.ts';
 import { rawEnvelope, toRecord, type RecordContext } from './pipeline.ts';
+import type { IngestJob, IngestResult } from './pool.ts';
 import type { HecContext, RegionRuntime, SimState } from './state.ts';
 
 export const HEC_JSON = 'application/json; charset=UTF-8';
@@ -102,16 +104,16 @@ function recordContext(sim: SimState, req: FastifyRequest, hec: HecContext, endp
   };
 }
 
-/**
- * Stores the records (good prefix included), counts them, then answers success or the first error. Nothing
- * here holds the records while their commit is on its way (the counts are taken first): a batch's parsed
- * events then die young, where holding them for a commit's milliseconds moved them to the old generation
- * (garbage collection took 13 % of the event loop with the SQLite store, 4 % with none).
- */
-function commitAndReply(sim: SimState, req: FastifyRequest, reply: FastifyReply, hec: HecContext, records: StoreRecord[], error: SimError | null, endpoint: string): Promise<void> {
-  const useAck = hec.token!.useAck === true && hec.channel !== null && error === null;
-  const ackId = useAck ? sim.acks.allocate(hec.channel!) : undefined;
-  const stored = records.length;
+/** What a request stores: its events' count and per-module counts, and the write that commits them. */
+interface Stored {
+  events: number;
+  /** module ('' = none) → [events, dropped fields, flagged fields] */
+  perModule: Map<string, [number, number, number]>;
+  write(): Promise<void>;
+}
+
+/** Records classified in the event loop. */
+function storedRecords(store: RegionStore, records: StoreRecord[]): Stored {
   // one counter update per module and request (label lookups cost more than the loop)
   const perModule = new Map<string, [number, number, number]>();
   for (const r of records) {
@@ -119,7 +121,26 @@ function commitAndReply(sim: SimState, req: FastifyRequest, reply: FastifyReply,
     const c = perModule.get(m);
     if (c) { c[0]++; c[1] += r.dropped; c[2] += r.flagged; } else perModule.set(m, [1, r.dropped, r.flagged]);
   }
-  return hec.region.store.write(records).then(() => {
+  return { events: records.length, perModule, write: () => store.write(records) };
+}
+
+/** A batch an ingest worker classified and packed. */
+function storedBatch(store: RegionStore, r: IngestResult): Stored {
+  const b = r.batch;
+  if (b === null) return { events: 0, perModule: new Map(), write: () => Promise.resolve() };
+  return { events: b.events, perModule: packedModules(b), write: () => store.writePacked(b, r.verdicts) };
+}
+
+/**
+ * Stores the events (good prefix included), counts them, then answers success or the first error. Nothing
+ * here holds the records while their commit is on its way (the counts are taken first): a batch's parsed
+ * events then die young, where holding them for a commit's milliseconds moved them to the old generation.
+ */
+function commitAndReply(sim: SimState, req: FastifyRequest, reply: FastifyReply, hec: HecContext, stored: Stored, error: SimError | null, endpoint: string): Promise<void> {
+  const useAck = hec.token!.useAck === true && hec.channel !== null && error === null;
+  const ackId = useAck ? sim.acks.allocate(hec.channel!) : undefined;
+  const { events, perModule } = stored;
+  return stored.write().then(() => {
     if (ackId !== undefined) sim.acks.commit(hec.channel!, ackId);
     const region = hec.region.def.id;
     for (const [module, [n, dropped, flagged]] of perModule) {
@@ -128,7 +149,7 @@ function commitAndReply(sim: SimState, req: FastifyRequest, reply: FastifyReply,
       if (flagged) sim.metrics.flaggedFields.inc({ region, module }, flagged);
     }
     if (error) {
-      if (stored > 0) req.log.info({ stored }, `stored ${stored} events before the first bad one`);
+      if (events > 0) req.log.info({ stored: events }, `stored ${events} events before the first bad one`);
       throw error;
     }
     sim.metrics.requests.inc({ region, endpoint, status: '200', hec_code: '0' });
@@ -136,12 +157,26 @@ function commitAndReply(sim: SimState, req: FastifyRequest, reply: FastifyReply,
   });
 }
 
+/** What an ingest worker takes from a request besides its body (as recordContext for the event loop). */
+function jobOf(req: FastifyRequest, hec: HecContext, ctx: RecordContext): Omit<IngestJob, 'id' | 'body'> {
+  return {
+    kind: ctx.endpoint, encoding: req.headers['content-encoding'], receivedAt: ctx.receivedAt, tenant: ctx.tenant, tokenModule: ctx.tokenModule,
+    defaults: ctx.defaults, allowedIndexes: hec.token!.indexes ?? null,
+  };
+}
+
 export function registerHecRoutes(app: FastifyInstance): void {
   const sim = app.sim;
   const limits = sim.cfg.limits;
+  /** Whether this request's decode, parse and classification go to an ingest worker thread. */
+  const inPool = (hec: HecContext) => sim.pool !== null && hec.region.store.packed;
 
   const eventHandler = async (req: FastifyRequest, reply: FastifyReply) => {
     const hec = req.hec!;
+    if (inPool(hec)) {
+      const r = await sim.pool!.run(jobOf(req, hec, recordContext(sim, req, hec, 'event')), req.body as Buffer | undefined);
+      return commitAndReply(sim, req, reply, hec, storedBatch(hec.region.store, r), r.error, 'event');
+    }
     const text = await decodeBody(req.body as Buffer | undefined, req.headers['content-encoding'], limits);
     const ctx = recordContext(sim, req, hec, 'event');
     const { events, error } = parseEventBatch(text, limits, {
@@ -149,7 +184,7 @@ export function registerHecRoutes(app: FastifyInstance): void {
       defaultIndex: ctx.defaults.index,
     });
     // returned, not awaited: this frame (the body's text, the records) is not kept while the commit runs
-    return commitAndReply(sim, req, reply, hec, events.map((e) => toRecord(e, ctx)), error, 'event');
+    return commitAndReply(sim, req, reply, hec, storedRecords(hec.region.store, events.map((e) => toRecord(e, ctx))), error, 'event');
   };
   for (const url of ['/services/collector', '/services/collector/event', '/services/collector/event/1.0']) {
     app.post(url, { config: { hec: 'event' } }, eventHandler);
@@ -157,13 +192,22 @@ export function registerHecRoutes(app: FastifyInstance): void {
 
   const rawHandler = async (req: FastifyRequest, reply: FastifyReply) => {
     const hec = req.hec!;
-    const text = await decodeBody(req.body as Buffer | undefined, req.headers['content-encoding'], limits);
     const ctx = recordContext(sim, req, hec, 'raw');
     const allowed = hec.token!.indexes;
-    if (allowed && !allowed.includes(ctx.defaults.index)) {
-      throw new SimError('SIM_ERR_HEC_INCORRECT_INDEX', { detail: `index '${ctx.defaults.index}' is not among the token's indexes (${allowed.join(', ')})` });
+    const refuseIndex = () => {
+      if (allowed && !allowed.includes(ctx.defaults.index)) {
+        throw new SimError('SIM_ERR_HEC_INCORRECT_INDEX', { detail: `index '${ctx.defaults.index}' is not among the token's indexes (${allowed.join(', ')})` });
+      }
+    };
+    if (inPool(hec)) {
+      const r = await sim.pool!.run(jobOf(req, hec, ctx), req.body as Buffer | undefined);
+      if (r.batch === null && r.error) throw r.error; // the body's own errors first, as below
+      refuseIndex();
+      return commitAndReply(sim, req, reply, hec, storedBatch(hec.region.store, r), r.error, 'raw');
     }
-    return commitAndReply(sim, req, reply, hec, splitRawLines(text, limits.rawTruncate).map((line) => toRecord(rawEnvelope(line), ctx)), null, 'raw');
+    const text = await decodeBody(req.body as Buffer | undefined, req.headers['content-encoding'], limits);
+    refuseIndex();
+    return commitAndReply(sim, req, reply, hec, storedRecords(hec.region.store, splitRawLines(text, limits.rawTruncate).map((line) => toRecord(rawEnvelope(line), ctx))), null, 'raw');
   };
   for (const url of ['/services/collector/raw', '/services/collector/raw/1.0']) {
     app.post(url, { config: { hec: 'raw' } }, rawHandler);

@@ -7,6 +7,7 @@ import type { Metrics } from '../metrics/metrics.ts';
 import type { RegionStore } from '../store/types.ts';
 import type { AckRegistry } from './acks.ts';
 import type { ClassifierDeps, PolicyLike } from './pipeline.ts';
+import type { IngestPool } from './pool.ts';
 
 export interface RegionRuntime {
   def: RegionDef;
@@ -29,6 +30,8 @@ export interface SimState {
   classifier: ClassifierDeps;
   /** Tenant id → current policy; a PUT replaces the entry (effective at once). */
   policies: Map<string, PolicyLike>;
+  /** Ingest worker threads (cfg.ingest.workers), or null: requests are then decoded and classified in the event loop. */
+  pool: IngestPool | null;
   shuttingDown: boolean;
   log: FastifyBaseLogger;
 }

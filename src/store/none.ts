@@ -1,3 +1,5 @@
+import type { FilteredField } from '../classify/types.ts';
+import type { PackedBatch } from './packed.ts';
 import { StatsCounter } from './stats.ts';
 import type { ListQuery, RegionStats, StoreBackend, StoredEvent, StoreRecord } from './types.ts';
 
@@ -9,6 +11,9 @@ export class NoneBackend implements StoreBackend {
 
   insert(records: readonly StoreRecord[]): void {
     this.counter.add(records);
+  }
+  insertPacked(batch: PackedBatch, verdicts: readonly FilteredField[]): void {
+    this.counter.addPacked(batch, verdicts);
   }
   list(_q: ListQuery): StoredEvent[] {
     return [];

@@ -7,6 +7,7 @@ import { SimError } from '../errors/sim-error.ts';
 import type { FilteredField } from '../classify/types.ts';
 import * as filter from '../filter/index.ts';
 import type { TallyCell } from '../filter/index.ts';
+import { NUMBERS, packRecords, REFS, TEXTS, type PackedBatch } from './packed.ts';
 import { sortItems } from './stats.ts';
 import type { ItemStat, ListQuery, RegionStats, StoreBackend, StoredEvent, StoreRecord } from './types.ts';
 
@@ -73,10 +74,6 @@ DROP INDEX IF EXISTS events_module;
 DROP TABLE events;
 `;
 
-/** What the writer takes per event: references, texts, numbers (keep in step with sqlite-writer.mjs). */
-const REFS = 7;
-const TEXTS = 3;
-const NUMBERS = 4;
 
 
 interface Pending { resolve: () => void; reject: (e: Error) => void; classes: number[] }
@@ -229,61 +226,19 @@ export class SqliteBackend implements StoreBackend {
 
   insert(records: readonly StoreRecord[]): Promise<void> {
     if (this.broken) return Promise.reject(this.broken);
-    // packed (see sqlite-writer.mjs): copying a message costs per value, so a table of the metadata strings
-    // (a request's events share them) and references into it, one string of the events' texts and their
-    // lengths, the numbers, the classification ids
-    let fieldCount = 0;
-    for (const r of records) fieldCount += r.classification.length;
-    const table: string[] = [];
-    const inTable = new Map<string, number>();
-    const ref = (v: string | null): number => {
-      if (v === null) return -1;
-      let i = inTable.get(v);
-      if (i === undefined) {
-        i = table.length;
-        table.push(v);
-        inTable.set(v, i);
-      }
-      return i;
-    };
-    const refs = new Int32Array(records.length * REFS);
-    const lens = new Int32Array(records.length * TEXTS);
-    const nums = new Float64Array(records.length * NUMBERS);
-    const ids = new Int32Array(fieldCount);
-    const idCounts = new Int32Array(records.length);
-    let text = '';
-    let t = 0;
-    let s = 0;
-    let n = 0;
-    let k = 0;
-    for (let e = 0; e < records.length; e++) {
-      const r = records[e];
-      const cls = r.classification;
-      for (let i = 0; i < cls.length; i++) ids[k++] = this.classId(cls[i]);
-      idCounts[e] = cls.length;
-      refs[t++] = ref(r.tenant); refs[t++] = ref(r.module); refs[t++] = ref(r.host); refs[t++] = ref(r.source);
-      refs[t++] = ref(r.sourcetype); refs[t++] = ref(r.index); refs[t++] = ref(r.endpoint);
-      // an event stored whole keeps its envelope's text as it came: no second serialization
-      const env = r.envelope;
-      if (env === undefined) {
-        const json = JSON.stringify(r.event);
-        text += json;
-        lens[s++] = json.length;
-        lens[s++] = -1;
-        if (r.fields === null) lens[s++] = -1;
-        else {
-          const f = JSON.stringify(r.fields);
-          text += f;
-          lens[s++] = f.length;
-        }
-      } else {
-        lens[s++] = -1;
-        text += env;
-        lens[s++] = env.length;
-        lens[s++] = -1;
-      }
-      nums[n++] = r.receivedAt; nums[n++] = r.time ?? NaN; nums[n++] = r.dropped; nums[n++] = r.flagged;
-    }
+    return this.send(packRecords(records, (f) => this.classId(f)));
+  }
+
+  /** A batch an ingest worker packed: its verdict indices (into `verdicts`) become class ids here. */
+  insertPacked(batch: PackedBatch, verdicts: readonly FilteredField[]): Promise<void> {
+    if (this.broken) return Promise.reject(this.broken);
+    const ids = batch.verdicts;
+    for (let k = 0; k < ids.length; k++) ids[k] = this.classId(verdicts[ids[k]]);
+    return this.send(batch);
+  }
+
+  /** Posts a packed batch whose `verdicts` are class ids to the writer; resolves once committed. */
+  private send(b: PackedBatch): Promise<void> {
     const classes: Array<number | string> = [];
     const carried: number[] = [];
     for (const [id, json] of this.unconfirmed) classes.push(id, json), carried.push(id);
@@ -291,8 +246,8 @@ export class SqliteBackend implements StoreBackend {
     return new Promise<void>((resolve, reject) => {
       this.pending.set(seq, { resolve, reject, classes: carried });
       (this.writer ??= this.startWriter()).postMessage(
-        { seq, events: records.length, refs: REFS, texts: TEXTS, numbers: NUMBERS, table, refsOf: refs, text, lens, nums, ids, idCounts, classes },
-        [refs.buffer, lens.buffer, nums.buffer, ids.buffer, idCounts.buffer],
+        { seq, events: b.events, refs: REFS, texts: TEXTS, numbers: NUMBERS, table: b.table, refsOf: b.refsOf, text: b.text, lens: b.lens, nums: b.nums, ids: b.verdicts, idCounts: b.idCounts, classes },
+        [b.refsOf.buffer, b.lens.buffer, b.nums.buffer, b.verdicts.buffer, b.idCounts.buffer] as ArrayBuffer[],
       );
     });
   }

@@ -3,6 +3,7 @@ import * as filter from '../filter/index.ts';
 import type { TallyCell } from '../filter/index.ts';
 
 const TALLY_CELL: typeof filter.TALLY_CELL = filter.TALLY_CELL; // bound once: read per field
+import { packedModules, type PackedBatch } from './packed.ts';
 import type { ItemStat, RegionStats, StoreRecord } from './types.ts';
 
 let tallies = 0;
@@ -71,6 +72,34 @@ export class StatsCounter {
         t.dropped += s.dropped;
         t.flagged += s.flagged;
       }
+    }
+  }
+
+  /** The same totals from a packed batch whose verdict indices point into `verdicts`. */
+  addPacked(b: PackedBatch, verdicts: readonly FilteredField[]): void {
+    for (const [key, [n, dropped, flagged]] of packedModules(b)) {
+      this.events += n;
+      this.droppedFields += dropped;
+      this.flaggedFields += flagged;
+      let m = this.modules.get(key);
+      if (!m) this.modules.set(key, (m = { events: 0, droppedFields: 0, flaggedFields: 0 }));
+      m.events += n;
+      m.droppedFields += dropped;
+      m.flaggedFields += flagged;
+    }
+    const counts = new Int32Array(verdicts.length);
+    const vs = b.verdicts;
+    for (let k = 0; k < vs.length; k++) counts[vs[k]]++;
+    for (let i = 0; i < counts.length; i++) {
+      const n = counts[i];
+      if (n === 0) continue;
+      const f = verdicts[i];
+      const key = `${f.module ?? ''}\u0000${f.item ?? ''}`;
+      let t = this.items.get(key);
+      if (!t) this.items.set(key, (t = { module: f.module, item: f.item, kept: 0, dropped: 0, flagged: 0 }));
+      if (f.action === 'drop') t.dropped += n;
+      else if (f.action === 'flag') t.flagged += n;
+      else t.kept += n;
     }
   }
 

@@ -1,3 +1,4 @@
+import type { PackedBatch } from './packed.ts';
 import type { FilteredField } from '../classify/types.ts';
 
 /** What the ingest pipeline hands to a region store: one event after classification and filtering. */
@@ -74,6 +75,12 @@ export interface StoreBackend {
    */
   readonly groups?: boolean;
   insert(records: readonly StoreRecord[]): void | Promise<void>;
+  /**
+   * Inserts a batch an ingest worker packed (src/store/packed.ts), its verdict indices pointing into
+   * `verdicts`; a backend without it gets records, and the service then classifies in the event loop.
+   * Only for `immediate` or `groups` backends.
+   */
+  insertPacked?(batch: PackedBatch, verdicts: readonly FilteredField[]): void | Promise<void>;
   list(q: ListQuery): StoredEvent[];
   stats(): RegionStats;
   count(): number;
@@ -87,6 +94,10 @@ export interface RegionStore {
   readonly kind: 'sqlite' | 'none';
   /** Resolves once the records are committed; throws SimError SIM_ERR_HEC_BUSY when the queue is full. */
   write(records: readonly StoreRecord[]): Promise<void>;
+  /** True when the backend takes packed batches (writePacked). */
+  readonly packed: boolean;
+  /** As write, for a batch an ingest worker packed. */
+  writePacked(batch: PackedBatch, verdicts: readonly FilteredField[]): Promise<void>;
   /** Events accepted but not yet committed. */
   queueDepth(): number;
   /** True when the queue cannot take another event. */

@@ -1,5 +1,7 @@
 import type { StoreConfig } from '../config/config.ts';
 import { SimError } from '../errors/sim-error.ts';
+import type { FilteredField } from '../classify/types.ts';
+import type { PackedBatch } from './packed.ts';
 import type { ListQuery, RegionStats, RegionStore, StoreBackend, StoredEvent, StoreRecord } from './types.ts';
 
 interface Pending {
@@ -44,6 +46,47 @@ export class QueuedRegionStore implements RegionStore {
     return this.queueDepth() >= this.cfg.maxQueuedEvents;
   }
 
+  get packed(): boolean {
+    return this.backend.insertPacked !== undefined && (this.backend.immediate === true || this.backend.groups === true);
+  }
+
+  /** As write, for a batch an ingest worker packed: the backend takes it at once (none) or groups it (SQLite). */
+  writePacked(batch: PackedBatch, verdicts: readonly FilteredField[]): Promise<void> {
+    if (!this.packed) return Promise.reject(new Error(`the ${this.kind} store of region '${this.region}' does not take packed batches`));
+    const n = batch.events;
+    if (n === 0) return Promise.resolve();
+    if (this.closed) return Promise.reject(new SimError('SIM_ERR_HEC_SHUTTING_DOWN'));
+    if (this.backend.immediate === true && this.queue.length === 0 && !this.draining) {
+      try {
+        void this.backend.insertPacked!(batch, verdicts);
+        return Promise.resolve();
+      } catch (err) {
+        return Promise.reject(this.commitError(err));
+      }
+    }
+    const busy = this.refuseBeyondBound(n);
+    if (busy) return Promise.reject(busy);
+    this.inflightEvents += n;
+    this.inflightWrites++;
+    let inserted: Promise<void>;
+    try {
+      inserted = Promise.resolve(this.backend.insertPacked!(batch, verdicts));
+    } catch (err) {
+      inserted = Promise.reject(err);
+    }
+    return this.settle(inserted, n);
+  }
+
+  private refuseBeyondBound(n: number): SimError | null {
+    const depth = this.queueDepth();
+    if (depth > 0 && depth + n > this.cfg.maxQueuedEvents) {
+      return new SimError('SIM_ERR_HEC_BUSY', {
+        detail: `region '${this.region}' has ${depth} events waiting to be committed; the bound is ${this.cfg.maxQueuedEvents} (store.maxQueuedEvents)`,
+      });
+    }
+    return null;
+  }
+
   write(records: readonly StoreRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
     if (this.closed) return Promise.reject(new SimError('SIM_ERR_HEC_SHUTTING_DOWN'));
@@ -56,12 +99,8 @@ export class QueuedRegionStore implements RegionStore {
         return Promise.reject(this.commitError(err));
       }
     }
-    const depth = this.queueDepth();
-    if (depth > 0 && depth + records.length > this.cfg.maxQueuedEvents) {
-      return Promise.reject(new SimError('SIM_ERR_HEC_BUSY', {
-        detail: `region '${this.region}' has ${depth} events waiting to be committed; the bound is ${this.cfg.maxQueuedEvents} (store.maxQueuedEvents)`,
-      }));
-    }
+    const busy = this.refuseBeyondBound(records.length);
+    if (busy) return Promise.reject(busy);
     if (this.backend.groups === true) return this.handOver(records);
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ records, resolve, reject });

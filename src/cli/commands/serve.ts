@@ -14,6 +14,7 @@ interface ServeOpts {
   tls?: string;
   store?: string;
   fsync?: string;
+  ingestWorkers?: string;
   logLevel?: string;
 }
 
@@ -37,6 +38,8 @@ export function banner(cfg: SimConfig, srv: RunningServer): string {
   const scheme = new URL(srv.url).protocol.replace(':', '');
   lines.push(`ingestor-sim serving ${regions.length} regions on ${srv.url} (by Host header${cfg.tls ? ' / TLS SNI' : ''})`);
   lines.push(`  data: ${cfg.store.kind === 'none' ? 'none (counts only)' : `${cfg.dataDir} (SQLite, fsync ${cfg.store.fsync})`}`);
+  const pool = srv.app.sim.pool;
+  lines.push(`  ingest: ${pool ? `${pool.size} worker thread${pool.size === 1 ? '' : 's'} (decode, parse, classify)` : 'in the event loop'}`);
   for (const r of regions) {
     const own = srv.regionUrls[r.def.id] ? `  port ${srv.regionUrls[r.def.id]}` : '';
     lines.push(`  ${r.def.id.padEnd(4)} ${scheme}://${r.def.localHost}:${port}  Host: ${r.def.ingestorHost}${own}`);
@@ -70,6 +73,7 @@ export function register(program: Command): void {
     .option('--tls <dir>', "serve HTTPS with the certificates of 'ca init --dir DIR' (SNI picks the region)")
     .option('--store <kind>', 'sqlite | none')
     .option('--fsync <mode>', 'always | batch | never')
+    .option('--ingest-workers <n>', 'threads that decode, parse and classify requests (0: in the event loop; default: one per core, at most 4)')
     .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent')
     .action(async (o: ServeOpts) => {
       const cli: ConfigOverrides = {};
@@ -81,6 +85,10 @@ export function register(program: Command): void {
       if (store) cli.store = store;
       const fsync = oneOf(o.fsync, ['always', 'batch', 'never'] as const, '--fsync');
       if (fsync) cli.fsync = fsync;
+      if (o.ingestWorkers !== undefined) {
+        if (!/^\d{1,2}$/.test(o.ingestWorkers) || Number(o.ingestWorkers) > 64) throw new CliExit(2, `--ingest-workers: '${o.ingestWorkers}' is not a number of threads (0-64)`);
+        cli.ingestWorkers = Number(o.ingestWorkers);
+      }
       const level = oneOf(o.logLevel, ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, '--log-level');
       if (level) cli.logLevel = level;
       let cfg: SimConfig;

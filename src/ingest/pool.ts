@@ -1,0 +1,149 @@
+import { Worker } from 'node:worker_threads';
+import type { FilteredField } from '../classify/types.ts';
+import type { Limits, UndeclaredPolicyName } from '../config/config.ts';
+import type { ErrorCode } from '../errors/codes.ts';
+import { SimError } from '../errors/sim-error.ts';
+import { shareVerdict } from '../filter/index.ts';
+import type { PackedBatch } from '../store/packed.ts';
+import type { ClassifierDeps, PolicyLike, RecordContext } from './pipeline.ts';
+
+/** A tenant's policy as a worker rebuilds it: the modules whose upload permission is off. */
+export interface PolicySnapshot {
+  tenant: string;
+  disabled: string[];
+  undeclared: UndeclaredPolicyName;
+}
+
+/** A tenant's policy as an ingest worker rebuilds it. */
+export function policySnapshot(classifier: ClassifierDeps, tenant: string, p: PolicyLike): PolicySnapshot {
+  return { tenant, disabled: classifier.matcher.modules.filter((m) => !p.isUploadAllowed(m.id)).map((m) => m.id), undeclared: p.undeclared };
+}
+
+export interface WorkerInit {
+  limits: Pick<Limits, 'maxDepth' | 'maxEventBytes' | 'maxDecompressedBytes' | 'rawTruncate'>;
+  policies: PolicySnapshot[];
+}
+
+/** One request's work: its body bytes and what its records take from the request (RecordContext). */
+export interface IngestJob {
+  id: number;
+  kind: 'event' | 'raw';
+  body: Uint8Array;
+  encoding: string | undefined;
+  receivedAt: number;
+  tenant: string;
+  tokenModule: string | null;
+  defaults: RecordContext['defaults'];
+  allowedIndexes: string[] | null;
+}
+
+export interface IngestReply {
+  id: number;
+  /** The records packed, or null when there are none. */
+  batch: PackedBatch | null;
+  /** [index, verdict JSON, ...] for the verdicts this batch is the first to use. */
+  fresh: Array<number | string>;
+  /** The first error (the records before it are in batch, as HEC stores a bad batch's good prefix). */
+  error: { code: ErrorCode; detail?: string; invalidEventNumber?: number } | null;
+}
+
+export interface IngestResult {
+  batch: PackedBatch | null;
+  /** The verdicts batch.verdicts point into (shared objects: one per worker and verdict). */
+  verdicts: readonly FilteredField[];
+  error: SimError | null;
+}
+
+interface Slot {
+  worker: Worker;
+  verdicts: FilteredField[];
+  jobs: Map<number, { resolve: (r: IngestResult) => void; reject: (e: Error) => void }>;
+  dead: boolean;
+}
+
+/**
+ * Ingest worker threads (worker.ts): each request's decode, parse, classification and filtering run in one of
+ * them, so that the event loop only does HTTP, routing and the store's bookkeeping, and a machine's other
+ * cores do the rest. Started with the first request; a job goes to the thread with the fewest jobs waiting.
+ * A thread that dies fails its waiting jobs (HEC 500 code 8) and is replaced by the next job.
+ */
+export class IngestPool {
+  private readonly slots: Slot[] = [];
+  private nextId = 0;
+  private closed = false;
+
+  /** `init` is read when a thread starts, so a late thread gets the policies as they are then. */
+  constructor(readonly size: number, private readonly init: () => WorkerInit) {
+    if (!Number.isInteger(size) || size < 1) throw new Error(`an ingest pool needs at least one thread, not ${size}`);
+  }
+
+  /** Threads running now. */
+  get threads(): number {
+    return this.slots.length;
+  }
+
+  run(job: Omit<IngestJob, 'id' | 'body'>, body: Buffer | undefined): Promise<IngestResult> {
+    if (this.closed) return Promise.reject(new SimError('SIM_ERR_HEC_SHUTTING_DOWN'));
+    const slot = this.pick();
+    const id = ++this.nextId;
+    // the body's bytes move to the thread without a copy when the Buffer owns its memory (a body Fastify
+    // gathered into a buffer of its own); a view into a shared pool is copied
+    let bytes: Uint8Array;
+    if (body === undefined) bytes = new Uint8Array(0);
+    else if (body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer) bytes = new Uint8Array(body.buffer);
+    else bytes = new Uint8Array(body);
+    return new Promise<IngestResult>((resolve, reject) => {
+      slot.jobs.set(id, { resolve, reject });
+      slot.worker.postMessage({ ...job, id, body: bytes } satisfies IngestJob, [bytes.buffer as ArrayBuffer]);
+    });
+  }
+
+  /** A tenant's policy changed: every thread takes it before any job sent after this call. */
+  setPolicy(p: PolicySnapshot): void {
+    for (const s of this.slots) s.worker.postMessage({ policy: p });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.slots.splice(0).map((s) => {
+      s.dead = true;
+      for (const j of s.jobs.values()) j.reject(new SimError('SIM_ERR_HEC_SHUTTING_DOWN'));
+      s.jobs.clear();
+      return s.worker.terminate();
+    }));
+  }
+
+  private pick(): Slot {
+    let best: Slot | undefined;
+    for (const s of this.slots) if (best === undefined || s.jobs.size < best.jobs.size) best = s;
+    if (best !== undefined && (best.jobs.size === 0 || this.slots.length >= this.size)) return best;
+    return this.start();
+  }
+
+  private start(): Slot {
+    const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: this.init(), execArgv: [] });
+    const slot: Slot = { worker, verdicts: [], jobs: new Map(), dead: false };
+    worker.on('message', (m: IngestReply) => {
+      for (let i = 0; i < m.fresh.length; i += 2) {
+        slot.verdicts[m.fresh[i] as number] = shareVerdict(JSON.parse(m.fresh[i + 1] as string) as FilteredField);
+      }
+      const job = slot.jobs.get(m.id);
+      if (!job) return;
+      slot.jobs.delete(m.id);
+      const error = m.error === null ? null : new SimError(m.error.code, { detail: m.error.detail, invalidEventNumber: m.error.invalidEventNumber });
+      job.resolve({ batch: m.batch, verdicts: slot.verdicts, error });
+    });
+    const fail = (why: string) => {
+      if (slot.dead) return;
+      slot.dead = true;
+      const i = this.slots.indexOf(slot);
+      if (i >= 0) this.slots.splice(i, 1);
+      for (const j of slot.jobs.values()) j.reject(new SimError('SIM_ERR_HEC_INTERNAL', { detail: `an ingest worker thread ${why}` }));
+      slot.jobs.clear();
+    };
+    worker.on('error', (err) => fail(`failed: ${err.message}`));
+    worker.on('exit', (code) => fail(`exited (code ${code})`));
+    this.slots.push(slot);
+    return slot;
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * An ingest worker thread: the CPU work of a HEC request beside the event loop. It takes a request's body
+ * bytes and context, and does what the event loop would otherwise do: decode (gunzip, UTF-8), parse (HEC
+ * envelopes or raw lines), classify and filter every event with the catalog's compiled matcher and the
+ * tenant's policy. It answers with the records packed (src/store/packed.ts), their verdicts as indices into
+ * a list this thread keeps (each new verdict's JSON is sent once), and the first error, if any. See pool.ts.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { FilteredField } from '../classify/types.ts';
+import { isSimError } from '../errors/sim-error.ts';
+import { TALLY_CELL, type TallyCell } from '../filter/index.ts';
+import { decodeBody } from '../parse/body.ts';
+import { parseEventBatch } from '../parse/envelope.ts';
+import { splitRawLines } from '../parse/raw.ts';
+import { packRecords } from '../store/packed.ts';
+import type { StoreRecord } from '../store/types.ts';
+import { defaultClassifier } from './classifier.ts';
+import { rawEnvelope, toRecord, type PolicyLike, type RecordContext } from './pipeline.ts';
+import type { IngestJob, IngestReply, PolicySnapshot, WorkerInit } from './pool.ts';
+
+const init = workerData as WorkerInit;
+const classifier = defaultClassifier();
+const policies = new Map<string, PolicyLike>();
+function setPolicy(p: PolicySnapshot): void {
+  policies.set(p.tenant, classifier.compilePolicy(classifier.matcher, {
+    uploadPermission: Object.fromEntries(p.disabled.map((id) => [id, false])), undeclared: p.undeclared,
+  }));
+}
+for (const p of init.policies) setPolicy(p);
+
+/** This thread's verdict list: index by the filter's tally cell (shared verdicts), else by JSON. */
+const indexByUid: number[] = [];
+const indexByJson = new Map<string, number>();
+let nextIndex = 0;
+let fresh: Array<number | string> = [];
+function verdictIndex(f: FilteredField): number {
+  const cell = (f as FilteredField & { [TALLY_CELL]?: TallyCell })[TALLY_CELL];
+  if (cell !== undefined) {
+    const i = indexByUid[cell.uid];
+    if (i !== undefined) return i;
+  }
+  const json = JSON.stringify(f);
+  let i = indexByJson.get(json);
+  if (i === undefined) {
+    i = nextIndex++;
+    indexByJson.set(json, i);
+    fresh.push(i, json);
+  }
+  if (cell !== undefined) indexByUid[cell.uid] = i;
+  return i;
+}
+
+async function run(job: IngestJob): Promise<IngestReply> {
+  let records: StoreRecord[] = [];
+  let error: IngestReply['error'] = null;
+  try {
+    const text = await decodeBody(Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength), job.encoding, init.limits);
+    const policy = policies.get(job.tenant);
+    if (!policy) throw new Error(`no policy for tenant '${job.tenant}' in the ingest worker`);
+    const ctx: RecordContext = {
+      receivedAt: job.receivedAt, tenant: job.tenant, tokenModule: job.tokenModule, endpoint: job.kind, defaults: job.defaults,
+      matcher: classifier.matcher, policy, apply: classifier.applyPolicy,
+    };
+    if (job.kind === 'event') {
+      const r = parseEventBatch(text, init.limits, { allowedIndexes: job.allowedIndexes, defaultIndex: job.defaults.index });
+      records = r.events.map((e) => toRecord(e, ctx));
+      if (r.error) throw r.error;
+    } else {
+      records = splitRawLines(text, init.limits.rawTruncate).map((line) => toRecord(rawEnvelope(line), ctx));
+    }
+  } catch (err) {
+    error = isSimError(err)
+      ? { code: err.code, detail: err.detail, invalidEventNumber: err.invalidEventNumber }
+      : { code: 'SIM_ERR_HEC_INTERNAL', detail: `ingest worker: ${(err as Error).message}` };
+  }
+  const batch = records.length > 0 ? packRecords(records, verdictIndex) : null;
+  const out: IngestReply = { id: job.id, batch, fresh, error };
+  fresh = [];
+  return out;
+}
+
+parentPort!.on('message', (msg: IngestJob | { policy: PolicySnapshot }) => {
+  if ('policy' in msg) return setPolicy(msg.policy);
+  void run(msg).then((out) => {
+    const b = out.batch;
+    parentPort!.postMessage(out, b ? [b.refsOf.buffer, b.lens.buffer, b.nums.buffer, b.verdicts.buffer, b.idCounts.buffer] as ArrayBuffer[] : []);
+  });
+});

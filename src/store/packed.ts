@@ -1,0 +1,106 @@
+import type { FilteredField } from '../classify/types.ts';
+import type { StoreRecord } from './types.ts';
+
+/**
+ * A request's records packed into a few values: what an ingest worker sends to the event loop, and what the
+ * SQLite writer thread takes. Copying a message between threads costs per value, so the records travel as a
+ * table of their metadata strings (a request's events share them) with references into it, one string of
+ * the events' texts with their lengths, typed arrays of numbers, and per field an index into a list of
+ * verdicts (the filter's shared FilteredField objects) that goes with the batch.
+ *
+ * Columns (keep in step with sqlite-writer.mjs):
+ *   refsOf  per event, REFS columns: tenant, module, host, source, sourcetype, index, endpoint (-1 = null)
+ *   lens    per event, TEXTS columns: event JSON, envelope as received, indexed fields JSON (-1 = null);
+ *           an event stored whole has only its envelope's text (no second serialization), else its JSON
+ *   nums    per event, NUMBERS columns: receivedAt, time (NaN = null), dropped, flagged
+ */
+export const REFS = 7;
+export const TEXTS = 3;
+export const NUMBERS = 4;
+/** Positions in refsOf (per event) and nums (per event). */
+export const REF_MODULE = 1;
+export const NUM_DROPPED = 2;
+export const NUM_FLAGGED = 3;
+
+export interface PackedBatch {
+  events: number;
+  table: string[];
+  refsOf: Int32Array;
+  text: string;
+  lens: Int32Array;
+  nums: Float64Array;
+  /** Per field of every event, in order: its verdict's index (what `verdictIndex` gave when packing). */
+  verdicts: Int32Array;
+  /** Per event: how many of `verdicts` are its fields'. */
+  idCounts: Int32Array;
+}
+
+/** Packs records; `verdictIndex` numbers each field's verdict (a class id, or an index into a verdict list). */
+export function packRecords(records: readonly StoreRecord[], verdictIndex: (f: FilteredField) => number): PackedBatch {
+  let fieldCount = 0;
+  for (const r of records) fieldCount += r.classification.length;
+  const table: string[] = [];
+  const inTable = new Map<string, number>();
+  const ref = (v: string | null): number => {
+    if (v === null) return -1;
+    let i = inTable.get(v);
+    if (i === undefined) {
+      i = table.length;
+      table.push(v);
+      inTable.set(v, i);
+    }
+    return i;
+  };
+  const refsOf = new Int32Array(records.length * REFS);
+  const lens = new Int32Array(records.length * TEXTS);
+  const nums = new Float64Array(records.length * NUMBERS);
+  const verdicts = new Int32Array(fieldCount);
+  const idCounts = new Int32Array(records.length);
+  let text = '';
+  let t = 0;
+  let s = 0;
+  let n = 0;
+  let k = 0;
+  for (let e = 0; e < records.length; e++) {
+    const r = records[e];
+    const cls = r.classification;
+    for (let i = 0; i < cls.length; i++) verdicts[k++] = verdictIndex(cls[i]);
+    idCounts[e] = cls.length;
+    refsOf[t++] = ref(r.tenant); refsOf[t++] = ref(r.module); refsOf[t++] = ref(r.host); refsOf[t++] = ref(r.source);
+    refsOf[t++] = ref(r.sourcetype); refsOf[t++] = ref(r.index); refsOf[t++] = ref(r.endpoint);
+    const env = r.envelope;
+    if (env === undefined) {
+      const json = JSON.stringify(r.event);
+      text += json;
+      lens[s++] = json.length;
+      lens[s++] = -1;
+      if (r.fields === null) lens[s++] = -1;
+      else {
+        const f = JSON.stringify(r.fields);
+        text += f;
+        lens[s++] = f.length;
+      }
+    } else {
+      lens[s++] = -1;
+      text += env;
+      lens[s++] = env.length;
+      lens[s++] = -1;
+    }
+    nums[n++] = r.receivedAt; nums[n++] = r.time ?? NaN; nums[n++] = r.dropped; nums[n++] = r.flagged;
+  }
+  return { events: records.length, table, refsOf, text, lens, nums, verdicts, idCounts };
+}
+
+/** Per module ('' = none) of a packed batch: [module, events, dropped fields, flagged fields]. */
+export function packedModules(b: PackedBatch): Map<string, [number, number, number]> {
+  const out = new Map<string, [number, number, number]>();
+  for (let e = 0; e < b.events; e++) {
+    const i = b.refsOf[e * REFS + REF_MODULE];
+    const m = i < 0 ? '' : b.table[i];
+    const dropped = b.nums[e * NUMBERS + NUM_DROPPED];
+    const flagged = b.nums[e * NUMBERS + NUM_FLAGGED];
+    const c = out.get(m);
+    if (c) { c[0]++; c[1] += dropped; c[2] += flagged; } else out.set(m, [1, dropped, flagged]);
+  }
+  return out;
+}
