@@ -112,7 +112,6 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
   for (const def of regionDefs) {
     regions.set(def.id, { def, headers: regionHeaders(def), store: stores.get(def.id)!, port: cfg.listen.regionPorts[def.id] ?? null });
   }
-  const metrics = createMetrics(stores, opts.defaultMetrics ?? true);
   const acks = new AckRegistry(cfg.limits.maxAckChannels, cfg.limits.ackIdleSeconds * 1000);
   const sweeper = setInterval(() => acks.sweep(), Math.min(60_000, cfg.limits.ackIdleSeconds * 1000)).unref();
 
@@ -124,6 +123,7 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
       policies: [...policies].map(([tenant, p]) => policySnapshot(classifier, tenant, p)),
     }))
     : null;
+  const metrics = createMetrics(stores, opts.defaultMetrics ?? true, pool);
   const sim: SimState = {
     cfg, regions, routes: compileRouteTable(regionDefs), tokens: compileTokens(cfg.tokens), tokenModules,
     acks, metrics, classifier, policies, pool, shuttingDown: false, log: app.log,

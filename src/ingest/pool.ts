@@ -82,6 +82,13 @@ export class IngestPool {
     return this.slots.length;
   }
 
+  /** Requests in the threads now (being handled or waiting). */
+  get jobs(): number {
+    let n = 0;
+    for (const s of this.slots) n += s.jobs.size;
+    return n;
+  }
+
   run(job: Omit<IngestJob, 'id' | 'body'>, body: Buffer | undefined): Promise<IngestResult> {
     if (this.closed) return Promise.reject(new SimError('SIM_ERR_HEC_SHUTTING_DOWN'));
     const slot = this.pick();

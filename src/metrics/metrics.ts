@@ -11,7 +11,14 @@ export interface Metrics {
   readonly duration: Histogram<'route' | 'method' | 'status'>;
 }
 
-export function createMetrics(stores: ReadonlyMap<string, RegionStore>, withDefaults = true): Metrics {
+/** What the metrics read of the ingest worker threads (src/ingest/pool.ts). */
+export interface PoolGauge {
+  readonly size: number;
+  readonly threads: number;
+  readonly jobs: number;
+}
+
+export function createMetrics(stores: ReadonlyMap<string, RegionStore>, withDefaults = true, pool: PoolGauge | null = null): Metrics {
   const registry = new Registry();
   if (withDefaults) collectDefaultMetrics({ register: registry, prefix: 'ingestor_sim_' });
   const requests = new Counter({
@@ -42,5 +49,17 @@ export function createMetrics(stores: ReadonlyMap<string, RegionStore>, withDefa
       for (const [id, s] of stores) this.set({ region: id }, s.queueDepth());
     },
   });
+  if (pool !== null) {
+    new Gauge({
+      name: 'ingestor_sim_ingest_threads', help: `Ingest worker threads running (started on demand, at most ${pool.size})`,
+      registers: [registry],
+      collect() { this.set(pool.threads); },
+    });
+    new Gauge({
+      name: 'ingestor_sim_ingest_jobs', help: 'Requests being decoded, parsed and classified in ingest worker threads, or waiting for one',
+      registers: [registry],
+      collect() { this.set(pool.jobs); },
+    });
+  }
   return { registry, requests, events, droppedFields, flaggedFields, duration };
 }

@@ -109,6 +109,11 @@ describe.each<StoreKind>(['sqlite', 'none'])('ingest worker threads, %s store', 
     const [sa, sb] = [await inspect(loop), await inspect(workers)];
     expect(sb.stats).toEqual(sa.stats);
     expect(sb.events).toEqual(sa.events);
+    // the threads show in the metrics: running (started on demand: one for these sequential requests), idle now
+    const metrics = (await call(workers.url, 'GET', '/metrics')).text;
+    expect(metrics).toMatch(/^ingestor_sim_ingest_threads 1$/m);
+    expect(metrics).toMatch(/^ingestor_sim_ingest_jobs 0$/m);
+    expect((await call(loop.url, 'GET', '/metrics')).text).not.toContain('ingestor_sim_ingest_threads');
     const totals = (sa.stats as { totals: { events: number; droppedFields: number } }).totals;
     expect(totals.events).toBe(batches.length * 40 + 40 + 2 + 3 + 1 + 10 * 3 + 1);
     expect(totals.droppedFields).toBeGreaterThan(0);
