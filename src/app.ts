@@ -104,6 +104,8 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
     bodyLimit: cfg.limits.maxBodyBytes,
     // Splunk keeps HEC connections open a long time (keepAliveIdleTimeout 7200 s); 75 s is plenty for clients here.
     keepAliveTimeout: 75_000,
+    // requests that arrive while closing get HEC's answer (503 code 23, from the HEC hook), not Fastify's own 503 body
+    return503OnClosing: false,
     ...(opts.serverFactory ? { serverFactory: opts.serverFactory } : {}),
   });
 
@@ -123,6 +125,8 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
       policies: [...policies].map(([tenant, p]) => policySnapshot(classifier, tenant, p)),
     }))
     : null;
+  // the threads load the catalog while the server starts listening, not when the first requests come
+  if (pool) app.addHook('onReady', (done) => { pool.warm(); done(); });
   const metrics = createMetrics(stores, opts.defaultMetrics ?? true, pool);
   const sim: SimState = {
     cfg, regions, routes: compileRouteTable(regionDefs), tokens: compileTokens(cfg.tokens), tokenModules,
