@@ -71,7 +71,7 @@ async function run(job: IngestJob): Promise<IngestReply> {
   } catch (err) {
     error = isSimError(err)
       ? { code: err.code, detail: err.detail, invalidEventNumber: err.invalidEventNumber }
-      : { code: 'SIM_ERR_HEC_INTERNAL', detail: `ingest worker: ${(err as Error).message}` };
+      : internal(err);
   }
   const batch = records.length > 0 ? packRecords(records, verdictIndex) : null;
   const out: IngestReply = { id: job.id, batch, fresh, error };
@@ -79,10 +79,26 @@ async function run(job: IngestJob): Promise<IngestReply> {
   return out;
 }
 
+function send(out: IngestReply): void {
+  const b = out.batch;
+  try {
+    parentPort!.postMessage(out, b ? [b.refsOf.buffer, b.lens.buffer, b.nums.buffer, b.verdicts.buffer, b.idCounts.buffer] as ArrayBuffer[] : []);
+  } catch (err) {
+    // a batch that cannot be copied: answer the request with the error rather than never
+    parentPort!.postMessage({ id: out.id, batch: null, fresh: out.fresh, error: internal(err) } satisfies IngestReply);
+  }
+}
+
+function internal(err: unknown): NonNullable<IngestReply['error']> {
+  return { code: 'SIM_ERR_HEC_INTERNAL', detail: `ingest worker: ${(err as Error)?.message ?? String(err)}` };
+}
+
 parentPort!.on('message', (msg: IngestJob | { policy: PolicySnapshot }) => {
   if ('policy' in msg) return setPolicy(msg.policy);
-  void run(msg).then((out) => {
-    const b = out.batch;
-    parentPort!.postMessage(out, b ? [b.refsOf.buffer, b.lens.buffer, b.nums.buffer, b.verdicts.buffer, b.idCounts.buffer] as ArrayBuffer[] : []);
+  // every job is answered, whatever fails (a job left unanswered would hold its request open)
+  run(msg).then(send, (err: unknown) => {
+    const out: IngestReply = { id: msg.id, batch: null, fresh, error: internal(err) };
+    fresh = [];
+    send(out);
   });
 });

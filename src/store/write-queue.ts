@@ -50,73 +50,58 @@ export class QueuedRegionStore implements RegionStore {
     return this.backend.insertPacked !== undefined && (this.backend.immediate === true || this.backend.groups === true);
   }
 
+  write(records: readonly StoreRecord[]): Promise<void> {
+    return this.take(records.length, () => this.backend.insert(records), records);
+  }
+
   /** As write, for a batch an ingest worker packed: the backend takes it at once (none) or groups it (SQLite). */
   writePacked(batch: PackedBatch, verdicts: readonly FilteredField[]): Promise<void> {
     if (!this.packed) return Promise.reject(new Error(`the ${this.kind} store of region '${this.region}' does not take packed batches`));
-    const n = batch.events;
+    return this.take(batch.events, () => this.backend.insertPacked!(batch, verdicts), null);
+  }
+
+  /**
+   * n events to insert: at once into an immediate backend, handed over to one that groups commits itself, else
+   * queued (records: only for this case, which packed batches never reach).
+   */
+  private take(n: number, insert: () => void | Promise<void>, records: readonly StoreRecord[] | null): Promise<void> {
     if (n === 0) return Promise.resolve();
-    if (this.closed) return Promise.reject(new SimError('SIM_ERR_HEC_SHUTTING_DOWN'));
-    if (this.backend.immediate === true && this.queue.length === 0 && !this.draining) {
-      try {
-        void this.backend.insertPacked!(batch, verdicts);
-        return Promise.resolve();
-      } catch (err) {
-        return Promise.reject(this.commitError(err));
-      }
-    }
-    const busy = this.refuseBeyondBound(n);
-    if (busy) return Promise.reject(busy);
-    this.inflightEvents += n;
-    this.inflightWrites++;
-    let inserted: Promise<void>;
-    try {
-      inserted = Promise.resolve(this.backend.insertPacked!(batch, verdicts));
-    } catch (err) {
-      inserted = Promise.reject(err);
-    }
-    return this.settle(inserted, n);
-  }
-
-  private refuseBeyondBound(n: number): SimError | null {
-    const depth = this.queueDepth();
-    if (depth > 0 && depth + n > this.cfg.maxQueuedEvents) {
-      return new SimError('SIM_ERR_HEC_BUSY', {
-        detail: `region '${this.region}' has ${depth} events waiting to be committed; the bound is ${this.cfg.maxQueuedEvents} (store.maxQueuedEvents)`,
-      });
-    }
-    return null;
-  }
-
-  write(records: readonly StoreRecord[]): Promise<void> {
-    if (records.length === 0) return Promise.resolve();
     if (this.closed) return Promise.reject(new SimError('SIM_ERR_HEC_SHUTTING_DOWN'));
     if (this.backend.immediate === true && this.queue.length === 0 && !this.draining) {
       // nothing to group and nothing to wait for (the none store): no timer, no extra turn of the event loop
       try {
-        void this.backend.insert(records);
+        void insert();
         return Promise.resolve();
       } catch (err) {
         return Promise.reject(this.commitError(err));
       }
     }
-    const busy = this.refuseBeyondBound(records.length);
-    if (busy) return Promise.reject(busy);
-    if (this.backend.groups === true) return this.handOver(records);
+    const depth = this.queueDepth();
+    if (depth > 0 && depth + n > this.cfg.maxQueuedEvents) {
+      return Promise.reject(new SimError('SIM_ERR_HEC_BUSY', {
+        detail: `region '${this.region}' has ${depth} events waiting to be committed; the bound is ${this.cfg.maxQueuedEvents} (store.maxQueuedEvents)`,
+      }));
+    }
+    if (this.backend.groups === true) return this.handOver(n, insert);
+    if (records === null) return Promise.reject(new Error(`the ${this.kind} store of region '${this.region}' cannot queue a packed batch`));
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ records, resolve, reject });
-      this.queuedEvents += records.length;
+      this.queuedEvents += n;
       this.schedule();
     });
   }
 
-  /** A backend that groups writes into commits itself gets each one at once; the queue counts and bounds. */
-  private handOver(records: readonly StoreRecord[]): Promise<void> {
-    const n = records.length; // not the records: they are not kept while the commit runs (they die young)
+  /**
+   * A backend that groups writes into commits itself gets each one at once; the queue counts and bounds. The
+   * insert starts here, and only its promise and the count wait for the commit, not the records (nor a closure
+   * holding them): they die young.
+   */
+  private handOver(n: number, insert: () => void | Promise<void>): Promise<void> {
     this.inflightEvents += n;
     this.inflightWrites++;
     let inserted: Promise<void>;
     try {
-      inserted = Promise.resolve(this.backend.insert(records)); // the same promise when it is one
+      inserted = Promise.resolve(insert()); // the same promise when it is one
     } catch (err) {
       inserted = Promise.reject(err);
     }
