@@ -123,7 +123,7 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
     ? new IngestPool(cfg.ingest.workers, () => ({
       limits: cfg.limits,
       policies: [...policies].map(([tenant, p]) => policySnapshot(classifier, tenant, p)),
-    }))
+    }), (why) => app.log.error(`${why}; the next request starts another`))
     : null;
   // the threads load the catalog while the server starts listening, not when the first requests come
   if (pool) app.addHook('onReady', (done) => { pool.warm(); done(); });

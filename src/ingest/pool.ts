@@ -73,8 +73,11 @@ export class IngestPool {
   private nextId = 0;
   private closed = false;
 
-  /** `init` is read when a thread starts, so a late thread gets the policies as they are then. */
-  constructor(readonly size: number, private readonly init: () => WorkerInit) {
+  /**
+   * `init` is read when a thread starts, so a late thread gets the policies as they are then; `onFail` hears of
+   * each thread that fails or exits (a thread that cannot even start would otherwise show only in 500s).
+   */
+  constructor(readonly size: number, private readonly init: () => WorkerInit, private readonly onFail: (why: string) => void = () => {}) {
     if (!Number.isInteger(size) || size < 1) throw new Error(`an ingest pool needs at least one thread, not ${size}`);
   }
 
@@ -153,6 +156,7 @@ export class IngestPool {
       if (i >= 0) this.slots.splice(i, 1);
       for (const j of slot.jobs.values()) j.reject(new SimError('SIM_ERR_HEC_INTERNAL', { detail: `an ingest worker thread ${why}` }));
       slot.jobs.clear();
+      this.onFail(`an ingest worker thread ${why}`);
     };
     worker.on('error', (err) => fail(`failed: ${err.message}`));
     worker.on('exit', (code) => fail(`exited (code ${code})`));

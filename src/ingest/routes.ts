@@ -168,12 +168,12 @@ function jobOf(req: FastifyRequest, hec: HecContext, ctx: RecordContext): Omit<I
 export function registerHecRoutes(app: FastifyInstance): void {
   const sim = app.sim;
   const limits = sim.cfg.limits;
-  /** Whether this request's decode, parse and classification go to an ingest worker thread. */
-  const inPool = (hec: HecContext) => sim.pool !== null && hec.region.store.packed;
+  /** Whether requests are decoded, parsed and classified in ingest worker threads (buildApp made a pool only if every store takes their batches). */
+  const inPool = sim.pool !== null;
 
   const eventHandler = async (req: FastifyRequest, reply: FastifyReply) => {
     const hec = req.hec!;
-    if (inPool(hec)) {
+    if (inPool) {
       const r = await sim.pool!.run(jobOf(req, hec, recordContext(sim, req, hec, 'event')), req.body as Buffer | undefined);
       return commitAndReply(sim, req, reply, hec, storedBatch(hec.region.store, r), r.error, 'event');
     }
@@ -199,7 +199,7 @@ export function registerHecRoutes(app: FastifyInstance): void {
         throw new SimError('SIM_ERR_HEC_INCORRECT_INDEX', { detail: `index '${ctx.defaults.index}' is not among the token's indexes (${allowed.join(', ')})` });
       }
     };
-    if (inPool(hec)) {
+    if (inPool) {
       const r = await sim.pool!.run(jobOf(req, hec, ctx), req.body as Buffer | undefined);
       if (r.batch === null && r.error) throw r.error; // the body's own errors first, as below
       refuseIndex();

@@ -45,13 +45,15 @@ describe('IngestPool', () => {
   });
 
   it('a thread that dies fails its jobs with HEC 500 code 8; the next job gets a new thread', async () => {
-    const pool = new IngestPool(1, init);
+    const failures: string[] = [];
+    const pool = new IngestPool(1, init, (why) => failures.push(why));
     pools.push(pool);
     const waiting = pool.run(job(), Buffer.from('{"event":"x"}'));
     // the thread is still starting (loading the catalog): it cannot have answered yet
     await (pool as unknown as { slots: Array<{ worker: { terminate(): Promise<number> } }> }).slots[0].worker.terminate();
     await expect(waiting).rejects.toMatchObject({ code: 'SIM_ERR_HEC_INTERNAL', statusCode: 500, hecCode: 8, detail: expect.stringContaining('exited') });
     expect(pool.threads).toBe(0);
+    expect(failures).toEqual([expect.stringContaining('exited')]); // told (the service logs it as an error)
     const r = await pool.run(job(), Buffer.from('{"event":"x"}'));
     expect(r.batch!.events).toBe(1);
     expect(pool.threads).toBe(1);
