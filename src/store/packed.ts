@@ -91,9 +91,16 @@ export function packRecords(records: readonly StoreRecord[], verdictIndex: (f: F
   return { events: records.length, table, refsOf, text, lens, nums, verdicts, idCounts };
 }
 
-/** Per module ('' = none) of a packed batch: [module, events, dropped fields, flagged fields]. */
+const modulesOf = new WeakMap<PackedBatch, Map<string, [number, number, number]>>();
+
+/**
+ * Per module ('' = none) of a packed batch: [events, dropped fields, flagged fields]. Counted once per batch
+ * (the metrics and the `none` store both ask).
+ */
 export function packedModules(b: PackedBatch): Map<string, [number, number, number]> {
-  const out = new Map<string, [number, number, number]>();
+  let out = modulesOf.get(b);
+  if (out !== undefined) return out;
+  out = new Map();
   for (let e = 0; e < b.events; e++) {
     const i = b.refsOf[e * REFS + REF_MODULE];
     const m = i < 0 ? '' : b.table[i];
@@ -102,5 +109,6 @@ export function packedModules(b: PackedBatch): Map<string, [number, number, numb
     const c = out.get(m);
     if (c) { c[0]++; c[1] += dropped; c[2] += flagged; } else out.set(m, [1, dropped, flagged]);
   }
+  modulesOf.set(b, out);
   return out;
 }
