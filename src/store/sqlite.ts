@@ -74,8 +74,6 @@ DROP INDEX IF EXISTS events_module;
 DROP TABLE events;
 `;
 
-
-
 interface Pending { resolve: () => void; reject: (e: Error) => void; classes: number[] }
 
 export interface SqliteOptions {
