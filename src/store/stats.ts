@@ -1,10 +1,10 @@
 import type { FilteredField } from '../classify/types.ts';
 import * as filter from '../filter/index.ts';
 import type { TallyCell } from '../filter/index.ts';
-
-const TALLY_CELL: typeof filter.TALLY_CELL = filter.TALLY_CELL; // bound once: read per field
 import { packedModules, type PackedBatch } from './packed.ts';
 import type { ItemStat, RegionStats, StoreRecord } from './types.ts';
+
+const TALLY_CELL: typeof filter.TALLY_CELL = filter.TALLY_CELL; // bound once: read per field
 
 let tallies = 0;
 
@@ -29,19 +29,19 @@ export function aggregateItems(records: readonly StoreRecord[]): Map<string, Ite
     }
   }
   const out = new Map<string, ItemStat>();
-  const add = (f: FilteredField, key: string, n: number) => {
-    let s = out.get(key);
-    if (!s) {
-      s = { module: f.module, item: f.item, kept: 0, dropped: 0, flagged: 0 };
-      out.set(key, s);
-    }
-    if (f.action === 'drop') s.dropped += n;
-    else if (f.action === 'flag') s.flagged += n;
-    else s.kept += n;
-  };
-  for (const f of seen) add(f, f[TALLY_CELL].key, f[TALLY_CELL].n);
-  if (others !== null) for (const [f, n] of others) add(f, `${f.module ?? ''}\u0000${f.item ?? ''}`, n);
+  for (const f of seen) addVerdict(out, f, f[TALLY_CELL].n);
+  if (others !== null) for (const [f, n] of others) addVerdict(out, f, n);
   return out;
+}
+
+/** Adds n fields of verdict f to its (module, item) entry of `out`, by its action. */
+function addVerdict(out: Map<string, ItemStat>, f: FilteredField & { [TALLY_CELL]?: TallyCell }, n: number): void {
+  const key = f[TALLY_CELL]?.key ?? `${f.module ?? ''}\u0000${f.item ?? ''}`;
+  let s = out.get(key);
+  if (!s) out.set(key, (s = { module: f.module, item: f.item, kept: 0, dropped: 0, flagged: 0 }));
+  if (f.action === 'drop') s.dropped += n;
+  else if (f.action === 'flag') s.flagged += n;
+  else s.kept += n;
 }
 
 /** In-memory running totals (the `none` store keeps only these). */
@@ -53,17 +53,7 @@ export class StatsCounter {
   readonly items = new Map<string, ItemStat>();
 
   add(records: readonly StoreRecord[]): void {
-    for (const r of records) {
-      this.events++;
-      this.droppedFields += r.dropped;
-      this.flaggedFields += r.flagged;
-      const key = r.module ?? '';
-      let m = this.modules.get(key);
-      if (!m) this.modules.set(key, (m = { events: 0, droppedFields: 0, flaggedFields: 0 }));
-      m.events++;
-      m.droppedFields += r.dropped;
-      m.flaggedFields += r.flagged;
-    }
+    for (const r of records) this.addEvents(r.module ?? '', 1, r.dropped, r.flagged);
     for (const [k, s] of aggregateItems(records)) {
       const t = this.items.get(k);
       if (!t) this.items.set(k, { ...s });
@@ -77,30 +67,22 @@ export class StatsCounter {
 
   /** The same totals from a packed batch whose verdict indices point into `verdicts`. */
   addPacked(b: PackedBatch, verdicts: readonly FilteredField[]): void {
-    for (const [key, [n, dropped, flagged]] of packedModules(b)) {
-      this.events += n;
-      this.droppedFields += dropped;
-      this.flaggedFields += flagged;
-      let m = this.modules.get(key);
-      if (!m) this.modules.set(key, (m = { events: 0, droppedFields: 0, flaggedFields: 0 }));
-      m.events += n;
-      m.droppedFields += dropped;
-      m.flaggedFields += flagged;
-    }
+    for (const [key, [n, dropped, flagged]] of packedModules(b)) this.addEvents(key, n, dropped, flagged);
     const counts = new Int32Array(verdicts.length);
     const vs = b.verdicts;
     for (let k = 0; k < vs.length; k++) counts[vs[k]]++;
-    for (let i = 0; i < counts.length; i++) {
-      const n = counts[i];
-      if (n === 0) continue;
-      const f = verdicts[i];
-      const key = `${f.module ?? ''}\u0000${f.item ?? ''}`;
-      let t = this.items.get(key);
-      if (!t) this.items.set(key, (t = { module: f.module, item: f.item, kept: 0, dropped: 0, flagged: 0 }));
-      if (f.action === 'drop') t.dropped += n;
-      else if (f.action === 'flag') t.flagged += n;
-      else t.kept += n;
-    }
+    for (let i = 0; i < counts.length; i++) if (counts[i] !== 0) addVerdict(this.items, verdicts[i], counts[i]);
+  }
+
+  private addEvents(module: string, n: number, dropped: number, flagged: number): void {
+    this.events += n;
+    this.droppedFields += dropped;
+    this.flaggedFields += flagged;
+    let m = this.modules.get(module);
+    if (!m) this.modules.set(module, (m = { events: 0, droppedFields: 0, flaggedFields: 0 }));
+    m.events += n;
+    m.droppedFields += dropped;
+    m.flaggedFields += flagged;
   }
 
   snapshot(): RegionStats {
