@@ -6,13 +6,12 @@
  * a list this thread keeps (each new verdict's JSON is sent once), and the first error, if any. See pool.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { FilteredField } from '../classify/types.ts';
 import { isSimError } from '../errors/sim-error.ts';
-import { TALLY_CELL, type TallyCell } from '../filter/index.ts';
 import { decodeBody } from '../parse/body.ts';
 import { parseEventBatch } from '../parse/envelope.ts';
 import { splitRawLines } from '../parse/raw.ts';
 import { packRecords } from '../store/packed.ts';
+import { VerdictIds } from '../store/verdict-ids.ts';
 import type { StoreRecord } from '../store/types.ts';
 import { defaultClassifier } from './classifier.ts';
 import { rawEnvelope, toRecord, type PolicyLike, type RecordContext } from './pipeline.ts';
@@ -28,27 +27,9 @@ function setPolicy(p: PolicySnapshot): void {
 }
 for (const p of init.policies) setPolicy(p);
 
-/** This thread's verdict list: index by the filter's tally cell (shared verdicts), else by JSON. */
-const indexByUid: number[] = [];
-const indexByJson = new Map<string, number>();
-let nextIndex = 0;
+/** This thread's verdict list: each new verdict's JSON goes with the next reply (`fresh`). */
 let fresh: Array<number | string> = [];
-function verdictIndex(f: FilteredField): number {
-  const cell = (f as FilteredField & { [TALLY_CELL]?: TallyCell })[TALLY_CELL];
-  if (cell !== undefined) {
-    const i = indexByUid[cell.uid];
-    if (i !== undefined) return i;
-  }
-  const json = JSON.stringify(f);
-  let i = indexByJson.get(json);
-  if (i === undefined) {
-    i = nextIndex++;
-    indexByJson.set(json, i);
-    fresh.push(i, json);
-  }
-  if (cell !== undefined) indexByUid[cell.uid] = i;
-  return i;
-}
+const verdictIds = new VerdictIds(0, (i, json) => fresh.push(i, json));
 
 async function run(job: IngestJob): Promise<IngestReply> {
   let records: StoreRecord[] = [];
@@ -73,7 +54,7 @@ async function run(job: IngestJob): Promise<IngestReply> {
       ? { code: err.code, detail: err.detail, invalidEventNumber: err.invalidEventNumber }
       : internal(err);
   }
-  const batch = records.length > 0 ? packRecords(records, verdictIndex) : null;
+  const batch = records.length > 0 ? packRecords(records, (f) => verdictIds.of(f)) : null;
   const out: IngestReply = { id: job.id, batch, fresh, error };
   fresh = [];
   return out;

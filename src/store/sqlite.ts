@@ -5,13 +5,10 @@ import Database from 'better-sqlite3';
 import type { FsyncMode } from '../config/config.ts';
 import { SimError } from '../errors/sim-error.ts';
 import type { FilteredField } from '../classify/types.ts';
-import * as filter from '../filter/index.ts';
-import type { TallyCell } from '../filter/index.ts';
 import { NUMBERS, packRecords, REFS, TEXTS, type PackedBatch } from './packed.ts';
 import { sortItems } from './stats.ts';
+import { VerdictIds } from './verdict-ids.ts';
 import type { ItemStat, ListQuery, RegionStats, StoreBackend, StoredEvent, StoreRecord } from './types.ts';
-
-const TALLY_CELL: typeof filter.TALLY_CELL = filter.TALLY_CELL; // bound once: read per field
 
 const SCHEMA_VERSION = '4';
 
@@ -111,13 +108,12 @@ export class SqliteBackend implements StoreBackend {
    * chosen here; a new one's row goes with every insert until a commit holding it succeeded (`unconfirmed`).
    */
   private readonly classById: FilteredField[] = [];
-  private readonly classByJson = new Map<string, number>();
-  /** id by the verdict's uid (its tally cell), for the filter's shared verdicts */
-  private readonly idByUid: number[] = [];
-  private readonly classByObj = new WeakMap<object, number>();
-  private nextClassId = 1;
   /** Classifications given an id whose row no commit has stored yet: sent with every insert until one does. */
   private readonly unconfirmed = new Map<number, string>();
+  private readonly classIds = new VerdictIds(1, (id, json) => {
+    this.classById[id] = JSON.parse(json) as FilteredField;
+    this.unconfirmed.set(id, json);
+  });
   /** Commits made by the writer since the file was opened (a commit holds one chunk per request it took). */
   commits = 0;
   /** Checkpoints made by the writer since the file was opened (as of its latest reply). */
@@ -195,43 +191,22 @@ export class SqliteBackend implements StoreBackend {
   }
 
   private loadClasses(): void {
-    let max = 0;
     for (const row of this.db.prepare('SELECT id, json FROM field_classes').iterate() as Iterable<{ id: number; json: string }>) {
       this.classById[row.id] = JSON.parse(row.json) as FilteredField;
-      this.classByJson.set(row.json, row.id);
-      if (row.id > max) max = row.id;
+      this.classIds.preset(row.json, row.id);
     }
-    this.nextClassId = max + 1;
-  }
-
-  /** The id of a classification; a new one is kept unconfirmed until a commit stores its row. */
-  private classId(f: FilteredField): number {
-    const cell = (f as FilteredField & { [TALLY_CELL]?: TallyCell })[TALLY_CELL];
-    let id = cell !== undefined ? this.idByUid[cell.uid] : this.classByObj.get(f);
-    if (id !== undefined) return id;
-    const json = JSON.stringify(f);
-    id = this.classByJson.get(json);
-    if (id === undefined) {
-      id = this.nextClassId++;
-      this.classById[id] = JSON.parse(json) as FilteredField;
-      this.classByJson.set(json, id);
-      this.unconfirmed.set(id, json);
-    }
-    if (cell !== undefined) this.idByUid[cell.uid] = id;
-    else this.classByObj.set(f, id);
-    return id;
   }
 
   insert(records: readonly StoreRecord[]): Promise<void> {
     if (this.broken) return Promise.reject(this.broken);
-    return this.send(packRecords(records, (f) => this.classId(f)));
+    return this.send(packRecords(records, (f) => this.classIds.of(f)));
   }
 
   /** A batch an ingest worker packed: its verdict indices (into `verdicts`) become class ids here. */
   insertPacked(batch: PackedBatch, verdicts: readonly FilteredField[]): Promise<void> {
     if (this.broken) return Promise.reject(this.broken);
     const ids = batch.verdicts;
-    for (let k = 0; k < ids.length; k++) ids[k] = this.classId(verdicts[ids[k]]);
+    for (let k = 0; k < ids.length; k++) ids[k] = this.classIds.of(verdicts[ids[k]]);
     return this.send(batch);
   }
 

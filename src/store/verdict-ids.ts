@@ -1,0 +1,42 @@
+import type { FilteredField } from '../classify/types.ts';
+import * as filter from '../filter/index.ts';
+import type { TallyCell } from '../filter/index.ts';
+
+const TALLY_CELL: typeof filter.TALLY_CELL = filter.TALLY_CELL; // bound once: read per field
+
+/**
+ * Numbers per-field verdicts: equal verdicts (equal JSON) get one number. The filter hands out shared
+ * objects, so a verdict is found by its tally cell (an array index), another object by identity, and only a
+ * verdict seen for the first time is serialized. Used for the SQLite store's class ids and for an ingest
+ * thread's verdict list.
+ */
+export class VerdictIds {
+  private readonly byUid: number[] = [];
+  private readonly byObj = new WeakMap<object, number>();
+  private readonly byJson = new Map<string, number>();
+
+  /** `onNew` hears of each new number and its verdict's JSON. */
+  constructor(private next: number, private readonly onNew: (id: number, json: string) => void) {}
+
+  /** A number given before (read back from a file): the same JSON gets it again; new numbers come after it. */
+  preset(json: string, id: number): void {
+    this.byJson.set(json, id);
+    if (id >= this.next) this.next = id + 1;
+  }
+
+  of(f: FilteredField): number {
+    const cell = (f as FilteredField & { [TALLY_CELL]?: TallyCell })[TALLY_CELL];
+    let id = cell !== undefined ? this.byUid[cell.uid] : this.byObj.get(f);
+    if (id !== undefined) return id;
+    const json = JSON.stringify(f);
+    id = this.byJson.get(json);
+    if (id === undefined) {
+      id = this.next++;
+      this.byJson.set(json, id);
+      this.onNew(id, json);
+    }
+    if (cell !== undefined) this.byUid[cell.uid] = id;
+    else this.byObj.set(f, id);
+    return id;
+  }
+}
