@@ -1,25 +1,27 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, fdatasyncSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { FsyncMode } from '../config/config.ts';
 import { SimError } from '../errors/sim-error.ts';
 import type { FilteredField } from '../classify/types.ts';
-import { NUMBERS, packRecords, REFS, TEXTS, type PackedBatch } from './packed.ts';
+import { NUM_DROPPED, NUM_FLAGGED, NUMBERS, packRecords, REF_MODULE, REFS, TEXTS, type PackedBatch } from './packed.ts';
 import { sortItems } from './stats.ts';
 import { VerdictIds } from './verdict-ids.ts';
+import { chunkRecord, classesRecord, INDEX_DDL, LOG_FILE, parseChunk, readRecord, recover, writeAll } from './event-log.mjs';
 import type { ItemStat, ListQuery, RegionStats, StoreBackend, StoredEvent, StoreRecord } from './types.ts';
 
-const SCHEMA_VERSION = '4';
+const SCHEMA_VERSION = '5';
 
 /**
- * Schema 4: one row per request (a chunk), not per event. A chunk's `body` holds each event's stored JSON one
- * after the other, and `meta` a JSON array with one entry per event (EventMeta). Inserting one row of 100
- * events costs SQLite less than half of 100 rows (measured 243 µs against ~550 µs per 100 events, fsync off).
- * `chunk_modules` finds the chunks holding a module's events, newest first; `module_stats` and `item_stats` are
- * the running totals, kept in the same transaction.
+ * Schema 5: the events are in the region's log (event-log.mjs), a record per request (a chunk): the request's
+ * packed batch (packed.ts) with classification ids. This file is the index (INDEX_DDL): `chunks`
+ * says where each chunk's record is, `chunk_modules` finds the chunks holding a module's events, newest first;
+ * `module_stats` and `item_stats` are the running totals, kept in the same transaction.
+ *
+ * Schema 4 kept the same chunks in this file (`body`, `meta` columns): opening one moves them to the log.
  */
-const DDL = `
+const DDL_4 = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS chunks (
   id INTEGER PRIMARY KEY,
@@ -47,7 +49,7 @@ CREATE TABLE IF NOT EXISTS item_stats (
 `;
 
 /**
- * One event of a chunk: [length of its text in body (-1: all of it), 1 if the text is the envelope as received
+ * One event of a schema 4 chunk: [length of its text in body (-1: all of it), 1 if the text is the envelope as received
  * else 0 (the event's JSON), module, time, host, source, sourcetype, index, dropped, flagged, indexed fields as
  * JSON text or null, classification ids "1,2,3", receivedAt, tenant, endpoint].
  */
@@ -58,7 +60,7 @@ type EventMeta = [number, 0 | 1, string | null, number | null, string, string, s
  * with the same event id.
  */
 const MIGRATE_TO_4 = (envelope: boolean) => `
-${DDL}
+${DDL_4}
 INSERT INTO chunks (id, first_event, events, body, meta)
   SELECT id, id, 1, ${envelope ? 'COALESCE(envelope, event)' : 'event'},
     json_array(json_array(-1, ${envelope ? 'envelope IS NOT NULL' : '0'}, module, time, host, source, sourcetype, idx, dropped, flagged,
@@ -71,6 +73,43 @@ DROP INDEX IF EXISTS events_module;
 DROP TABLE events;
 `;
 
+/** A schema 4 chunk (its EventMeta list and body) as the packed batch a schema 5 log record holds. */
+function packSchema4(metas: EventMeta[], body: string): PackedBatch {
+  const table: string[] = [];
+  const inTable = new Map<string, number>();
+  const ref = (v: string | null): number => {
+    if (v === null) return -1;
+    let i = inTable.get(v);
+    if (i === undefined) inTable.set(v, (i = table.push(v) - 1));
+    return i;
+  };
+  const n = metas.length;
+  const refsOf = new Int32Array(n * REFS);
+  const lens = new Int32Array(n * TEXTS);
+  const nums = new Float64Array(n * NUMBERS);
+  const idCounts = new Int32Array(n);
+  const ids: number[] = [];
+  let text = '';
+  for (let e = 0, at = 0; e < n; e++) {
+    const m = metas[e];
+    const own = m[0] < 0 ? body : body.slice(at, at + m[0]);
+    at += own.length;
+    [m[13], m[2], m[4], m[5], m[6], m[7], m[14]].forEach((v, c) => { refsOf[e * REFS + c] = ref(v); });
+    if (m[1] === 1) {
+      lens.set([-1, own.length, -1], e * TEXTS);
+      text += own;
+    } else {
+      lens.set([own.length, -1, m[10] === null ? -1 : m[10].length], e * TEXTS);
+      text += own + (m[10] ?? '');
+    }
+    nums.set([m[12], m[3] ?? NaN, m[8], m[9]], e * NUMBERS);
+    const list = m[11] === '' ? [] : m[11].split(',').map(Number);
+    idCounts[e] = list.length;
+    ids.push(...list);
+  }
+  return { events: n, table, refsOf, text, lens, nums, verdicts: Int32Array.from(ids), idCounts };
+}
+
 interface Pending { resolve: () => void; reject: (e: Error) => void; classes: number[] }
 
 export interface SqliteOptions {
@@ -78,25 +117,27 @@ export interface SqliteOptions {
   /** Group commit, fsync=batch (see StoreConfig). */
   batchMs?: number;
   batchEvents?: number;
-  /** The writer checkpoints once the WAL file passes this size (default 16 MiB). */
-  checkpointBytes?: number;
 }
 
 /**
- * One region's SQLite file (`<dataDir>/<region>/events.sqlite`), WAL journal, a row per request (chunks).
- * fsync always/batch: `insert` resolves once its commit is on disk (the writer's fdatasync of the WAL);
- * never: once committed, no syncing.
+ * One region's store: its events in a log (`<dataDir>/<region>/events.log`, event-log.mjs), a record per
+ * request, and an SQLite index beside it (`events.sqlite`, WAL journal). fsync always/batch: `insert` resolves
+ * once its record is on disk (the writer's fdatasync of the log); never: once written and indexed, no syncing.
  *
- * Two connections: this thread's makes and checks the schema and answers reads (list, stats, count); a
- * worker thread's (sqlite-writer.mjs) does every write, so inserts and fsync never stall the event loop.
- * WAL lets the reader see each commit as soon as it is made. `insert` resolves once the writer committed.
+ * Two SQLite connections: this thread's makes and checks the schema, brings the index in step with the log
+ * when the file opens (recover), and answers reads (list, stats, count); a worker thread's
+ * (sqlite-writer.mjs) does every write, so writes and fsync never stall the event loop. WAL lets the reader
+ * see each commit as soon as it is made. `insert` resolves once the writer committed.
  */
 export class SqliteBackend implements StoreBackend {
   readonly kind = 'sqlite' as const;
   readonly path: string;
+  readonly logPath: string;
   private readonly db: Database.Database;
+  /** The log, open for reading (list). */
+  private readonly logFd: number;
   private writer: Worker | null = null;
-  private readonly writerData: { path: string; fsync: FsyncMode; batchMs: number; batchEvents: number; checkpointBytes: number };
+  private readonly writerData: { path: string; log: string; fsync: FsyncMode; batchMs: number; batchEvents: number };
   private readonly pending = new Map<number, Pending>();
   private seq = 0;
   /** Set when the writer died: every later insert fails with it. */
@@ -116,21 +157,23 @@ export class SqliteBackend implements StoreBackend {
   });
   /** Commits made by the writer since the file was opened (a commit holds one chunk per request it took). */
   commits = 0;
-  /** Checkpoints made by the writer since the file was opened (as of its latest reply). */
-  checkpoints = 0;
+  /** What opening found: chunks read again from the log into the index, bytes cut off its end, a rebuilt index. */
+  readonly recovered: { replayed: number; truncated: number; rebuilt: boolean };
   readonly groups = true;
 
   constructor(readonly region: string, dataDir: string, options: FsyncMode | SqliteOptions) {
-    const { fsync, batchMs = 0, batchEvents = 5_000, checkpointBytes = 16 * 1024 * 1024 } = typeof options === 'string' ? { fsync: options } : options;
+    const { fsync, batchMs = 0, batchEvents = 5_000 } = typeof options === 'string' ? { fsync: options } : options;
     const dir = join(dataDir, region);
     this.path = join(dir, 'events.sqlite');
+    this.logPath = join(dir, LOG_FILE);
     try {
       mkdirSync(dir, { recursive: true });
       this.db = new Database(this.path);
-      // 16 KiB pages (a new file only): an event row is most of a 4 KiB page; measured 18% less writer time
-      this.db.pragma('page_size = 16384');
+      // a new file only: the index's rows are small (the events are in the log)
+      this.db.pragma('page_size = 4096');
       this.db.pragma('journal_mode = WAL');
-      this.db.pragma(`synchronous = ${fsync === 'never' ? 'OFF' : 'FULL'}`);
+      // the log is what is synced; the index is read again from it when it lost commits (event-log.mjs)
+      this.db.pragma('synchronous = NORMAL');
       this.db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
     } catch (err) {
       throw new SimError('SIM_ERR_STORE_OPEN', { detail: `${this.path}: ${(err as Error).message}`, cause: err });
@@ -141,27 +184,74 @@ export class SqliteBackend implements StoreBackend {
       this.db.close();
       throw new SimError('SIM_ERR_STORE_OPEN', { detail: `${this.path} holds region '${storedRegion}', not '${region}' (data residency: one file per region)` });
     }
-    const storedSchema = (meta.get('schema') as { value: string } | undefined)?.value;
-    if (storedSchema === '2' || storedSchema === '3') {
-      this.db.transaction(() => this.db.exec(MIGRATE_TO_4(storedSchema === '3')))();
-    } else if (storedSchema !== undefined && storedSchema !== SCHEMA_VERSION) {
+    let storedSchema = (meta.get('schema') as { value: string } | undefined)?.value;
+    if (storedSchema !== undefined && !['2', '3', '4', SCHEMA_VERSION].includes(storedSchema)) {
       this.db.close();
       throw new SimError('SIM_ERR_STORE_OPEN', { detail: `${this.path} has store schema ${storedSchema}; this version writes schema ${SCHEMA_VERSION}: move the folder away` });
     }
-    this.db.exec(DDL);
-    this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?), (?, ?)').run('region', region, 'schema', SCHEMA_VERSION);
+    try {
+      if (storedSchema === '2' || storedSchema === '3') {
+        this.db.transaction(() => this.db.exec(MIGRATE_TO_4(storedSchema === '3')))();
+        storedSchema = '4';
+      }
+      if (storedSchema === '4') this.migrateTo5();
+      this.db.exec(INDEX_DDL);
+      this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?), (?, ?)').run('region', region, 'schema', SCHEMA_VERSION);
+      closeSync(openSync(this.logPath, 'a')); // a new store: an empty log
+      this.recovered = recover(this.db, this.logPath);
+      this.logFd = openSync(this.logPath, 'r');
+    } catch (err) {
+      this.db.close();
+      throw new SimError('SIM_ERR_STORE_OPEN', { detail: `${this.logPath}: ${(err as Error).message}`, cause: err });
+    }
     this.loadClasses();
 
-    this.writerData = { path: this.path, fsync, batchMs, batchEvents, checkpointBytes };
+    this.writerData = { path: this.path, log: this.logPath, fsync, batchMs, batchEvents };
+  }
+
+  /**
+   * Schema 4 → 5: every chunk's body and meta become a record of a new log (written whole and synced before
+   * the index changes: a migration cut short starts again from the schema 4 file), then the columns go.
+   */
+  private migrateTo5(): void {
+    const fd = openSync(this.logPath, 'w');
+    const places: Array<[number, number, number]> = [];
+    let at = 0;
+    try {
+      const classes = (this.db.prepare('SELECT id, json FROM field_classes ORDER BY id').all() as Array<{ id: number; json: string }>)
+        .map((r) => [r.id, r.json] as const);
+      if (classes.length > 0) {
+        const r = classesRecord(classes);
+        writeAll(fd, r.buffers);
+        at += r.size;
+      }
+      for (const row of this.db.prepare('SELECT id, first_event, body, meta FROM chunks ORDER BY id').iterate() as Iterable<{ id: number; first_event: number; body: string; meta: string }>) {
+        const r = chunkRecord(row.first_event, packSchema4(JSON.parse(row.meta) as EventMeta[], row.body));
+        writeAll(fd, r.buffers);
+        places.push([row.id, at, r.size]);
+        at += r.size;
+      }
+      fdatasyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    this.db.transaction(() => {
+      this.db.exec(`CREATE TABLE chunks_5 (id INTEGER PRIMARY KEY, first_event INTEGER NOT NULL, events INTEGER NOT NULL,
+        log_offset INTEGER NOT NULL, log_length INTEGER NOT NULL)`);
+      const move = this.db.prepare('INSERT INTO chunks_5 (id, first_event, events, log_offset, log_length) SELECT id, first_event, events, ?, ? FROM chunks WHERE id = ?');
+      for (const [id, offset, size] of places) move.run(offset, size, id);
+      this.db.exec('DROP TABLE chunks; ALTER TABLE chunks_5 RENAME TO chunks;');
+      this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?), (?, ?)').run('schema', SCHEMA_VERSION, 'log_synced', String(at));
+    })();
+    this.db.exec('VACUUM'); // the texts' pages, free now
   }
 
   /** The writer thread, started by the first insert: a region that never receives an event costs no thread. */
   private startWriter(): Worker {
     // plain JavaScript: no loader flags of the parent (tsx) needed in the thread
     const writer = new Worker(new URL('./sqlite-writer.mjs', import.meta.url), { workerData: this.writerData, execArgv: [] });
-    writer.on('message', (m: { seqs: number[]; ok: boolean; error?: string; checkpoints: number }) => {
+    writer.on('message', (m: { seqs: number[]; ok: boolean; error?: string }) => {
       if (m.ok) this.commits++;
-      this.checkpoints = m.checkpoints;
       for (const seq of m.seqs) {
         const p = this.pending.get(seq);
         if (!p) continue;
@@ -219,7 +309,7 @@ export class SqliteBackend implements StoreBackend {
     return new Promise<void>((resolve, reject) => {
       this.pending.set(seq, { resolve, reject, classes: carried });
       (this.writer ??= this.startWriter()).postMessage(
-        { seq, events: b.events, refs: REFS, texts: TEXTS, numbers: NUMBERS, table: b.table, refsOf: b.refsOf, text: b.text, lens: b.lens, nums: b.nums, ids: b.verdicts, idCounts: b.idCounts, classes },
+        { seq, events: b.events, refs: REFS, texts: TEXTS, numbers: NUMBERS, table: b.table, refsOf: b.refsOf, text: b.text, lens: b.lens, nums: b.nums, verdicts: b.verdicts, idCounts: b.idCounts, classes },
         [b.refsOf.buffer, b.lens.buffer, b.nums.buffer, b.verdicts.buffer, b.idCounts.buffer] as ArrayBuffer[],
       );
     });
@@ -231,37 +321,54 @@ export class SqliteBackend implements StoreBackend {
     if (limit === 0) return out;
     const want = q.module === undefined ? undefined : (q.module ?? '');
     const chunks = (want === undefined
-      ? this.db.prepare('SELECT first_event, body, meta FROM chunks ORDER BY id DESC').iterate()
-      : this.db.prepare(`SELECT c.first_event, c.body, c.meta FROM chunk_modules m JOIN chunks c ON c.id = m.chunk
-          WHERE m.module = ? ORDER BY m.chunk DESC`).iterate(want)) as Iterable<{ first_event: number; body: string; meta: string }>;
-    for (const c of chunks) {
-      const metas = JSON.parse(c.meta) as EventMeta[];
-      // where each event's text starts in the body; then the events newest first
-      const starts: number[] = new Array(metas.length);
-      let at = 0;
-      for (let i = 0; i < metas.length; i++) {
-        starts[i] = at;
-        at += metas[i][0] < 0 ? c.body.length : metas[i][0];
+      ? this.db.prepare('SELECT log_offset FROM chunks ORDER BY id DESC').iterate()
+      : this.db.prepare(`SELECT c.log_offset FROM chunk_modules m JOIN chunks c ON c.id = m.chunk
+          WHERE m.module = ? ORDER BY m.chunk DESC`).iterate(want)) as Iterable<{ log_offset: number }>;
+    for (const row of chunks) {
+      const r = readRecord(this.logFd, row.log_offset);
+      if (r === null) throw new Error(`${this.logPath}: the index names a record at ${row.log_offset} that is not whole`);
+      const c = parseChunk(r.payload);
+      // where each event's texts and classification ids start; then the events newest first
+      const starts = new Array<number>(c.events);
+      const idStarts = new Array<number>(c.events);
+      for (let e = 0, at = 0, k = 0; e < c.events; e++) {
+        starts[e] = at;
+        idStarts[e] = k;
+        k += c.idCounts[e];
+        for (let t = 0; t < TEXTS; t++) at += Math.max(0, c.lens[e * TEXTS + t]);
       }
-      for (let i = metas.length - 1; i >= 0 && out.length < limit; i--) {
-        const m = metas[i];
-        if (want !== undefined && (m[2] ?? '') !== want) continue;
-        const text = m[0] < 0 ? c.body : c.body.slice(starts[i], starts[i] + m[0]);
+      const ref = (e: number, col: number): string | null => {
+        const i = c.refsOf[e * REFS + col];
+        return i < 0 ? null : c.table[i];
+      };
+      for (let e = c.events - 1; e >= 0 && out.length < limit; e--) {
+        const module = ref(e, REF_MODULE);
+        if (want !== undefined && (module ?? '') !== want) continue;
+        const texts: Array<string | null> = [];
+        for (let t = 0, at = starts[e]; t < TEXTS; t++) {
+          const len = c.lens[e * TEXTS + t];
+          texts.push(len < 0 ? null : c.text.slice(at, at + len));
+          at += Math.max(0, len);
+        }
+        const [eventText, envelope, fieldsText] = texts;
         let event: unknown;
         let fields: Record<string, unknown> | null;
-        if (m[1] === 1) {
-          const env = JSON.parse(text) as { event: unknown; fields?: Record<string, unknown> | null };
+        if (envelope !== null) {
+          const env = JSON.parse(envelope) as { event: unknown; fields?: Record<string, unknown> | null };
           event = env.event;
           fields = env.fields ?? null;
         } else {
-          event = JSON.parse(text);
-          fields = m[10] === null ? null : JSON.parse(m[10]);
+          event = JSON.parse(eventText ?? 'null');
+          fields = fieldsText === null ? null : JSON.parse(fieldsText);
         }
+        const classification: FilteredField[] = [];
+        for (let k = idStarts[e], end = k + c.idCounts[e]; k < end; k++) classification.push(this.classById[c.verdicts[k]]);
+        const n = e * NUMBERS;
+        const time = c.nums[n + 1];
         out.push({
-          id: c.first_event + i, region: this.region, receivedAt: m[12], tenant: m[13], module: m[2], time: m[3],
-          host: m[4], source: m[5], sourcetype: m[6], index: m[7], endpoint: m[14], event, fields,
-          classification: m[11] === '' ? [] : m[11].split(',').map((id) => this.classById[Number(id)]),
-          dropped: m[8], flagged: m[9],
+          id: c.firstEvent + e, region: this.region, receivedAt: c.nums[n], tenant: ref(e, 0)!, module, time: Number.isNaN(time) ? null : time,
+          host: ref(e, 2)!, source: ref(e, 3)!, sourcetype: ref(e, 4)!, index: ref(e, 5)!, endpoint: ref(e, 6) as 'event' | 'raw',
+          event, fields, classification, dropped: c.nums[n + NUM_DROPPED], flagged: c.nums[n + NUM_FLAGGED],
         });
       }
       if (out.length >= limit) break;
@@ -293,6 +400,9 @@ export class SqliteBackend implements StoreBackend {
   async close(): Promise<void> {
     if (this.writer !== null && this.broken === null) this.writer.postMessage({ close: true });
     await this.exited;
-    if (this.db.open) this.db.close();
+    if (this.db.open) {
+      this.db.close();
+      closeSync(this.logFd);
+    }
   }
 }

@@ -1,0 +1,32 @@
+// Types of event-log.mjs (plain JavaScript: the writer thread runs it without a TypeScript loader).
+import type { Database } from 'better-sqlite3';
+import type { PackedBatch } from './packed.ts';
+
+export const LOG_FILE: string;
+export const HEADER: number;
+export const KIND_CLASSES: number;
+export const KIND_CHUNK: number;
+export const INDEX_DDL: string;
+
+export interface EncodedRecord { buffers: Buffer[]; size: number }
+export function classesRecord(pairs: ReadonlyArray<readonly [number, string]>): EncodedRecord;
+export const REFS: number;
+export const TEXTS: number;
+export const NUMBERS: number;
+/** A packed batch whose `verdicts` are classification ids. */
+export function chunkRecord(firstEvent: number, batch: PackedBatch): EncodedRecord;
+export function parseChunk(payload: Buffer): PackedBatch & { firstEvent: number };
+export function countChunk(batch: PackedBatch, tally: number[], modules: Map<string, [number, number, number]>): Set<string>;
+export function readRecord(fd: number, offset: number): { kind: number; payload: Buffer; size: number } | null;
+export function writeAll(fd: number, buffers: readonly Buffer[]): void;
+
+export class LogIndex {
+  constructor(db: Database);
+  addClasses(pairs: ReadonlyArray<readonly [number, string]>): void;
+  addChunk(firstEvent: number, events: number, offset: number, size: number, modules: Iterable<string>): number | bigint;
+  addTotals(tally: number[], modules: Map<string, [number, number, number]>): void;
+  setSynced(offset: number): void;
+  addChunkRecord(payload: Buffer, offset: number, size: number): void;
+}
+
+export function recover(db: Database, logPath: string): { replayed: number; truncated: number; rebuilt: boolean };

@@ -1,0 +1,327 @@
+// A region's event log (`<dataDir>/<region>/events.log`) and the SQLite index kept beside it (schema 5).
+//
+// The log is the truth: an append-only file of records, each a request's events (a chunk) or the
+// classifications that later chunks name by id. A reply waits for the log's fdatasync, nothing else. The
+// SQLite file is an index derived from the log: where each chunk is, which modules it holds, the running
+// totals. It is written without syncing of its own (synchronous=NORMAL: never corrupt, but its newest
+// commits may be lost with the power), and anything it lost is read again from the log when the file opens
+// (`recover`). Writing each request once, to a file, is what made the default store fast enough: SQLite wrote
+// each request's text twice (its WAL, then the database at a checkpoint) into B-tree pages.
+//
+// Plain JavaScript: the writer thread (sqlite-writer.mjs) runs without a TypeScript loader and uses it too.
+//
+// Record: a 16-byte header, then the payload.
+//   header: 'ISL1' | payload length (u32 LE) | CRC-32 of the payload (u32 LE) | kind (u8) | 3 zero bytes
+//   kind 1, classes: JSON [[id, classification JSON], ...]
+//   kind 2, chunk:   a request's events as the writer received them (packed.ts), little-endian:
+//                    first event id (f64) | events (u32) | fields (u32) | table bytes (u32) | text bytes (u32)
+//                    | nums (f64 × 4 per event) | refsOf (i32 × 7 per event) | lens (i32 × 3 per event)
+//                    | idCounts (i32 per event) | ids (i32 per field: classification ids)
+//                    | table (JSON array of the metadata strings) | text (UTF-8: the events' texts)
+//   A record that is cut short or whose CRC does not match ends the log: what follows it was never answered.
+//   Writing the packed columns as they are leaves the writer nothing to do per event but count.
+import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, writeSync, writevSync } from 'node:fs';
+import { endianness } from 'node:os';
+import { crc32 } from 'node:zlib';
+
+export const LOG_FILE = 'events.log';
+export const HEADER = 16;
+export const KIND_CLASSES = 1;
+export const KIND_CHUNK = 2;
+const MAGIC = Buffer.from('ISL1', 'latin1');
+const MAX_PAYLOAD = 0xffff_ffff;
+
+export const INDEX_DDL = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS chunks (
+  id INTEGER PRIMARY KEY,
+  first_event INTEGER NOT NULL,
+  events INTEGER NOT NULL,
+  log_offset INTEGER NOT NULL,
+  log_length INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunk_modules (module TEXT NOT NULL, chunk INTEGER NOT NULL, PRIMARY KEY (module, chunk)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS module_stats (
+  module TEXT PRIMARY KEY,
+  events INTEGER NOT NULL DEFAULT 0,
+  dropped INTEGER NOT NULL DEFAULT 0,
+  flagged INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS field_classes (id INTEGER PRIMARY KEY, json TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS item_stats (
+  module TEXT NOT NULL,
+  item TEXT NOT NULL,
+  kept INTEGER NOT NULL DEFAULT 0,
+  dropped INTEGER NOT NULL DEFAULT 0,
+  flagged INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (module, item)
+) WITHOUT ROWID;
+`;
+
+// columns per event, and positions in them (keep in step with packed.ts)
+export const REFS = 7, TEXTS = 3, NUMBERS = 4;
+const REF_MODULE = 1, NUM_DROPPED = 2, NUM_FLAGGED = 3;
+const CHUNK_HEAD = 24;
+
+/** The buffers of one record (header first) and its size in the log. */
+function record(kind, parts) {
+  let length = 0;
+  let crc = 0;
+  for (const p of parts) {
+    length += p.length;
+    crc = crc32(p, crc);
+  }
+  if (length > MAX_PAYLOAD) throw new Error(`a log record of ${length} bytes is over the limit of ${MAX_PAYLOAD}`);
+  const head = Buffer.alloc(HEADER);
+  MAGIC.copy(head, 0);
+  head.writeUInt32LE(length, 4);
+  head.writeUInt32LE(crc, 8);
+  head[12] = kind;
+  return { buffers: [head, ...parts], size: HEADER + length };
+}
+
+/** A classes record: [[id, json], ...]. */
+export function classesRecord(pairs) {
+  return record(KIND_CLASSES, [Buffer.from(JSON.stringify(pairs), 'utf8')]);
+}
+
+const bytes = (a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+/**
+ * A chunk record: its first event id and a packed batch (packed.ts) whose `verdicts` are classification ids:
+ * { events, table, refsOf, lens, nums, verdicts, idCounts, text }.
+ */
+export function chunkRecord(firstEvent, b) {
+  const head = Buffer.alloc(CHUNK_HEAD);
+  const table = Buffer.from(JSON.stringify(b.table), 'utf8');
+  const text = Buffer.from(b.text, 'utf8');
+  head.writeDoubleLE(firstEvent, 0);
+  head.writeUInt32LE(b.events, 8);
+  head.writeUInt32LE(b.verdicts.length, 12);
+  head.writeUInt32LE(table.length, 16);
+  head.writeUInt32LE(text.length, 20);
+  return record(KIND_CHUNK, [head, bytes(b.nums), bytes(b.refsOf), bytes(b.lens), bytes(b.idCounts), bytes(b.verdicts), table, text]);
+}
+
+/** `n` values of a typed array type at `at` in `buf`: a view when aligned, else a copy. */
+function column(Type, buf, at, n) {
+  const start = buf.byteOffset + at;
+  if (start % Type.BYTES_PER_ELEMENT === 0) return new Type(buf.buffer, start, n);
+  return new Type(buf.buffer.slice(start, start + n * Type.BYTES_PER_ELEMENT));
+}
+
+/** Decodes a chunk record's payload: { firstEvent, events, table, refsOf, lens, nums, verdicts, idCounts, text }. */
+export function parseChunk(payload) {
+  if (payload.length < CHUNK_HEAD) throw new Error(`a chunk record of ${payload.length} bytes is shorter than its head`);
+  const firstEvent = payload.readDoubleLE(0);
+  const events = payload.readUInt32LE(8);
+  const fields = payload.readUInt32LE(12);
+  const tableBytes = payload.readUInt32LE(16);
+  const textBytes = payload.readUInt32LE(20);
+  const want = CHUNK_HEAD + events * (NUMBERS * 8 + (REFS + TEXTS + 1) * 4) + fields * 4 + tableBytes + textBytes;
+  if (want !== payload.length) throw new Error(`a chunk record of ${payload.length} bytes says it holds ${want}`);
+  let at = CHUNK_HEAD;
+  const nums = column(Float64Array, payload, at, events * NUMBERS);
+  at += events * NUMBERS * 8;
+  const refsOf = column(Int32Array, payload, at, events * REFS);
+  at += events * REFS * 4;
+  const lens = column(Int32Array, payload, at, events * TEXTS);
+  at += events * TEXTS * 4;
+  const idCounts = column(Int32Array, payload, at, events);
+  at += events * 4;
+  const verdicts = column(Int32Array, payload, at, fields);
+  at += fields * 4;
+  const table = JSON.parse(payload.toString('utf8', at, at + tableBytes));
+  at += tableBytes;
+  const text = payload.toString('utf8', at, at + textBytes);
+  return { firstEvent, events, table, refsOf, lens, nums, verdicts, idCounts, text };
+}
+
+/**
+ * Adds a packed batch's counts to a commit's totals: tally[classification id] += fields, and per module
+ * ('' = none) [events, dropped, flagged]. Returns the set of the batch's modules.
+ */
+export function countChunk(b, tally, modules) {
+  const ids = b.verdicts;
+  for (let k = 0; k < ids.length; k++) tally[ids[k]] = (tally[ids[k]] ?? 0) + 1;
+  const own = new Set();
+  for (let e = 0; e < b.events; e++) {
+    const i = b.refsOf[e * REFS + REF_MODULE];
+    const key = i < 0 ? '' : b.table[i];
+    own.add(key);
+    let st = modules.get(key);
+    if (!st) modules.set(key, (st = [0, 0, 0]));
+    st[0]++;
+    st[1] += b.nums[e * NUMBERS + NUM_DROPPED];
+    st[2] += b.nums[e * NUMBERS + NUM_FLAGGED];
+  }
+  return own;
+}
+
+/**
+ * The record at `offset` as { kind, payload, size }, or null when there is none whole there: past the end,
+ * cut short, not a record header, or a payload whose CRC does not match.
+ */
+export function readRecord(fd, offset) {
+  const head = Buffer.alloc(HEADER);
+  if (readSync(fd, head, 0, HEADER, offset) !== HEADER) return null;
+  if (!head.subarray(0, 4).equals(MAGIC)) return null;
+  const length = head.readUInt32LE(4);
+  const payload = Buffer.allocUnsafe(length);
+  let got = 0;
+  while (got < length) {
+    const n = readSync(fd, payload, got, length - got, offset + HEADER + got);
+    if (n === 0) return null;
+    got += n;
+  }
+  if (crc32(payload) !== head.readUInt32LE(8)) return null;
+  return { kind: head[12], payload, size: HEADER + length };
+}
+
+/** Writes every buffer at the end of the append-mode `fd`; throws unless all of them were written. */
+export function writeAll(fd, buffers) {
+  for (let i = 0; i < buffers.length;) {
+    const batch = buffers.slice(i, i + 256); // well under IOV_MAX
+    let want = 0;
+    for (const b of batch) want += b.length;
+    let done = writevSync(fd, batch);
+    if (done < want) {
+      // a short write (a full disk is the usual cause) leaves the rest to write one by one, or throws
+      const rest = Buffer.concat(batch).subarray(done);
+      for (let at = 0; at < rest.length;) {
+        const n = writeSync(fd, rest, at);
+        if (n <= 0) throw new Error(`the log took ${done + at} of ${want} bytes`);
+        at += n;
+      }
+      done = want;
+    }
+    i += batch.length;
+  }
+}
+
+/**
+ * The index statements of one SQLite connection, shared by the writer thread (new chunks) and the parent
+ * (recovery, migration): classes, chunk rows and the running totals.
+ */
+export class LogIndex {
+  constructor(db) {
+    this.db = db;
+    this.insertChunk = db.prepare('INSERT INTO chunks (first_event, events, log_offset, log_length) VALUES (?, ?, ?, ?)');
+    this.insertChunkModule = db.prepare('INSERT OR IGNORE INTO chunk_modules (module, chunk) VALUES (?, ?)');
+    this.upsertModule = db.prepare(`INSERT INTO module_stats (module, events, dropped, flagged) VALUES (?, ?, ?, ?)
+      ON CONFLICT (module) DO UPDATE SET events = events + excluded.events, dropped = dropped + excluded.dropped, flagged = flagged + excluded.flagged`);
+    this.insertClass = db.prepare('INSERT OR IGNORE INTO field_classes (id, json) VALUES (?, ?)');
+    this.upsertItem = db.prepare(`INSERT INTO item_stats (module, item, kept, dropped, flagged) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (module, item) DO UPDATE SET kept = kept + excluded.kept, dropped = dropped + excluded.dropped, flagged = flagged + excluded.flagged`);
+    this.setMeta = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
+    /** What item_stats needs of each classification: [module, item, action], by id. */
+    this.classInfo = [];
+    for (const row of db.prepare('SELECT id, json FROM field_classes').iterate()) this.learn(row.id, row.json);
+  }
+
+  learn(id, json) {
+    const f = JSON.parse(json);
+    this.classInfo[id] = [f.module ?? '', f.item ?? '', f.action];
+  }
+
+  known(id) {
+    return this.classInfo[id] !== undefined;
+  }
+
+  /** Stores classifications [[id, json], ...]. */
+  addClasses(pairs) {
+    for (const [id, json] of pairs) {
+      this.insertClass.run(id, json);
+      if (this.classInfo[id] === undefined) this.learn(id, json);
+    }
+  }
+
+  /** One chunk's row and its modules (a Set or array of module ids, '' for none). */
+  addChunk(firstEvent, events, offset, size, modules) {
+    const chunk = this.insertChunk.run(firstEvent, events, offset, size).lastInsertRowid;
+    for (const m of modules) this.insertChunkModule.run(m, chunk);
+    return chunk;
+  }
+
+  /** Adds counts to the totals: tally[classification id] = fields, modules: Map module → [events, dropped, flagged]. */
+  addTotals(tally, modules) {
+    const items = new Map();
+    tally.forEach((count, id) => {
+      const [module, item, action] = this.classInfo[id];
+      const key = `${module}\u0000${item}`;
+      let st = items.get(key);
+      if (!st) items.set(key, (st = [module, item, 0, 0, 0]));
+      st[action === 'drop' ? 3 : action === 'flag' ? 4 : 2] += count;
+    });
+    for (const st of items.values()) this.upsertItem.run(st[0], st[1], st[2], st[3], st[4]);
+    for (const [m, st] of modules) this.upsertModule.run(m, st[0], st[1], st[2]);
+  }
+
+  /** The log offset up to which every chunk row's record is known to be on disk. */
+  setSynced(offset) {
+    this.setMeta.run('log_synced', String(offset));
+  }
+
+  /** Indexes one chunk record read back from the log (recovery, migration). */
+  addChunkRecord(payload, offset, size) {
+    const c = parseChunk(payload);
+    const tally = [];
+    const modules = new Map();
+    const own = countChunk(c, tally, modules);
+    this.addChunk(c.firstEvent, c.events, offset, size, own);
+    this.addTotals(tally, modules);
+  }
+}
+
+/**
+ * Brings the index in step with the log, in the parent before the writer starts. Returns what it did:
+ * { replayed, truncated, rebuilt }.
+ * - Chunk rows past `log_synced` (their record was not yet known to be on disk when the row was written) are
+ *   checked; one whose record is not whole means the power went: the index is rebuilt from the whole log.
+ * - Records after the last indexed one (written, but the index commit was lost, or the process died between
+ *   the two) are indexed.
+ * - What follows the last whole record is cut off: a write that never completed, so never answered.
+ */
+export function recover(db, logPath) {
+  // the columns are written as the machine holds them
+  if (endianness() !== 'LE') throw new Error('the event log is written little-endian, and this machine is big-endian');
+  const fd = openSync(logPath, 'r+');
+  try {
+    const index = new LogIndex(db);
+    const synced = Number(db.prepare("SELECT value FROM meta WHERE key = 'log_synced'").get()?.value ?? 0);
+    let rebuilt = false;
+    for (const row of db.prepare('SELECT log_offset AS o, log_length AS n FROM chunks ORDER BY id DESC').iterate()) {
+      if (row.o + row.n <= synced) break;
+      const r = readRecord(fd, row.o);
+      if (r === null || r.kind !== KIND_CHUNK || r.size !== row.n) {
+        rebuilt = true;
+        break;
+      }
+    }
+    const last = db.prepare('SELECT log_offset + log_length AS end FROM chunks ORDER BY id DESC LIMIT 1').get();
+    let at = rebuilt ? 0 : (last?.end ?? 0);
+    const size = fstatSync(fd).size;
+    let replayed = 0;
+    db.transaction(() => {
+      if (rebuilt) {
+        db.exec('DELETE FROM chunks; DELETE FROM chunk_modules; DELETE FROM module_stats; DELETE FROM item_stats; DELETE FROM field_classes;');
+        index.classInfo = [];
+      }
+      for (let r; at < size && (r = readRecord(fd, at)) !== null; at += r.size) {
+        if (r.kind === KIND_CLASSES) index.addClasses(JSON.parse(r.payload.toString('utf8')));
+        else if (r.kind === KIND_CHUNK) {
+          index.addChunkRecord(r.payload, at, r.size);
+          replayed++;
+        } else throw new Error(`${logPath}: a record of kind ${r.kind} at ${at}, unknown to this version`);
+      }
+    })();
+    const truncated = size - at;
+    if (truncated > 0) ftruncateSync(fd, at);
+    // what was indexed here is on disk before the index says so
+    fdatasyncSync(fd);
+    index.setSynced(at);
+    return { replayed, truncated, rebuilt };
+  } finally {
+    closeSync(fd);
+  }
+}

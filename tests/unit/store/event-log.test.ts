@@ -1,0 +1,163 @@
+import { appendFileSync, closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { NoneBackend } from '../../../src/store/none.ts';
+import { SqliteBackend } from '../../../src/store/sqlite.ts';
+import { KIND_CHUNK, readRecord } from '../../../src/store/event-log.mjs';
+import type { StoreRecord } from '../../../src/store/types.ts';
+
+const rec = (n: number, over: Partial<StoreRecord> = {}): StoreRecord => ({
+  receivedAt: 1_700_000_000_000 + n, tenant: 't', module: n % 2 ? 'fw' : null, time: n, host: 'h', source: 's', sourcetype: 'st',
+  index: 'main', endpoint: 'event', event: { n, note: 'ü€' }, fields: n % 4 ? null : { dc: `d${n}` },
+  classification: [
+    { path: 'n', item: null, module: null, category: 'non-personal', by: 'none', kind: null, action: 'flag', reason: 'undeclared' },
+    { path: 'ip', item: 'IP', module: 'fw', category: 'online-identifier', by: 'name', kind: 'ip', action: n % 3 ? 'keep' : 'drop' },
+  ],
+  dropped: n % 3 ? 0 : 1, flagged: 1, ...over,
+});
+const batch = (from: number, n: number) => Array.from({ length: n }, (_, i) => rec(from + i));
+
+const dir = mkdtempSync(join(tmpdir(), 'sim-log-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const file = (region: string, name: string) => join(dir, region, name);
+
+/** Offsets of the chunk records of a region's log, in order. */
+function chunkOffsets(region: string): number[] {
+  const fd = openSync(file(region, 'events.log'), 'r');
+  const out: number[] = [];
+  try {
+    for (let at = 0, r = readRecord(fd, 0); r !== null; at += r.size, r = readRecord(fd, at)) if (r.kind === KIND_CHUNK) out.push(at);
+  } finally {
+    closeSync(fd);
+  }
+  return out;
+}
+
+describe('event log: the index is brought in step with the log when the store opens', () => {
+  it('an index that lost its newest commits reads them again from the log', async () => {
+    const a = new SqliteBackend('lost', dir, 'always');
+    await a.insert(batch(1, 3));
+    await a.close();
+    copyFileSync(file('lost', 'events.sqlite'), join(dir, 'lost-index-then'));
+    const b = new SqliteBackend('lost', dir, 'always');
+    await b.insert(batch(4, 1));
+    await b.insert(batch(5, 2));
+    const stats = b.stats();
+    const events = b.list({ limit: 10 });
+    await b.close();
+    // the index as it was after the first commit: as if the power went before it reached the disk
+    copyFileSync(join(dir, 'lost-index-then'), file('lost', 'events.sqlite'));
+    rmSync(file('lost', 'events.sqlite-wal'), { force: true });
+    rmSync(file('lost', 'events.sqlite-shm'), { force: true });
+    const c = new SqliteBackend('lost', dir, 'always');
+    expect(c.recovered).toEqual({ replayed: 2, truncated: 0, rebuilt: false });
+    expect(c.count()).toBe(6);
+    expect(c.stats()).toEqual(stats);
+    expect(c.list({ limit: 10 })).toEqual(events);
+    await c.insert(batch(7, 1)); // ids go on after the replayed ones
+    expect(c.list({ limit: 1 })[0].id).toBe(7);
+    await c.close();
+  });
+
+  it('a record cut short at the end (a write that never completed, never answered) is cut off; writing goes on', async () => {
+    const a = new SqliteBackend('torn', dir, 'batch');
+    await a.insert(batch(1, 2));
+    await a.insert(batch(3, 2));
+    await a.close();
+    const log = file('torn', 'events.log');
+    const whole = statSync(log).size;
+    const last = chunkOffsets('torn').at(-1)!;
+    appendFileSync(log, readFileSync(log).subarray(last, last + 60)); // the start of a record, no more
+    const b = new SqliteBackend('torn', dir, 'batch');
+    expect(b.recovered).toEqual({ replayed: 0, truncated: 60, rebuilt: false });
+    expect(statSync(log).size).toBe(whole);
+    await b.insert(batch(5, 1));
+    await b.close();
+    const c = new SqliteBackend('torn', dir, 'never');
+    expect(c.recovered).toEqual({ replayed: 0, truncated: 0, rebuilt: false });
+    expect(c.list({ limit: 10 }).map((e) => e.id)).toEqual([5, 4, 3, 2, 1]);
+    expect(c.list({ limit: 1 })[0].event).toEqual(rec(5).event);
+    await c.close();
+  });
+
+  it('an index row whose record is not whole on disk (the power went): the index is built again from the log', async () => {
+    const a = new SqliteBackend('power', dir, 'batch');
+    await a.insert(batch(1, 3));
+    await a.insert(batch(4, 2));
+    await a.close();
+    // the second record half on disk, and an index that says nothing was known to be synced
+    truncateSync(file('power', 'events.log'), chunkOffsets('power')[1] + 100);
+    const db = new Database(file('power', 'events.sqlite'));
+    db.prepare("UPDATE meta SET value = '0' WHERE key = 'log_synced'").run();
+    db.close();
+    const b = new SqliteBackend('power', dir, 'batch');
+    expect(b.recovered).toMatchObject({ replayed: 1, rebuilt: true });
+    expect(b.recovered.truncated).toBeGreaterThan(0);
+    const only = new NoneBackend();
+    only.insert(batch(1, 3));
+    expect(b.stats()).toEqual(only.stats()); // the totals are those of what the log holds
+    expect(b.list({ limit: 10 }).map((e) => e.id)).toEqual([3, 2, 1]);
+    await b.insert(batch(4, 1));
+    expect(b.list({ limit: 1 })[0]).toMatchObject({ id: 4, event: rec(4).event, fields: rec(4).fields });
+    await b.close();
+  });
+
+  it('a commit that fails leaves nothing in the log: its request is not read again at the next open', async () => {
+    const a = new SqliteBackend('fail', dir, 'always');
+    await a.insert(batch(1, 2));
+    const size = statSync(file('fail', 'events.log')).size;
+    const other = new Database(file('fail', 'events.sqlite'));
+    other.exec("CREATE TRIGGER refuse BEFORE INSERT ON chunks BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+    await expect(a.insert(batch(3, 2))).rejects.toThrow(/injected failure/);
+    expect(statSync(file('fail', 'events.log')).size).toBe(size);
+    other.exec('DROP TRIGGER refuse');
+    other.close();
+    await a.insert(batch(5, 1));
+    await a.close();
+    const b = new SqliteBackend('fail', dir, 'always');
+    expect(b.recovered).toEqual({ replayed: 0, truncated: 0, rebuilt: false });
+    expect(b.list({ limit: 10 }).map((e) => (e.event as { n: number }).n)).toEqual([5, 2, 1]);
+    expect(b.list({ limit: 10 }).map((e) => e.id)).toEqual([3, 2, 1]); // the failed commit's ids were given again
+    await b.close();
+  });
+
+  it('a schema 4 file (texts in SQLite) moves its chunks to the log and goes on', async () => {
+    mkdirSync(join(dir, 'old4'));
+    const db = new Database(file('old4', 'events.sqlite'));
+    const envelope = '{"event":{"a":1},"fields":{"f":"x"}}';
+    db.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      INSERT INTO meta VALUES ('region', 'old4'), ('schema', '4');
+      CREATE TABLE chunks (id INTEGER PRIMARY KEY, first_event INTEGER NOT NULL UNIQUE, events INTEGER NOT NULL, body TEXT NOT NULL, meta TEXT NOT NULL);
+      CREATE TABLE chunk_modules (module TEXT NOT NULL, chunk INTEGER NOT NULL, PRIMARY KEY (module, chunk)) WITHOUT ROWID;
+      CREATE TABLE module_stats (module TEXT PRIMARY KEY, events INTEGER NOT NULL DEFAULT 0, dropped INTEGER NOT NULL DEFAULT 0, flagged INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+      CREATE TABLE field_classes (id INTEGER PRIMARY KEY, json TEXT NOT NULL UNIQUE);
+      CREATE TABLE item_stats (module TEXT NOT NULL, item TEXT NOT NULL, kept INTEGER NOT NULL DEFAULT 0, dropped INTEGER NOT NULL DEFAULT 0,
+        flagged INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (module, item)) WITHOUT ROWID;
+      INSERT INTO field_classes VALUES (1, '{"path":"a","item":null,"module":null,"category":"non-personal","by":"none","kind":null,"action":"keep"}');
+      INSERT INTO module_stats VALUES ('fw', 1, 0, 0), ('', 1, 1, 0);
+      INSERT INTO item_stats VALUES ('', '', 2, 0, 0);
+      INSERT INTO chunk_modules VALUES ('fw', 1), ('', 1);`);
+    const meta = [
+      [envelope.length, 1, 'fw', 5.5, 'h1', 's1', 'st1', 'main', 0, 0, null, '1', 1000, 't', 'event'],
+      ['{"b":2}'.length, 0, null, null, 'h2', 's2', 'st2', 'other', 1, 0, '{"g":3}', '1', 1001, 't', 'raw'],
+    ];
+    db.prepare('INSERT INTO chunks VALUES (1, 11, 2, ?, ?)').run(`${envelope}{"b":2}`, JSON.stringify(meta));
+    db.close();
+    const s = new SqliteBackend('old4', dir, 'always');
+    expect(s.list({ limit: 5 })).toMatchObject([
+      { id: 12, module: null, time: null, host: 'h2', index: 'other', endpoint: 'raw', event: { b: 2 }, fields: { g: 3 }, dropped: 1, classification: [{ path: 'a' }] },
+      { id: 11, module: 'fw', time: 5.5, host: 'h1', event: { a: 1 }, fields: { f: 'x' }, receivedAt: 1000, classification: [{ path: 'a' }] },
+    ]);
+    expect(s.stats().modules).toEqual({ fw: { events: 1, droppedFields: 0, flaggedFields: 0 }, '': { events: 1, droppedFields: 1, flaggedFields: 0 } });
+    await s.insert(batch(1, 1));
+    expect(s.list({ limit: 1 })[0].id).toBe(13);
+    await s.close();
+    const check = new Database(file('old4', 'events.sqlite'), { readonly: true });
+    const columns = (check.prepare('PRAGMA table_info(chunks)').all() as Array<{ name: string }>).map((c) => c.name);
+    check.close();
+    expect(columns).toEqual(['id', 'first_event', 'events', 'log_offset', 'log_length']);
+    expect(chunkOffsets('old4')).toHaveLength(2);
+  });
+});
