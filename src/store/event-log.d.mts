@@ -26,7 +26,8 @@ export class LogIndex {
   addChunk(firstEvent: number, events: number, offset: number, size: number, modules: Iterable<string>): number | bigint;
   addTotals(tally: number[], modules: Map<string, [number, number, number]>): void;
   setSynced(offset: number): void;
-  addChunkRecord(payload: Buffer, offset: number, size: number): void;
+  setTotalsThrough(offset: number): void;
+  addChunkRecord(payload: Buffer, offset: number, size: number, what?: { indexed?: boolean; counted?: boolean }): void;
 }
 
 export function recover(db: Database, logPath: string): { replayed: number; truncated: number; rebuilt: boolean };

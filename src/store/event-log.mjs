@@ -262,14 +262,19 @@ export class LogIndex {
     this.setMeta.run('log_synced', String(offset));
   }
 
-  /** Indexes one chunk record read back from the log (recovery, migration). */
-  addChunkRecord(payload, offset, size) {
+  /** The log offset up to which the totals count every chunk (they are written once a second, not per commit). */
+  setTotalsThrough(offset) {
+    this.setMeta.run('totals_through', String(offset));
+  }
+
+  /** Reads one chunk record back from the log (recovery, migration): its index rows, its counts, or both. */
+  addChunkRecord(payload, offset, size, { indexed = true, counted = true } = {}) {
     const c = parseChunk(payload);
     const tally = [];
     const modules = new Map();
     const own = countChunk(c, tally, modules);
-    this.addChunk(c.firstEvent, c.events, offset, size, own);
-    this.addTotals(tally, modules);
+    if (indexed) this.addChunk(c.firstEvent, c.events, offset, size, own);
+    if (counted) this.addTotals(tally, modules);
   }
 }
 
@@ -279,7 +284,7 @@ export class LogIndex {
  * - Chunk rows past `log_synced` (their record was not yet known to be on disk when the row was written) are
  *   checked; one whose record is not whole means the power went: the index is rebuilt from the whole log.
  * - Records after the last indexed one (written, but the index commit was lost, or the process died between
- *   the two) are indexed.
+ *   the two) are indexed (`replayed` counts them), and records after `totals_through` are counted in the totals.
  * - What follows the last whole record is cut off: a write that never completed, so never answered.
  */
 export function recover(db, logPath) {
@@ -288,7 +293,8 @@ export function recover(db, logPath) {
   const fd = openSync(logPath, 'r+');
   try {
     const index = new LogIndex(db);
-    const synced = Number(db.prepare("SELECT value FROM meta WHERE key = 'log_synced'").get()?.value ?? 0);
+    const metaOf = (key) => db.prepare('SELECT value FROM meta WHERE key = ?').get(key)?.value;
+    const synced = Number(metaOf('log_synced') ?? 0);
     let rebuilt = false;
     for (const row of db.prepare('SELECT log_offset AS o, log_length AS n FROM chunks ORDER BY id DESC').iterate()) {
       if (row.o + row.n <= synced) break;
@@ -299,7 +305,9 @@ export function recover(db, logPath) {
       }
     }
     const last = db.prepare('SELECT log_offset + log_length AS end FROM chunks ORDER BY id DESC LIMIT 1').get();
-    let at = rebuilt ? 0 : (last?.end ?? 0);
+    const indexedEnd = rebuilt ? 0 : (last?.end ?? 0);
+    const countedEnd = rebuilt ? 0 : Math.min(indexedEnd, Number(metaOf('totals_through') ?? indexedEnd));
+    let at = countedEnd;
     const size = fstatSync(fd).size;
     let replayed = 0;
     db.transaction(() => {
@@ -310,16 +318,22 @@ export function recover(db, logPath) {
       for (let r; at < size && (r = readRecord(fd, at)) !== null; at += r.size) {
         if (r.kind === KIND_CLASSES) index.addClasses(JSON.parse(r.payload.toString('utf8')));
         else if (r.kind === KIND_CHUNK) {
-          index.addChunkRecord(r.payload, at, r.size);
-          replayed++;
+          const indexed = at >= indexedEnd;
+          index.addChunkRecord(r.payload, at, r.size, { indexed, counted: true });
+          if (indexed) replayed++;
         } else throw new Error(`${logPath}: a record of kind ${r.kind} at ${at}, unknown to this version`);
       }
     })();
+    // a record the index holds that is not whole, though known to be synced: the disk lost it, not a crash
+    if (at < indexedEnd) throw new Error(`the log is damaged at offset ${at}, before the end of what the index holds (${indexedEnd})`);
     const truncated = size - at;
     if (truncated > 0) ftruncateSync(fd, at);
     // what was indexed here is on disk before the index says so
     fdatasyncSync(fd);
-    index.setSynced(at);
+    db.transaction(() => {
+      index.setSynced(at);
+      index.setTotalsThrough(at);
+    })();
     return { replayed, truncated, rebuilt };
   } finally {
     closeSync(fd);

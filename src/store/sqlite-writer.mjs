@@ -9,10 +9,11 @@
 // it (fsync=always/batch). Plain JavaScript on purpose: it needs nothing but better-sqlite3 and event-log.mjs,
 // and so no TypeScript loader in the thread.
 //
-// workerData: { path, log, fsync, batchMs, batchEvents }
+// workerData: { path, log, fsync, batchMs, batchEvents, totalsMs }
 //        the index file and the log (created, migrated and recovered by the parent), the mode, and
 //        fsync=batch's grouping: a message that finds the writer idle waits batchMs for companions (0: none);
-//        a commit takes messages up to batchEvents events (at least one message)
+//        a commit takes messages up to batchEvents events (at least one message); the totals are stored
+//        every totalsMs
 // in:  { seq, events, refs, texts, numbers, table, refsOf, text, lens, nums, verdicts, idCounts, classes }
 //        a request's events, packed so that the message is a few values to copy, not fifteen per event:
 //        table    the metadata strings the events use (tenant, module, host, ...: a request's events share them)
@@ -68,13 +69,54 @@ function chunkOf(msg, tally, modules) {
 const logged = new Set();
 for (const row of db.prepare('SELECT id FROM field_classes').iterate()) logged.add(row.id);
 
-/** The index rows of one commit, with the log offset known to be on disk as of now. */
-const indexCommit = db.transaction((classes, chunks, tally, modules) => {
+/** The index rows of one commit. */
+const indexCommit = db.transaction((classes, chunks) => {
   if (classes.length > 0) index.addClasses(classes);
   for (const c of chunks) index.addChunk(c.firstEvent, c.count, c.offset, c.record.size, c.modules);
-  index.addTotals(tally, modules);
+});
+
+/**
+ * The totals (item_stats, module_stats) are written once every totalsMs, not in each commit: upserting a
+ * commit's hundred (module, item) rows was a third of this thread's time. What they do not count yet is counted
+ * again from the log when the store opens (totals_through); the parent keeps the live totals from each commit's
+ * reply. The offset known to be synced goes with them.
+ */
+const totalsMs = workerData.totalsMs ?? 1000;
+let pendingTally = [];
+let pendingModules = new Map();
+let totalsTimer = null;
+const writeTotals = db.transaction(() => {
+  index.addTotals(pendingTally, pendingModules);
+  index.setTotalsThrough(logEnd);
   index.setSynced(synced);
 });
+function flushTotals() {
+  if (totalsTimer !== null) clearTimeout(totalsTimer);
+  totalsTimer = null;
+  try {
+    writeTotals();
+    pendingTally = [];
+    pendingModules = new Map();
+  } catch {
+    // kept for the next try; the log still has what they count
+    totalsTimer = setTimeout(flushTotals, totalsMs);
+  }
+}
+function addPending(tally, modules) {
+  tally.forEach((n, id) => { pendingTally[id] = (pendingTally[id] ?? 0) + n; });
+  for (const [m, st] of modules) {
+    const p = pendingModules.get(m);
+    if (p) { p[0] += st[0]; p[1] += st[1]; p[2] += st[2]; } else pendingModules.set(m, [...st]);
+  }
+  totalsTimer ??= setTimeout(flushTotals, totalsMs);
+}
+
+/** What a commit adds to the totals, for the parent: [id, fields, ...] and [[module, events, dropped, flagged], ...]. */
+function deltaOf(tally, modules) {
+  const ids = [];
+  tally.forEach((n, id) => { ids.push(id, n); });
+  return { tally: ids, modules: [...modules].map(([m, st]) => [m, st[0], st[1], st[2]]) };
+}
 
 /**
  * One commit: the group's records appended to the log in one write (a classes record first when the group
@@ -111,8 +153,10 @@ function commit(group) {
     });
     writeAll(logFd, buffers);
     logEnd = at;
-    indexCommit(fresh, chunks, tally, modules);
+    indexCommit(fresh, chunks);
     for (const [id] of fresh) logged.add(id);
+    addPending(tally, modules);
+    return deltaOf(tally, modules);
   } catch (err) {
     nextEvent = first; // rolled back: the ids are free again
     if (logEnd !== start || fstatSync(logFd).size !== start) {
@@ -131,12 +175,13 @@ function commit(group) {
 const waiting = [];
 let scheduled = false;
 let closing = false;
-/** Commits made but not yet synced: arrays of message seqs. */
+/** Commits made but not yet synced: { seqs, delta }. */
 let unsynced = [];
 let syncing = false;
 
-function reply(seqs, err) {
-  parentPort.postMessage(err ? { seqs, ok: false, error: err instanceof Error ? err.message : String(err) } : { seqs, ok: true });
+/** A commit's reply; `delta`, what it added to the totals, goes with it even when its sync failed (it is stored). */
+function reply(seqs, err, delta = null) {
+  parentPort.postMessage(err ? { seqs, ok: false, error: err instanceof Error ? err.message : String(err), delta } : { seqs, ok: true, delta });
 }
 
 /** Syncs the log for every commit made so far; the replies of those commits go when it is on disk. */
@@ -149,7 +194,7 @@ function sync() {
   fdatasync(logFd, (err) => {
     syncing = false;
     if (!err) synced = end;
-    for (const seqs of done) reply(seqs, err ? new Error(`fdatasync of ${workerData.log} failed: ${err.message}`) : null);
+    for (const c of done) reply(c.seqs, err ? new Error(`fdatasync of ${workerData.log} failed: ${err.message}`) : null, c.delta);
     sync();
   });
 }
@@ -157,9 +202,12 @@ function sync() {
 function maybeFinish() {
   if (!closing || syncing || unsynced.length > 0 || waiting.length > 0) return;
   try {
-    // the log on disk, and the index says so: the next open checks nothing
+    // the log on disk, and the index says so: the next open checks and counts nothing
     fdatasyncSync(logFd);
-    index.setSynced(logEnd);
+    synced = logEnd;
+    if (totalsTimer !== null) clearTimeout(totalsTimer);
+    totalsTimer = null;
+    writeTotals();
     db.close();
   } finally {
     parentPort.close();
@@ -185,9 +233,9 @@ function flush() {
   const group = waiting.splice(0, n);
   const seqs = group.map((m) => m.seq);
   try {
-    commit(group);
-    if (durable) unsynced.push(seqs);
-    else reply(seqs, null);
+    const delta = commit(group);
+    if (durable) unsynced.push({ seqs, delta });
+    else reply(seqs, null, delta);
   } catch (err) {
     reply(seqs, err);
     if (err.fatal) throw err; // the thread ends: the parent fails every write from here on

@@ -6,7 +6,7 @@ import type { FsyncMode } from '../config/config.ts';
 import { SimError } from '../errors/sim-error.ts';
 import type { FilteredField } from '../classify/types.ts';
 import { NUM_DROPPED, NUM_FLAGGED, NUMBERS, packRecords, REF_MODULE, REFS, TEXTS, type PackedBatch } from './packed.ts';
-import { sortItems } from './stats.ts';
+import { StatsCounter } from './stats.ts';
 import { VerdictIds } from './verdict-ids.ts';
 import { chunkRecord, classesRecord, INDEX_DDL, LOG_FILE, parseChunk, readRecord, recover, writeAll } from './event-log.mjs';
 import type { ItemStat, ListQuery, RegionStats, StoreBackend, StoredEvent, StoreRecord } from './types.ts';
@@ -110,6 +110,9 @@ function packSchema4(metas: EventMeta[], body: string): PackedBatch {
   return { events: n, table, refsOf, text, lens, nums, verdicts: Int32Array.from(ids), idCounts };
 }
 
+/** What a commit added to the totals: [class id, fields, ...], and [module, events, dropped, flagged] per module. */
+interface Delta { tally: number[]; modules: Array<[string, number, number, number]> }
+
 interface Pending { resolve: () => void; reject: (e: Error) => void; classes: number[] }
 
 export interface SqliteOptions {
@@ -117,6 +120,8 @@ export interface SqliteOptions {
   /** Group commit, fsync=batch (see StoreConfig). */
   batchMs?: number;
   batchEvents?: number;
+  /** The writer stores the running totals in the index this often (default 1000 ms; at close in any case). */
+  totalsMs?: number;
 }
 
 /**
@@ -137,7 +142,7 @@ export class SqliteBackend implements StoreBackend {
   /** The log, open for reading (list). */
   private readonly logFd: number;
   private writer: Worker | null = null;
-  private readonly writerData: { path: string; log: string; fsync: FsyncMode; batchMs: number; batchEvents: number };
+  private readonly writerData: { path: string; log: string; fsync: FsyncMode; batchMs: number; batchEvents: number; totalsMs: number };
   private readonly pending = new Map<number, Pending>();
   private seq = 0;
   /** Set when the writer died: every later insert fails with it. */
@@ -155,6 +160,11 @@ export class SqliteBackend implements StoreBackend {
     this.classById[id] = JSON.parse(json) as FilteredField;
     this.unconfirmed.set(id, json);
   });
+  /**
+   * The running totals (stats, count): read from the index at open, then each commit's reply adds its counts.
+   * The writer stores them in the index once a second, and recovery counts from the log what it missed.
+   */
+  private readonly live = new StatsCounter();
   /** Commits made by the writer since the file was opened (a commit holds one chunk per request it took). */
   commits = 0;
   /** What opening found: chunks read again from the log into the index, bytes cut off its end, a rebuilt index. */
@@ -162,7 +172,7 @@ export class SqliteBackend implements StoreBackend {
   readonly groups = true;
 
   constructor(readonly region: string, dataDir: string, options: FsyncMode | SqliteOptions) {
-    const { fsync, batchMs = 0, batchEvents = 5_000 } = typeof options === 'string' ? { fsync: options } : options;
+    const { fsync, batchMs = 0, batchEvents = 5_000, totalsMs = 1_000 } = typeof options === 'string' ? { fsync: options } : options;
     const dir = join(dataDir, region);
     this.path = join(dir, 'events.sqlite');
     this.logPath = join(dir, LOG_FILE);
@@ -205,8 +215,9 @@ export class SqliteBackend implements StoreBackend {
       throw new SimError('SIM_ERR_STORE_OPEN', { detail: `${this.logPath}: ${(err as Error).message}`, cause: err });
     }
     this.loadClasses();
+    this.loadTotals();
 
-    this.writerData = { path: this.path, log: this.logPath, fsync, batchMs, batchEvents };
+    this.writerData = { path: this.path, log: this.logPath, fsync, batchMs, batchEvents, totalsMs };
   }
 
   /**
@@ -250,8 +261,9 @@ export class SqliteBackend implements StoreBackend {
   private startWriter(): Worker {
     // plain JavaScript: no loader flags of the parent (tsx) needed in the thread
     const writer = new Worker(new URL('./sqlite-writer.mjs', import.meta.url), { workerData: this.writerData, execArgv: [] });
-    writer.on('message', (m: { seqs: number[]; ok: boolean; error?: string }) => {
+    writer.on('message', (m: { seqs: number[]; ok: boolean; error?: string; delta: Delta | null }) => {
       if (m.ok) this.commits++;
+      if (m.delta) this.addDelta(m.delta);
       for (const seq of m.seqs) {
         const p = this.pending.get(seq);
         if (!p) continue;
@@ -278,6 +290,22 @@ export class SqliteBackend implements StoreBackend {
     this.broken ??= err;
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
+  }
+
+  /** Adds a commit's counts to the live totals. */
+  private addDelta(d: Delta): void {
+    for (let i = 0; i < d.tally.length; i += 2) this.live.addVerdictCount(this.classById[d.tally[i]], d.tally[i + 1]);
+    for (const [m, events, dropped, flagged] of d.modules) this.live.addEvents(m, events, dropped, flagged);
+  }
+
+  /** The totals as the index holds them (recover brought them up to the end of the log). */
+  private loadTotals(): void {
+    for (const m of this.db.prepare('SELECT module, events, dropped, flagged FROM module_stats').all() as Array<{ module: string; events: number; dropped: number; flagged: number }>) {
+      this.live.addEvents(m.module, m.events, m.dropped, m.flagged);
+    }
+    for (const s of this.db.prepare('SELECT module, item, kept, dropped, flagged FROM item_stats').all() as ItemStat[]) {
+      this.live.addItem({ ...s, module: s.module === '' ? null : s.module, item: s.item === '' ? null : s.item });
+    }
   }
 
   private loadClasses(): void {
@@ -377,23 +405,11 @@ export class SqliteBackend implements StoreBackend {
   }
 
   stats(): RegionStats {
-    const mods = this.db.prepare('SELECT module, events, dropped AS d, flagged AS f FROM module_stats')
-      .all() as Array<{ module: string; events: number; d: number; f: number }>;
-    const modules: RegionStats['modules'] = {};
-    let events = 0, droppedFields = 0, flaggedFields = 0;
-    for (const m of mods) {
-      modules[m.module] = { events: m.events, droppedFields: m.d, flaggedFields: m.f };
-      events += m.events;
-      droppedFields += m.d;
-      flaggedFields += m.f;
-    }
-    const items = (this.db.prepare('SELECT module, item, kept, dropped, flagged FROM item_stats').all() as ItemStat[])
-      .map((s) => ({ ...s, module: s.module === '' ? null : s.module, item: s.item === '' ? null : s.item }));
-    return { events, droppedFields, flaggedFields, modules, items: sortItems(items) };
+    return this.live.snapshot();
   }
 
   count(): number {
-    return (this.db.prepare('SELECT COALESCE(SUM(events), 0) AS n FROM module_stats').get() as { n: number }).n;
+    return this.live.events;
   }
 
   /** Closes the writer (if one started) once what was sent is committed (the write queue waits for that), then the reader. */

@@ -74,7 +74,24 @@ export class StatsCounter {
     for (let i = 0; i < counts.length; i++) if (counts[i] !== 0) addVerdict(this.items, verdicts[i], counts[i]);
   }
 
-  private addEvents(module: string, n: number, dropped: number, flagged: number): void {
+  /** Adds n fields of one verdict (the SQLite store's totals, by class id). */
+  addVerdictCount(f: FilteredField, n: number): void {
+    addVerdict(this.items, f, n);
+  }
+
+  /** Adds an item's counts as stored (the SQLite store's totals read at open). */
+  addItem(s: ItemStat): void {
+    const key = `${s.module ?? ''}\u0000${s.item ?? ''}`;
+    const t = this.items.get(key);
+    if (!t) this.items.set(key, { ...s });
+    else {
+      t.kept += s.kept;
+      t.dropped += s.dropped;
+      t.flagged += s.flagged;
+    }
+  }
+
+  addEvents(module: string, n: number, dropped: number, flagged: number): void {
     this.events += n;
     this.droppedFields += dropped;
     this.flaggedFields += flagged;

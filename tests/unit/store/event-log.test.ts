@@ -61,6 +61,38 @@ describe('event log: the index is brought in step with the log when the store op
     await c.close();
   });
 
+  it('totals are stored once a second: a writer stopped before that (killed) loses no count, the log has them', async () => {
+    const a = new SqliteBackend('totals', dir, 'always');
+    await a.insert(batch(1, 3));
+    await a.insert(batch(4, 2));
+    const stats = a.stats(); // live: from the commits' replies
+    expect(stats.events).toBe(5);
+    await (a as unknown as { writer: { terminate(): Promise<number> } }).writer.terminate();
+    await a.close();
+    const db = new Database(file('totals', 'events.sqlite'), { readonly: true });
+    const stored = db.prepare('SELECT COUNT(*) AS n FROM module_stats').get() as { n: number };
+    db.close();
+    expect(stored.n).toBe(0); // not yet written when the writer stopped
+    const b = new SqliteBackend('totals', dir, 'always');
+    expect(b.recovered).toEqual({ replayed: 0, truncated: 0, rebuilt: false });
+    expect(b.stats()).toEqual(stats);
+    await b.close();
+    const c = new SqliteBackend('totals', dir, 'never'); // counted once: the recount was stored
+    expect(c.stats()).toEqual(stats);
+    await c.close();
+  });
+
+  it('the writer stores the totals every totalsMs while it runs', async () => {
+    const a = new SqliteBackend('tick', dir, { fsync: 'batch', totalsMs: 50 });
+    await a.insert(batch(1, 3));
+    const db = new Database(file('tick', 'events.sqlite'), { readonly: true });
+    const stored = () => db.prepare('SELECT module, events FROM module_stats ORDER BY module').all();
+    for (let i = 0; i < 100 && stored().length === 0; i++) await new Promise((r) => setTimeout(r, 20)); // bounded: 2 s
+    expect(stored()).toEqual([{ module: '', events: 1 }, { module: 'fw', events: 2 }]);
+    db.close();
+    await a.close();
+  });
+
   it('a record cut short at the end (a write that never completed, never answered) is cut off; writing goes on', async () => {
     const a = new SqliteBackend('torn', dir, 'batch');
     await a.insert(batch(1, 2));
