@@ -37,7 +37,7 @@ export function banner(cfg: SimConfig, srv: RunningServer): string {
   const port = new URL(srv.url).port;
   const scheme = new URL(srv.url).protocol.replace(':', '');
   lines.push(`ingestor-sim serving ${regions.length} regions on ${srv.url} (by Host header${cfg.tls ? ' / TLS SNI' : ''})`);
-  lines.push(`  data: ${cfg.store.kind === 'none' ? 'none (counts only)' : `${cfg.dataDir} (SQLite, fsync ${cfg.store.fsync})`}`);
+  lines.push(`  data: ${cfg.store.kind === 'none' ? 'none (counts only)' : `${cfg.dataDir} (event log + SQLite index, fsync ${cfg.store.fsync})`}`);
   const pool = srv.app.sim.pool;
   lines.push(`  ingest: ${pool ? `${pool.size} worker thread${pool.size === 1 ? '' : 's'} (decode, parse, classify)` : 'in the event loop'}`);
   for (const r of regions) {
