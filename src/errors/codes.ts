@@ -102,7 +102,7 @@ export const ERROR_CODES = {
   // ---- startup ----
   SIM_ERR_CONFIG_INVALID: own(500, 'Invalid configuration', 'serve: the config file, a flag or a cross-reference (tenant, region, module) is wrong; the message names the path'),
   SIM_ERR_TLS_FILES: own(500, 'TLS files missing', 'serve --tls DIR: a certificate or key file of DIR is missing or unreadable'),
-  SIM_ERR_STORE_OPEN: own(500, 'Store cannot be opened', 'The SQLite file of a region cannot be opened or created under --data-dir'),
+  SIM_ERR_STORE_OPEN: own(500, 'Store cannot be opened', 'The store of a region (event log and SQLite index) cannot be opened or created under --data-dir, or another live process has it open'),
 } as const satisfies Record<string, CodeDef>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -8,6 +8,7 @@ import type { FilteredField } from '../classify/types.ts';
 import { NUM_DROPPED, NUM_FLAGGED, NUMBERS, packRecords, REF_MODULE, REFS, TEXTS, type PackedBatch } from './packed.ts';
 import { StatsCounter } from './stats.ts';
 import { VerdictIds } from './verdict-ids.ts';
+import { lockDir } from './dir-lock.ts';
 import { chunkRecord, classesRecord, INDEX_DDL, LOG_FILE, parseChunk, readRecord, recover, writeAll } from './event-log.mjs';
 import type { ItemStat, ListQuery, RegionStats, StoreBackend, StoredEvent, StoreRecord } from './types.ts';
 
@@ -139,6 +140,8 @@ export class SqliteBackend implements StoreBackend {
   readonly path: string;
   readonly logPath: string;
   private readonly db: Database.Database;
+  /** Releases the region folder's lock (dir-lock.ts). */
+  private readonly unlock: () => void;
   /** The log, open for reading (list). */
   private readonly logFd: number;
   private writer: Worker | null = null;
@@ -178,44 +181,58 @@ export class SqliteBackend implements StoreBackend {
     this.logPath = join(dir, LOG_FILE);
     try {
       mkdirSync(dir, { recursive: true });
-      this.db = new Database(this.path);
-      // a new file only: the index's rows are small (the events are in the log)
-      this.db.pragma('page_size = 4096');
-      this.db.pragma('journal_mode = WAL');
-      // the log is what is synced; the index is read again from it when it lost commits (event-log.mjs)
-      this.db.pragma('synchronous = NORMAL');
-      this.db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
     } catch (err) {
       throw new SimError('SIM_ERR_STORE_OPEN', { detail: `${this.path}: ${(err as Error).message}`, cause: err });
     }
-    const meta = this.db.prepare('SELECT value FROM meta WHERE key = ?');
-    const storedRegion = (meta.get('region') as { value: string } | undefined)?.value;
-    if (storedRegion !== undefined && storedRegion !== region) {
-      this.db.close();
-      throw new SimError('SIM_ERR_STORE_OPEN', { detail: `${this.path} holds region '${storedRegion}', not '${region}' (data residency: one file per region)` });
-    }
-    let storedSchema = (meta.get('schema') as { value: string } | undefined)?.value;
-    if (storedSchema !== undefined && !['2', '3', '4', SCHEMA_VERSION].includes(storedSchema)) {
-      this.db.close();
-      throw new SimError('SIM_ERR_STORE_OPEN', { detail: `${this.path} has store schema ${storedSchema}; this version writes schema ${SCHEMA_VERSION}: move the folder away` });
+    try {
+      this.unlock = lockDir(dir);
+    } catch (err) {
+      throw new SimError('SIM_ERR_STORE_OPEN', { detail: (err as Error).message, cause: err });
     }
     try {
-      if (storedSchema === '2' || storedSchema === '3') {
-        this.db.transaction(() => this.db.exec(MIGRATE_TO_4(storedSchema === '3')))();
-        storedSchema = '4';
+      try {
+        this.db = new Database(this.path);
+        // a new file only: the index's rows are small (the events are in the log)
+        this.db.pragma('page_size = 4096');
+        this.db.pragma('journal_mode = WAL');
+        // the log is what is synced; the index is read again from it when it lost commits (event-log.mjs)
+        this.db.pragma('synchronous = NORMAL');
+        this.db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+      } catch (err) {
+        throw new SimError('SIM_ERR_STORE_OPEN', { detail: `${this.path}: ${(err as Error).message}`, cause: err });
       }
-      if (storedSchema === '4') this.migrateTo5();
-      this.db.exec(INDEX_DDL);
-      this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?), (?, ?)').run('region', region, 'schema', SCHEMA_VERSION);
-      closeSync(openSync(this.logPath, 'a')); // a new store: an empty log
-      this.recovered = recover(this.db, this.logPath);
-      this.logFd = openSync(this.logPath, 'r');
+      const meta = this.db.prepare('SELECT value FROM meta WHERE key = ?');
+      const storedRegion = (meta.get('region') as { value: string } | undefined)?.value;
+      if (storedRegion !== undefined && storedRegion !== region) {
+        this.db.close();
+        throw new SimError('SIM_ERR_STORE_OPEN', { detail: `${this.path} holds region '${storedRegion}', not '${region}' (data residency: one file per region)` });
+      }
+      let storedSchema = (meta.get('schema') as { value: string } | undefined)?.value;
+      if (storedSchema !== undefined && !['2', '3', '4', SCHEMA_VERSION].includes(storedSchema)) {
+        this.db.close();
+        throw new SimError('SIM_ERR_STORE_OPEN', { detail: `${this.path} has store schema ${storedSchema}; this version writes schema ${SCHEMA_VERSION}: move the folder away` });
+      }
+      try {
+        if (storedSchema === '2' || storedSchema === '3') {
+          this.db.transaction(() => this.db.exec(MIGRATE_TO_4(storedSchema === '3')))();
+          storedSchema = '4';
+        }
+        if (storedSchema === '4') this.migrateTo5();
+        this.db.exec(INDEX_DDL);
+        this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?), (?, ?)').run('region', region, 'schema', SCHEMA_VERSION);
+        closeSync(openSync(this.logPath, 'a')); // a new store: an empty log
+        this.recovered = recover(this.db, this.logPath);
+        this.logFd = openSync(this.logPath, 'r');
+      } catch (err) {
+        this.db.close();
+        throw new SimError('SIM_ERR_STORE_OPEN', { detail: `${this.logPath}: ${(err as Error).message}`, cause: err });
+      }
+      this.loadClasses();
+      this.loadTotals();
     } catch (err) {
-      this.db.close();
-      throw new SimError('SIM_ERR_STORE_OPEN', { detail: `${this.logPath}: ${(err as Error).message}`, cause: err });
+      this.unlock();
+      throw err;
     }
-    this.loadClasses();
-    this.loadTotals();
 
     this.writerData = { path: this.path, log: this.logPath, fsync, batchMs, batchEvents, totalsMs };
   }
@@ -420,5 +437,6 @@ export class SqliteBackend implements StoreBackend {
       this.db.close();
       closeSync(this.logFd);
     }
+    this.unlock();
   }
 }

@@ -103,6 +103,12 @@ describe('ingestor-sim serve (spawned as a user runs it)', () => {
       const [, euToken] = /\n {2}eu {3}([0-9a-f-]{36})/.exec(out)!;
       const e = await call(`http://127.0.0.1:${euPort}`, 'POST', '/services/collector/raw', { headers: { authorization: `Splunk ${euToken}` }, body: 'hello eu' });
       expect(e.json.code).toBe(0);
+      // a second serve on the same data dir (another port) is refused before it touches the first one's log
+      const second = spawnCli(['serve', '--port', '0', '--data-dir', data, '--log-level', 'warn']);
+      expect(await second.exited).not.toBe(0);
+      expect(second.err()).toMatch(new RegExp(`in use by process ${run.child.pid}`));
+      const again = await call(`http://127.0.0.1:${euPort}`, 'POST', '/services/collector/raw', { headers: { authorization: `Splunk ${euToken}` }, body: 'hello again' });
+      expect(again.json.code).toBe(0);
       const ev = await call(url, 'GET', '/admin/v1/events?region=us', { headers: { authorization: 'Bearer dev-admin-token' } });
       expect(ev.json.events[0].fields.map((f: any) => [f.path, f.item])).toEqual([['src_ip', 'Source IP address'], ['user', 'Username']]);
       run.child.kill('SIGTERM');

@@ -193,3 +193,32 @@ describe('event log: the index is brought in step with the log when the store op
     expect(chunkOffsets('old4')).toHaveLength(2);
   });
 });
+
+describe('one process at a time writes a region folder (events.lock)', () => {
+  it('refuses a second open in this process or while another live process holds it; takes over a dead holder\'s lock', async () => {
+    const { spawn } = await import('node:child_process');
+    const { once } = await import('node:events');
+    const { existsSync, writeFileSync } = await import('node:fs');
+    const lock = file('lock', 'events.lock');
+    const a = new SqliteBackend('lock', dir, 'batch');
+    expect(readFileSync(lock, 'utf8')).toBe(`${process.pid}\n`);
+    expect(() => new SqliteBackend('lock', dir, 'batch')).toThrow(expect.objectContaining({ code: 'SIM_ERR_STORE_OPEN', message: expect.stringContaining('open in this process already') }));
+    await a.insert(batch(1, 2)); // the refused open changed nothing
+    await a.close();
+    expect(existsSync(lock)).toBe(false);
+    // another process (alive) holds it: two writers would cut off each other's records
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
+    try {
+      writeFileSync(lock, `${other.pid}\n`);
+      expect(() => new SqliteBackend('lock', dir, 'batch')).toThrow(expect.objectContaining({ message: expect.stringContaining(`in use by process ${other.pid}`) }));
+    } finally {
+      other.kill('SIGKILL');
+    }
+    await once(other, 'exit');
+    // its holder is gone (killed): the lock is stale and taken over
+    const b = new SqliteBackend('lock', dir, 'batch');
+    expect(readFileSync(lock, 'utf8')).toBe(`${process.pid}\n`);
+    expect(b.count()).toBe(2);
+    await b.close();
+  });
+});
