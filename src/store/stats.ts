@@ -54,15 +54,7 @@ export class StatsCounter {
 
   add(records: readonly StoreRecord[]): void {
     for (const r of records) this.addEvents(r.module ?? '', 1, r.dropped, r.flagged);
-    for (const [k, s] of aggregateItems(records)) {
-      const t = this.items.get(k);
-      if (!t) this.items.set(k, { ...s });
-      else {
-        t.kept += s.kept;
-        t.dropped += s.dropped;
-        t.flagged += s.flagged;
-      }
-    }
+    for (const s of aggregateItems(records).values()) this.addItem(s);
   }
 
   /** The same totals from a packed batch whose verdict indices point into `verdicts`. */
@@ -79,7 +71,7 @@ export class StatsCounter {
     addVerdict(this.items, f, n);
   }
 
-  /** Adds an item's counts as stored (the SQLite store's totals read at open). */
+  /** Adds one (module, item) entry's counts: a group's aggregate, or the SQLite store's totals read at open. */
   addItem(s: ItemStat): void {
     const key = `${s.module ?? ''}\u0000${s.item ?? ''}`;
     const t = this.items.get(key);
