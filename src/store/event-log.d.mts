@@ -7,6 +7,7 @@ export const HEADER: number;
 export const KIND_CLASSES: number;
 export const KIND_CHUNK: number;
 export const INDEX_DDL: string;
+export const TOTALS_DDL: string;
 
 export interface EncodedRecord { buffers: Buffer[]; size: number }
 export function classesRecord(pairs: ReadonlyArray<readonly [number, string]>): EncodedRecord;

@@ -31,15 +31,8 @@ export const KIND_CHUNK = 2;
 const MAGIC = Buffer.from('ISL1', 'latin1');
 const MAX_PAYLOAD = 0xffff_ffff;
 
-export const INDEX_DDL = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS chunks (
-  id INTEGER PRIMARY KEY,
-  first_event INTEGER NOT NULL,
-  events INTEGER NOT NULL,
-  log_offset INTEGER NOT NULL,
-  log_length INTEGER NOT NULL
-);
+/** The index's tables besides `chunks` (schema 4 had them too): modules per chunk, totals, verdicts. */
+export const TOTALS_DDL = `
 CREATE TABLE IF NOT EXISTS chunk_modules (module TEXT NOT NULL, chunk INTEGER NOT NULL, PRIMARY KEY (module, chunk)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS module_stats (
   module TEXT PRIMARY KEY,
@@ -57,6 +50,17 @@ CREATE TABLE IF NOT EXISTS item_stats (
   PRIMARY KEY (module, item)
 ) WITHOUT ROWID;
 `;
+
+export const INDEX_DDL = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS chunks (
+  id INTEGER PRIMARY KEY,
+  first_event INTEGER NOT NULL,
+  events INTEGER NOT NULL,
+  log_offset INTEGER NOT NULL,
+  log_length INTEGER NOT NULL
+);
+${TOTALS_DDL}`;
 
 // columns per event, and positions in them (keep in step with packed.ts)
 export const REFS = 7, TEXTS = 3, NUMBERS = 4;

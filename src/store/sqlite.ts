@@ -9,7 +9,7 @@ import { NUM_DROPPED, NUM_FLAGGED, NUMBERS, packRecords, REF_MODULE, REFS, TEXTS
 import { StatsCounter } from './stats.ts';
 import { VerdictIds } from './verdict-ids.ts';
 import { lockDir } from './dir-lock.ts';
-import { chunkRecord, classesRecord, INDEX_DDL, LOG_FILE, parseChunk, readRecord, recover, writeAll } from './event-log.mjs';
+import { chunkRecord, classesRecord, INDEX_DDL, LOG_FILE, TOTALS_DDL, parseChunk, readRecord, recover, writeAll } from './event-log.mjs';
 import type { ItemStat, ListQuery, RegionStats, StoreBackend, StoredEvent, StoreRecord } from './types.ts';
 
 const SCHEMA_VERSION = '5';
@@ -18,7 +18,7 @@ const SCHEMA_VERSION = '5';
  * Schema 5: the events are in the region's log (event-log.mjs), a record per request (a chunk): the request's
  * packed batch (packed.ts) with classification ids. This file is the index (INDEX_DDL): `chunks`
  * says where each chunk's record is, `chunk_modules` finds the chunks holding a module's events, newest first;
- * `module_stats` and `item_stats` are the running totals, kept in the same transaction.
+ * `module_stats` and `item_stats` are the running totals (stored once a second; `totals_through` in `meta`).
  *
  * Schema 4 kept the same chunks in this file (`body`, `meta` columns): opening one moves them to the log.
  */
@@ -31,23 +31,7 @@ CREATE TABLE IF NOT EXISTS chunks (
   body TEXT NOT NULL,
   meta TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS chunk_modules (module TEXT NOT NULL, chunk INTEGER NOT NULL, PRIMARY KEY (module, chunk)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS module_stats (
-  module TEXT PRIMARY KEY,
-  events INTEGER NOT NULL DEFAULT 0,
-  dropped INTEGER NOT NULL DEFAULT 0,
-  flagged INTEGER NOT NULL DEFAULT 0
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS field_classes (id INTEGER PRIMARY KEY, json TEXT NOT NULL UNIQUE);
-CREATE TABLE IF NOT EXISTS item_stats (
-  module TEXT NOT NULL,
-  item TEXT NOT NULL,
-  kept INTEGER NOT NULL DEFAULT 0,
-  dropped INTEGER NOT NULL DEFAULT 0,
-  flagged INTEGER NOT NULL DEFAULT 0,
-  PRIMARY KEY (module, item)
-) WITHOUT ROWID;
-`;
+${TOTALS_DDL}`;
 
 /**
  * One event of a schema 4 chunk: [length of its text in body (-1: all of it), 1 if the text is the envelope as received

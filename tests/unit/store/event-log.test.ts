@@ -1,4 +1,6 @@
-import { appendFileSync, closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { appendFileSync, closeSync, copyFileSync, existsSync, writeFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -196,9 +198,6 @@ describe('event log: the index is brought in step with the log when the store op
 
 describe('one process at a time writes a region folder (events.lock)', () => {
   it('refuses a second open in this process or while another live process holds it; takes over a dead holder\'s lock', async () => {
-    const { spawn } = await import('node:child_process');
-    const { once } = await import('node:events');
-    const { existsSync, writeFileSync } = await import('node:fs');
     const lock = file('lock', 'events.lock');
     const a = new SqliteBackend('lock', dir, 'batch');
     expect(readFileSync(lock, 'utf8')).toBe(`${process.pid}\n`);
