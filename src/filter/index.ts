@@ -14,19 +14,24 @@ export const TALLY_CELL: unique symbol = Symbol.for('ingestor-sim.tally');
 export interface TallyCell {
   mark: number;
   n: number;
-  /** `module \u0000 item` */
+  /** itemKey(module, item) */
   readonly key: string;
   /** A number no other verdict of this process has: stores index their per-file ids by it. */
   readonly uid: number;
 }
 let verdictUids = 0;
 
+/** The key of a (module, item) pair in per-item totals: `module \u0000 item`, '' for null. */
+export function itemKey(module: string | null, item: string | null): string {
+  return `${module ?? ''}\u0000${item ?? ''}`;
+}
+
 /**
  * Gives a verdict its tally cell (in place) and freezes it: for the filter's own verdicts, and for verdicts an
  * ingest worker sent (copies made once per worker and verdict, then shared like the filter's).
  */
 export function shareVerdict(v: FilteredField): FilteredField {
-  Object.defineProperty(v, TALLY_CELL, { value: { mark: 0, n: 0, key: `${v.module ?? ''}\u0000${v.item ?? ''}`, uid: ++verdictUids }, enumerable: false });
+  Object.defineProperty(v, TALLY_CELL, { value: { mark: 0, n: 0, key: itemKey(v.module, v.item), uid: ++verdictUids }, enumerable: false });
   return Object.freeze(v);
 }
 

@@ -8,7 +8,7 @@ const TALLY_CELL: typeof filter.TALLY_CELL = filter.TALLY_CELL; // bound once: r
 
 let tallies = 0;
 
-/** Adds up per-(module, item, action) field counts of a group of records; key = module \u0000 item. */
+/** Adds up per-(module, item, action) field counts of a group of records; key = itemKey(module, item). */
 export function aggregateItems(records: readonly StoreRecord[]): Map<string, ItemStat> {
   // Verdicts are shared objects (one per distinct field classification and policy), so count by identity
   // first and build the key once per distinct verdict, not once per field: in the verdict's own tally cell
@@ -36,7 +36,7 @@ export function aggregateItems(records: readonly StoreRecord[]): Map<string, Ite
 
 /** Adds n fields of verdict f to its (module, item) entry of `out`, by its action. */
 function addVerdict(out: Map<string, ItemStat>, f: FilteredField & { [TALLY_CELL]?: TallyCell }, n: number): void {
-  const key = f[TALLY_CELL]?.key ?? `${f.module ?? ''}\u0000${f.item ?? ''}`;
+  const key = f[TALLY_CELL]?.key ?? filter.itemKey(f.module, f.item);
   let s = out.get(key);
   if (!s) out.set(key, (s = { module: f.module, item: f.item, kept: 0, dropped: 0, flagged: 0 }));
   if (f.action === 'drop') s.dropped += n;
@@ -73,7 +73,7 @@ export class StatsCounter {
 
   /** Adds one (module, item) entry's counts: a group's aggregate, or the SQLite store's totals read at open. */
   addItem(s: ItemStat): void {
-    const key = `${s.module ?? ''}\u0000${s.item ?? ''}`;
+    const key = filter.itemKey(s.module, s.item);
     const t = this.items.get(key);
     if (!t) this.items.set(key, { ...s });
     else {
