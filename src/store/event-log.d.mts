@@ -14,10 +14,15 @@ export function classesRecord(pairs: ReadonlyArray<readonly [number, string]>): 
 export const REFS: number;
 export const TEXTS: number;
 export const NUMBERS: number;
+export const REF_MODULE: number;
+export const NUM_DROPPED: number;
+export const NUM_FLAGGED: number;
 /** A packed batch whose `verdicts` are classification ids. */
 export function chunkRecord(firstEvent: number, batch: PackedBatch): EncodedRecord;
 export function parseChunk(payload: Buffer): PackedBatch & { firstEvent: number };
-export function countChunk(batch: PackedBatch, tally: number[], modules: Map<string, [number, number, number]>): Set<string>;
+export function countModules(batch: PackedBatch, modules: Map<string, [number, number, number]>): Map<string, [number, number, number]>;
+export function countChunk(batch: PackedBatch, tally: number[], modules: Map<string, [number, number, number]>): string[];
+export function addModules(into: Map<string, [number, number, number]>, from: Map<string, [number, number, number]>): void;
 export function readRecord(fd: number, offset: number): { kind: number; payload: Buffer; size: number } | null;
 export function writeAll(fd: number, buffers: readonly Buffer[]): void;
 
@@ -28,7 +33,7 @@ export class LogIndex {
   addTotals(tally: number[], modules: Map<string, [number, number, number]>): void;
   setSynced(offset: number): void;
   setTotalsThrough(offset: number): void;
-  addChunkRecord(payload: Buffer, offset: number, size: number, what?: { indexed?: boolean; counted?: boolean }): void;
+  addChunkRecord(payload: Buffer, offset: number, size: number, indexed: boolean): void;
 }
 
 export function recover(db: Database, logPath: string): { replayed: number; truncated: number; rebuilt: boolean };

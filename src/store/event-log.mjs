@@ -62,9 +62,11 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 ${TOTALS_DDL}`;
 
-// columns per event, and positions in them (keep in step with packed.ts)
+// A packed batch's columns per event (packed.ts re-exports them: one layout for the batches and the log):
+// refsOf tenant, module, host, source, sourcetype, index, endpoint; lens event JSON, envelope, fields JSON;
+// nums receivedAt, time, dropped, flagged
 export const REFS = 7, TEXTS = 3, NUMBERS = 4;
-const REF_MODULE = 1, NUM_DROPPED = 2, NUM_FLAGGED = 3;
+export const REF_MODULE = 1, NUM_DROPPED = 2, NUM_FLAGGED = 3;
 const CHUNK_HEAD = 24;
 
 /** The buffers of one record (header first) and its size in the log. */
@@ -141,25 +143,38 @@ export function parseChunk(payload) {
   return { firstEvent, events, table, refsOf, lens, nums, verdicts, idCounts, text };
 }
 
-/**
- * Adds a packed batch's counts to a commit's totals: tally[classification id] += fields, and per module
- * ('' = none) [events, dropped, flagged]. Returns the set of the batch's modules.
- */
-export function countChunk(b, tally, modules) {
-  const ids = b.verdicts;
-  for (let k = 0; k < ids.length; k++) tally[ids[k]] = (tally[ids[k]] ?? 0) + 1;
-  const own = new Set();
+/** Adds a packed batch's events to `modules`: per module ('' = none) [events, dropped, flagged]. */
+export function countModules(b, modules) {
   for (let e = 0; e < b.events; e++) {
     const i = b.refsOf[e * REFS + REF_MODULE];
     const key = i < 0 ? '' : b.table[i];
-    own.add(key);
     let st = modules.get(key);
     if (!st) modules.set(key, (st = [0, 0, 0]));
     st[0]++;
     st[1] += b.nums[e * NUMBERS + NUM_DROPPED];
     st[2] += b.nums[e * NUMBERS + NUM_FLAGGED];
   }
-  return own;
+  return modules;
+}
+
+/**
+ * Adds a packed batch's counts to a commit's totals: tally[classification id] += fields, and its modules'
+ * counts to `modules`. Returns the batch's own modules (for chunk_modules).
+ */
+export function countChunk(b, tally, modules) {
+  const ids = b.verdicts;
+  for (let k = 0; k < ids.length; k++) tally[ids[k]] = (tally[ids[k]] ?? 0) + 1;
+  const own = countModules(b, new Map());
+  addModules(modules, own);
+  return [...own.keys()];
+}
+
+/** Adds per-module counts ([events, dropped, flagged] by module) to `into`. */
+export function addModules(into, from) {
+  for (const [key, st] of from) {
+    const t = into.get(key);
+    if (t) { t[0] += st[0]; t[1] += st[1]; t[2] += st[2]; } else into.set(key, [...st]);
+  }
 }
 
 /**
@@ -209,7 +224,6 @@ export function writeAll(fd, buffers) {
  */
 export class LogIndex {
   constructor(db) {
-    this.db = db;
     this.insertChunk = db.prepare('INSERT INTO chunks (first_event, events, log_offset, log_length) VALUES (?, ?, ?, ?)');
     this.insertChunkModule = db.prepare('INSERT OR IGNORE INTO chunk_modules (module, chunk) VALUES (?, ?)');
     this.upsertModule = db.prepare(`INSERT INTO module_stats (module, events, dropped, flagged) VALUES (?, ?, ?, ?)
@@ -218,29 +232,29 @@ export class LogIndex {
     this.upsertItem = db.prepare(`INSERT INTO item_stats (module, item, kept, dropped, flagged) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT (module, item) DO UPDATE SET kept = kept + excluded.kept, dropped = dropped + excluded.dropped, flagged = flagged + excluded.flagged`);
     this.setMeta = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
-    /** What item_stats needs of each classification: [module, item, action], by id. */
+    this.classJson = db.prepare('SELECT json FROM field_classes WHERE id = ?').pluck();
+    /** What item_stats needs of each classification: [module, item, action], by id; read when first counted. */
     this.classInfo = [];
-    for (const row of db.prepare('SELECT id, json FROM field_classes').iterate()) this.learn(row.id, row.json);
   }
 
-  learn(id, json) {
-    const f = JSON.parse(json);
-    this.classInfo[id] = [f.module ?? '', f.item ?? '', f.action];
-  }
-
-  known(id) {
-    return this.classInfo[id] !== undefined;
+  /** [module, item, action] of classification `id` (stored by addClasses, in this transaction or before). */
+  info(id) {
+    let c = this.classInfo[id];
+    if (c === undefined) {
+      const json = this.classJson.get(id);
+      if (json === undefined) throw new Error(`classification ${id} is counted but not stored`);
+      const f = JSON.parse(json);
+      this.classInfo[id] = c = [f.module ?? '', f.item ?? '', f.action];
+    }
+    return c;
   }
 
   /** Stores classifications [[id, json], ...]. */
   addClasses(pairs) {
-    for (const [id, json] of pairs) {
-      this.insertClass.run(id, json);
-      if (this.classInfo[id] === undefined) this.learn(id, json);
-    }
+    for (const [id, json] of pairs) this.insertClass.run(id, json);
   }
 
-  /** One chunk's row and its modules (a Set or array of module ids, '' for none). */
+  /** One chunk's row and its modules (module ids, '' for none). */
   addChunk(firstEvent, events, offset, size, modules) {
     const chunk = this.insertChunk.run(firstEvent, events, offset, size).lastInsertRowid;
     for (const m of modules) this.insertChunkModule.run(m, chunk);
@@ -251,7 +265,7 @@ export class LogIndex {
   addTotals(tally, modules) {
     const items = new Map();
     tally.forEach((count, id) => {
-      const [module, item, action] = this.classInfo[id];
+      const [module, item, action] = this.info(id);
       const key = `${module}\u0000${item}`;
       let st = items.get(key);
       if (!st) items.set(key, (st = [module, item, 0, 0, 0]));
@@ -271,14 +285,14 @@ export class LogIndex {
     this.setMeta.run('totals_through', String(offset));
   }
 
-  /** Reads one chunk record back from the log (recovery, migration): its index rows, its counts, or both. */
-  addChunkRecord(payload, offset, size, { indexed = true, counted = true } = {}) {
+  /** Counts one chunk record read back from the log (recovery) in the totals, and indexes it when `indexed`. */
+  addChunkRecord(payload, offset, size, indexed) {
     const c = parseChunk(payload);
     const tally = [];
     const modules = new Map();
     const own = countChunk(c, tally, modules);
     if (indexed) this.addChunk(c.firstEvent, c.events, offset, size, own);
-    if (counted) this.addTotals(tally, modules);
+    this.addTotals(tally, modules);
   }
 }
 
@@ -317,13 +331,12 @@ export function recover(db, logPath) {
     db.transaction(() => {
       if (rebuilt) {
         db.exec('DELETE FROM chunks; DELETE FROM chunk_modules; DELETE FROM module_stats; DELETE FROM item_stats; DELETE FROM field_classes;');
-        index.classInfo = [];
       }
       for (let r; at < size && (r = readRecord(fd, at)) !== null; at += r.size) {
         if (r.kind === KIND_CLASSES) index.addClasses(JSON.parse(r.payload.toString('utf8')));
         else if (r.kind === KIND_CHUNK) {
           const indexed = at >= indexedEnd;
-          index.addChunkRecord(r.payload, at, r.size, { indexed, counted: true });
+          index.addChunkRecord(r.payload, at, r.size, indexed);
           if (indexed) replayed++;
         } else throw new Error(`${logPath}: a record of kind ${r.kind} at ${at}, unknown to this version`);
       }

@@ -1,5 +1,6 @@
 import type { FilteredField } from '../classify/types.ts';
 import type { StoreRecord } from './types.ts';
+import { countModules, NUMBERS, REFS, TEXTS } from './event-log.mjs';
 
 /**
  * A request's records packed into a few values: what an ingest worker sends to the event loop, and what the
@@ -8,19 +9,13 @@ import type { StoreRecord } from './types.ts';
  * the events' texts with their lengths, typed arrays of numbers, and per field an index into a list of
  * verdicts (the filter's shared FilteredField objects) that goes with the batch.
  *
- * Columns (keep in step with sqlite-writer.mjs):
+ * Columns (event-log.mjs defines them: the log's records hold these batches as they are):
  *   refsOf  per event, REFS columns: tenant, module, host, source, sourcetype, index, endpoint (-1 = null)
  *   lens    per event, TEXTS columns: event JSON, envelope as received, indexed fields JSON (-1 = null);
  *           an event stored whole has only its envelope's text (no second serialization), else its JSON
  *   nums    per event, NUMBERS columns: receivedAt, time (NaN = null), dropped, flagged
  */
-export const REFS = 7;
-export const TEXTS = 3;
-export const NUMBERS = 4;
-/** Positions in refsOf (per event) and nums (per event). */
-export const REF_MODULE = 1;
-export const NUM_DROPPED = 2;
-export const NUM_FLAGGED = 3;
+export { NUM_DROPPED, NUM_FLAGGED, NUMBERS, REF_MODULE, REFS, TEXTS } from './event-log.mjs';
 
 export interface PackedBatch {
   events: number;
@@ -35,22 +30,24 @@ export interface PackedBatch {
   idCounts: Int32Array;
 }
 
-/** Packs records; `verdictIndex` numbers each field's verdict (a class id, or an index into a verdict list). */
-export function packRecords(records: readonly StoreRecord[], verdictIndex: (f: FilteredField) => number): PackedBatch {
-  let fieldCount = 0;
-  for (const r of records) fieldCount += r.classification.length;
+/** A batch's table of metadata strings, and `ref`: a string's index in it (added when new), -1 for null. */
+export function stringTable(): { table: string[]; ref: (v: string | null) => number } {
   const table: string[] = [];
   const inTable = new Map<string, number>();
   const ref = (v: string | null): number => {
     if (v === null) return -1;
     let i = inTable.get(v);
-    if (i === undefined) {
-      i = table.length;
-      table.push(v);
-      inTable.set(v, i);
-    }
+    if (i === undefined) inTable.set(v, (i = table.push(v) - 1));
     return i;
   };
+  return { table, ref };
+}
+
+/** Packs records; `verdictIndex` numbers each field's verdict (a class id, or an index into a verdict list). */
+export function packRecords(records: readonly StoreRecord[], verdictIndex: (f: FilteredField) => number): PackedBatch {
+  let fieldCount = 0;
+  for (const r of records) fieldCount += r.classification.length;
+  const { table, ref } = stringTable();
   const refsOf = new Int32Array(records.length * REFS);
   const lens = new Int32Array(records.length * TEXTS);
   const nums = new Float64Array(records.length * NUMBERS);
@@ -99,16 +96,6 @@ const modulesOf = new WeakMap<PackedBatch, Map<string, [number, number, number]>
  */
 export function packedModules(b: PackedBatch): Map<string, [number, number, number]> {
   let out = modulesOf.get(b);
-  if (out !== undefined) return out;
-  out = new Map();
-  for (let e = 0; e < b.events; e++) {
-    const i = b.refsOf[e * REFS + REF_MODULE];
-    const m = i < 0 ? '' : b.table[i];
-    const dropped = b.nums[e * NUMBERS + NUM_DROPPED];
-    const flagged = b.nums[e * NUMBERS + NUM_FLAGGED];
-    const c = out.get(m);
-    if (c) { c[0]++; c[1] += dropped; c[2] += flagged; } else out.set(m, [1, dropped, flagged]);
-  }
-  modulesOf.set(b, out);
+  if (out === undefined) modulesOf.set(b, (out = countModules(b, new Map())));
   return out;
 }

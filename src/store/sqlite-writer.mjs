@@ -14,7 +14,7 @@
 //        fsync=batch's grouping: a message that finds the writer idle waits batchMs for companions (0: none);
 //        a commit takes messages up to batchEvents events (at least one message); the totals are stored
 //        every totalsMs
-// in:  { seq, events, refs, texts, numbers, table, refsOf, text, lens, nums, verdicts, idCounts, classes }
+// in:  { seq, events, table, refsOf, text, lens, nums, verdicts, idCounts, classes }
 //        a request's events, packed so that the message is a few values to copy, not fifteen per event:
 //        table    the metadata strings the events use (tenant, module, host, ...: a request's events share them)
 //        refsOf   Int32Array, per event and metadata column (REFS order): its index in table, -1 for NULL
@@ -31,7 +31,7 @@
 import { fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync } from 'node:fs';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { chunkRecord, classesRecord, countChunk, LogIndex, NUMBERS, REFS, TEXTS, writeAll } from './event-log.mjs';
+import { addModules, chunkRecord, classesRecord, countChunk, LogIndex, writeAll } from './event-log.mjs';
 
 const { fsync, batchMs = 0, batchEvents = Infinity } = workerData;
 const durable = fsync !== 'never';
@@ -55,9 +55,6 @@ let nextEvent = db.prepare('SELECT COALESCE(MAX(first_event + events), 1) AS n F
  * { firstEvent, count, record, modules } and adds to the commit's totals.
  */
 function chunkOf(msg, tally, modules) {
-  if (msg.refs !== REFS || msg.texts !== TEXTS || msg.numbers !== NUMBERS) {
-    throw new Error(`the parent sends ${msg.refs}+${msg.texts}+${msg.numbers} columns per event; this writer takes ${REFS}+${TEXTS}+${NUMBERS}`);
-  }
   const count = msg.events;
   const own = countChunk(msg, tally, modules);
   const firstEvent = nextEvent;
@@ -104,10 +101,7 @@ function flushTotals() {
 }
 function addPending(tally, modules) {
   tally.forEach((n, id) => { pendingTally[id] = (pendingTally[id] ?? 0) + n; });
-  for (const [m, st] of modules) {
-    const p = pendingModules.get(m);
-    if (p) { p[0] += st[0]; p[1] += st[1]; p[2] += st[2]; } else pendingModules.set(m, [...st]);
-  }
+  addModules(pendingModules, modules);
   totalsTimer ??= setTimeout(flushTotals, totalsMs);
 }
 

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import type { FsyncMode } from '../config/config.ts';
 import { SimError } from '../errors/sim-error.ts';
 import type { FilteredField } from '../classify/types.ts';
-import { NUM_DROPPED, NUM_FLAGGED, NUMBERS, packRecords, REF_MODULE, REFS, TEXTS, type PackedBatch } from './packed.ts';
+import { NUM_DROPPED, NUM_FLAGGED, NUMBERS, packRecords, REF_MODULE, REFS, stringTable, TEXTS, type PackedBatch } from './packed.ts';
 import { StatsCounter } from './stats.ts';
 import { VerdictIds } from './verdict-ids.ts';
 import { lockDir } from './dir-lock.ts';
@@ -60,14 +60,7 @@ DROP TABLE events;
 
 /** A schema 4 chunk (its EventMeta list and body) as the packed batch a schema 5 log record holds. */
 function packSchema4(metas: EventMeta[], body: string): PackedBatch {
-  const table: string[] = [];
-  const inTable = new Map<string, number>();
-  const ref = (v: string | null): number => {
-    if (v === null) return -1;
-    let i = inTable.get(v);
-    if (i === undefined) inTable.set(v, (i = table.push(v) - 1));
-    return i;
-  };
+  const { table, ref } = stringTable();
   const n = metas.length;
   const refsOf = new Int32Array(n * REFS);
   const lens = new Int32Array(n * TEXTS);
@@ -338,7 +331,7 @@ export class SqliteBackend implements StoreBackend {
     return new Promise<void>((resolve, reject) => {
       this.pending.set(seq, { resolve, reject, classes: carried });
       (this.writer ??= this.startWriter()).postMessage(
-        { seq, events: b.events, refs: REFS, texts: TEXTS, numbers: NUMBERS, table: b.table, refsOf: b.refsOf, text: b.text, lens: b.lens, nums: b.nums, verdicts: b.verdicts, idCounts: b.idCounts, classes },
+        { seq, events: b.events, table: b.table, refsOf: b.refsOf, text: b.text, lens: b.lens, nums: b.nums, verdicts: b.verdicts, idCounts: b.idCounts, classes },
         [b.refsOf.buffer, b.lens.buffer, b.nums.buffer, b.verdicts.buffer, b.idCounts.buffer] as ArrayBuffer[],
       );
     });
