@@ -347,9 +347,11 @@ function toEpoch(f: Fields, tzMinutes: number, nowMs: number): number {
   if (f.year >= 0) {
     ms = at(f.year);
   } else {
-    // no year (RFC 3164): this year, unless that is further ahead than Splunk's MAX_DAYS_HENCE (then last year)
+    // no year (RFC 3164): the latest year that does not put it more than Splunk's MAX_DAYS_HENCE ahead
+    // (this year; last year for "Dec 31" read on Jan 1; next year for "Jan 1" read a minute before it)
     const y = new Date(nowMs + tzMinutes * 60_000).getUTCFullYear();
-    ms = at(y);
+    ms = at(y + 1);
+    if (ms > nowMs + YEARLESS_HENCE_MS) ms = at(y);
     if (ms > nowMs + YEARLESS_HENCE_MS) ms = at(y - 1);
   }
   return ms / 1000 + f.frac;
