@@ -207,12 +207,21 @@ function truncateBytes(line: string, max: number): string {
   return line;
 }
 
+/** Whether a line holds only whitespace (without trim()'s copy). */
+function isBlank(line: string): boolean {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0b && c !== 0x0c && c !== 0xa0 && c !== 0xfeff) return c > 0x7f && line.trim() === '';
+  }
+  return true;
+}
+
 /** LINE_BREAKER: the body's lines (blank ones dropped), each cut to TRUNCATE. */
 export function splitLines(text: string, rule: RawRule, truncate: number): string[] {
   const out: string[] = [];
   const max = rule.truncate ?? truncate;
   const push = (line: string) => {
-    if (line.trim() !== '') out.push(max > 0 ? truncateBytes(line, max) : line);
+    if (!isBlank(line)) out.push(max > 0 ? truncateBytes(line, max) : line);
   };
   const lb = rule.lineBreaker;
   if (lb === null) {

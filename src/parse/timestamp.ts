@@ -300,12 +300,13 @@ function tryAt(s: string, i: number, end: number): Fields | null {
     while (run < end && isDigit(s.charCodeAt(run))) run++;
     const len = run - i;
     const sep = run < end ? s.charCodeAt(run) : -1;
-    const f = new Fields(s, end);
     if (len === 4 && (sep === DASH || sep === SLASH || sep === DOT)) {
+      const f = new Fields(s, end);
       f.pos = i;
       return isoDate(f) ? f : null;
     }
-    if (len <= 2 && (sep === SLASH || sep === DASH || sep === SPACE)) {
+    if (len <= 2 && (sep === SLASH || sep === DASH || (sep === SPACE && run + 1 < end && isAlpha(s.charCodeAt(run + 1))))) {
+      const f = new Fields(s, end);
       f.pos = i;
       if (euroDate(f)) return f;
       if (sep === SLASH) {
@@ -315,16 +316,21 @@ function tryAt(s: string, i: number, end: number): Fields | null {
       }
       return null;
     }
-    if (len >= 9) return epoch(f, i) ? f : null;
+    if (len >= 9) {
+      const f = new Fields(s, end);
+      return epoch(f, i) ? f : null;
+    }
     return null;
   }
   if (isAlpha(c)) {
     if (isAlpha(prev) || isDigit(prev)) return null;
     if (i + 3 > end) return null;
     const k = lower3(s, i);
+    const wd = WEEKDAYS.has(k);
+    if (!wd && !MONTHS.has(k)) return null;
     const f = new Fields(s, end);
     f.pos = i;
-    if (WEEKDAYS.has(k)) {
+    if (wd) {
       f.pos = i + 3;
       while (f.pos < end && isAlpha(s.charCodeAt(f.pos))) f.pos++;
       f.at(COMMA);
@@ -334,25 +340,33 @@ function tryAt(s: string, i: number, end: number): Fields | null {
       f.pos = start;
       return monthFirst(f) ? f : null;
     }
-    if (MONTHS.has(k)) return monthFirst(f) ? f : null;
+    return monthFirst(f) ? f : null;
   }
   return null;
+}
+
+/** The fields' instant in ms for year `y` (no closure: tsx wraps every function made at run time). */
+function msAt(f: Fields, y: number, zone: number): number {
+  return Date.UTC(y, f.month, f.day, f.hour, f.minute, f.second) - zone * 60_000;
 }
 
 function toEpoch(f: Fields, tzMinutes: number, nowMs: number): number {
   if (f.year === -2) return f.frac;
   const zone = Number.isNaN(f.zone) ? tzMinutes : f.zone;
-  const at = (y: number) => Date.UTC(y, f.month, f.day, f.hour, f.minute, f.second) - zone * 60_000;
   let ms: number;
   if (f.year >= 0) {
-    ms = at(f.year);
+    ms = msAt(f, f.year, zone);
   } else {
     // no year (RFC 3164): the latest year that does not put it more than Splunk's MAX_DAYS_HENCE ahead
     // (this year; last year for "Dec 31" read on Jan 1; next year for "Jan 1" read a minute before it)
-    const y = new Date(nowMs + tzMinutes * 60_000).getUTCFullYear();
-    ms = at(y + 1);
-    if (ms > nowMs + YEARLESS_HENCE_MS) ms = at(y);
-    if (ms > nowMs + YEARLESS_HENCE_MS) ms = at(y - 1);
+    const local = new Date(nowMs + tzMinutes * 60_000);
+    const y = local.getUTCFullYear();
+    ms = msAt(f, y, zone);
+    if (ms > nowMs + YEARLESS_HENCE_MS) ms = msAt(f, y - 1, zone);
+    else if (f.month === 0 && local.getUTCMonth() === 11) {
+      const next = msAt(f, y + 1, zone);
+      if (next <= nowMs + YEARLESS_HENCE_MS) ms = next;
+    }
   }
   return ms / 1000 + f.frac;
 }
