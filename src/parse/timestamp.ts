@@ -345,9 +345,19 @@ function tryAt(s: string, i: number, end: number): Fields | null {
   return null;
 }
 
+/** Days from 1970-01-01 to y-m-d (m 1..12), proleptic Gregorian (H. Hinnant's days_from_civil): no Date call. */
+function daysFromCivil(y: number, m: number, d: number): number {
+  if (m <= 2) y--;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
 /** The fields' instant in ms for year `y` (no closure: tsx wraps every function made at run time). */
 function msAt(f: Fields, y: number, zone: number): number {
-  return Date.UTC(y, f.month, f.day, f.hour, f.minute, f.second) - zone * 60_000;
+  return daysFromCivil(y, f.month + 1, f.day) * DAY_MS + ((f.hour * 60 + f.minute - zone) * 60 + f.second) * 1000;
 }
 
 function toEpoch(f: Fields, tzMinutes: number, nowMs: number): number {
