@@ -6,7 +6,7 @@
  * (transforms.conf [syslog-host]). Built-in rules come from Splunk's system/default/props.conf and the vendor
  * add-ons; the config's `sourcetypes` table adds or overrides them. docs/raw-events.md has the table.
  */
-import { findTimestamp, parseTzOffset } from './timestamp.ts';
+import { findTimestamp, parseTzOffset, TimeFormat } from './timestamp.ts';
 
 /** One sourcetype's settings as the config file spells them (props.conf names in camelCase); all optional. */
 export interface SourcetypeRuleConfig {
@@ -32,6 +32,8 @@ export interface SourcetypeRuleConfig {
   timePrefix?: string;
   /** MAX_TIMESTAMP_LOOKAHEAD (default 128); 0 or -1: no bound. */
   maxTimestampLookahead?: number;
+  /** TIME_FORMAT (Splunk's strptime subset, src/parse/timestamp.ts TimeFormat): only this format is read. */
+  timeFormat?: string;
   /** DATETIME_CONFIG: 'auto' (datetime.xml's formats, the default), 'current' (receive time), 'none' (no extraction). */
   datetimeConfig?: 'auto' | 'current' | 'none';
   /** TZ for timestamps that name no zone, as a fixed offset ("+09:00", "-0500", "UTC"); default UTC. */
@@ -55,6 +57,7 @@ export interface RawRule {
   readonly maxEvents: number;
   readonly truncate: number | null;
   readonly timePrefix: RegExp | null;
+  readonly timeFormat: TimeFormat | null;
   readonly lookahead: number;
   readonly datetime: 'auto' | 'current' | 'none';
   readonly tzMinutes: number;
@@ -64,7 +67,7 @@ export interface RawRule {
 }
 
 /** Splunk's [default] stanza (system/default/props.conf). */
-export const DEFAULT_RULE: Readonly<Required<Omit<SourcetypeRuleConfig, 'lineBreaker' | 'breakOnlyBefore' | 'mustBreakAfter' | 'mustNotBreakAfter' | 'mustNotBreakBefore' | 'timePrefix' | 'truncate' | 'tz'>>> = {
+export const DEFAULT_RULE: Readonly<Required<Omit<SourcetypeRuleConfig, 'lineBreaker' | 'breakOnlyBefore' | 'mustBreakAfter' | 'mustNotBreakAfter' | 'mustNotBreakBefore' | 'timePrefix' | 'timeFormat' | 'truncate' | 'tz'>>> = {
   shouldLinemerge: true,
   breakOnlyBeforeDate: true,
   maxEvents: 256,
@@ -136,6 +139,7 @@ export function compileRule(cfg: SourcetypeRuleConfig = {}): RawRule {
     maxEvents: Math.max(1, r.maxEvents),
     truncate: r.truncate ?? null,
     timePrefix: regex(r.timePrefix),
+    timeFormat: r.timeFormat === undefined || r.timeFormat === '' ? null : new TimeFormat(r.timeFormat),
     lookahead: r.maxTimestampLookahead,
     datetime: r.datetimeConfig,
     tzMinutes: tz,
@@ -264,6 +268,9 @@ export function extractTime(text: string, rule: RawRule, nowMs: number): number 
   if (rule.datetime !== 'auto') return undefined;
   const from = timeFrom(rule, text);
   if (from < 0) return undefined;
+  if (rule.timeFormat !== null) {
+    return findTimestamp(text, { from, lookahead: rule.lookahead, tzMinutes: rule.tzMinutes, nowMs, format: rule.timeFormat, anchored: rule.timePrefix !== null })?.time;
+  }
   return findTimestamp(text, { from, lookahead: rule.lookahead, tzMinutes: rule.tzMinutes, nowMs })?.time;
 }
 

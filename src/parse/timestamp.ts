@@ -28,6 +28,12 @@ export interface FindOptions {
   tzMinutes?: number;
   /** The current time in ms (receive time): a timestamp without a year takes this year, or the last. */
   nowMs: number;
+  /**
+   * TIME_FORMAT, compiled: only this format is read, at `from` when `anchored` (a TIME_PREFIX matched), else
+   * at the first word start in the window where it matches. No match: no timestamp.
+   */
+  format?: TimeFormat;
+  anchored?: boolean;
 }
 
 const C0 = 48, C9 = 57, COLON = 58, DOT = 46, COMMA = 44, SLASH = 47, DASH = 45, PLUS = 43, SPACE = 32, TAB = 9, T_UP = 84, Z_UP = 90;
@@ -36,6 +42,7 @@ const DAY_MS = 86_400_000;
 const YEARLESS_HENCE_MS = 2 * DAY_MS;
 
 const isDigit = (c: number) => c >= C0 && c <= C9;
+const isWordChar = (c: number) => isDigit(c) || isAlpha(c);
 const isAlpha = (c: number) => (c | 0x20) >= 97 && (c | 0x20) <= 122;
 const lower3 = (s: string, i: number) => ((s.charCodeAt(i) | 0x20) << 16) | ((s.charCodeAt(i + 1) | 0x20) << 8) | (s.charCodeAt(i + 2) | 0x20);
 const key3 = (w: string) => (w.charCodeAt(0) << 16) | (w.charCodeAt(1) << 8) | w.charCodeAt(2);
@@ -82,6 +89,18 @@ class Fields {
     let n = 0;
     while (n < max && this.pos < this.end && (this.s.charCodeAt(this.pos) === SPACE || this.s.charCodeAt(this.pos) === TAB)) { this.pos++; n++; }
     return n;
+  }
+  /** A zone name of ZONES at pos (uppercase letters, not followed by a letter); sets zone. */
+  zoneName(): boolean {
+    const { s, end } = this;
+    let j = this.pos;
+    while (j < end && j - this.pos < 5 && s.charCodeAt(j) >= 65 && s.charCodeAt(j) <= Z_UP) j++;
+    if (j === this.pos || (j < end && isAlpha(s.charCodeAt(j)))) return false;
+    const z = ZONES.get(s.slice(this.pos, j));
+    if (z === undefined) return false;
+    this.pos = j;
+    this.zone = z;
+    return true;
   }
   /** A month name (3 letters, then any letters, as datetime.xml's _litmonth) at pos: 0..11 or -1. */
   monthName(): number {
@@ -164,7 +183,7 @@ class Fields {
     this.pos = save;
   }
   /** ±hh[:]mm or ±hh at pos (the sign included); sets zone. */
-  private offset(): boolean {
+  offset(): boolean {
     const save = this.pos;
     const sign = this.s.charCodeAt(this.pos) === DASH ? -1 : 1;
     this.pos++;
@@ -389,6 +408,18 @@ export function findTimestamp(s: string, opts: FindOptions): FoundTimestamp | nu
   const from = opts.from ?? 0;
   const la = opts.lookahead ?? 128;
   const end = la > 0 ? Math.min(s.length, from + la) : s.length;
+  const fmt = opts.format;
+  if (fmt !== undefined) {
+    for (let i = from; i < end; i++) {
+      if (i > from && (opts.anchored || isWordChar(s.charCodeAt(i - 1)))) {
+        if (opts.anchored) break;
+        continue;
+      }
+      const f = fmt.parse(s, i, end);
+      if (f !== null) return { time: toEpoch(f, opts.tzMinutes ?? 0, opts.nowMs), start: i, end: f.pos };
+    }
+    return null;
+  }
   for (let i = from; i < end; i++) {
     const f = tryAt(s, i, end);
     if (f !== null) return { time: toEpoch(f, opts.tzMinutes ?? 0, opts.nowMs), start: i, end: f.pos };
@@ -417,4 +448,115 @@ export function parseTzOffset(tz: string): number | null {
   if (!m) return null;
   const v = Number(m[2]) * 60 + Number(m[3] ?? 0);
   return v > 14 * 60 ? null : (m[1] === '-' ? -v : v);
+}
+
+/**
+ * A props.conf TIME_FORMAT (Splunk's strptime), compiled once: %Y %y %m %d %e %j %H %k %I %l %M %S %p %b %B %h
+ * %a %A %z %:z %::z %Z %s %N %3N %6N %9N %Q %3Q %6Q %9Q %T %F %D %%; a space matches any run of whitespace,
+ * other characters themselves.
+ */
+export class TimeFormat {
+  private readonly ops: Array<string | { spec: string; width: number }> = [];
+  constructor(readonly source: string) {
+    const expand = source.replace(/%T/g, '%H:%M:%S').replace(/%F/g, '%Y-%m-%d').replace(/%D/g, '%m/%d/%y');
+    let lit = '';
+    for (let i = 0; i < expand.length; i++) {
+      const c = expand[i];
+      if (c !== '%') { lit += c; continue; }
+      let j = i + 1;
+      let width = 0;
+      while (j < expand.length && expand[j] >= '0' && expand[j] <= '9') width = width * 10 + Number(expand[j++]);
+      let spec = expand[j] ?? '';
+      if (spec === ':') {
+        while (expand[j] === ':') j++;
+        spec = expand[j] === 'z' ? 'z' : '';
+      }
+      if (spec === '%') { lit += '%'; i = j; continue; }
+      if (!'YymdejHkIlMSpbBhaAzZsNQ'.includes(spec) || spec === '') throw new Error(`TIME_FORMAT '${source}': %${expand.slice(i + 1, j + 1)} is not supported`);
+      if (lit) { this.ops.push(lit); lit = ''; }
+      this.ops.push({ spec, width });
+      i = j;
+    }
+    if (lit) this.ops.push(lit);
+  }
+
+  /** The fields this format reads at `i` (before `end`), or null. */
+  parse(s: string, i: number, end: number): Fields | null {
+    const f = new Fields(s, end);
+    f.pos = i;
+    let pm = -1, doy = -1;
+    for (const op of this.ops) {
+      if (typeof op === 'string') {
+        for (let k = 0; k < op.length; k++) {
+          const c = op.charCodeAt(k);
+          if (c === SPACE) { f.spaces(1 << 20); continue; }
+          if (!f.at(c)) return null;
+        }
+        continue;
+      }
+      let v: number;
+      switch (op.spec) {
+        case 'Y': v = f.digits(4, 4); if (v < 0) return null; f.year = v; break;
+        case 'y': v = f.digits(2, 2); if (v < 0) return null; f.year = v < 69 ? 2000 + v : 1900 + v; break;
+        case 'm': v = f.digits(1, 2); if (v < 1 || v > 12) return null; f.month = v - 1; break;
+        case 'd': case 'e': f.spaces(1); v = f.digits(1, 2); if (v < 1 || v > 31) return null; f.day = v; break;
+        case 'j': v = f.digits(1, 3); if (v < 1 || v > 366) return null; doy = v; break;
+        case 'H': case 'k': f.spaces(1); v = f.digits(1, 2); if (v < 0 || v > 23) return null; f.hour = v; break;
+        case 'I': case 'l': f.spaces(1); v = f.digits(1, 2); if (v < 1 || v > 12) return null; f.hour = v; break;
+        case 'M': v = f.digits(2, 2); if (v < 0 || v > 59) return null; f.minute = v; break;
+        case 'S': v = f.digits(2, 2); if (v < 0 || v > 60) return null; f.second = v; break;
+        case 'p': {
+          if (f.pos + 2 > end) return null;
+          const a = s.charCodeAt(f.pos) | 0x20, m = s.charCodeAt(f.pos + 1) | 0x20;
+          if ((a !== 97 && a !== 112) || m !== 109) return null;
+          pm = a === 112 ? 1 : 0;
+          f.pos += 2;
+          break;
+        }
+        case 'b': case 'B': case 'h': v = f.monthName(); if (v < 0) return null; f.month = v; break;
+        case 'a': case 'A': {
+          if (f.pos + 3 > end || !WEEKDAYS.has(lower3(s, f.pos))) return null;
+          f.pos += 3;
+          while (f.pos < end && isAlpha(s.charCodeAt(f.pos))) f.pos++;
+          break;
+        }
+        case 'z': if (!(f.peek() === PLUS || f.peek() === DASH) || !f.offset()) { if (!f.at(Z_UP)) return null; f.zone = 0; } break;
+        case 'Z': if (!f.zoneName() && !((f.peek() === PLUS || f.peek() === DASH) && f.offset())) return null; break;
+        case 's': {
+          const st = f.pos;
+          let secs = 0;
+          while (f.pos < end && isDigit(s.charCodeAt(f.pos))) secs = secs * 10 + s.charCodeAt(f.pos++) - C0;
+          if (f.pos === st) return null;
+          f.year = -2;
+          f.frac += secs;
+          break;
+        }
+        case 'N': case 'Q': {
+          const width = op.width || (op.spec === 'N' ? 9 : 3);
+          const st = f.pos;
+          let frac = 0, scale = 0.1;
+          while (f.pos < end && f.pos - st < width && isDigit(s.charCodeAt(f.pos))) {
+            frac += (s.charCodeAt(f.pos++) - C0) * scale;
+            scale /= 10;
+          }
+          if (f.pos === st) return null;
+          f.frac += frac;
+          break;
+        }
+      }
+    }
+    if (f.year === -2) return f;
+    if (pm >= 0) {
+      if (f.hour === 12) f.hour = 0;
+      if (pm === 1) f.hour += 12;
+    }
+    if (doy > 0) {
+      if (f.year < 0) return null;
+      const d = new Date(Date.UTC(f.year, 0, doy));
+      f.month = d.getUTCMonth();
+      f.day = d.getUTCDate();
+    }
+    if (f.month < 0 || f.day < 0) return null; // a format must give a date (or %s)
+    return f;
+  }
 }

@@ -103,6 +103,17 @@ describe('timestamps of raw events', () => {
     expect(brk('2024-05-01T10:00:00Z x', 'none', t)[0].time).toBeUndefined();
   });
 
+  it('TIME_FORMAT reads only its format (after TIME_PREFIX when set), also to decide line merging', () => {
+    const t = new RawRules({
+      dmy: { timeFormat: '%d.%m.%Y %H:%M:%S' },
+      kv: { shouldLinemerge: false, timePrefix: 'when=', timeFormat: '%s' },
+    });
+    const ev = brk('01.05.2024 10:00:00 start\ndetail 2024-05-01T11:00:00Z\n01.05.2024 10:00:05 end', 'dmy', t);
+    expect(ev.map((e) => [e.text.split('\n').length, e.time])).toEqual([[2, sec('2024-05-01T10:00:00Z')], [1, sec('2024-05-01T10:00:05Z')]]);
+    expect(brk('id=1714557600 when=1714557605', 'kv', t)[0].time).toBe(1714557605);
+    expect(checkSourcetypeRules({ x: { timeFormat: '%Y %Ez' } })).toEqual([expect.stringMatching(/^\/sourcetypes\/x: TIME_FORMAT '%Y %Ez': %E is not supported/)]);
+  });
+
   it('TZ applies to zone-less timestamps', () => {
     const t = new RawRules({ tokyo: { shouldLinemerge: false, tz: '+09:00' } });
     expect(brk('2024-05-01 10:00:00 x', 'tokyo', t)[0].time).toBe(sec('2024-05-01T01:00:00Z'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { epochSeconds, findTimestamp, parseTzOffset } from '../../../src/parse/timestamp.ts';
+import { epochSeconds, findTimestamp, parseTzOffset, TimeFormat } from '../../../src/parse/timestamp.ts';
 
 const NOW = Date.UTC(2024, 4, 2, 12, 0, 0); // 2024-05-02T12:00:00Z
 const iso = (s: string, o: { from?: number; lookahead?: number; tzMinutes?: number; nowMs?: number } = {}) => {
@@ -101,5 +101,37 @@ describe('parseTzOffset', () => {
     expect(parseTzOffset('+05')).toBe(300);
     expect(parseTzOffset('Europe/Paris')).toBeNull();
     expect(parseTzOffset('+15:00')).toBeNull();
+  });
+});
+
+describe('TIME_FORMAT (TimeFormat)', () => {
+  const at = (fmt: string, s: string, o: { anchored?: boolean; from?: number; tzMinutes?: number } = {}) => {
+    const f = findTimestamp(s, { nowMs: NOW, format: new TimeFormat(fmt), lookahead: 128, ...o });
+    return f === null ? null : new Date(Math.round(f.time * 1000)).toISOString();
+  };
+  it.each([
+    ['%Y-%m-%d %H:%M:%S,%3N', '2024-05-01 10:00:00,123 x', '2024-05-01T10:00:00.123Z'],
+    ['%d/%b/%Y:%H:%M:%S %z', '[10/Oct/2000:13:55:36 -0700]', '2000-10-10T20:55:36.000Z'],
+    ['%b %d %H:%M:%S', '<13>May  1 09:00:00 host x', '2024-05-01T09:00:00.000Z'],
+    ['%y%m%d %k:%M:%S', '240501  9:05:00 mysqld', '2024-05-01T09:05:00.000Z'],
+    ['%m/%d/%Y %I:%M:%S %p', 'at 05/01/2024 12:30:00 AM', '2024-05-01T00:30:00.000Z'],
+    ['%s.%3N', 'ts 1433188255.500 x', '2015-06-01T19:50:55.500Z'],
+    ['%Y-%m-%dT%H:%M:%S.%6N%:z', '2024-05-01T10:00:00.123456+02:00', '2024-05-01T08:00:00.123Z'],
+    ['%a %b %d %T %Z %Y', 'Wed May 01 10:00:00 CEST 2024', '2024-05-01T08:00:00.000Z'],
+    ['%Y %j %T', '2024 122 10:00:00', '2024-05-01T10:00:00.000Z'],
+    ['%F %T', 'no timestamp here', null],
+  ])('%s on %j', (fmt, s, want) => {
+    expect(at(fmt, s)).toBe(want);
+  });
+  it('anchored after TIME_PREFIX: only at that position', () => {
+    expect(at('%Y-%m-%d %H:%M:%S', 'x=2024-05-01 10:00:00', { anchored: true, from: 2 })).toBe('2024-05-01T10:00:00.000Z');
+    expect(at('%Y-%m-%d %H:%M:%S', 'x= 2024-05-01 10:00:00', { anchored: true, from: 2 })).toBeNull();
+  });
+  it('zone-less times take the rule\'s TZ', () => {
+    expect(at('%F %T', '2024-05-01 10:00:00', { tzMinutes: -300 })).toBe('2024-05-01T15:00:00.000Z');
+  });
+  it('refuses what it does not support', () => {
+    expect(() => new TimeFormat('%Y %Ez')).toThrow(/%E is not supported/);
+    expect(() => new TimeFormat('%Y %q')).toThrow(/is not supported/);
   });
 });
