@@ -85,12 +85,14 @@ function routeAndAuthenticate(sim: SimState, req: FastifyRequest, reply: Fastify
   req.hec = { region, token: def, channel };
 }
 
+const EPOCH_QUERY = /^\s*\d+(\.\d*)?\s*$/;
+
 function recordContext(sim: SimState, req: FastifyRequest, hec: HecContext, endpoint: 'event' | 'raw'): RecordContext {
   const t = hec.token!;
   const policy = sim.policies.get(t.tenant)!;
   // ?time= (epoch) for events that give none; on /event it turns ?auto_extract_timestamp=true off (Splunk's docs)
   const qt = q1(req, 'time');
-  const time = qt !== undefined && /^\s*\d+(\.\d*)?\s*$/.test(qt) ? Number(qt) : undefined;
+  const time = qt !== undefined && EPOCH_QUERY.test(qt) ? Number(qt) : undefined;
   return {
     receivedAt: Date.now(),
     tenant: t.tenant,
