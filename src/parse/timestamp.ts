@@ -281,7 +281,11 @@ function monthFirst(f: Fields): boolean {
   return true;
 }
 
-/** datetime.xml's _utcepoch: `(?<=^|[\s#,"=([|{])(?:1[0-5]|9)\d{8}(?:\.?(\d{1,6}))?(?![\d(])`. */
+/**
+ * datetime.xml's _utcepoch: `(?<=^|[\s#,"=([|{])(?:1[0-5]|9)\d{8}(?:\.?(\d{1,6}))?(?![\d(])` as Splunk 4–8 ship
+ * it ("update regex before 2017"; it stops at 1599999999, Sept 2020, the epoch half of Splunk's 2020 datetime.xml
+ * fix), here with `1\d{9}`: up to 2033.
+ */
 function epoch(f: Fields, i: number): boolean {
   const { s, end } = f;
   if (i > 0) {
@@ -289,8 +293,8 @@ function epoch(f: Fields, i: number): boolean {
     if (!(p === SPACE || p === TAB || p === 10 || p === 13 || p === 35 || p === COMMA || p === 34 || p === 61 || p === 40 || p === 91 || p === 124 || p === 123)) return false;
   }
   const c0 = s.charCodeAt(i);
-  const n = c0 === 57 ? 9 : 10; // 9\d{8} (1973-2001) or 1[0-5]\d{8}
-  if (n === 10 && !(c0 === 49 && i + 1 < end && s.charCodeAt(i + 1) >= C0 && s.charCodeAt(i + 1) <= 53)) return false;
+  const n = c0 === 57 ? 9 : 10; // 9\d{8} (1973-2001) or 1\d{9} (2001-2033)
+  if (n === 10 && c0 !== 49) return false;
   f.pos = i;
   const secs = f.digits(n, n);
   if (secs < 0) return false;

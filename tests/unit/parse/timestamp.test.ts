@@ -29,6 +29,7 @@ describe('findTimestamp: the common formats', () => {
     ['US numeric, AM', '10/21/2009 12:05:00 AM done', '2009-10-21T00:05:00.000Z'],
     ['US zone name', '2024-05-01 10:00:00 EST x', '2024-05-01T15:00:00.000Z'],
     ['epoch seconds', 'time=1433188255 x', '2015-06-01T19:50:55.000Z'],
+    ['epoch seconds after 2020 (past datetime.xml\'s old 1[0-5] range)', 'time=1732604863 x', '2024-11-26T07:07:43.000Z'],
     ['epoch with fraction', '1433188255.500 x', '2015-06-01T19:50:55.500Z'],
     ['no epoch after a colon (datetime.xml _utcepoch\'s lookbehind)', '{"t":1433188255500}', null],
     ['epoch in parentheses', 'call(1433188255) x', '2015-06-01T19:50:55.000Z'],
