@@ -428,7 +428,45 @@ export function findTimestamp(s: string, opts: FindOptions): FoundTimestamp | nu
     const f = tryAt(s, i, end);
     if (f !== null) return { time: toEpoch(f, opts.tzMinutes ?? 0, opts.nowMs), start: i, end: f.pos };
   }
-  return null;
+  return apart(s, from, end, opts);
+}
+
+/**
+ * datetime.xml matches its date and time patterns separately: a date in one place and a time in another
+ * (FortiGate's and Sophos' `date=2022-04-25 time=15:27:08`) make a timestamp. The first ISO date
+ * (`yyyy-mm-dd`, `yyyy/mm/dd`) and the first `hh:mm:ss[.frac][zone]`, each at a word start, in either order.
+ */
+function apart(s: string, from: number, end: number, opts: FindOptions): FoundTimestamp | null {
+  let date: Fields | null = null, time: Fields | null = null;
+  let dStart = -1, tStart = -1;
+  for (let i = from; i < end && (date === null || time === null); i++) {
+    const c = s.charCodeAt(i);
+    if (!isDigit(c)) continue;
+    const prev = i > from ? s.charCodeAt(i - 1) : SPACE;
+    if (isWordChar(prev) || prev === DOT || prev === COLON || prev === DASH || prev === SLASH) continue;
+    const f = new Fields(s, end);
+    f.pos = i;
+    if (date === null && dateOnly(f)) { date = f; dStart = i; continue; }
+    f.pos = i;
+    if (time === null && f.time()) { time = f; tStart = i; }
+  }
+  if (date === null || time === null) return null;
+  date.hour = time.hour; date.minute = time.minute; date.second = time.second; date.frac = time.frac; date.zone = time.zone;
+  return { time: toEpoch(date, opts.tzMinutes ?? 0, opts.nowMs), start: Math.min(dStart, tStart), end: Math.max(date.pos, time.pos) };
+}
+
+/** `yyyy[-/]mm[-/]dd` alone (no time after it), for apart(). */
+function dateOnly(f: Fields): boolean {
+  const y = f.digits(4, 4);
+  const sep = f.peek();
+  if (y < 0 || (sep !== DASH && sep !== SLASH)) return false;
+  f.pos++;
+  const m = f.digits(2, 2);
+  if (m < 1 || m > 12 || !f.at(sep)) return false;
+  const d = f.digits(2, 2);
+  if (d < 1 || d > 31 || isDigit(f.peek())) return false;
+  f.year = y; f.month = m - 1; f.day = d;
+  return true;
 }
 
 /**

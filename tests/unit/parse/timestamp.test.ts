@@ -32,6 +32,8 @@ describe('findTimestamp: the common formats', () => {
     ['epoch seconds after 2020 (past datetime.xml\'s old 1[0-5] range)', 'time=1732604863 x', '2024-11-26T07:07:43.000Z'],
     ['epoch with fraction', '1433188255.500 x', '2015-06-01T19:50:55.500Z'],
     ['no epoch after a colon (datetime.xml _utcepoch\'s lookbehind)', '{"t":1433188255500}', null],
+    ['a date and a time apart (FortiGate, Sophos)', 'device="SFW" date=2022-04-25 time=15:27:08 timezone="CDT"', '2022-04-25T15:27:08.000Z'],
+    ['a time before the date', 'time=15:27:08.5 date=2022/04/25 x', '2022-04-25T15:27:08.500Z'],
     ['epoch in parentheses', 'call(1433188255) x', '2015-06-01T19:50:55.000Z'],
     ['epoch ms: the digits past ten are subseconds', 't=1433188255500 x', '2015-06-01T19:50:55.500Z'],
   ])('%s', (_name, text, want) => {
@@ -60,6 +62,8 @@ describe('findTimestamp: the common formats', () => {
       'src=198.51.100.7 dst=203.0.113.9 port=443',
       'count=12345678901234567890',
       'Decoder 12 failed',
+      'date=2022-04-25 only a date',
+      'only a time 15:27:08',
     ]) expect(iso(s)).toBeNull();
   });
 
