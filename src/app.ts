@@ -122,6 +122,7 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
   const pool = cfg.ingest.workers > 0 && classifier.inWorkers === true && [...stores.values()].every((s) => s.packed)
     ? new IngestPool(cfg.ingest.workers, () => ({
       limits: cfg.limits,
+      sourcetypes: cfg.sourcetypes,
       policies: [...policies].map(([tenant, p]) => policySnapshot(classifier, tenant, p)),
     }), (why) => app.log.error(`${why}; the next request starts another`))
     : null;

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { deepFreeze, readJsonFile, SchemaError, validateAgainst } from './schema.ts';
 import { loadRegions, servedRegions, type RegionDef } from '../region/regions.ts';
+import { checkSourcetypeRules, type SourcetypeRuleConfig } from '../parse/linebreak.ts';
 
 export type FsyncMode = 'always' | 'batch' | 'never';
 export type StoreKind = 'sqlite' | 'none';
@@ -71,6 +72,8 @@ export interface SimConfig {
   dev: boolean;
   /** Initial fault injection per region (validated by src/faults), when the file has any. */
   faults?: Record<string, unknown>;
+  /** /raw event breaking and timestamp rules per sourcetype, over the built-in table (docs/raw-events.md). */
+  sourcetypes?: Record<string, SourcetypeRuleConfig>;
 }
 
 /** What a config file holds (schemas/config.schema.json): everything but adminToken/tenants/tokens is optional. */
@@ -188,6 +191,7 @@ export function buildConfig(file: ConfigFile | null, ...layers: ConfigOverrides[
     logLevel: f.logLevel ?? 'info',
     dev,
     ...(f.faults !== undefined ? { faults: structuredClone(f.faults) } : {}),
+    ...(f.sourcetypes !== undefined ? { sourcetypes: structuredClone(f.sourcetypes) } : {}),
   };
   for (const o of layers) {
     if (o.host !== undefined) cfg.listen.host = o.host;
@@ -222,6 +226,7 @@ function checkReferences(cfg: SimConfig, regions: readonly RegionDef[]): void {
     if (!regionIds.has(t.region)) problems.push(`/tokens/${i}/region: '${t.region}' is not a served region (${[...regionIds].join(', ')})`);
   });
   if (cfg.limits.maxDecompressedBytes < 1) problems.push('/limits/maxDecompressedBytes: must be positive');
+  problems.push(...checkSourcetypeRules(cfg.sourcetypes));
   const ports = new Map<number, string>();
   if (cfg.listen.port !== 0) ports.set(cfg.listen.port, '(shared port)');
   for (const [rid, port] of Object.entries(cfg.listen.regionPorts)) {

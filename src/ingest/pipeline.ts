@@ -1,5 +1,7 @@
 import type { FieldClass, FilteredField, ModuleDef } from '../classify/types.ts';
 import type { Envelope } from '../parse/envelope.ts';
+import { extractTime, inRange, RawRules, type RawEvent } from '../parse/linebreak.ts';
+import { epochSeconds } from '../parse/timestamp.ts';
 import type { StoreRecord } from '../store/types.ts';
 
 /**
@@ -46,7 +48,14 @@ export interface RecordContext {
   /** The token's module id (resolved at boot), or null. */
   tokenModule: string | null;
   endpoint: 'event' | 'raw';
-  defaults: { host: string; source: string; sourcetype: string; index: string };
+  /**
+   * What the query and the token give every event. `time`: the query's `time` (epoch, any unit), for events
+   * whose envelope or text gives none; `autoExtractTime`: /event's `?auto_extract_timestamp=true` (off when
+   * the query has `time`, as Splunk documents).
+   */
+  defaults: { host: string; source: string; sourcetype: string; index: string; time?: number; autoExtractTime?: boolean };
+  /** The sourcetype rules (timestamp settings for auto_extract_timestamp); absent: Splunk's [default]. */
+  rules?: RawRules;
   matcher: MatcherLike;
   policy: PolicyLike;
   apply: ClassifierDeps['applyPolicy'];
@@ -77,7 +86,7 @@ export function toRecord(env: Envelope, ctx: RecordContext): StoreRecord {
     receivedAt: ctx.receivedAt,
     tenant: ctx.tenant,
     module,
-    time: env.time ?? null,
+    time: eventTime(env, sourcetype, ctx),
     host: env.host ?? ctx.defaults.host,
     source: env.source ?? ctx.defaults.source,
     sourcetype,
@@ -93,7 +102,27 @@ export function toRecord(env: Envelope, ctx: RecordContext): StoreRecord {
   };
 }
 
-/** A raw line as an envelope (metadata from the query / token defaults). */
-export function rawEnvelope(line: string): Envelope {
-  return { time: undefined, host: undefined, source: undefined, sourcetype: undefined, index: undefined, event: line, fields: undefined, raw: undefined };
+const SPLUNK_DEFAULTS = new RawRules();
+
+/**
+ * An event's time in epoch seconds: the envelope's (or the raw text's) `time` in any unit (epochSeconds), else
+ * with auto_extract_timestamp the timestamp in the event's text (the JSON text for an object event, as Splunk's
+ * _raw is), else the query's `time`, else null (the receive time applies).
+ */
+function eventTime(env: Envelope, sourcetype: string, ctx: RecordContext): number | null {
+  if (env.time !== undefined) return epochSeconds(env.time);
+  const d = ctx.defaults;
+  if (d.autoExtractTime === true && env.event !== undefined) {
+    const rule = (ctx.rules ?? SPLUNK_DEFAULTS).get(sourcetype);
+    const text = typeof env.event === 'string' ? env.event : JSON.stringify(env.event);
+    const t = extractTime(text, rule, ctx.receivedAt);
+    if (t !== undefined && inRange(t, rule, ctx.receivedAt)) return t;
+  }
+  return d.time === undefined ? null : epochSeconds(d.time);
+}
+
+/** A raw event as an envelope: its text, and the time and host its text gave (else the query / token defaults). */
+export function rawEnvelope(e: RawEvent | string): Envelope {
+  if (typeof e === 'string') return { time: undefined, host: undefined, source: undefined, sourcetype: undefined, index: undefined, event: e, fields: undefined, raw: undefined };
+  return { time: e.time, host: e.host, source: undefined, sourcetype: undefined, index: undefined, event: e.text, fields: undefined, raw: undefined };
 }

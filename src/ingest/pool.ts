@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { FilteredField } from '../classify/types.ts';
-import type { Limits, UndeclaredPolicyName } from '../config/config.ts';
+import type { Limits, SimConfig, UndeclaredPolicyName } from '../config/config.ts';
 import type { ErrorCode } from '../errors/codes.ts';
 import { SimError } from '../errors/sim-error.ts';
 import { shareVerdict } from '../filter/index.ts';
@@ -22,6 +22,8 @@ export function policySnapshot(classifier: ClassifierDeps, tenant: string, p: Po
 export interface WorkerInit {
   limits: Pick<Limits, 'maxDepth' | 'maxEventBytes' | 'maxDecompressedBytes' | 'rawTruncate'>;
   policies: PolicySnapshot[];
+  /** The config's sourcetype rules for /raw (src/parse/linebreak.ts), over the built-in table. */
+  sourcetypes?: SimConfig['sourcetypes'];
 }
 
 /** One request's work: its body bytes and what its records take from the request (RecordContext). */

@@ -3,7 +3,8 @@ import { authenticate, isGuid } from '../auth/auth.ts';
 import { hecBody, SimError } from '../errors/sim-error.ts';
 import { decodeBody } from '../parse/body.ts';
 import { parseEventBatch } from '../parse/envelope.ts';
-import { splitRawLines } from '../parse/raw.ts';
+import { rawRulesFor } from '../parse/linebreak.ts';
+import { rawEvents } from '../parse/raw.ts';
 import { kPortRegion, routeRegion } from '../region/route.ts';
 import { packedModules } from '../store/packed.ts';
 import type { RegionStore, StoreRecord } from '../store/types.ts';
@@ -84,9 +85,14 @@ function routeAndAuthenticate(sim: SimState, req: FastifyRequest, reply: Fastify
   req.hec = { region, token: def, channel };
 }
 
+const EPOCH_QUERY = /^\s*\d+(\.\d*)?\s*$/;
+
 function recordContext(sim: SimState, req: FastifyRequest, hec: HecContext, endpoint: 'event' | 'raw'): RecordContext {
   const t = hec.token!;
   const policy = sim.policies.get(t.tenant)!;
+  // ?time= (epoch) for events that give none; on /event it turns ?auto_extract_timestamp=true off (Splunk's docs)
+  const qt = q1(req, 'time');
+  const time = qt !== undefined && EPOCH_QUERY.test(qt) ? Number(qt) : undefined;
   return {
     receivedAt: Date.now(),
     tenant: t.tenant,
@@ -97,7 +103,10 @@ function recordContext(sim: SimState, req: FastifyRequest, hec: HecContext, endp
       source: q1(req, 'source') ?? t.defaults?.source ?? `http:${t.name ?? t.tenant}`,
       sourcetype: q1(req, 'sourcetype') ?? t.defaults?.sourcetype ?? 'httpevent',
       index: q1(req, 'index') ?? t.defaults?.index ?? 'main',
+      ...(time !== undefined ? { time } : {}),
+      ...(endpoint === 'event' && qt === undefined && q1(req, 'auto_extract_timestamp')?.toLowerCase() === 'true' ? { autoExtractTime: true } : {}),
     },
+    rules: rawRulesFor(sim.cfg),
     matcher: sim.classifier.matcher,
     policy,
     apply: sim.classifier.applyPolicy,
@@ -207,7 +216,8 @@ export function registerHecRoutes(app: FastifyInstance): void {
     }
     const text = await decodeBody(req.body as Buffer | undefined, req.headers['content-encoding'], limits);
     refuseIndex();
-    return commitAndReply(sim, req, reply, hec, storedRecords(hec.region.store, splitRawLines(text, limits.rawTruncate).map((line) => toRecord(rawEnvelope(line), ctx))), null, 'raw');
+    const events = rawEvents(text, ctx.rules!.get(ctx.defaults.sourcetype), limits.rawTruncate, ctx.receivedAt);
+    return commitAndReply(sim, req, reply, hec, storedRecords(hec.region.store, events.map((e) => toRecord(rawEnvelope(e), ctx))), null, 'raw');
   };
   for (const url of ['/services/collector/raw', '/services/collector/raw/1.0']) {
     app.post(url, { config: { hec: 'raw' } }, rawHandler);

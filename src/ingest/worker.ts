@@ -9,7 +9,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { isSimError } from '../errors/sim-error.ts';
 import { decodeBody } from '../parse/body.ts';
 import { parseEventBatch } from '../parse/envelope.ts';
-import { splitRawLines } from '../parse/raw.ts';
+import { RawRules } from '../parse/linebreak.ts';
+import { rawEvents } from '../parse/raw.ts';
 import { packRecords } from '../store/packed.ts';
 import { VerdictIds } from '../store/verdict-ids.ts';
 import type { StoreRecord } from '../store/types.ts';
@@ -19,6 +20,7 @@ import type { IngestJob, IngestReply, PolicySnapshot, WorkerInit } from './pool.
 
 const init = workerData as WorkerInit;
 const classifier = defaultClassifier();
+const rawRules = new RawRules(init.sourcetypes);
 const policies = new Map<string, PolicyLike>();
 function setPolicy(p: PolicySnapshot): void {
   policies.set(p.tenant, classifier.compilePolicy(classifier.matcher, {
@@ -40,14 +42,14 @@ async function run(job: IngestJob): Promise<IngestReply> {
     if (!policy) throw new Error(`no policy for tenant '${job.tenant}' in the ingest worker`);
     const ctx: RecordContext = {
       receivedAt: job.receivedAt, tenant: job.tenant, tokenModule: job.tokenModule, endpoint: job.kind, defaults: job.defaults,
-      matcher: classifier.matcher, policy, apply: classifier.applyPolicy,
+      rules: rawRules, matcher: classifier.matcher, policy, apply: classifier.applyPolicy,
     };
     if (job.kind === 'event') {
       const r = parseEventBatch(text, init.limits, { allowedIndexes: job.allowedIndexes, defaultIndex: job.defaults.index });
       records = r.events.map((e) => toRecord(e, ctx));
       if (r.error) throw r.error;
     } else {
-      records = splitRawLines(text, init.limits.rawTruncate).map((line) => toRecord(rawEnvelope(line), ctx));
+      records = rawEvents(text, rawRules.get(job.defaults.sourcetype), init.limits.rawTruncate, job.receivedAt).map((e) => toRecord(rawEnvelope(e), ctx));
     }
   } catch (err) {
     error = isSimError(err)

@@ -112,20 +112,20 @@ describe('event validation: first bad event number, the good prefix is stored', 
 });
 
 describe('raw endpoint and the plain-text collector style', () => {
-  it('one event per line, blank lines skipped, metadata from the query', async () => {
+  it('lines without a timestamp merge into one event (Splunk\'s [default]), blank lines skipped, metadata from the query', async () => {
     const before = await count();
     const r = await post('/services/collector/raw?sourcetype=fw:traffic&source=syslog&host=fw1&index=net', 'line one\r\nline two\n\n\nline three\n');
     expect(r.json).toEqual({ text: 'Success', code: 0 });
-    expect(await count()).toBe(before + 3);
-    const got = await newest(3);
-    expect(got.map((e) => e.event)).toEqual(['line three', 'line two', 'line one']);
+    expect(await count()).toBe(before + 1);
+    const got = await newest(1);
+    expect(got.map((e) => e.event)).toEqual(['line one\nline two\nline three']);
     expect(got[0]).toMatchObject({ endpoint: 'raw', sourcetype: 'fw:traffic', source: 'syslog', host: 'fw1', index: 'net', module: 'fw' });
   });
 
   it('/raw/1.0 with text/plain and a Bearer token (the vendor plain-text style)', async () => {
     const r = await post('/services/collector/raw/1.0', 'a\nb', { authorization: `Bearer ${T.us}`, 'content-type': 'text/plain' });
     expect(r.json).toEqual({ text: 'Success', code: 0 });
-    expect((await newest(2)).map((e) => e.event)).toEqual(['b', 'a']);
+    expect((await newest(1)).map((e) => e.event)).toEqual(['a\nb']);
   });
 
   it('lines longer than TRUNCATE (10000) are cut', async () => {
