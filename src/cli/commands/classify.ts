@@ -96,7 +96,7 @@ export interface ClassifiedEvent {
 export function classifyInputs(matcher: Matcher, policy: Policy, events: InputEvent[], moduleId: string | null): ClassifiedEvent[] {
   return events.map((ev) => {
     const mod = moduleId ?? (ev.sourcetype !== undefined ? matcher.moduleForSourcetype(ev.sourcetype)?.id ?? null : null);
-    const r = applyPolicy(policy, ev.event, matcher.classifyEvent(ev.event, mod));
+    const r = applyPolicy(policy, ev.event, matcher.classifyEvent(ev.event, mod), { module: mod, sourcetype: ev.sourcetype });
     return { input: ev, module: mod, fields: r.fields, dropped: r.dropped, flagged: r.flagged };
   });
 }
@@ -166,7 +166,7 @@ export function register(program: Command): void {
         const out: string[] = [];
         for (const r of results) {
           for (const f of r.fields) {
-            out.push(JSON.stringify({ event: r.input.n, path: f.path, item: f.item, module: f.module, category: f.category, by: f.by, action: f.action }));
+            out.push(JSON.stringify({ event: r.input.n, path: f.path, item: f.item, group: f.group ?? null, module: f.module, category: f.category, by: f.by, action: f.action }));
           }
         }
         process.stdout.write(out.length > 0 ? `${out.join('\n')}\n` : '');
