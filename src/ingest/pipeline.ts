@@ -100,8 +100,8 @@ export function toRecord(env: Envelope, ctx: RecordContext): StoreRecord {
     classification,
     dropped,
     flagged,
-    // nothing dropped: the envelope's text is the stored event as it came (a store may keep it as is)
-    envelope: dropped === 0 ? env.raw : undefined,
+    // nothing dropped or masked: the envelope's text is the stored event as it came (a store may keep it as is)
+    envelope: dropped === 0 && applied.event === env.event && (env.fields === undefined || fields === env.fields) ? env.raw : undefined,
   };
 }
 
