@@ -140,9 +140,22 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
   app.get('/stats', async () => {
     const regions: Record<string, unknown> = {};
     let events = 0, droppedFields = 0, flaggedFields = 0;
+    // the notice's groups of each (module, item): the store counts per item, so an item label several groups
+    // share (Office 365's "User principal name", one per usage report) lists them all
+    const groupsOf = new Map<string, string[]>();
+    for (const m of sim.classifier.matcher.modules) {
+      for (const it of m.items) {
+        if (it.group === null) continue;
+        const k = `${m.id}\u0000${it.label}`;
+        const g = groupsOf.get(k);
+        if (g === undefined) groupsOf.set(k, [it.group]);
+        else if (!g.includes(it.group)) g.push(it.group);
+      }
+    }
     for (const [id, r] of sim.regions) {
       const s = r.store.stats();
-      regions[id] = { ...s, queueDepth: r.store.queueDepth() };
+      const items = s.items.map((i) => ({ ...i, groups: i.module !== null && i.item !== null ? groupsOf.get(`${i.module}\u0000${i.item}`) ?? [] : [] }));
+      regions[id] = { ...s, items, queueDepth: r.store.queueDepth() };
       events += s.events;
       droppedFields += s.droppedFields;
       flaggedFields += s.flaggedFields;

@@ -98,6 +98,8 @@ export interface ModuleDef {
   section: string[];
   description: string;
   consoleLocation: string[];
+  /** The notice's "Console Settings" lines, where it has them. */
+  consoleSettings?: string[];
   /** "Data Collected" or "Data Transmitted to Trend Micro". */
   dataHeading: string;
   /**

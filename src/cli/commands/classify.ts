@@ -151,6 +151,7 @@ export function register(program: Command): void {
         if (err instanceof PolicyError) throw new CliExit(2, `--disable: ${err.message}`);
         throw err;
       }
+      for (const w of policy.warnings) process.stderr.write(`ingestor-sim classify: warning: --disable: ${w}\n`);
       const events: InputEvent[] = [];
       for (const file of files) {
         let text: string;
