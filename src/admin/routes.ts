@@ -154,7 +154,10 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
     }
     for (const [id, r] of sim.regions) {
       const s = r.store.stats();
-      const items = s.items.map((i) => ({ ...i, groups: i.module !== null && i.item !== null ? groupsOf.get(`${i.module}\u0000${i.item}`) ?? [] : [] }));
+      const items = s.items.map((i) => {
+        const groups = i.module !== null && i.item !== null ? groupsOf.get(`${i.module}\u0000${i.item}`) : undefined;
+        return groups ? { ...i, groups } : i;
+      });
       regions[id] = { ...s, items, queueDepth: r.store.queueDepth() };
       events += s.events;
       droppedFields += s.droppedFields;

@@ -64,7 +64,7 @@ describe('regions, events, stats', () => {
     expect(r.totals.events).toBeGreaterThanOrEqual(3);
     const us = r.regions.us;
     expect(us.modules.fw.events).toBeGreaterThanOrEqual(2);
-    expect(us.items).toContainEqual({ module: 'fw', item: 'Source IP address', kept: 1, dropped: 0, flagged: 0, groups: [] });
+    expect(us.items).toContainEqual({ module: 'fw', item: 'Source IP address', kept: 1, dropped: 0, flagged: 0 });
     expect(us.items.find((i: any) => i.item === null).flagged).toBeGreaterThanOrEqual(3);
     expect(r.regions.eu.events).toBe(0);
   });
