@@ -11,6 +11,7 @@ import { HEC_JSON, hecOnRequest, registerHecRoutes } from './ingest/routes.ts';
 import type { RegionRuntime, SimState } from './ingest/state.ts';
 import { adminRoutes } from './admin/routes.ts';
 import { restorePolicies } from './policy/boot.ts';
+import { describeCandidates, lookupModule } from './policy/names.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { loadRegions, servedRegions, type RegionDef } from './region/regions.ts';
 import { compileRouteTable, regionHeaders } from './region/route.ts';
@@ -75,9 +76,10 @@ function resolveTokenModules(cfg: SimConfig, classifier: ClassifierDeps): Map<To
   const out = new Map<TokenDef, string | null>();
   cfg.tokens.forEach((t, i) => {
     if (t.module === undefined) return void out.set(t, null);
-    const m = classifier.matcher.resolveModule(t.module);
-    if (!m) problems.push(`/tokens/${i}/module: no module '${t.module}' in the catalog`);
-    else out.set(t, m.id);
+    const r = lookupModule(classifier.matcher.modules, t.module);
+    if (r.kind === 'none') problems.push(`/tokens/${i}/module: no module '${t.module}' in the catalog`);
+    else if (r.kind === 'many') problems.push(`/tokens/${i}/module: '${t.module}' names ${r.candidates.length} modules: ${describeCandidates(r.candidates)}; use one of these ids`);
+    else out.set(t, r.module.id);
   });
   if (problems.length) throw new SchemaError('config', problems);
   return out;

@@ -121,9 +121,10 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
     if (moduleArg !== undefined) {
       if (moduleArg === 'none') module = null;
       else {
-        const m = sim.classifier.matcher.resolveModule(moduleArg);
-        if (!m) throw new SimError('SIM_ERR_POLICY_UNKNOWN_MODULE', { detail: `no module '${moduleArg}' in the catalog (use an id, a notice name, an alias, or 'none')` });
-        module = m.id;
+        const r = lookupModule(sim.classifier.matcher.modules, moduleArg);
+        if (r.kind === 'many') throw new SimError('SIM_ERR_POLICY_AMBIGUOUS_MODULE', { detail: `'${moduleArg}' names ${r.candidates.length} modules: ${describeCandidates(r.candidates)}; use one of these ids` });
+        if (r.kind === 'none') throw new SimError('SIM_ERR_POLICY_UNKNOWN_MODULE', { detail: `no module '${moduleArg}' in the catalog (use an id, a notice name, an alias, the data-source page's name, or 'none')` });
+        module = r.module.id;
       }
     }
     let regions = [...sim.regions.values()];

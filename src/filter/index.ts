@@ -100,6 +100,10 @@ export interface Policy {
   blocked(ctx: EventContext): string | null;
   /** The filter's verdict on one classified field of an event of `ctx` (default: the field's own module). */
   decide(field: FieldClass, ctx?: EventContext): FilteredField;
+  /** What an event of `ctx` decides for all its fields (computed once per module and sourcetype): for decideIn. */
+  gate(ctx?: EventContext): object;
+  /** decide() for many fields of one event: the gate looked up once. */
+  decideIn(field: FieldClass, gate: object): FilteredField;
 }
 
 export interface FilterResult {
@@ -172,7 +176,6 @@ function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undec
   // Verdicts are cached on the matcher's shared results (one property load on the hot path), for one gate at a
   // time; results made elsewhere fall back to a WeakMap per gate.
   const verdicts = new WeakMap<Gate, WeakMap<FieldClass, FilteredField>>();
-  const gates = new Map<string, Gate>();
   const self = {};
   const { byId, rels } = model;
   const warnings: string[] = [];
@@ -186,13 +189,24 @@ function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undec
     return { uploadPermission: !disabled.has(id), effective: why === null, ...(why !== null ? { reason: why } : {}) };
   }
 
+  // module → sourcetype (lower case, '' for none) → gate: two Map lookups per event, no string built
+  const gates = new Map<string, Map<string, Gate>>();
+  let gateCount = 0;
   function gateOf(ctx: EventContext | undefined): Gate {
     if (ctx === undefined || ctx.module === null) return OPEN;
-    const key = ctx.sourcetype === undefined ? ctx.module : `${ctx.module}\u0000${ctx.sourcetype.toLowerCase()}`;
-    let g = gates.get(key);
-    if (g !== undefined) return g;
-    const id = ctx.module;
-    const drop = blockedBecause(id, byId, rels, disabled, settings) ?? separateBlock(id, ctx.sourcetype, byId, rels, settings);
+    let byType = gates.get(ctx.module);
+    if (byType === undefined) gates.set(ctx.module, (byType = new Map()));
+    const st = ctx.sourcetype ?? '';
+    let g = byType.get(st);
+    if (g === undefined) {
+      g = computeGate(ctx.module, ctx.sourcetype);
+      if (gateCount++ < 4096) byType.set(st, g);
+    }
+    return g;
+  }
+
+  function computeGate(id: string, sourcetype: string | undefined): Gate {
+    const drop = blockedBecause(id, byId, rels, disabled, settings) ?? separateBlock(id, sourcetype, byId, rels, settings);
     let notes: Map<string, string> | null = null;
     if (drop === null) {
       for (const r of rels.of.get(id) ?? []) {
@@ -208,13 +222,14 @@ function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undec
         (notes ??= new Map()).set('*', `the ${off.map((a) => pageName(byId.get(a)!)).join(' and ')} upload permission is off: the data-source page warns "${rel.quote}"`);
       }
     }
-    g = drop === null && notes === null ? OPEN : { drop, notes };
-    if (gates.size < 4096) gates.set(key, g);
-    return g;
+    return drop === null && notes === null ? OPEN : { drop, notes };
   }
 
   function decide(f: FieldClass, ctx?: EventContext): FilteredField {
-    const gate = gateOf(ctx);
+    return decideIn(f, gateOf(ctx));
+  }
+
+  function decideIn(f: FieldClass, gate: Gate): FilteredField {
     const slot = (f as FieldClass & { [VERDICT_SLOT]?: VerdictSlot & { gate?: Gate } })[VERDICT_SLOT];
     if (slot !== undefined) {
       if (slot.policy === self && slot.gate === gate) return slot.verdict as FilteredField;
@@ -291,6 +306,8 @@ function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undec
     }),
     blocked: (ctx) => gateOf(ctx).drop,
     decide,
+    gate: gateOf,
+    decideIn: decideIn as Policy['decideIn'],
   };
   return policy;
 }
@@ -340,15 +357,16 @@ export function applyPolicy(policy: Policy, event: unknown, fields: FieldClass[]
   let dropped = 0;
   let flagged = 0;
   let masked = 0;
+  const gate = policy.gate(ctx);
   for (let i = 0; i < fields.length; i++) {
-    const v = policy.decide(fields[i], ctx);
+    const v = policy.decideIn(fields[i], gate);
     out[i] = v;
     if (v.action === 'drop') dropped++;
     else if (v.action === 'flag') flagged++;
     if (v.masked !== undefined) masked++;
   }
   if (dropped === 0 && masked === 0) return { event, fields: out, dropped, flagged };
-  if (dropped === fields.length && ctx !== undefined && policy.blocked(ctx) !== null) return { event: null, fields: out, dropped, flagged };
+  if (dropped === fields.length && (gate as Gate).drop !== null) return { event: null, fields: out, dropped, flagged };
 
   const drop = new Set<string>();
   for (const f of out) if (f.action === 'drop') drop.add(f.path);

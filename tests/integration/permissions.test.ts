@@ -211,6 +211,17 @@ describe('locks that say what the notice says', () => {
   });
 });
 
+describe('ambiguous names elsewhere', () => {
+  it('?module= of the events view and a token\'s module are refused with the candidates', async () => {
+    const r = await a.get('/events?module=Service%20Gateway%20Management');
+    expect([r.status, r.json.text]).toEqual([409, 'Module name is ambiguous']);
+    const bad = config();
+    bad.tokens = [{ token: tok(20), tenant: 'acme', region: 'us', module: 'Service Gateway Management' }];
+    const dir = mkdtempSync(join(tmpdir(), 'sim-perm-'));
+    await expect(start(bad, { dataDir: dir }, { classifier: defaultClassifier() }).finally(() => rmSync(dir, { recursive: true, force: true }))).rejects.toThrow(/\/tokens\/0\/module: 'Service Gateway Management' names 4 modules: service-gateway-service-gateway-management \(Service Gateway\)/);
+  });
+});
+
 describe('persisted: a restart keeps what the admin API changed', () => {
   it('permissions and settings survive a restart, with an audit trail that never holds the token', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sim-perm-'));
