@@ -182,6 +182,14 @@ describe('affects: Azure AD and Okta → Operations Dashboard and Zero Trust Sec
     await a.put('/tenants/acme/modules/okta', { uploadPermission: true });
     expect((await a.send(T.okta, okta)).event).toEqual(okta);
   });
+  it('Azure AD off: ZTSA events carry the same warning, naming Azure AD; on again: none', async () => {
+    await a.put('/tenants/acme/modules/microsoft-entra-id', { uploadPermission: false });
+    const z = await a.send(T.ztsa, ztsa);
+    expect(z.event).toEqual(ztsa);
+    expect(z.fields.map((f: any) => f.note)).toEqual([expect.stringMatching(/^the Azure AD upload permission is off/), expect.stringMatching(/^the Azure AD upload permission is off/)]);
+    await a.put('/tenants/acme/modules/microsoft-entra-id', { uploadPermission: true });
+    expect((await a.send(T.ztsa, ztsa)).fields.every((f: any) => f.note === undefined)).toBe(true);
+  });
 });
 
 describe('locks that say what the notice says', () => {
@@ -194,6 +202,12 @@ describe('locks that say what the notice says', () => {
     expect(e.event).toBeNull();
     expect(e.fields[0].reason).toMatch(/cannot be disabled and names another article for which/);
     await a.put('/tenants/acme/modules/trend-vision-one-security-assessment-service', { uploadPermission: true });
+  });
+  it('not-stated: accepted, with a warning that the notice does not say how', async () => {
+    const r = await a.put('/tenants/acme/modules/response-app', { uploadPermission: false });
+    expect([r.status, r.json.canBeTurnedOff]).toEqual([200, 'not-stated']);
+    expect(r.json.warnings).toEqual([expect.stringMatching(/the notice does not say how Response App is turned off/)]);
+    await a.put('/tenants/acme/modules/response-app', { uploadPermission: true });
   });
   it('no: 409 with the notice\'s words', async () => {
     const r = await a.put('/tenants/acme/modules/xdr-portal-first-time', { uploadPermission: false });
