@@ -22,6 +22,11 @@ describe('classify --disable', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/'Service Gateway Management' names 4 modules: service-gateway-service-gateway-management \(Service Gateway\), local-active-update-service-service-gateway-management/);
   });
+  it('--module with a shared name exits 2 with the candidates', async () => {
+    const r = await runCli(['classify', '--module', 'Service Gateway Management', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--module: 'Service Gateway Management' names 4 modules/);
+  });
   it('a module the notice says cannot be turned off exits 2 with the notice\'s words', async () => {
     const r = await runCli(['classify', '--disable', 'Email Inventory', file]);
     expect(r.code).toBe(2);

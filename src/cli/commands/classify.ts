@@ -4,6 +4,7 @@ import { getDefaultMatcher, type Matcher } from '../../classify/index.ts';
 import type { Category, FilteredField, UndeclaredPolicy } from '../../classify/types.ts';
 import { CATEGORIES } from '../../classify/types.ts';
 import { applyPolicy, compilePolicy, PolicyError, type Policy } from '../../filter/index.ts';
+import { describeCandidates, lookupModule } from '../../policy/names.ts';
 import { scanContainer } from '../../parse/envelope.ts';
 import { CliExit } from '../index.ts';
 
@@ -140,9 +141,10 @@ export function register(program: Command): void {
       const matcher = getDefaultMatcher();
       let moduleId: string | null = null;
       if (opts.module !== undefined) {
-        const m = matcher.resolveModule(opts.module);
-        if (!m) throw new CliExit(2, `--module: no module '${opts.module}' in the catalog (give its id, e.g. splunk-network-firewall-web-gateway-logs, or its exact notice name)`);
-        moduleId = m.id;
+        const r = lookupModule(matcher.modules, opts.module);
+        if (r.kind === 'many') throw new CliExit(2, `--module: '${opts.module}' names ${r.candidates.length} modules: ${describeCandidates(r.candidates)}; use one of these ids`);
+        if (r.kind === 'none') throw new CliExit(2, `--module: no module '${opts.module}' in the catalog (give its id, e.g. splunk-network-firewall-web-gateway-logs, or its exact notice name)`);
+        moduleId = r.module.id;
       }
       let policy: Policy;
       try {
