@@ -165,12 +165,14 @@ function modelOf(matcher: Matcher): Model {
 
 /** What happens to the fields of one kind of event (module + sourcetype): all dropped, or kept with notes. */
 interface Gate {
+  /** The event's module. */
+  module: string | null;
   /** Every field is dropped, for this reason (the module's permission or a requirement is off). */
   drop: string | null;
   /** A note for kept fields of these items (a stand-in), or for all ('*': a feature at risk). */
   notes: Map<string, string> | null;
 }
-const OPEN: Gate = Object.freeze({ drop: null, notes: null }) as Gate;
+const OPEN: Gate = Object.freeze({ module: null, drop: null, notes: null }) as Gate;
 
 function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undeclared: UndeclaredPolicy, settings: TenantSettings, secrets: SecretsPolicy): Policy {
   // Verdicts are cached on the matcher's shared results (one property load on the hot path), for one gate at a
@@ -222,7 +224,7 @@ function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undec
         (notes ??= new Map()).set('*', `the ${off.map((a) => pageName(byId.get(a)!)).join(' and ')} upload permission is off: the data-source page warns "${rel.quote}"`);
       }
     }
-    return drop === null && notes === null ? OPEN : { drop, notes };
+    return drop === null && notes === null ? OPEN : { module: id, drop, notes };
   }
 
   function decide(f: FieldClass, ctx?: EventContext): FilteredField {
@@ -255,11 +257,10 @@ function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undec
       v = undeclared === 'keep'
         ? { ...f, action: 'keep' }
         : { ...f, action: undeclared, reason: `undeclared: no item of the notice covers this field (policy: ${undeclared})` };
-    } else if (disabled.has(f.module) || (f.module !== null && blockedBecause(f.module, byId, rels, disabled, settings) !== null)) {
-      const why = blockedBecause(f.module, byId, rels, disabled, settings)!;
-      v = { ...f, action: 'drop', reason: disabled.has(f.module) ? `upload permission of module '${f.module}' is off (item '${f.item}')` : `${why} (item '${f.item}')` };
     } else {
-      v = { ...f, action: 'keep' };
+      // a field attributed to a module (its own, or another that declares it) goes with that module's permission
+      const why = disabled.has(f.module) ? `upload permission of module '${f.module}' is off` : blockedBecause(f.module, byId, rels, disabled, settings);
+      v = why === null ? { ...f, action: 'keep' } : { ...f, action: 'drop', reason: `${why} (item '${f.item}')` };
     }
     if (v.action !== 'drop' && f.category === 'secret' && secrets !== 'keep') {
       v = secrets === 'drop'
@@ -267,7 +268,7 @@ function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undec
         : { ...v, masked: 'redacted' };
     }
     if (v.action !== 'drop' && gate.notes !== null) {
-      const note = (f.item !== null && gate.notes.get(f.item)) || gate.notes.get('*');
+      const note = (f.item !== null && f.module === gate.module && gate.notes.get(f.item)) || gate.notes.get('*');
       if (note) v.note = note;
     }
     // a scratch cell in which counters tally this shared verdict without a Map lookup (src/store/stats.ts)
