@@ -126,4 +126,17 @@ describe('module text vs the notice', () => {
     }
     expect(problems).toEqual([]);
   });
+
+  it('every turnOffNote is the notice\'s own words (its quoted parts, where it quotes), except where the notice says nothing', () => {
+    const notice = norm(lines.join(' ').replace(/•/g, ' '));
+    const problems: string[] = [];
+    for (const m of catalog.modules) {
+      if (m.canBeTurnedOff === 'not-stated') continue;
+      const quoted = [...m.turnOffNote.matchAll(/"([^"]+)"/g)].map((x) => x[1]);
+      for (const q of quoted.length > 0 ? quoted : [m.turnOffNote]) {
+        if (!notice.includes(norm(q).replace(/\.$/, ''))) problems.push(`${m.id}: "${q}"`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
 });
