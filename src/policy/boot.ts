@@ -4,6 +4,7 @@
  */
 import type { ModuleDef } from '../classify/types.ts';
 import type { SimConfig } from '../config/config.ts';
+import { SchemaError } from '../config/schema.ts';
 import type { ClassifierDeps, PolicyLike } from '../ingest/pipeline.ts';
 import { PolicyStore, type AuditEntry, type StoredTenant } from './persist.ts';
 import { isSettingId } from './settings.ts';
@@ -31,7 +32,13 @@ export function restorePolicies(cfg: SimConfig, classifier: ClassifierDeps, poli
   const warnings: string[] = [];
   if (cfg.store.kind === 'none') return { store: null, warnings };
   const store = new PolicyStore(cfg.dataDir);
-  const state = store.load();
+  let state;
+  try {
+    state = store.load();
+  } catch (err) {
+    // serve exits 2 naming the file, as for a bad config file
+    throw new SchemaError(`policy state ${store.statePath}`, [(err as Error).message]);
+  }
   const modules = classifier.matcher.modules;
   const from = cfg.permissionsFrom ?? 'data';
   if (state !== null) {

@@ -3,7 +3,7 @@
  * with the related permissions and settings in each state, and what the store keeps. Then a restart keeps what
  * the admin API changed, with an audit trail.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -269,6 +269,22 @@ describe('persisted: a restart keeps what the admin API changed', () => {
       const fromConfig = (await z.get('/audit')).json.entries.filter((e: any) => e.credential === 'config file');
       expect(fromConfig.map((e: any) => [e.target, e.old, e.new])).toEqual([['qualysConfigured', false, true], ['microsoft-entra-id', false, true]]);
       await three.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a data folder whose policy state is not readable', () => {
+  it('refuses to start, naming the file (serve exits 2 on it)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-perm-'));
+    try {
+      const one = await start(config(), { dataDir: dir }, { classifier: defaultClassifier() });
+      await one.close();
+      writeFileSync(join(dir, 'policy', 'tenants.json'), '{"version":1,"tenants":');
+      await expect(start(config(), { dataDir: dir }, { classifier: defaultClassifier() })).rejects.toMatchObject({
+        name: 'SchemaError', code: 'SIM_ERR_CONFIG_INVALID', message: expect.stringMatching(/policy state .*tenants\.json is invalid:\n {2}- .*not JSON/),
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
