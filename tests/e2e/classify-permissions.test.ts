@@ -37,4 +37,15 @@ describe('classify --disable', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/warning: --disable: the notice says some modules of Trend Vision One Virtual Network Sensor cannot be disabled/);
   });
+  it('--setting and --secrets: a Qualys event is dropped while Qualys is not configured; a password is redacted', async () => {
+    const q = join(dir, 'mixed.json');
+    writeFileSync(q, '{"sourcetype":"qualys:host","event":{"hostname":"srv1"}}\n{"sourcetype":"pan:traffic","event":{"src_ip":"10.0.0.1","password":"hunter2"}}\n');
+    const r = await runCli(['classify', '--json', '--setting', 'qualysConfigured=off', '--secrets', 'redact', q]);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.event, l.path, l.action, l.masked ?? null])).toEqual([[0, 'hostname', 'drop', null], [1, 'src_ip', 'keep', null], [1, 'password', 'flag', 'redacted']]);
+    const bad = await runCli(['classify', '--setting', 'nope=on', q]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--setting: no tenant setting 'nope' \(settings: qualysConfigured, internetAccessService, office365ThreatDetection\)/);
+  });
 });
