@@ -10,6 +10,8 @@ import { IngestPool, policySnapshot } from './ingest/pool.ts';
 import { HEC_JSON, hecOnRequest, registerHecRoutes } from './ingest/routes.ts';
 import type { RegionRuntime, SimState } from './ingest/state.ts';
 import { adminRoutes } from './admin/routes.ts';
+import { restorePolicies } from './policy/boot.ts';
+import { describeCandidates, lookupModule } from './policy/names.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { loadRegions, servedRegions, type RegionDef } from './region/regions.ts';
 import { compileRouteTable, regionHeaders } from './region/route.ts';
@@ -58,7 +60,9 @@ function compilePolicies(cfg: SimConfig, classifier: ClassifierDeps): Map<string
   const policies = new Map<string, PolicyLike>();
   cfg.tenants.forEach((t, i) => {
     try {
-      policies.set(t.id, classifier.compilePolicy(classifier.matcher, { uploadPermission: { ...t.uploadPermission }, undeclared: cfg.undeclared }));
+      policies.set(t.id, classifier.compilePolicy(classifier.matcher, {
+        uploadPermission: { ...t.uploadPermission }, undeclared: cfg.undeclared, settings: { ...t.settings }, secrets: cfg.secrets,
+      }));
     } catch (err) {
       problems.push(`/tenants/${i}/uploadPermission: ${(err as Error).message}`);
     }
@@ -72,9 +76,10 @@ function resolveTokenModules(cfg: SimConfig, classifier: ClassifierDeps): Map<To
   const out = new Map<TokenDef, string | null>();
   cfg.tokens.forEach((t, i) => {
     if (t.module === undefined) return void out.set(t, null);
-    const m = classifier.matcher.resolveModule(t.module);
-    if (!m) problems.push(`/tokens/${i}/module: no module '${t.module}' in the catalog`);
-    else out.set(t, m.id);
+    const r = lookupModule(classifier.matcher.modules, t.module);
+    if (r.kind === 'none') problems.push(`/tokens/${i}/module: no module '${t.module}' in the catalog`);
+    else if (r.kind === 'many') problems.push(`/tokens/${i}/module: '${t.module}' names ${r.candidates.length} modules: ${describeCandidates(r.candidates)}; use one of these ids`);
+    else out.set(t, r.module.id);
   });
   if (problems.length) throw new SchemaError('config', problems);
   return out;
@@ -88,6 +93,8 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
   const classifier = opts.classifier ?? defaultClassifier();
   const regionDefs = opts.regions ?? servedRegions(loadRegions());
   const policies = compilePolicies(cfg, classifier);
+  // permissions and settings changed through the admin API, kept with the data (src/policy/persist.ts)
+  const restored = restorePolicies(cfg, classifier, policies);
   const tokenModules = resolveTokenModules(cfg, classifier);
 
   const app = Fastify({
@@ -131,8 +138,9 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
   const metrics = createMetrics(stores, opts.defaultMetrics ?? true, pool);
   const sim: SimState = {
     cfg, regions, routes: compileRouteTable(regionDefs), tokens: compileTokens(cfg.tokens), tokenModules,
-    acks, metrics, classifier, policies, pool, shuttingDown: false, log: app.log,
+    acks, metrics, classifier, policies, pool, shuttingDown: false, log: app.log, policyStore: restored.store,
   };
+  for (const w of restored.warnings) app.log.warn(w);
   app.decorate('sim', sim);
   app.decorateRequest('region', null);
   app.decorateRequest('hec', null);

@@ -4,6 +4,15 @@ import { SimError } from '../errors/sim-error.ts';
 import type { StoredEvent } from '../store/types.ts';
 import { policySnapshot } from '../ingest/pool.ts';
 import type { SimState } from '../ingest/state.ts';
+import type { PolicyLike } from '../ingest/pipeline.ts';
+import type { ModuleDef, TenantSettingId } from '../classify/types.ts';
+import type { Policy } from '../filter/index.ts';
+import { consequences, type Change } from '../policy/consequences.ts';
+import { describeCandidates, lookupModule } from '../policy/names.ts';
+import { credentialId, type AuditEntry } from '../policy/persist.ts';
+import { tenantSnapshot } from '../policy/boot.ts';
+import { partlyWarning } from '../policy/relations.ts';
+import { isSettingId, SETTING_IDS, SETTINGS } from '../policy/settings.ts';
 
 function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -36,21 +45,39 @@ export function eventView(e: StoredEvent) {
     dropped: e.dropped,
     flagged: e.flagged,
     fields: e.classification.map((f) => ({
-      path: f.path, item: f.item, module: f.module, category: f.category, action: f.action,
-      ...(f.reason ? { reason: f.reason } : {}), by: f.by, kind: f.kind,
+      path: f.path, item: f.item, ...(f.group !== undefined ? { group: f.group } : {}), module: f.module, category: f.category, action: f.action,
+      ...(f.reason ? { reason: f.reason } : {}), ...(f.masked ? { masked: f.masked } : {}), ...(f.note ? { note: f.note } : {}), by: f.by, kind: f.kind,
     })),
   };
 }
 
-function moduleView(sim: SimState, tenant: string, moduleId: string) {
-  const m = sim.classifier.matcher.resolveModule(moduleId)!;
+/** The filter's own policy (src/filter), or null for a classifier whose policies know only on/off (a test's). */
+function full(p: PolicyLike): Policy | null {
+  return typeof (p as Partial<Policy>).effective === 'function' ? p as Policy : null;
+}
+
+function moduleView(sim: SimState, tenant: string, m: ModuleDef) {
+  const p = sim.policies.get(tenant)!;
+  const eff = full(p)?.effective(m.id);
   return {
     tenant,
     module: m.id,
     name: m.name,
+    ...(m.dataSource ? { dataSourceName: m.dataSource.name } : {}),
     canBeTurnedOff: m.canBeTurnedOff,
-    uploadPermission: sim.policies.get(tenant)!.isUploadAllowed(m.id),
+    turnOffNote: m.turnOffNote,
+    uploadPermission: p.isUploadAllowed(m.id),
+    effectivePermission: eff ? eff.effective : p.isUploadAllowed(m.id),
+    ...(eff?.reason ? { reason: eff.reason } : {}),
+    ...(m.relations && m.relations.length > 0 ? { relations: m.relations } : {}),
   };
+}
+
+function settingsView(p: PolicyLike) {
+  const f = full(p);
+  return Object.fromEntries(SETTING_IDS.map((id) => [id, {
+    value: f ? f.settings[id] : SETTINGS[id].default, default: SETTINGS[id].default, label: SETTINGS[id].label, quote: SETTINGS[id].quote,
+  }]));
 }
 
 /** /admin/v1: Bearer adminToken on every route. */
@@ -94,9 +121,10 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
     if (moduleArg !== undefined) {
       if (moduleArg === 'none') module = null;
       else {
-        const m = sim.classifier.matcher.resolveModule(moduleArg);
-        if (!m) throw new SimError('SIM_ERR_POLICY_UNKNOWN_MODULE', { detail: `no module '${moduleArg}' in the catalog (use an id, a notice name, an alias, or 'none')` });
-        module = m.id;
+        const r = lookupModule(sim.classifier.matcher.modules, moduleArg);
+        if (r.kind === 'many') throw new SimError('SIM_ERR_POLICY_AMBIGUOUS_MODULE', { detail: `'${moduleArg}' names ${r.candidates.length} modules: ${describeCandidates(r.candidates)}; use one of these ids` });
+        if (r.kind === 'none') throw new SimError('SIM_ERR_POLICY_UNKNOWN_MODULE', { detail: `no module '${moduleArg}' in the catalog (use an id, a notice name, an alias, the data-source page's name, or 'none')` });
+        module = r.module.id;
       }
     }
     let regions = [...sim.regions.values()];
@@ -113,9 +141,25 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
   app.get('/stats', async () => {
     const regions: Record<string, unknown> = {};
     let events = 0, droppedFields = 0, flaggedFields = 0;
+    // the notice's groups of each (module, item): the store counts per item, so an item label several groups
+    // share (Office 365's "User principal name", one per usage report) lists them all
+    const groupsOf = new Map<string, string[]>();
+    for (const m of sim.classifier.matcher.modules) {
+      for (const it of m.items) {
+        if (it.group === null) continue;
+        const k = `${m.id}\u0000${it.label}`;
+        const g = groupsOf.get(k);
+        if (g === undefined) groupsOf.set(k, [it.group]);
+        else if (!g.includes(it.group)) g.push(it.group);
+      }
+    }
     for (const [id, r] of sim.regions) {
       const s = r.store.stats();
-      regions[id] = { ...s, queueDepth: r.store.queueDepth() };
+      const items = s.items.map((i) => {
+        const groups = i.module !== null && i.item !== null ? groupsOf.get(`${i.module}\u0000${i.item}`) : undefined;
+        return groups ? { ...i, groups } : i;
+      });
+      regions[id] = { ...s, items, queueDepth: r.store.queueDepth() };
       events += s.events;
       droppedFields += s.droppedFields;
       flaggedFields += s.flaggedFields;
@@ -129,15 +173,40 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
     }
     return tenant;
   };
-  const moduleOf = (name: string) => {
-    const m = sim.classifier.matcher.resolveModule(name);
-    if (!m) throw new SimError('SIM_ERR_POLICY_UNKNOWN_MODULE', { detail: `no module '${name}' in the catalog (an id, a notice name or an alias)` });
-    return m.id;
+  const moduleOf = (name: string): ModuleDef => {
+    const r = lookupModule(sim.classifier.matcher.modules, name);
+    if (r.kind === 'many') {
+      throw new SimError('SIM_ERR_POLICY_AMBIGUOUS_MODULE', { detail: `'${name}' names ${r.candidates.length} modules: ${describeCandidates(r.candidates)}; use one of these ids` });
+    }
+    if (r.kind === 'none') throw new SimError('SIM_ERR_POLICY_UNKNOWN_MODULE', { detail: `no module '${name}' in the catalog (an id, a notice name, an alias or the data-source page's name)` });
+    return r.module;
+  };
+  const jsonBody = (raw: Buffer | undefined, shape: string): Record<string, unknown> => {
+    let body: unknown;
+    try {
+      body = JSON.parse(raw?.toString('utf8') ?? '');
+    } catch {
+      throw new SimError('SIM_ERR_ADMIN_BAD_REQUEST', { detail: `the body must be JSON: ${shape}` });
+    }
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new SimError('SIM_ERR_ADMIN_BAD_REQUEST', { detail: `the body must be ${shape}` });
+    return body as Record<string, unknown>;
+  };
+  /** Makes a tenant's new policy current: ingest threads, the data folder, the audit trail. */
+  const commit = (req: FastifyRequest, tenant: string, next: PolicyLike, entry: Omit<AuditEntry, 'at' | 'tenant' | 'credential'>) => {
+    sim.policies.set(tenant, next);
+    sim.pool?.setPolicy(policySnapshot(sim.classifier, tenant, next));
+    const store = sim.policyStore;
+    if (store) {
+      const tenants = Object.fromEntries([...sim.policies].map(([t, p]) => [t, tenantSnapshot(sim.classifier.matcher.modules, p)]));
+      store.save(tenants);
+      store.audit({ at: new Date().toISOString(), tenant, credential: credentialId(sim.cfg.adminToken), ...entry });
+    }
+    req.log.info({ tenant, change: entry.change, target: entry.target, old: entry.old, new: entry.new }, 'tenant policy changed');
   };
 
   app.get<{ Params: { tenant: string } }>('/tenants/:tenant/modules', async (req) => {
     const tenant = tenantOf(req.params.tenant);
-    return { modules: sim.classifier.matcher.modules.map((m) => moduleView(sim, tenant, m.id)) };
+    return { modules: sim.classifier.matcher.modules.map((m) => moduleView(sim, tenant, m)) };
   });
 
   app.get<{ Params: { tenant: string; module: string } }>('/tenants/:tenant/modules/:module', async (req) => {
@@ -147,34 +216,71 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
 
   app.put<{ Params: { tenant: string; module: string } }>('/tenants/:tenant/modules/:module', async (req) => {
     const tenant = tenantOf(req.params.tenant);
-    const id = moduleOf(req.params.module);
-    const raw = req.body as Buffer | undefined;
-    let body: unknown;
-    try {
-      body = JSON.parse(raw?.toString('utf8') ?? '');
-    } catch {
-      throw new SimError('SIM_ERR_ADMIN_BAD_REQUEST', { detail: 'the body must be JSON: {"uploadPermission": true|false}' });
-    }
-    const allowed = (body as { uploadPermission?: unknown } | null)?.uploadPermission;
+    const m = moduleOf(req.params.module);
+    const allowed = jsonBody(req.body as Buffer | undefined, '{"uploadPermission": true|false}').uploadPermission;
     if (typeof allowed !== 'boolean') {
       throw new SimError('SIM_ERR_ADMIN_BAD_REQUEST', { detail: 'the body must be {"uploadPermission": true|false}' });
     }
-    let next;
+    const before = sim.policies.get(tenant)!;
+    let next: PolicyLike;
     try {
-      next = sim.policies.get(tenant)!.withPermission(id, allowed);
+      next = before.withPermission(m.id, allowed);
     } catch (err) {
       if (sim.classifier.isPolicyError(err)) {
         if (err.code === 'SIM_ERR_POLICY_MODULE_LOCKED') {
-          const m = sim.classifier.matcher.resolveModule(id)!;
-          throw new SimError('SIM_ERR_POLICY_MODULE_LOCKED', { detail: `module '${m.id}' (${m.name}) cannot be turned off: ${m.turnOffNote}` });
+          throw new SimError('SIM_ERR_POLICY_MODULE_LOCKED', { detail: `module '${m.id}' (${m.name}) cannot be turned off: the notice says "${m.turnOffNote}"` });
         }
-        throw new SimError('SIM_ERR_POLICY_UNKNOWN_MODULE', { detail: err.message });
+        throw new SimError(err.code, { detail: err.message });
       }
       throw err;
     }
-    sim.policies.set(tenant, next);
-    sim.pool?.setPolicy(policySnapshot(sim.classifier, tenant, next));
-    req.log.info({ tenant, module: id, uploadPermission: allowed }, 'upload permission changed');
-    return moduleView(sim, tenant, id);
+    const warnings = !allowed && m.canBeTurnedOff === 'partly' ? [partlyWarning(m)] : [];
+    if (!allowed && m.canBeTurnedOff === 'not-stated') warnings.push(`the notice does not say how ${m.name} is turned off: "${m.turnOffNote}"`);
+    const change: Change = { kind: 'permission', module: m.id, allowed };
+    const b = full(before), a = full(next);
+    const cons = b && a ? consequences(b, a, sim.classifier.matcher.modules, change) : [];
+    commit(req, tenant, next, {
+      change: 'uploadPermission', target: m.id, old: before.isUploadAllowed(m.id), new: allowed,
+      ...(warnings.length ? { warnings } : {}), ...(cons.length ? { consequences: cons } : {}),
+    });
+    return { ...moduleView(sim, tenant, m), warnings, consequences: cons };
+  });
+
+  app.get<{ Params: { tenant: string } }>('/tenants/:tenant/settings', async (req) => {
+    const tenant = tenantOf(req.params.tenant);
+    return { tenant, settings: settingsView(sim.policies.get(tenant)!) };
+  });
+
+  app.put<{ Params: { tenant: string; setting: string } }>('/tenants/:tenant/settings/:setting', async (req) => {
+    const tenant = tenantOf(req.params.tenant);
+    const id = req.params.setting;
+    if (!isSettingId(id)) {
+      throw new SimError('SIM_ERR_ADMIN_BAD_REQUEST', { detail: `no tenant setting '${id}' (settings: ${SETTING_IDS.join(', ')})` });
+    }
+    const value = jsonBody(req.body as Buffer | undefined, '{"value": true|false}').value;
+    if (typeof value !== 'boolean') throw new SimError('SIM_ERR_ADMIN_BAD_REQUEST', { detail: 'the body must be {"value": true|false}' });
+    const before = full(sim.policies.get(tenant)!);
+    if (!before) throw new SimError('SIM_ERR_ADMIN_BAD_REQUEST', { detail: 'this classifier has no tenant settings' });
+    const next = before.withSetting(id as TenantSettingId, value);
+    const cons = consequences(before, next, sim.classifier.matcher.modules, { kind: 'setting', setting: id as TenantSettingId, value });
+    commit(req, tenant, next, { change: 'setting', target: id, old: before.settings[id as TenantSettingId], new: value, ...(cons.length ? { consequences: cons } : {}) });
+    return { tenant, setting: id, value, consequences: cons, settings: settingsView(next) };
+  });
+
+  app.get('/audit', async (req) => {
+    const tenant = queryString(req, 'tenant');
+    const limitArg = queryString(req, 'limit');
+    let limit = 100;
+    if (limitArg !== undefined) {
+      limit = Number(limitArg);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 10000) {
+        throw new SimError('SIM_ERR_ADMIN_BAD_REQUEST', { detail: `?limit= must be an integer from 1 to 10000, got '${limitArg}'` });
+      }
+    }
+    if (tenant !== undefined) tenantOf(tenant);
+    const store = sim.policyStore;
+    const all = store ? store.readAudit() : [];
+    const entries = all.filter((e) => tenant === undefined || e.tenant === tenant).slice(-limit).reverse();
+    return { kept: store !== null && store !== undefined, ...(store ? {} : { note: 'store kind none: changes are not kept and no audit trail is written' }), entries };
   });
 }

@@ -37,6 +37,8 @@ export interface Matcher {
 
 interface ItemRt {
   label: string;
+  /** The notice's sub-group, or null. */
+  group: string | null;
   moduleId: string;
   category: Category;
   /** The kind an alias hit of this item stands for (its first kind), or -1. */
@@ -149,7 +151,7 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     const byKind = new Map<number, ItemRt>();
     for (const it of m.items) {
       const rt: ItemRt = {
-        label: it.label, moduleId: m.id, category: it.category,
+        label: it.label, group: it.group, moduleId: m.id, category: it.category,
         kind: it.kinds.length > 0 ? kindIndex.get(it.kinds[0])! : -1,
       };
       for (const a of it.aliases) {
@@ -230,6 +232,7 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
       category,
       by,
       kind: kind >= 0 ? kinds[kind].id : null,
+      group: item ? item.group : null,
     };
     // a slot where a filter may keep its verdict on this (shared, frozen) result: see src/filter
     Object.defineProperty(r, VERDICT_SLOT, { value: { policy: null, verdict: null }, enumerable: false });

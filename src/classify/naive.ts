@@ -117,5 +117,5 @@ export function naiveClassifyField(cat: CatalogDef, path: string, value: unknown
       }
     }
   }
-  return { path, item: item ? item.label : null, module: itemModule ? itemModule.id : null, category, by, kind: used };
+  return { path, item: item ? item.label : null, module: itemModule ? itemModule.id : null, category, by, kind: used, group: item ? item.group : null };
 }

@@ -23,6 +23,41 @@ export type UndeclaredPolicy = 'keep' | 'flag' | 'drop';
 
 // ---- JSON definitions (schemas/catalog.json) ----
 
+export const TURN_OFF = ['yes', 'no', 'partly', 'not-stated'] as const;
+export type TurnOff = (typeof TURN_OFF)[number];
+
+/** Tenant settings beyond on/off that the data-source page names (src/policy/settings.ts). */
+export type TenantSettingId = 'qualysConfigured' | 'internetAccessService' | 'office365ThreatDetection';
+
+/** A row of the data-source configuration page: source name, data target, configuration steps and notes. */
+export interface DataSourceDef {
+  /** The page's name of the source ("Azure AD", "Trend Micro Vision One Endpoint Sensor"). */
+  name: string;
+  dataTarget: string;
+  /** The page's configuration sentences, in order. */
+  configuration: string[];
+  /** The page's notes and "Important" boxes, in order. */
+  notes?: string[];
+}
+
+/**
+ * A dependency the data-source page states, with its sentence (`quote`):
+ * - requires: the module's data is uploaded only while `module`'s permission (or the tenant `setting`) is on;
+ * - standsInFor: the module is the source of `items` for `module` while `setting` is off or `module` is off;
+ * - separatePermission: the events of `sourcetypes` need the tenant `setting` on as well;
+ * - affects: turning this module off may stop the page's `features` (and the events of `modules` are told so).
+ */
+export interface RelationDef {
+  type: 'requires' | 'standsInFor' | 'separatePermission' | 'affects';
+  quote: string;
+  module?: string;
+  setting?: TenantSettingId;
+  items?: string[];
+  sourcetypes?: string[];
+  features?: string[];
+  modules?: string[];
+}
+
 /** A kind of field, independent of any module: the names it goes by in real formats. */
 export interface FieldKindDef {
   category: Category;
@@ -63,11 +98,21 @@ export interface ModuleDef {
   section: string[];
   description: string;
   consoleLocation: string[];
+  /** The notice's "Console Settings" lines, where it has them. */
+  consoleSettings?: string[];
   /** "Data Collected" or "Data Transmitted to Trend Micro". */
   dataHeading: string;
-  canBeTurnedOff: boolean;
+  /**
+   * What the notice says about turning the module's collection off: `yes` it says how, `no` it says it cannot be,
+   * `partly` some of its modules cannot be (another article says which), `not-stated` it says nothing either way.
+   */
+  canBeTurnedOff: TurnOff;
   /** The notice's words on turning it off (or that it says nothing). */
   turnOffNote: string;
+  /** The data-source configuration page's row for this module, in the page's words (src/policy, docs/permissions.md). */
+  dataSource?: DataSourceDef;
+  /** How the module depends on others and on tenant settings, each quoting the page. */
+  relations?: RelationDef[];
   /** Other names the module goes by (the data-source page, the console). */
   aliases: string[];
   /** Splunk sourcetypes whose events belong to this module. */
@@ -99,10 +144,19 @@ export interface FieldClass {
   by: By;
   /** The field kind that matched (a key of fieldKinds), or null. */
   kind: string | null;
+  /** The notice's sub-group of the item ("OneDrive activity report"), or null (undeclared, or an item with none). */
+  group?: string | null;
 }
 
 export interface FilteredField extends FieldClass {
   action: Action;
   /** Why a field was dropped or flagged, for people. */
   reason?: string;
+  /** The value as stored was masked (policy `secrets: redact`): the field and its classification are kept. */
+  masked?: 'redacted';
+  /** What the data-source page says about a kept field's source (a stand-in, a feature at risk). */
+  note?: string;
 }
+
+/** What the filter does with the values of `secret` fields: store them, replace them, or leave them out. */
+export type SecretsPolicy = 'keep' | 'redact' | 'drop';

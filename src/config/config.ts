@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { deepFreeze, readJsonFile, SchemaError, validateAgainst } from './schema.ts';
 import { loadRegions, servedRegions, type RegionDef } from '../region/regions.ts';
 import { checkSourcetypeRules, type SourcetypeRuleConfig } from '../parse/linebreak.ts';
+import type { SecretsPolicy, TenantSettingId } from '../classify/types.ts';
 
 export type FsyncMode = 'always' | 'batch' | 'never';
 export type StoreKind = 'sqlite' | 'none';
@@ -24,6 +25,8 @@ export interface TokenDef {
 export interface TenantDef {
   id: string;
   uploadPermission?: Record<string, boolean>;
+  /** Tenant settings the data-source page names (src/policy/settings.ts). */
+  settings?: Partial<Record<TenantSettingId, boolean>>;
 }
 
 export interface StoreConfig {
@@ -61,6 +64,10 @@ export interface SimConfig {
   tenants: TenantDef[];
   tokens: TokenDef[];
   undeclared: UndeclaredPolicyName;
+  /** What is stored of the values of `secret` fields. */
+  secrets: SecretsPolicy;
+  /** When the data folder keeps permissions too (src/policy/persist.ts): which wins at start. */
+  permissionsFrom: 'data' | 'config';
   store: StoreConfig;
   ingest: IngestConfig;
   dataDir: string;
@@ -140,6 +147,7 @@ export interface ConfigOverrides {
   fsync?: FsyncMode;
   ingestWorkers?: number;
   logLevel?: SimConfig['logLevel'];
+  permissionsFrom?: SimConfig['permissionsFrom'];
 }
 
 /** Parses `us=8088,eu=8089`. */
@@ -165,6 +173,10 @@ export function envOverrides(env: NodeJS.ProcessEnv): ConfigOverrides {
   if (env.SIM_DATA_DIR) o.dataDir = env.SIM_DATA_DIR;
   if (env.SIM_REGION_PORTS) o.regionPorts = parseRegionPorts(env.SIM_REGION_PORTS);
   if (env.SIM_LOG_LEVEL) o.logLevel = env.SIM_LOG_LEVEL as SimConfig['logLevel'];
+  if (env.SIM_PERMISSIONS_FROM) {
+    if (env.SIM_PERMISSIONS_FROM !== 'data' && env.SIM_PERMISSIONS_FROM !== 'config') throw new SchemaError('environment', [`SIM_PERMISSIONS_FROM: '${env.SIM_PERMISSIONS_FROM}' is not data or config`]);
+    o.permissionsFrom = env.SIM_PERMISSIONS_FROM;
+  }
   return o;
 }
 
@@ -182,6 +194,8 @@ export function buildConfig(file: ConfigFile | null, ...layers: ConfigOverrides[
     tenants: structuredClone(f.tenants),
     tokens: structuredClone(f.tokens),
     undeclared: f.undeclared ?? 'flag',
+    secrets: f.secrets ?? 'keep',
+    permissionsFrom: f.permissionsFrom ?? 'data',
     store: { ...DEFAULT_STORE, ...f.store },
     ingest: { workers: f.ingest?.workers ?? defaultIngestWorkers() },
     dataDir: f.dataDir ?? './data',
@@ -203,6 +217,7 @@ export function buildConfig(file: ConfigFile | null, ...layers: ConfigOverrides[
     if (o.fsync !== undefined) cfg.store.fsync = o.fsync;
     if (o.ingestWorkers !== undefined) cfg.ingest.workers = o.ingestWorkers;
     if (o.logLevel !== undefined) cfg.logLevel = o.logLevel;
+    if (o.permissionsFrom !== undefined) cfg.permissionsFrom = o.permissionsFrom;
   }
   cfg.dataDir = resolve(cfg.dataDir);
   checkReferences(cfg, regions);

@@ -99,6 +99,7 @@ export const ERROR_CODES = {
   SIM_ERR_ADMIN_UNKNOWN_TENANT: own(404, 'Unknown tenant', ':tenant is not in the config'),
   SIM_ERR_POLICY_UNKNOWN_MODULE: own(404, 'Unknown module', 'The module id / notice name is not in the catalog'),
   SIM_ERR_POLICY_MODULE_LOCKED: own(409, 'Module cannot be turned off', 'PUT uploadPermission=false for a module the notice says cannot be turned off'),
+  SIM_ERR_POLICY_AMBIGUOUS_MODULE: own(409, 'Module name is ambiguous', 'A module name several modules share (e.g. Service Gateway Management); the detail lists the candidates by id and section'),
   // ---- startup ----
   SIM_ERR_CONFIG_INVALID: own(500, 'Invalid configuration', 'serve: the config file, a flag or a cross-reference (tenant, region, module) is wrong; the message names the path'),
   SIM_ERR_TLS_FILES: own(500, 'TLS files missing', 'serve --tls DIR: a certificate or key file of DIR is missing or unreadable'),

@@ -8,7 +8,7 @@ export function defaultClassifier(): ClassifierDeps {
   return {
     matcher,
     compilePolicy: (_m, opts) => compilePolicy(matcher, opts),
-    applyPolicy: (policy, event, fields) => applyPolicy(policy as Policy, event, fields),
+    applyPolicy: (policy, event, fields, ctx) => applyPolicy(policy as Policy, event, fields, ctx),
     isPolicyError: (e): e is PolicyError => e instanceof PolicyError,
     inWorkers: true,
   };

@@ -1,4 +1,4 @@
-import type { FieldClass, FilteredField, ModuleDef } from '../classify/types.ts';
+import type { FieldClass, FilteredField, ModuleDef, SecretsPolicy, TenantSettingId } from '../classify/types.ts';
 import type { Envelope } from '../parse/envelope.ts';
 import { extractTime, inRange, RawRules, type RawEvent } from '../parse/linebreak.ts';
 import { epochSeconds } from '../parse/timestamp.ts';
@@ -19,6 +19,16 @@ export interface PolicyLike {
   readonly undeclared: 'keep' | 'flag' | 'drop';
   isUploadAllowed(moduleId: string): boolean;
   withPermission(moduleIdOrName: string, allowed: boolean): PolicyLike;
+  /** The options that rebuild it (src/filter's policies; a test's may have none): settings, secrets, permissions. */
+  options?(): PolicyOptionsLike;
+}
+
+/** What compilePolicy takes (src/filter PolicyOptions). */
+export interface PolicyOptionsLike {
+  uploadPermission?: Record<string, boolean>;
+  undeclared?: 'keep' | 'flag' | 'drop';
+  settings?: Partial<Record<TenantSettingId, boolean>>;
+  secrets?: SecretsPolicy;
 }
 
 export interface AppliedPolicy {
@@ -30,15 +40,16 @@ export interface AppliedPolicy {
 
 export interface ClassifierDeps {
   matcher: MatcherLike;
-  compilePolicy(matcher: MatcherLike, opts: { uploadPermission?: Record<string, boolean>; undeclared?: 'keep' | 'flag' | 'drop' }): PolicyLike;
-  applyPolicy(policy: PolicyLike, event: unknown, fields: FieldClass[]): AppliedPolicy;
+  compilePolicy(matcher: MatcherLike, opts: PolicyOptionsLike): PolicyLike;
+  /** `ctx`: the event's module and sourcetype (a permission is for the whole source). */
+  applyPolicy(policy: PolicyLike, event: unknown, fields: FieldClass[], ctx?: { module: string | null; sourcetype?: string }): AppliedPolicy;
   /**
    * True for the catalog's own classifier (defaultClassifier): an ingest worker thread builds the same one,
    * so requests may be classified there. Any other classifier (a test's) runs in the event loop.
    */
   readonly inWorkers?: boolean;
   /** Recognizes the filter's PolicyError (code + moduleId). */
-  isPolicyError(e: unknown): e is Error & { code: 'SIM_ERR_POLICY_MODULE_LOCKED' | 'SIM_ERR_POLICY_UNKNOWN_MODULE'; moduleId: string };
+  isPolicyError(e: unknown): e is Error & { code: 'SIM_ERR_POLICY_MODULE_LOCKED' | 'SIM_ERR_POLICY_UNKNOWN_MODULE' | 'SIM_ERR_POLICY_AMBIGUOUS_MODULE'; moduleId: string };
 }
 
 /** Everything of a request that the records of its events share. */
@@ -69,14 +80,15 @@ export function toRecord(env: Envelope, ctx: RecordContext): StoreRecord {
   const sourcetype = env.sourcetype ?? ctx.defaults.sourcetype;
   const module = ctx.tokenModule ?? ctx.matcher.moduleForSourcetype(sourcetype)?.id ?? null;
   const classes = ctx.matcher.classifyEvent(env.event, module);
-  const applied = ctx.apply(ctx.policy, env.event, classes);
+  const gate = { module, sourcetype };
+  const applied = ctx.apply(ctx.policy, env.event, classes, gate);
   let fields: Record<string, unknown> | null = null;
   let classification = applied.fields;
   let dropped = applied.dropped;
   let flagged = applied.flagged;
   if (env.fields !== undefined) {
     const fc = ctx.matcher.classifyEvent(env.fields, module);
-    const fa = ctx.apply(ctx.policy, env.fields, fc);
+    const fa = ctx.apply(ctx.policy, env.fields, fc, gate);
     fields = fa.event as Record<string, unknown>;
     classification = classification.concat(fa.fields.map((f) => ({ ...f, path: `fields.${f.path}` })));
     dropped += fa.dropped;
@@ -97,8 +109,8 @@ export function toRecord(env: Envelope, ctx: RecordContext): StoreRecord {
     classification,
     dropped,
     flagged,
-    // nothing dropped: the envelope's text is the stored event as it came (a store may keep it as is)
-    envelope: dropped === 0 ? env.raw : undefined,
+    // nothing dropped or masked: the envelope's text is the stored event as it came (a store may keep it as is)
+    envelope: dropped === 0 && applied.event === env.event && (env.fields === undefined || fields === env.fields) ? env.raw : undefined,
   };
 }
 

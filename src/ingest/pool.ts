@@ -5,18 +5,25 @@ import type { ErrorCode } from '../errors/codes.ts';
 import { SimError } from '../errors/sim-error.ts';
 import { shareVerdict } from '../filter/index.ts';
 import type { PackedBatch } from '../store/packed.ts';
-import type { ClassifierDeps, PolicyLike, RecordContext } from './pipeline.ts';
+import type { ClassifierDeps, PolicyLike, PolicyOptionsLike, RecordContext } from './pipeline.ts';
 
 /** A tenant's policy as a worker rebuilds it: the modules whose upload permission is off. */
 export interface PolicySnapshot {
   tenant: string;
   disabled: string[];
   undeclared: UndeclaredPolicyName;
+  /** Tenant settings and the secrets policy (src/filter PolicyOptions), when the policy has them. */
+  settings?: PolicyOptionsLike['settings'];
+  secrets?: PolicyOptionsLike['secrets'];
 }
 
 /** A tenant's policy as an ingest worker rebuilds it. */
 export function policySnapshot(classifier: ClassifierDeps, tenant: string, p: PolicyLike): PolicySnapshot {
-  return { tenant, disabled: classifier.matcher.modules.filter((m) => !p.isUploadAllowed(m.id)).map((m) => m.id), undeclared: p.undeclared };
+  const o = p.options?.();
+  return {
+    tenant, disabled: classifier.matcher.modules.filter((m) => !p.isUploadAllowed(m.id)).map((m) => m.id), undeclared: p.undeclared,
+    ...(o ? { settings: o.settings, secrets: o.secrets } : {}),
+  };
 }
 
 export interface WorkerInit {

@@ -8,6 +8,7 @@ import type { RegionStore } from '../store/types.ts';
 import type { AckRegistry } from './acks.ts';
 import type { ClassifierDeps, PolicyLike } from './pipeline.ts';
 import type { IngestPool } from './pool.ts';
+import type { PolicyStore } from '../policy/persist.ts';
 
 export interface RegionRuntime {
   def: RegionDef;
@@ -34,6 +35,8 @@ export interface SimState {
   pool: IngestPool | null;
   shuttingDown: boolean;
   log: FastifyBaseLogger;
+  /** Where permission and setting changes are kept, with their audit trail; null: not kept (store kind none). */
+  policyStore?: PolicyStore | null;
 }
 
 /** What the onRequest hook of a HEC route found out. */

@@ -24,7 +24,7 @@ const rawRules = new RawRules(init.sourcetypes);
 const policies = new Map<string, PolicyLike>();
 function setPolicy(p: PolicySnapshot): void {
   policies.set(p.tenant, classifier.compilePolicy(classifier.matcher, {
-    uploadPermission: Object.fromEntries(p.disabled.map((id) => [id, false])), undeclared: p.undeclared,
+    uploadPermission: Object.fromEntries(p.disabled.map((id) => [id, false])), undeclared: p.undeclared, settings: p.settings, secrets: p.secrets,
   }));
 }
 for (const p of init.policies) setPolicy(p);

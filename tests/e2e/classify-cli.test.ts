@@ -24,8 +24,9 @@ describe('ingestor-sim classify', () => {
     const r = run(['classify', '--json', '--disable', 'Splunk - Network Firewall / Web Gateway Logs', batch]);
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines[0]).toEqual({ event: 0, path: 'src_ip', item: 'Source IP address', module: 'splunk-network-firewall-web-gateway-logs', category: 'online-identifier', by: 'name', action: 'drop' });
-    expect(lines.find((l) => l.path === 'src_port')).toMatchObject({ event: 0, item: null, action: 'flag' });
+    expect(lines[0]).toEqual({ event: 0, path: 'src_ip', item: 'Source IP address', group: null, module: 'splunk-network-firewall-web-gateway-logs', category: 'online-identifier', by: 'name', action: 'drop' });
+    // a permission is for the whole source: the undeclared port of a Splunk event goes with it
+    expect(lines.find((l) => l.path === 'src_port')).toMatchObject({ event: 0, item: null, action: 'drop' });
     expect(lines.find((l) => l.path === 'url')).toMatchObject({ event: 1, category: 'secret', action: 'drop' });
     // the bare object has no sourcetype: no module context; an email is declared by many modules
     expect(lines.find((l) => l.path === 'mail')).toMatchObject({ event: 2, item: null, module: null, category: 'direct-identifier' });
@@ -37,8 +38,8 @@ describe('ingestor-sim classify', () => {
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toEqual([
-      { event: 0, path: 'mail', item: 'Email address', module: 'microsoft-entra-id', category: 'direct-identifier', by: 'name', action: 'keep' },
-      { event: 0, path: 'properties.ipAddress', item: 'IP address', module: 'microsoft-entra-id', category: 'online-identifier', by: 'name', action: 'keep' },
+      { event: 0, path: 'mail', item: 'Email address', group: 'User information', module: 'microsoft-entra-id', category: 'direct-identifier', by: 'name', action: 'keep' },
+      { event: 0, path: 'properties.ipAddress', item: 'IP address', group: 'User information', module: 'microsoft-entra-id', category: 'online-identifier', by: 'name', action: 'keep' },
     ]);
   });
 

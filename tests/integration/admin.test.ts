@@ -73,7 +73,7 @@ describe('regions, events, stats', () => {
 describe('upload permission', () => {
   it('GET reports the effective permission; unknown tenant/module are 404', async () => {
     const r = await get('/tenants/acme/modules/fw');
-    expect(r.json).toEqual({ tenant: 'acme', module: 'fw', name: 'Firewall Logs', canBeTurnedOff: true, uploadPermission: true });
+    expect(r.json).toEqual({ tenant: 'acme', module: 'fw', name: 'Firewall Logs', canBeTurnedOff: 'yes', turnOffNote: 'can be turned off', uploadPermission: true, effectivePermission: true });
     expect((await get('/tenants/beta/modules/Firewall%20Logs')).json.uploadPermission).toBe(false);
     expect((await get('/tenants/nobody/modules/fw')).status).toBe(404);
     const m = await get('/tenants/acme/modules/nope');

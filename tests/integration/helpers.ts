@@ -15,7 +15,7 @@ import type { ClassifierDeps, MatcherLike, PolicyLike } from '../../src/ingest/p
  */
 function mod(id: string, name: string, canBeTurnedOff: boolean, sourcetypes: string[]): ModuleDef {
   return {
-    id, name, section: [], description: '', consoleLocation: [], dataHeading: 'Data Collected', canBeTurnedOff,
+    id, name, section: [], description: '', consoleLocation: [], dataHeading: 'Data Collected', canBeTurnedOff: canBeTurnedOff ? 'yes' : 'no',
     turnOffNote: canBeTurnedOff ? 'can be turned off' : 'The notice gives no way to turn it off.', aliases: [], sourcetypes, items: [],
   };
 }
@@ -66,7 +66,7 @@ function policy(perm: Record<string, boolean>, undeclared: 'keep' | 'flag' | 'dr
     withPermission(idOrName, allowed) {
       const m = testMatcher.resolveModule(idOrName);
       if (!m) throw new TestPolicyError('SIM_ERR_POLICY_UNKNOWN_MODULE', idOrName);
-      if (!allowed && !m.canBeTurnedOff) throw new TestPolicyError('SIM_ERR_POLICY_MODULE_LOCKED', m.id);
+      if (!allowed && m.canBeTurnedOff === 'no') throw new TestPolicyError('SIM_ERR_POLICY_MODULE_LOCKED', m.id);
       return policy({ ...perm, [m.id]: allowed }, undeclared);
     },
   };
@@ -79,7 +79,7 @@ export const testClassifier: ClassifierDeps = {
     for (const [k, v] of Object.entries(opts.uploadPermission ?? {})) {
       const m = testMatcher.resolveModule(k);
       if (!m) throw new TestPolicyError('SIM_ERR_POLICY_UNKNOWN_MODULE', k);
-      if (!v && !m.canBeTurnedOff) throw new TestPolicyError('SIM_ERR_POLICY_MODULE_LOCKED', m.id);
+      if (!v && m.canBeTurnedOff === 'no') throw new TestPolicyError('SIM_ERR_POLICY_MODULE_LOCKED', m.id);
       perm[m.id] = v;
     }
     return policy(perm, opts.undeclared ?? 'keep');

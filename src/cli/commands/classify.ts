@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { getDefaultMatcher, type Matcher } from '../../classify/index.ts';
-import type { Category, FilteredField, UndeclaredPolicy } from '../../classify/types.ts';
+import type { Category, FilteredField, SecretsPolicy, TenantSettingId, UndeclaredPolicy } from '../../classify/types.ts';
 import { CATEGORIES } from '../../classify/types.ts';
 import { applyPolicy, compilePolicy, PolicyError, type Policy } from '../../filter/index.ts';
+import { describeCandidates, lookupModule } from '../../policy/names.ts';
+import { isSettingId, SETTING_IDS } from '../../policy/settings.ts';
 import { scanContainer } from '../../parse/envelope.ts';
 import { CliExit } from '../index.ts';
 
@@ -96,7 +98,7 @@ export interface ClassifiedEvent {
 export function classifyInputs(matcher: Matcher, policy: Policy, events: InputEvent[], moduleId: string | null): ClassifiedEvent[] {
   return events.map((ev) => {
     const mod = moduleId ?? (ev.sourcetype !== undefined ? matcher.moduleForSourcetype(ev.sourcetype)?.id ?? null : null);
-    const r = applyPolicy(policy, ev.event, matcher.classifyEvent(ev.event, mod));
+    const r = applyPolicy(policy, ev.event, matcher.classifyEvent(ev.event, mod), { module: mod, sourcetype: ev.sourcetype });
     return { input: ev, module: mod, fields: r.fields, dropped: r.dropped, flagged: r.flagged };
   });
 }
@@ -127,6 +129,18 @@ export function renderTable(results: ClassifiedEvent[]): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** `--setting qualysConfigured=off` → { qualysConfigured: false }; exit 2 for an unknown setting or value. */
+function settingArgs(args: string[]): Partial<Record<TenantSettingId, boolean>> {
+  const out: Partial<Record<TenantSettingId, boolean>> = {};
+  for (const a of args) {
+    const m = /^([A-Za-z0-9]+)=(on|off|true|false)$/.exec(a.trim());
+    if (!m) throw new CliExit(2, `--setting: '${a}' is not <name>=on|off (settings: ${SETTING_IDS.join(', ')})`);
+    if (!isSettingId(m[1])) throw new CliExit(2, `--setting: no tenant setting '${m[1]}' (settings: ${SETTING_IDS.join(', ')})`);
+    out[m[1]] = m[2] === 'on' || m[2] === 'true';
+  }
+  return out;
+}
+
 export function register(program: Command): void {
   program
     .command('classify')
@@ -136,21 +150,27 @@ export function register(program: Command): void {
     .option('--json', 'one JSON line per field instead of a table')
     .addOption(new Option('--undeclared <policy>', 'what happens to fields no item covers').choices(['keep', 'flag', 'drop']).default('flag'))
     .option('--disable <module>', 'turn off the data upload permission of a module (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .action((files: string[], opts: { module?: string; json?: boolean; undeclared: UndeclaredPolicy; disable: string[] }) => {
+    .option('--setting <name=on|off>', 'a tenant setting of the data-source page, e.g. qualysConfigured=off (repeatable; docs/permissions.md)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .addOption(new Option('--secrets <policy>', 'what is stored of secret values').choices(['keep', 'redact', 'drop']).default('keep'))
+    .action((files: string[], opts: { module?: string; json?: boolean; undeclared: UndeclaredPolicy; disable: string[]; setting: string[]; secrets: SecretsPolicy }) => {
       const matcher = getDefaultMatcher();
       let moduleId: string | null = null;
       if (opts.module !== undefined) {
-        const m = matcher.resolveModule(opts.module);
-        if (!m) throw new CliExit(2, `--module: no module '${opts.module}' in the catalog (give its id, e.g. splunk-network-firewall-web-gateway-logs, or its exact notice name)`);
-        moduleId = m.id;
+        const r = lookupModule(matcher.modules, opts.module);
+        if (r.kind === 'many') throw new CliExit(2, `--module: '${opts.module}' names ${r.candidates.length} modules: ${describeCandidates(r.candidates)}; use one of these ids`);
+        if (r.kind === 'none') throw new CliExit(2, `--module: no module '${opts.module}' in the catalog (give its id, e.g. splunk-network-firewall-web-gateway-logs, or its exact notice name)`);
+        moduleId = r.module.id;
       }
       let policy: Policy;
       try {
-        policy = compilePolicy(matcher, { uploadPermission: Object.fromEntries(opts.disable.map((d) => [d, false])), undeclared: opts.undeclared });
+        policy = compilePolicy(matcher, {
+          uploadPermission: Object.fromEntries(opts.disable.map((d) => [d, false])), undeclared: opts.undeclared, settings: settingArgs(opts.setting), secrets: opts.secrets,
+        });
       } catch (err) {
         if (err instanceof PolicyError) throw new CliExit(2, `--disable: ${err.message}`);
         throw err;
       }
+      for (const w of policy.warnings) process.stderr.write(`ingestor-sim classify: warning: --disable: ${w}\n`);
       const events: InputEvent[] = [];
       for (const file of files) {
         let text: string;
@@ -166,7 +186,7 @@ export function register(program: Command): void {
         const out: string[] = [];
         for (const r of results) {
           for (const f of r.fields) {
-            out.push(JSON.stringify({ event: r.input.n, path: f.path, item: f.item, module: f.module, category: f.category, by: f.by, action: f.action }));
+            out.push(JSON.stringify({ event: r.input.n, path: f.path, item: f.item, group: f.group ?? null, module: f.module, category: f.category, by: f.by, action: f.action, ...(f.masked ? { masked: f.masked } : {}) }));
           }
         }
         process.stdout.write(out.length > 0 ? `${out.join('\n')}\n` : '');

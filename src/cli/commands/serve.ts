@@ -16,6 +16,7 @@ interface ServeOpts {
   fsync?: string;
   ingestWorkers?: string;
   logLevel?: string;
+  permissionsFrom?: string;
 }
 
 function portArg(v: string, what: string): number {
@@ -75,6 +76,7 @@ export function register(program: Command): void {
     .option('--fsync <mode>', 'always | batch | never')
     .option('--ingest-workers <n>', 'threads that decode, parse and classify requests (0: in the event loop; default: one per core, at most 4)')
     .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent')
+    .option('--permissions-from <where>', 'data | config: when the data folder keeps permissions and settings changed through the admin API, which wins at start (default data; docs/permissions.md)')
     .action(async (o: ServeOpts) => {
       const cli: ConfigOverrides = {};
       if (o.host !== undefined) cli.host = o.host;
@@ -91,6 +93,8 @@ export function register(program: Command): void {
       }
       const level = oneOf(o.logLevel, ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, '--log-level');
       if (level) cli.logLevel = level;
+      const pf = oneOf(o.permissionsFrom, ['data', 'config'] as const, '--permissions-from');
+      if (pf) cli.permissionsFrom = pf;
       let cfg: SimConfig;
       let srv: RunningServer;
       try {
