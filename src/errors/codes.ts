@@ -90,7 +90,7 @@ export const ERROR_CODES = {
   SIM_ERR_HTTP_NOT_FOUND: own(404, 'The requested URL was not found on this server.', 'Unknown path (HEC style body, code 404)'),
   SIM_ERR_HTTP_METHOD_NOT_ALLOWED: own(405, 'Method Not Allowed', 'GET /services/collector/ack (Splunk 10.6 answers 405)'),
   // ---- region routing ----
-  SIM_ERR_ROUTE_UNKNOWN_HOST: own(421, 'Unknown ingestor host', 'The Host header (or TLS SNI) names no served region, on a port not bound to a region'),
+  SIM_ERR_ROUTE_UNKNOWN_HOST: own(421, 'Unknown ingestor host', 'The Host header (or TLS SNI) is an ingestor-<r> name of a region this server does not serve (any other host is routed by the token\'s region)'),
   SIM_ERR_ROUTE_HOST_MISMATCH: own(421, 'Host does not match the connection', 'The Host header names another region than the TLS SNI name or the region port'),
   // ---- admin API ----
   SIM_ERR_ADMIN_UNAUTHORIZED: own(401, 'Admin token required', 'No or wrong "Authorization: Bearer <adminToken>" on /admin/v1'),

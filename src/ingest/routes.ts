@@ -19,11 +19,11 @@ function q1(req: FastifyRequest, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** Routes a request to its region (one place; later hooks see `request.region`). */
-export function regionOf(sim: SimState, req: FastifyRequest): RegionRuntime {
+/** Routes a request to its region (one place; later hooks see `request.region`); null: any host, routed by the token. */
+export function regionOf(sim: SimState, req: FastifyRequest): RegionRuntime | null {
   const sock = req.raw.socket as typeof req.raw.socket & { servername?: string | false; [kPortRegion]?: string };
   const id = routeRegion(sim.routes, { host: req.headers.host, sni: sock.servername, portRegion: sock[kPortRegion] });
-  return sim.regions.get(id)!;
+  return id === null ? null : sim.regions.get(id)!;
 }
 
 /**
@@ -47,6 +47,7 @@ function routeAndAuthenticate(sim: SimState, req: FastifyRequest, reply: Fastify
   if (kind === 'health') {
     try {
       const region = regionOf(sim, req);
+      if (region === null) throw new Error('no region host');
       req.region = region.def.id;
       reply.headers(region.headers);
       req.hec = { region, token: null, channel: null };
@@ -58,12 +59,21 @@ function routeAndAuthenticate(sim: SimState, req: FastifyRequest, reply: Fastify
   // HEC takes any Content-Type (splunk-logging labels JSON as form-urlencoded; some clients send none or
   // junk): the body is read as bytes whatever the header says, so an unparseable one must not become a 415.
   req.headers['content-type'] = 'application/octet-stream';
-  const region = regionOf(sim, req);
-  req.region = region.def.id;
-  reply.headers(region.headers);
+  let region = regionOf(sim, req);
+  if (region !== null) {
+    req.region = region.def.id;
+    reply.headers(region.headers);
+  }
   if (sim.shuttingDown) throw new SimError('SIM_ERR_HEC_SHUTTING_DOWN');
   const { def } = authenticate(sim.tokens, req.headers.authorization, q1(req, 'token'));
-  if (def.region !== region.def.id) {
+  if (region === null) {
+    // any host (localhost, an address, a LAN name) on the shared port: the token's region (src/region/route.ts)
+    const own = sim.regions.get(def.region);
+    if (own === undefined) throw new SimError('SIM_ERR_AUTH_TOKEN_WRONG_REGION', { headers: { 'x-sim-refused-reason': `token is bound to region '${def.region}', which this server does not serve` } });
+    region = own;
+    req.region = region.def.id;
+    reply.headers(region.headers);
+  } else if (def.region !== region.def.id) {
     const reason = `token is bound to region '${def.region}', but the request reached region '${region.def.id}' (${region.def.ingestorHost}); send it to ingestor-${def.region}`;
     req.log.warn({ region: region.def.id, tokenRegion: def.region, tenant: def.tenant }, `refused token of another region: ${reason}`);
     throw new SimError('SIM_ERR_AUTH_TOKEN_WRONG_REGION', { headers: { 'x-sim-refused-reason': reason } });
