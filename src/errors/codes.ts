@@ -71,7 +71,7 @@ export const ERROR_CODES = {
   SIM_ERR_HEC_EVENT_TOO_LARGE: hec(6, 'One event is larger than limits.maxEventBytes'),
   SIM_ERR_HEC_BAD_ENVELOPE_KEY: hec(6, 'host, source, sourcetype or index is not a string'),
   SIM_ERR_HEC_GZIP_INVALID: hec(6, 'Content-Encoding: gzip and the body is not a complete gzip stream (truncated or corrupt)'),
-  SIM_ERR_HEC_INCORRECT_INDEX: hec(7, "The event's index is not in the token's indexes list (invalid-event-number is the event's index + 1, as Splunk does)"),
+  SIM_ERR_HEC_INCORRECT_INDEX: hec(7, "The event's index is not in the token's indexes list, or no such index exists (config `indexes`; invalid-event-number is the event's index + 1, as Splunk does)"),
   SIM_ERR_HEC_EVENT_MISSING: hec(12, 'An envelope has no "event" key'),
   SIM_ERR_HEC_EVENT_BLANK: hec(13, '"event" is null, "" or only whitespace'),
   SIM_ERR_HEC_INDEXED_FIELDS: hec(15, '"fields" is not a flat object, or "time" is not a number'),

@@ -168,10 +168,10 @@ function commitAndReply(sim: SimState, req: FastifyRequest, reply: FastifyReply,
 }
 
 /** What an ingest worker takes from a request besides its body (as recordContext for the event loop). */
-function jobOf(req: FastifyRequest, hec: HecContext, ctx: RecordContext): Omit<IngestJob, 'id' | 'body'> {
+function jobOf(sim: SimState, req: FastifyRequest, hec: HecContext, ctx: RecordContext): Omit<IngestJob, 'id' | 'body'> {
   return {
     kind: ctx.endpoint, encoding: req.headers['content-encoding'], receivedAt: ctx.receivedAt, tenant: ctx.tenant, tokenModule: ctx.tokenModule,
-    defaults: ctx.defaults, allowedIndexes: hec.token!.indexes ?? null,
+    defaults: ctx.defaults, allowedIndexes: hec.token!.indexes ?? sim.cfg.indexes,
   };
 }
 
@@ -184,13 +184,14 @@ export function registerHecRoutes(app: FastifyInstance): void {
   const eventHandler = async (req: FastifyRequest, reply: FastifyReply) => {
     const hec = req.hec!;
     if (inPool) {
-      const r = await sim.pool!.run(jobOf(req, hec, recordContext(sim, req, hec, 'event')), req.body as Buffer | undefined);
+      const r = await sim.pool!.run(jobOf(sim, req, hec, recordContext(sim, req, hec, 'event')), req.body as Buffer | undefined);
       return commitAndReply(sim, req, reply, hec, storedBatch(hec.region.store, r), r.error, 'event');
     }
     const text = await decodeBody(req.body as Buffer | undefined, req.headers['content-encoding'], limits);
     const ctx = recordContext(sim, req, hec, 'event');
     const { events, error } = parseEventBatch(text, limits, {
-      allowedIndexes: hec.token!.indexes ?? null,
+      // the token's list, else the indexes that exist (cfg.indexes): any other is Splunk's 400 code 7
+      allowedIndexes: hec.token!.indexes ?? sim.cfg.indexes,
       defaultIndex: ctx.defaults.index,
     });
     // returned, not awaited: this frame (the body's text, the records) is not kept while the commit runs
@@ -208,9 +209,12 @@ export function registerHecRoutes(app: FastifyInstance): void {
       if (allowed && !allowed.includes(ctx.defaults.index)) {
         throw new SimError('SIM_ERR_HEC_INCORRECT_INDEX', { detail: `index '${ctx.defaults.index}' is not among the token's indexes (${allowed.join(', ')})` });
       }
+      if (!sim.cfg.indexes.includes(ctx.defaults.index)) {
+        throw new SimError('SIM_ERR_HEC_INCORRECT_INDEX', { detail: `index '${ctx.defaults.index}' does not exist (indexes: ${sim.cfg.indexes.join(', ')})` });
+      }
     };
     if (inPool) {
-      const r = await sim.pool!.run(jobOf(req, hec, ctx), req.body as Buffer | undefined);
+      const r = await sim.pool!.run(jobOf(sim, req, hec, ctx), req.body as Buffer | undefined);
       if (r.batch === null && r.error) throw r.error; // the body's own errors first, as below
       refuseIndex();
       return commitAndReply(sim, req, reply, hec, storedBatch(hec.region.store, r), r.error, 'raw');
