@@ -51,6 +51,10 @@ export interface Limits {
   maxEventBytes: number;
   rawTruncate: number;
   maxAckChannels: number;
+  /** Ack channels one token may hold; at most (and by default) an equal share of maxAckChannels among the useAck tokens. */
+  maxAckChannelsPerToken?: number;
+  /** Acks of one channel not yet read as true (Splunk: ..._per_ack_channel, 1,000,000); past it 429 code 27. */
+  maxPendingAcksPerChannel: number;
   ackIdleSeconds: number;
 }
 
@@ -99,6 +103,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxEventBytes: 5 * 1024 * 1024,
   rawTruncate: 10_000,
   maxAckChannels: 1_000_000,
+  maxPendingAcksPerChannel: 1_000_000,
   ackIdleSeconds: 600,
 };
 

@@ -63,6 +63,8 @@ export const ERROR_CODES = {
   SIM_ERR_HEC_CHANNEL_INVALID: hec(11, 'The channel (X-Splunk-Request-Channel or ?channel=) is not a GUID'),
   SIM_ERR_HEC_ACK_DISABLED: hec(14, '/ack with a token that has no "useAck"'),
   SIM_ERR_HEC_ACK_CHANNELS_FULL: hec(9, 'More ack channels than limits.maxAckChannels are open'),
+  SIM_ERR_HEC_ACK_TOKEN_CHANNELS_FULL: hec(9, "This token holds its limit of ack channels (limits.maxAckChannelsPerToken, at most its share of maxAckChannels); other tokens are not affected"),
+  SIM_ERR_HEC_ACK_CHANNEL_PENDING_FULL: hec(27, 'The channel has limits.maxPendingAcksPerChannel acks not yet read as true'),
   // ---- body and events ----
   SIM_ERR_HEC_NO_DATA: hec(5, 'Empty body, or a body of only whitespace'),
   SIM_ERR_HEC_INVALID_JSON: hec(6, 'An event is not valid JSON or not a JSON object (invalid-event-number names it)'),
@@ -79,6 +81,8 @@ export const ERROR_CODES = {
   SIM_ERR_HEC_SHUTTING_DOWN: hec(23, 'The server is closing (SIGINT/SIGTERM)'),
   SIM_ERR_HEC_INTERNAL: hec(8, 'An unexpected error (logged with the request id)'),
   SIM_ERR_HEALTH_QUEUES_FULL: hec(18, 'Health: a region store write queue is full'),
+  SIM_ERR_HEALTH_ACK_UNAVAILABLE: hec(19, 'Health: no ack channel can be opened (all of limits.maxAckChannels, or with ?token= that token\'s share)'),
+  SIM_ERR_HEALTH_QUEUES_FULL_ACK_UNAVAILABLE: hec(20, 'Health: a write queue is full and no ack channel can be opened'),
   SIM_ERR_HEALTH_TOKEN_INVALID: hec(21, 'Health: ?token= names an unknown token'),
   SIM_ERR_HEALTH_TOKEN_DISABLED: hec(22, 'Health: ?token= names a disabled token'),
   // ---- HTTP level ----

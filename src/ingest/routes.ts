@@ -148,10 +148,12 @@ function storedBatch(store: RegionStore, r: IngestResult): Stored {
  */
 function commitAndReply(sim: SimState, req: FastifyRequest, reply: FastifyReply, hec: HecContext, stored: Stored, error: SimError | null, endpoint: string): Promise<void> {
   const useAck = hec.token!.useAck === true && hec.channel !== null && error === null;
-  const ackId = useAck ? sim.acks.allocate(hec.channel!) : undefined;
+  // acks belong to the token that opened the channel (src/ingest/acks.ts); the region's faults may delay or lose them
+  const owner = hec.token!.token;
+  const ackId = useAck ? sim.acks.allocate(owner, hec.channel!) : undefined;
   const { events, perModule } = stored;
   return stored.write().then(() => {
-    if (ackId !== undefined) sim.acks.commit(hec.channel!, ackId);
+    if (ackId !== undefined) sim.acks.commit(owner, hec.channel!, ackId, hec.region.def.id);
     const region = hec.region.def.id;
     for (const [module, [n, dropped, flagged]] of perModule) {
       sim.metrics.events.inc({ region, module }, n);
@@ -164,6 +166,9 @@ function commitAndReply(sim: SimState, req: FastifyRequest, reply: FastifyReply,
     }
     sim.metrics.requests.inc({ region, endpoint, status: '200', hec_code: '0' });
     reply.type(HEC_JSON).send(ackId === undefined ? hecBody(0) : { ...hecBody(0), ackId });
+  }, (err: unknown) => {
+    if (ackId !== undefined) sim.acks.release(owner, hec.channel!, ackId);
+    throw err;
   });
 }
 
@@ -240,7 +245,7 @@ export function registerHecRoutes(app: FastifyInstance): void {
     if (!Array.isArray(ids) || !ids.every((x) => Number.isInteger(x) && x >= 0)) {
       throw new SimError('SIM_ERR_HEC_INVALID_JSON', { detail: 'the ack body must be {"acks":[0,1,...]} with non-negative integer ids' });
     }
-    reply.type(HEC_JSON).send({ acks: sim.acks.query(hec.channel!, ids as number[]) });
+    reply.type(HEC_JSON).send({ acks: sim.acks.query(hec.token!.token, hec.channel!, ids as number[]) });
   });
   app.get('/services/collector/ack', async () => {
     throw new SimError('SIM_ERR_HTTP_METHOD_NOT_ALLOWED', { detail: 'poll acks with POST /services/collector/ack' });
@@ -256,10 +261,15 @@ export function registerHecRoutes(app: FastifyInstance): void {
     if (sim.shuttingDown) throw new SimError('SIM_ERR_HEC_SHUTTING_DOWN');
     const stores = req.hec ? [req.hec.region] : [...sim.regions.values()];
     const full = stores.filter((r) => r.store.isFull());
-    if (full.length > 0) {
-      throw new SimError('SIM_ERR_HEALTH_QUEUES_FULL', { detail: `write queue full in region ${full.map((r) => r.def.id).join(', ')}` });
+    // ack channels: exhausted (all, or this ?token='s share) is 503 code 19/20; a token at its share or 80% of all is 200 code 25
+    const ack = sim.acks.health(token || undefined);
+    const queues = full.length > 0 ? `write queue full in region ${full.map((r) => r.def.id).join(', ')}` : '';
+    if (ack === 'exhausted') {
+      const detail = `no ack channel can be opened (${sim.acks.size} open)${queues ? `; ${queues}` : ''}`;
+      throw new SimError(queues ? 'SIM_ERR_HEALTH_QUEUES_FULL_ACK_UNAVAILABLE' : 'SIM_ERR_HEALTH_ACK_UNAVAILABLE', { detail });
     }
-    reply.type(HEC_JSON).send(hecBody(17));
+    if (queues) throw new SimError('SIM_ERR_HEALTH_QUEUES_FULL', { detail: queues });
+    reply.type(HEC_JSON).send(hecBody(ack === 'approaching' ? 25 : 17));
   };
   for (const url of ['/services/collector/health', '/services/collector/health/1.0']) {
     app.get(url, { config: { hec: 'health' } }, health);
