@@ -13,6 +13,7 @@ import { adminRoutes } from './admin/routes.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { loadRegions, servedRegions, type RegionDef } from './region/regions.ts';
 import { compileRouteTable, regionHeaders } from './region/route.ts';
+import { registerCors } from './region/cors.ts';
 import { openStores, type BackendFactory } from './store/index.ts';
 import { FaultRegistry, registerFaults } from './faults/index.ts';
 
@@ -145,6 +146,8 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: cfg.limits.maxBodyBytes }, (_req, body, done) => done(null, body));
 
+  // CORS (Splunk's crossOriginSharingPolicy) first: refusals by the hooks below carry it too; OPTIONS preflight
+  registerCors(app, cfg.crossOriginSharingPolicy, cfg.crossOriginSharingHeaders);
   // Region routing + auth + channel for HEC routes. Region-aware hooks (fault injection) go after this one.
   app.addHook('onRequest', hecOnRequest);
   const faults = new FaultRegistry(regionDefs.map((r) => r.id), (cfg as { faults?: Record<string, unknown> }).faults);
