@@ -4,6 +4,7 @@ import type { SimConfig, TokenDef } from './config/config.ts';
 import { SchemaError } from './config/schema.ts';
 import { isSimError, SimError } from './errors/sim-error.ts';
 import { AckRegistry, channelsPerToken } from './ingest/acks.ts';
+import { checkContinueListener } from './ingest/continue.ts';
 import { defaultClassifier } from './ingest/classifier.ts';
 import type { ClassifierDeps, PolicyLike } from './ingest/pipeline.ts';
 import { IngestPool, policySnapshot } from './ingest/pool.ts';
@@ -139,6 +140,8 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
     acks, metrics, classifier, policies, pool, shuttingDown: false, log: app.log,
   };
   app.decorate('sim', sim);
+  // Expect: 100-continue: refuse what the headers already decide before the client uploads (src/ingest/continue.ts)
+  app.server.on('checkContinue', checkContinueListener(sim, (req, res) => app.server.emit('request', req, res)));
   app.decorateRequest('region', null);
   app.decorateRequest('hec', null);
 
