@@ -42,7 +42,7 @@ describe('ingestor-sim serve (spawned as a user runs it)', () => {
     }));
     const start = async () => {
       const run = spawnCli(['serve', '--config', config, '--port', '0', '--data-dir', data, '--log-level', 'warn']);
-      const [, url] = await waitFor(run, /serving \d+ regions on .*listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      const [, url] = await waitFor(run, /serving \d+ regions on .*listening on (http:\/\/127\.0\.0\.1:\d+)\)/);
       return { run, url, token };
     };
     const a = await start();
