@@ -21,7 +21,7 @@ beforeAll(async () => {
   const cfg = buildConfig({
     adminToken: ADMIN, tenants: [{ id: 'acme' }], tokens: [{ token: TOKEN, tenant: 'acme', region: 'us', useAck: true }],
     faults: { us: { ack: { delay: { kind: 'fixed', ms: 200 } } } },
-  }, { dataDir: dir, logLevel: 'silent', ingestWorkers: 0 });
+  }, { dataDir: dir, logLevel: 'silent', ingestWorkers: 2 }); // the ingest threads' path: acks are committed in the event loop after their batch
   app = buildApp(cfg, { logger: false, defaultMetrics: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
