@@ -172,6 +172,20 @@ function commitAndReply(sim: SimState, req: FastifyRequest, reply: FastifyReply,
   });
 }
 
+/**
+ * The envelope parser names "the token's indexes" when an index is refused; a token without a list is checked
+ * against the indexes that exist (cfg.indexes), so say that instead (same code 7 and invalid-event-number).
+ */
+function explainIndex(sim: SimState, hec: HecContext, err: SimError | null): SimError | null {
+  if (err === null || err.code !== 'SIM_ERR_HEC_INCORRECT_INDEX' || hec.token!.indexes) return err;
+  const name = /index '([^']*)'/.exec(err.detail ?? '')?.[1] ?? '?';
+  const n = err.invalidEventNumber;
+  return new SimError('SIM_ERR_HEC_INCORRECT_INDEX', {
+    invalidEventNumber: n,
+    detail: `${n !== undefined ? `event ${n - 1}: ` : ''}index '${name}' does not exist (indexes: ${sim.cfg.indexes.join(', ')})`,
+  });
+}
+
 /** What an ingest worker takes from a request besides its body (as recordContext for the event loop). */
 function jobOf(sim: SimState, req: FastifyRequest, hec: HecContext, ctx: RecordContext): Omit<IngestJob, 'id' | 'body'> {
   return {
@@ -190,7 +204,7 @@ export function registerHecRoutes(app: FastifyInstance): void {
     const hec = req.hec!;
     if (inPool) {
       const r = await sim.pool!.run(jobOf(sim, req, hec, recordContext(sim, req, hec, 'event')), req.body as Buffer | undefined);
-      return commitAndReply(sim, req, reply, hec, storedBatch(hec.region.store, r), r.error, 'event');
+      return commitAndReply(sim, req, reply, hec, storedBatch(hec.region.store, r), explainIndex(sim, hec, r.error), 'event');
     }
     const text = await decodeBody(req.body as Buffer | undefined, req.headers['content-encoding'], limits);
     const ctx = recordContext(sim, req, hec, 'event');
@@ -200,7 +214,7 @@ export function registerHecRoutes(app: FastifyInstance): void {
       defaultIndex: ctx.defaults.index,
     });
     // returned, not awaited: this frame (the body's text, the records) is not kept while the commit runs
-    return commitAndReply(sim, req, reply, hec, storedRecords(hec.region.store, events.map((e) => toRecord(e, ctx))), error, 'event');
+    return commitAndReply(sim, req, reply, hec, storedRecords(hec.region.store, events.map((e) => toRecord(e, ctx))), explainIndex(sim, hec, error), 'event');
   };
   for (const url of ['/services/collector', '/services/collector/event', '/services/collector/event/1.0']) {
     app.post(url, { config: { hec: 'event' } }, eventHandler);

@@ -25,7 +25,7 @@ describe('default indexes: main plus the ones tokens list', () => {
     const r = await call(s.url, 'POST', '/services/collector/event', { host: 'localhost', headers: splunk(T.us), body: '{"event":"kept"}{"event":"w","index":"winston-index"}' });
     expect(r.status).toBe(400);
     expect(r.json).toMatchObject({ text: 'Incorrect index', code: 7, 'invalid-event-number': 2 });
-    expect(r.json.detail).toContain("index 'winston-index'");
+    expect(r.json.detail).toBe("event 1: index 'winston-index' does not exist (indexes: main, sec)");
     const got = (await admin(s, 'us', 2)).json.events;
     expect(got[0].event).toBe('kept');
     expect(got.some((e: any) => e.index === 'winston-index')).toBe(false);
@@ -58,4 +58,19 @@ describe('explicit indexes in the config', () => {
     expect(() => buildConfig(testConfigFile({ indexes: ['main'] }), { dataDir: '/nonexistent' })).toThrow(/\/tokens\/5\/indexes\/1: index 'sec' is not in \/indexes \(main\)/);
     expect(() => buildConfig(testConfigFile({ indexes: ['Bad Name'] }), { dataDir: '/nonexistent' })).toThrow(/\/indexes\/0: must match pattern/);
   });
+});
+
+describe('through the ingest threads (catalog classifier, workers)', () => {
+  it('the same answer for a nonexistent index', async () => {
+    const { defaultClassifier } = await import('../../src/ingest/classifier.ts');
+    const s = await start({ adminToken: ADMIN, tenants: [{ id: 'acme' }], tokens: [{ token: T.us, tenant: 'acme', region: 'us' }], indexes: ['main', 'sec'] }, { ingestWorkers: 1 }, { classifier: defaultClassifier() });
+    try {
+      expect(s.app.sim.pool).not.toBeNull();
+      const r = await call(s.url, 'POST', '/services/collector/event', { host: US, headers: splunk(T.us), body: '{"event":"ok"}\n{"event":"no","index":"winston-index"}' });
+      expect([r.status, r.json]).toEqual([400, { text: 'Incorrect index', code: 7, 'invalid-event-number': 2, detail: "event 1: index 'winston-index' does not exist (indexes: main, sec)" }]);
+      expect((await admin(s)).json.events[0].event).toBe('ok');
+    } finally {
+      await s.close();
+    }
+  }, 30_000);
 });
