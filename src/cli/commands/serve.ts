@@ -41,11 +41,11 @@ export function banner(cfg: SimConfig, srv: RunningServer): string {
   const host = new URL(srv.url).hostname.replace(/^\[|\]$/g, '');
   const local = ['127.0.0.1', '::1', '0.0.0.0', '::', 'localhost'].includes(host) ? `${scheme}://localhost:${port}` : srv.url;
   lines.push(`ingestor-sim serving ${regions.length} regions on ${local} (any host name: the token's region; listening on ${srv.url})`);
-  lines.push(`  or by region host name (Host header${cfg.tls ? ' / TLS SNI' : ''}); *.localhost resolves in curl/browsers, not in Node (map it in /etc/hosts):`);
   if (cfg.tls) lines.push(`  tls: certificates of ${cfg.tls.dir}; clients trust ${cfg.tls.dir}/ca.pem (NODE_EXTRA_CA_CERTS=..., curl --cacert ...)`);
   lines.push(`  data: ${cfg.store.kind === 'none' ? 'none (counts only)' : `${cfg.dataDir} (event log + SQLite index, fsync ${cfg.store.fsync})`}`);
   const pool = srv.app.sim.pool;
   lines.push(`  ingest: ${pool ? `${pool.size} worker thread${pool.size === 1 ? '' : 's'} (decode, parse, classify)` : 'in the event loop'}`);
+  lines.push(`  or by region host name (Host header${cfg.tls ? ' / TLS SNI' : ''}); *.localhost resolves in curl/browsers, not in Node (map it in /etc/hosts):`);
   for (const r of regions) {
     const own = srv.regionUrls[r.def.id] ? `  port ${srv.regionUrls[r.def.id]}` : '';
     lines.push(`  ${r.def.id.padEnd(4)} ${scheme}://${r.def.localHost}:${port}  Host: ${r.def.ingestorHost}${own}`);
