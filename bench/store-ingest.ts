@@ -42,7 +42,7 @@ async function startServe(args: string[]): Promise<{ url: string; stop: () => Pr
     const t = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 30_000);
     child.stdout!.on('data', (d) => {
       out += d;
-      const m = /serving \d+ regions on (\S+)/.exec(out);
+      const m = /serving \d+ regions on .*listening on ([^\s)]+)\)/.exec(out);
       if (m) { clearTimeout(t); resolve(m[1]); }
     });
     child.on('exit', (c) => reject(new Error(`serve exited ${c}: ${out}`)));

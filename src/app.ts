@@ -3,7 +3,8 @@ import { compileTokens } from './auth/auth.ts';
 import type { SimConfig, TokenDef } from './config/config.ts';
 import { SchemaError } from './config/schema.ts';
 import { isSimError, SimError } from './errors/sim-error.ts';
-import { AckRegistry } from './ingest/acks.ts';
+import { AckRegistry, channelsPerToken } from './ingest/acks.ts';
+import { checkContinueListener } from './ingest/continue.ts';
 import { defaultClassifier } from './ingest/classifier.ts';
 import type { ClassifierDeps, PolicyLike } from './ingest/pipeline.ts';
 import { IngestPool, policySnapshot } from './ingest/pool.ts';
@@ -15,6 +16,7 @@ import { describeCandidates, lookupModule } from './policy/names.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { loadRegions, servedRegions, type RegionDef } from './region/regions.ts';
 import { compileRouteTable, regionHeaders } from './region/route.ts';
+import { registerCors } from './region/cors.ts';
 import { openStores, type BackendFactory } from './store/index.ts';
 import { FaultRegistry, registerFaults } from './faults/index.ts';
 
@@ -121,7 +123,12 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
   for (const def of regionDefs) {
     regions.set(def.id, { def, headers: regionHeaders(def), store: stores.get(def.id)!, port: cfg.listen.regionPorts[def.id] ?? null });
   }
-  const acks = new AckRegistry(cfg.limits.maxAckChannels, cfg.limits.ackIdleSeconds * 1000);
+  const acks = new AckRegistry({
+    maxChannels: cfg.limits.maxAckChannels,
+    maxChannelsPerToken: channelsPerToken(cfg.limits.maxAckChannels, cfg.tokens.filter((t) => t.useAck).length, cfg.limits.maxAckChannelsPerToken),
+    maxPendingPerChannel: cfg.limits.maxPendingAcksPerChannel,
+    idleMs: cfg.limits.ackIdleSeconds * 1000,
+  });
   const sweeper = setInterval(() => acks.sweep(), Math.min(60_000, cfg.limits.ackIdleSeconds * 1000)).unref();
 
   // ingest worker threads when the classifier is the catalog's (a worker builds the same) and every store takes
@@ -142,6 +149,8 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
   };
   for (const w of restored.warnings) app.log.warn(w);
   app.decorate('sim', sim);
+  // Expect: 100-continue: refuse what the headers already decide before the client uploads (src/ingest/continue.ts)
+  app.server.on('checkContinue', checkContinueListener(sim, (req, res) => app.server.emit('request', req, res)));
   app.decorateRequest('region', null);
   app.decorateRequest('hec', null);
 
@@ -149,9 +158,13 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: cfg.limits.maxBodyBytes }, (_req, body, done) => done(null, body));
 
+  // CORS (Splunk's crossOriginSharingPolicy) first: refusals by the hooks below carry it too; OPTIONS preflight
+  registerCors(app, cfg.crossOriginSharingPolicy, cfg.crossOriginSharingHeaders);
   // Region routing + auth + channel for HEC routes. Region-aware hooks (fault injection) go after this one.
   app.addHook('onRequest', hecOnRequest);
-  registerFaults(app, new FaultRegistry(regionDefs.map((r) => r.id), (cfg as { faults?: Record<string, unknown> }).faults), { adminToken: cfg.adminToken });
+  const faults = new FaultRegistry(regionDefs.map((r) => r.id), (cfg as { faults?: Record<string, unknown> }).faults);
+  registerFaults(app, faults, { adminToken: cfg.adminToken });
+  acks.fate = (region) => faults.ackFate(region); // indexing delay and ack loss per region (src/faults)
 
   app.addHook('onResponse', (req, reply, done) => {
     metrics.duration.observe(

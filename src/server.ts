@@ -11,6 +11,7 @@ import { loadRegions, servedRegions, type RegionDef } from './region/regions.ts'
 import { kPortRegion } from './region/route.ts';
 import { tlsLayout } from './tls/ca.ts';
 import { guardListener } from './faults/index.ts';
+import { checkContinueListener } from './ingest/continue.ts';
 
 export interface TlsMaterial {
   /** The default certificate (localhost), for clients that send no region SNI name. */
@@ -118,6 +119,7 @@ export async function startServer(cfg: SimConfig, opts: ServerOptions = {}): Pro
     await app.listen({ host: cfg.listen.host, port: cfg.listen.port });
     for (const [id, port] of Object.entries(cfg.listen.regionPorts)) {
       const server = make(handler!, id);
+      server.on('checkContinue', checkContinueListener(app.sim, handler!)); // refuse before 100 Continue (as the shared port)
       // TCP-level faults (refused / dropped) of this region's own port (src/faults); wraps our 'connection' listeners.
       const unguard = guardListener(server, id, app.faults);
       extra.push({ id, server, unguard });

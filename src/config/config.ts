@@ -55,6 +55,10 @@ export interface Limits {
   maxEventBytes: number;
   rawTruncate: number;
   maxAckChannels: number;
+  /** Ack channels one token may hold; at most (and by default) an equal share of maxAckChannels among the useAck tokens. */
+  maxAckChannelsPerToken?: number;
+  /** Acks of one channel not yet read as true (Splunk: ..._per_ack_channel, 1,000,000); past it 429 code 27. */
+  maxPendingAcksPerChannel: number;
   ackIdleSeconds: number;
 }
 
@@ -81,10 +85,18 @@ export interface SimConfig {
   faults?: Record<string, unknown>;
   /** /raw event breaking and timestamp rules per sourcetype, over the built-in table (docs/raw-events.md). */
   sourcetypes?: Record<string, SourcetypeRuleConfig>;
+  /** The indexes that exist (Splunk's answer for any other: 400 code 7); default `main` + every index the tokens name. */
+  indexes: string[];
+  /** CORS as Splunk's inputs.conf [http] crossOriginSharingPolicy / crossOriginSharingHeaders (src/region/cors.ts); '' = off. */
+  crossOriginSharingPolicy: string;
+  crossOriginSharingHeaders: string;
 }
 
 /** What a config file holds (schemas/config.schema.json): everything but adminToken/tenants/tokens is optional. */
-export type ConfigFile = Partial<Omit<SimConfig, 'store' | 'ingest' | 'limits' | 'listen' | 'dev'>> & {
+export type ConfigFile = Partial<Omit<SimConfig, 'store' | 'ingest' | 'limits' | 'listen' | 'dev' | 'indexes' | 'crossOriginSharingPolicy' | 'crossOriginSharingHeaders'>> & {
+  indexes?: string[];
+  crossOriginSharingPolicy?: string;
+  crossOriginSharingHeaders?: string;
   adminToken: string;
   tenants: TenantDef[];
   tokens: TokenDef[];
@@ -101,6 +113,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxEventBytes: 5 * 1024 * 1024,
   rawTruncate: 10_000,
   maxAckChannels: 1_000_000,
+  maxPendingAcksPerChannel: 1_000_000,
   ackIdleSeconds: 600,
 };
 
@@ -206,6 +219,9 @@ export function buildConfig(file: ConfigFile | null, ...layers: ConfigOverrides[
     dev,
     ...(f.faults !== undefined ? { faults: structuredClone(f.faults) } : {}),
     ...(f.sourcetypes !== undefined ? { sourcetypes: structuredClone(f.sourcetypes) } : {}),
+    indexes: f.indexes ? [...new Set(f.indexes)] : defaultIndexes(f.tokens),
+    crossOriginSharingPolicy: f.crossOriginSharingPolicy ?? '',
+    crossOriginSharingHeaders: f.crossOriginSharingHeaders ?? '',
   };
   for (const o of layers) {
     if (o.host !== undefined) cfg.listen.host = o.host;
@@ -224,6 +240,16 @@ export function buildConfig(file: ConfigFile | null, ...layers: ConfigOverrides[
   return deepFreeze(cfg);
 }
 
+/** The indexes that exist when the config names none: `main` and every index a token lists or defaults to. */
+export function defaultIndexes(tokens: readonly TokenDef[]): string[] {
+  const out = new Set(['main']);
+  for (const t of tokens) {
+    for (const x of t.indexes ?? []) out.add(x);
+    if (t.defaults?.index) out.add(t.defaults.index);
+  }
+  return [...out];
+}
+
 function checkReferences(cfg: SimConfig, regions: readonly RegionDef[]): void {
   const problems: string[] = [];
   const regionIds = new Set(regions.map((r) => r.id));
@@ -239,6 +265,12 @@ function checkReferences(cfg: SimConfig, regions: readonly RegionDef[]): void {
     tokens.add(key);
     if (!tenants.has(t.tenant)) problems.push(`/tokens/${i}/tenant: no tenant '${t.tenant}' (tenants: ${[...tenants].join(', ')})`);
     if (!regionIds.has(t.region)) problems.push(`/tokens/${i}/region: '${t.region}' is not a served region (${[...regionIds].join(', ')})`);
+  });
+  const indexes = new Set(cfg.indexes);
+  cfg.tokens.forEach((t, i) => {
+    (t.indexes ?? []).forEach((x, j) => { if (!indexes.has(x)) problems.push(`/tokens/${i}/indexes/${j}: index '${x}' is not in /indexes (${cfg.indexes.join(', ')})`); });
+    const d = t.defaults?.index;
+    if (d !== undefined && !indexes.has(d)) problems.push(`/tokens/${i}/defaults/index: index '${d}' is not in /indexes (${cfg.indexes.join(', ')})`);
   });
   if (cfg.limits.maxDecompressedBytes < 1) problems.push('/limits/maxDecompressedBytes: must be positive');
   problems.push(...checkSourcetypeRules(cfg.sourcetypes));

@@ -63,6 +63,8 @@ export const ERROR_CODES = {
   SIM_ERR_HEC_CHANNEL_INVALID: hec(11, 'The channel (X-Splunk-Request-Channel or ?channel=) is not a GUID'),
   SIM_ERR_HEC_ACK_DISABLED: hec(14, '/ack with a token that has no "useAck"'),
   SIM_ERR_HEC_ACK_CHANNELS_FULL: hec(9, 'More ack channels than limits.maxAckChannels are open'),
+  SIM_ERR_HEC_ACK_TOKEN_CHANNELS_FULL: hec(9, "This token holds its limit of ack channels (limits.maxAckChannelsPerToken, at most its share of maxAckChannels); other tokens are not affected"),
+  SIM_ERR_HEC_ACK_CHANNEL_PENDING_FULL: hec(27, 'The channel has limits.maxPendingAcksPerChannel acks not yet read as true'),
   // ---- body and events ----
   SIM_ERR_HEC_NO_DATA: hec(5, 'Empty body, or a body of only whitespace'),
   SIM_ERR_HEC_INVALID_JSON: hec(6, 'An event is not valid JSON or not a JSON object (invalid-event-number names it)'),
@@ -71,7 +73,7 @@ export const ERROR_CODES = {
   SIM_ERR_HEC_EVENT_TOO_LARGE: hec(6, 'One event is larger than limits.maxEventBytes'),
   SIM_ERR_HEC_BAD_ENVELOPE_KEY: hec(6, 'host, source, sourcetype or index is not a string'),
   SIM_ERR_HEC_GZIP_INVALID: hec(6, 'Content-Encoding: gzip and the body is not a complete gzip stream (truncated or corrupt)'),
-  SIM_ERR_HEC_INCORRECT_INDEX: hec(7, "The event's index is not in the token's indexes list (invalid-event-number is the event's index + 1, as Splunk does)"),
+  SIM_ERR_HEC_INCORRECT_INDEX: hec(7, "The event's index is not in the token's indexes list, or no such index exists (config `indexes`; invalid-event-number is the event's index + 1, as Splunk does)"),
   SIM_ERR_HEC_EVENT_MISSING: hec(12, 'An envelope has no "event" key'),
   SIM_ERR_HEC_EVENT_BLANK: hec(13, '"event" is null, "" or only whitespace'),
   SIM_ERR_HEC_INDEXED_FIELDS: hec(15, '"fields" is not a flat object, or "time" is not a number'),
@@ -79,6 +81,8 @@ export const ERROR_CODES = {
   SIM_ERR_HEC_SHUTTING_DOWN: hec(23, 'The server is closing (SIGINT/SIGTERM)'),
   SIM_ERR_HEC_INTERNAL: hec(8, 'An unexpected error (logged with the request id)'),
   SIM_ERR_HEALTH_QUEUES_FULL: hec(18, 'Health: a region store write queue is full'),
+  SIM_ERR_HEALTH_ACK_UNAVAILABLE: hec(19, 'Health: no ack channel can be opened (all of limits.maxAckChannels, or with ?token= that token\'s share)'),
+  SIM_ERR_HEALTH_QUEUES_FULL_ACK_UNAVAILABLE: hec(20, 'Health: a write queue is full and no ack channel can be opened'),
   SIM_ERR_HEALTH_TOKEN_INVALID: hec(21, 'Health: ?token= names an unknown token'),
   SIM_ERR_HEALTH_TOKEN_DISABLED: hec(22, 'Health: ?token= names a disabled token'),
   // ---- HTTP level ----
@@ -90,7 +94,7 @@ export const ERROR_CODES = {
   SIM_ERR_HTTP_NOT_FOUND: own(404, 'The requested URL was not found on this server.', 'Unknown path (HEC style body, code 404)'),
   SIM_ERR_HTTP_METHOD_NOT_ALLOWED: own(405, 'Method Not Allowed', 'GET /services/collector/ack (Splunk 10.6 answers 405)'),
   // ---- region routing ----
-  SIM_ERR_ROUTE_UNKNOWN_HOST: own(421, 'Unknown ingestor host', 'The Host header (or TLS SNI) names no served region, on a port not bound to a region'),
+  SIM_ERR_ROUTE_UNKNOWN_HOST: own(421, 'Unknown ingestor host', 'The Host header (or TLS SNI) is an ingestor-<r> name of a region this server does not serve (any other host is routed by the token\'s region)'),
   SIM_ERR_ROUTE_HOST_MISMATCH: own(421, 'Host does not match the connection', 'The Host header names another region than the TLS SNI name or the region port'),
   // ---- admin API ----
   SIM_ERR_ADMIN_UNAUTHORIZED: own(401, 'Admin token required', 'No or wrong "Authorization: Bearer <adminToken>" on /admin/v1'),

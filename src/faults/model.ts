@@ -17,6 +17,8 @@ export interface FaultSpec {
   reset?: { rate: number };
   slow?: { rate?: number; bytesPerSecond: number; chunkBytes?: number };
   unreachable?: 'refused' | 'dropped' | null;
+  /** Indexer acknowledgment: an indexing delay before a committed request's ack reads true, and a share of acks lost. */
+  ack?: { delay?: LatencySpec; lossRate?: number };
   seed?: number;
 }
 
@@ -71,7 +73,24 @@ export function drawLatency(spec: LatencySpec, rng: () => number): number {
 
 /** True when the spec does nothing. */
 export function isEmptySpec(spec: FaultSpec): boolean {
-  return !spec.latency && !spec.error && !spec.reset && !spec.slow && !spec.unreachable;
+  return !spec.latency && !spec.error && !spec.reset && !spec.slow && !spec.unreachable && !hasAckFaults(spec);
+}
+
+/** True when the spec delays or loses acks. */
+export function hasAckFaults(spec: FaultSpec): boolean {
+  return spec.ack !== undefined && (spec.ack.delay !== undefined || (spec.ack.lossRate ?? 0) > 0);
+}
+
+/**
+ * What happens to one committed request's ack: lost with probability lossRate (one draw when lossRate is set),
+ * else readable after the drawn indexing delay (one draw when delay is set). Draws come from the region's own
+ * ack generator, so ack faults do not shift the request faults' sequence of a seed.
+ */
+export function decideAck(spec: FaultSpec, rng: () => number): { delayMs: number; lost: boolean } {
+  const a = spec.ack;
+  if (!a) return { delayMs: 0, lost: false };
+  if (a.lossRate !== undefined && a.lossRate > 0 && rng() < a.lossRate) return { delayMs: 0, lost: true };
+  return { delayMs: a.delay ? drawLatency(a.delay, rng) : 0, lost: false };
 }
 
 /**
@@ -102,6 +121,8 @@ export function parseFaultSpec(data: unknown, what = 'faults'): FaultSpec {
   if (spec.latency?.kind === 'uniform' && spec.latency.minMs > spec.latency.maxMs) {
     problems.push(`/latency: minMs (${spec.latency.minMs}) is larger than maxMs (${spec.latency.maxMs})`);
   }
+  const d = spec.ack?.delay;
+  if (d?.kind === 'uniform' && d.minMs > d.maxMs) problems.push(`/ack/delay: minMs (${d.minMs}) is larger than maxMs (${d.maxMs})`);
   if (problems.length) throw new SchemaError(what, problems);
   return spec;
 }

@@ -1,11 +1,15 @@
 import { EventEmitter } from 'node:events';
 import { randomInt } from 'node:crypto';
 import { SchemaError } from '../config/schema.ts';
-import { decideFault, isEmptySpec, mulberry32, parseFaultSpec, type FaultDecision, type FaultSpec } from './model.ts';
+import { decideAck, decideFault, hasAckFaults, isEmptySpec, mulberry32, parseFaultSpec, type FaultDecision, type FaultSpec } from './model.ts';
 
 interface Entry {
   spec: FaultSpec;
   rng: () => number;
+  /** Draws of ack faults (delay, loss): their own sequence from the same seed. */
+  ackRng: () => number;
+  /** Acks decided: delayed (delay > 0) and lost. */
+  acks: { decided: number; delayed: number; lost: number };
   /** The seed in use (the spec's, or a random one), reported by GET so a run can be repeated. */
   seed: number;
   decisions: number;
@@ -53,7 +57,7 @@ export class FaultRegistry extends EventEmitter {
       this.#entries.delete(region);
     } else {
       const seed = spec.seed ?? randomInt(0, 2 ** 32);
-      this.#entries.set(region, { spec, rng: mulberry32(seed), seed, decisions: 0 });
+      this.#entries.set(region, { spec, rng: mulberry32(seed), ackRng: mulberry32(seed ^ 0x9e3779b9), seed, decisions: 0, acks: { decided: 0, delayed: 0, lost: 0 } });
     }
     this.emit('change', region, this.get(region));
   }
@@ -69,10 +73,21 @@ export class FaultRegistry extends EventEmitter {
   }
 
   /** What GET /admin/v1/regions/:region/faults shows. */
-  view(region: string): { region: string; faults: FaultSpec; seed: number | null; decisions: number } {
+  view(region: string): { region: string; faults: FaultSpec; seed: number | null; decisions: number; acks: { decided: number; delayed: number; lost: number } } {
     this.#check(region);
     const e = this.#entries.get(region);
-    return { region, faults: e?.spec ?? {}, seed: e?.seed ?? null, decisions: e?.decisions ?? 0 };
+    return { region, faults: e?.spec ?? {}, seed: e?.seed ?? null, decisions: e?.decisions ?? 0, acks: { ...(e?.acks ?? { decided: 0, delayed: 0, lost: 0 }) } };
+  }
+
+  /** The indexing delay and loss of one committed request's ack in `region` (none when it has no ack faults). */
+  ackFate(region: string): { delayMs: number; lost: boolean } {
+    const e = this.#entries.get(region);
+    if (!e || !hasAckFaults(e.spec)) return { delayMs: 0, lost: false };
+    const f = decideAck(e.spec, e.ackRng);
+    e.acks.decided++;
+    if (f.lost) e.acks.lost++;
+    else if (f.delayMs > 0) e.acks.delayed++;
+    return f;
   }
 
   unreachable(region: string): 'refused' | 'dropped' | null {

@@ -20,11 +20,11 @@ function q1(req: FastifyRequest, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** Routes a request to its region (one place; later hooks see `request.region`). */
-export function regionOf(sim: SimState, req: FastifyRequest): RegionRuntime {
+/** Routes a request to its region (one place; later hooks see `request.region`); null: any host, routed by the token. */
+export function regionOf(sim: SimState, req: FastifyRequest): RegionRuntime | null {
   const sock = req.raw.socket as typeof req.raw.socket & { servername?: string | false; [kPortRegion]?: string };
   const id = routeRegion(sim.routes, { host: req.headers.host, sni: sock.servername, portRegion: sock[kPortRegion] });
-  return sim.regions.get(id)!;
+  return id === null ? null : sim.regions.get(id)!;
 }
 
 /**
@@ -48,6 +48,7 @@ function routeAndAuthenticate(sim: SimState, req: FastifyRequest, reply: Fastify
   if (kind === 'health') {
     try {
       const region = regionOf(sim, req);
+      if (region === null) throw new Error('no region host');
       req.region = region.def.id;
       reply.headers(region.headers);
       req.hec = { region, token: null, channel: null };
@@ -59,12 +60,21 @@ function routeAndAuthenticate(sim: SimState, req: FastifyRequest, reply: Fastify
   // HEC takes any Content-Type (splunk-logging labels JSON as form-urlencoded; some clients send none or
   // junk): the body is read as bytes whatever the header says, so an unparseable one must not become a 415.
   req.headers['content-type'] = 'application/octet-stream';
-  const region = regionOf(sim, req);
-  req.region = region.def.id;
-  reply.headers(region.headers);
+  let region = regionOf(sim, req);
+  if (region !== null) {
+    req.region = region.def.id;
+    reply.headers(region.headers);
+  }
   if (sim.shuttingDown) throw new SimError('SIM_ERR_HEC_SHUTTING_DOWN');
   const { def } = authenticate(sim.tokens, req.headers.authorization, q1(req, 'token'));
-  if (def.region !== region.def.id) {
+  if (region === null) {
+    // any host (localhost, an address, a LAN name) on the shared port: the token's region (src/region/route.ts)
+    const own = sim.regions.get(def.region);
+    if (own === undefined) throw new SimError('SIM_ERR_AUTH_TOKEN_WRONG_REGION', { headers: { 'x-sim-refused-reason': `token is bound to region '${def.region}', which this server does not serve` } });
+    region = own;
+    req.region = region.def.id;
+    reply.headers(region.headers);
+  } else if (def.region !== region.def.id) {
     const reason = `token is bound to region '${def.region}', but the request reached region '${region.def.id}' (${region.def.ingestorHost}); send it to ingestor-${def.region}`;
     req.log.warn({ region: region.def.id, tokenRegion: def.region, tenant: def.tenant }, `refused token of another region: ${reason}`);
     throw new SimError('SIM_ERR_AUTH_TOKEN_WRONG_REGION', { headers: { 'x-sim-refused-reason': reason } });
@@ -147,10 +157,12 @@ function storedBatch(store: RegionStore, r: IngestResult): Stored {
  */
 function commitAndReply(sim: SimState, req: FastifyRequest, reply: FastifyReply, hec: HecContext, stored: Stored, error: SimError | null, endpoint: string): Promise<void> {
   const useAck = hec.token!.useAck === true && hec.channel !== null && error === null;
-  const ackId = useAck ? sim.acks.allocate(hec.channel!) : undefined;
+  // acks belong to the token that opened the channel (src/ingest/acks.ts); the region's faults may delay or lose them
+  const owner = hec.token!.token;
+  const ackId = useAck ? sim.acks.allocate(owner, hec.channel!) : undefined;
   const { events, perModule } = stored;
   return stored.write().then(() => {
-    if (ackId !== undefined) sim.acks.commit(hec.channel!, ackId);
+    if (ackId !== undefined) sim.acks.commit(owner, hec.channel!, ackId, hec.region.def.id);
     const region = hec.region.def.id;
     for (const [module, [n, dropped, flagged]] of perModule) {
       sim.metrics.events.inc({ region, module }, n);
@@ -163,14 +175,31 @@ function commitAndReply(sim: SimState, req: FastifyRequest, reply: FastifyReply,
     }
     sim.metrics.requests.inc({ region, endpoint, status: '200', hec_code: '0' });
     reply.type(HEC_JSON).send(ackId === undefined ? hecBody(0) : { ...hecBody(0), ackId });
+  }, (err: unknown) => {
+    if (ackId !== undefined) sim.acks.release(owner, hec.channel!, ackId);
+    throw err;
+  });
+}
+
+/**
+ * The envelope parser names "the token's indexes" when an index is refused; a token without a list is checked
+ * against the indexes that exist (cfg.indexes), so say that instead (same code 7 and invalid-event-number).
+ */
+function explainIndex(sim: SimState, hec: HecContext, err: SimError | null): SimError | null {
+  if (err === null || err.code !== 'SIM_ERR_HEC_INCORRECT_INDEX' || hec.token!.indexes) return err;
+  const name = /index '([^']*)'/.exec(err.detail ?? '')?.[1] ?? '?';
+  const n = err.invalidEventNumber;
+  return new SimError('SIM_ERR_HEC_INCORRECT_INDEX', {
+    invalidEventNumber: n,
+    detail: `${n !== undefined ? `event ${n - 1}: ` : ''}index '${name}' does not exist (indexes: ${sim.cfg.indexes.join(', ')})`,
   });
 }
 
 /** What an ingest worker takes from a request besides its body (as recordContext for the event loop). */
-function jobOf(req: FastifyRequest, hec: HecContext, ctx: RecordContext): Omit<IngestJob, 'id' | 'body'> {
+function jobOf(sim: SimState, req: FastifyRequest, hec: HecContext, ctx: RecordContext): Omit<IngestJob, 'id' | 'body'> {
   return {
     kind: ctx.endpoint, encoding: req.headers['content-encoding'], receivedAt: ctx.receivedAt, tenant: ctx.tenant, tokenModule: ctx.tokenModule,
-    defaults: ctx.defaults, allowedIndexes: hec.token!.indexes ?? null,
+    defaults: ctx.defaults, allowedIndexes: hec.token!.indexes ?? sim.cfg.indexes,
   };
 }
 
@@ -183,17 +212,18 @@ export function registerHecRoutes(app: FastifyInstance): void {
   const eventHandler = async (req: FastifyRequest, reply: FastifyReply) => {
     const hec = req.hec!;
     if (inPool) {
-      const r = await sim.pool!.run(jobOf(req, hec, recordContext(sim, req, hec, 'event')), req.body as Buffer | undefined);
-      return commitAndReply(sim, req, reply, hec, storedBatch(hec.region.store, r), r.error, 'event');
+      const r = await sim.pool!.run(jobOf(sim, req, hec, recordContext(sim, req, hec, 'event')), req.body as Buffer | undefined);
+      return commitAndReply(sim, req, reply, hec, storedBatch(hec.region.store, r), explainIndex(sim, hec, r.error), 'event');
     }
     const text = await decodeBody(req.body as Buffer | undefined, req.headers['content-encoding'], limits);
     const ctx = recordContext(sim, req, hec, 'event');
     const { events, error } = parseEventBatch(text, limits, {
-      allowedIndexes: hec.token!.indexes ?? null,
+      // the token's list, else the indexes that exist (cfg.indexes): any other is Splunk's 400 code 7
+      allowedIndexes: hec.token!.indexes ?? sim.cfg.indexes,
       defaultIndex: ctx.defaults.index,
     });
     // returned, not awaited: this frame (the body's text, the records) is not kept while the commit runs
-    return commitAndReply(sim, req, reply, hec, storedRecords(hec.region.store, events.map((e) => toRecord(e, ctx))), error, 'event');
+    return commitAndReply(sim, req, reply, hec, storedRecords(hec.region.store, events.map((e) => toRecord(e, ctx))), explainIndex(sim, hec, error), 'event');
   };
   for (const url of ['/services/collector', '/services/collector/event', '/services/collector/event/1.0']) {
     app.post(url, { config: { hec: 'event' } }, eventHandler);
@@ -207,9 +237,12 @@ export function registerHecRoutes(app: FastifyInstance): void {
       if (allowed && !allowed.includes(ctx.defaults.index)) {
         throw new SimError('SIM_ERR_HEC_INCORRECT_INDEX', { detail: `index '${ctx.defaults.index}' is not among the token's indexes (${allowed.join(', ')})` });
       }
+      if (!sim.cfg.indexes.includes(ctx.defaults.index)) {
+        throw new SimError('SIM_ERR_HEC_INCORRECT_INDEX', { detail: `index '${ctx.defaults.index}' does not exist (indexes: ${sim.cfg.indexes.join(', ')})` });
+      }
     };
     if (inPool) {
-      const r = await sim.pool!.run(jobOf(req, hec, ctx), req.body as Buffer | undefined);
+      const r = await sim.pool!.run(jobOf(sim, req, hec, ctx), req.body as Buffer | undefined);
       if (r.batch === null && r.error) throw r.error; // the body's own errors first, as below
       refuseIndex();
       return commitAndReply(sim, req, reply, hec, storedBatch(hec.region.store, r), r.error, 'raw');
@@ -236,7 +269,7 @@ export function registerHecRoutes(app: FastifyInstance): void {
     if (!Array.isArray(ids) || !ids.every((x) => Number.isInteger(x) && x >= 0)) {
       throw new SimError('SIM_ERR_HEC_INVALID_JSON', { detail: 'the ack body must be {"acks":[0,1,...]} with non-negative integer ids' });
     }
-    reply.type(HEC_JSON).send({ acks: sim.acks.query(hec.channel!, ids as number[]) });
+    reply.type(HEC_JSON).send({ acks: sim.acks.query(hec.token!.token, hec.channel!, ids as number[]) });
   });
   app.get('/services/collector/ack', async () => {
     throw new SimError('SIM_ERR_HTTP_METHOD_NOT_ALLOWED', { detail: 'poll acks with POST /services/collector/ack' });
@@ -252,10 +285,15 @@ export function registerHecRoutes(app: FastifyInstance): void {
     if (sim.shuttingDown) throw new SimError('SIM_ERR_HEC_SHUTTING_DOWN');
     const stores = req.hec ? [req.hec.region] : [...sim.regions.values()];
     const full = stores.filter((r) => r.store.isFull());
-    if (full.length > 0) {
-      throw new SimError('SIM_ERR_HEALTH_QUEUES_FULL', { detail: `write queue full in region ${full.map((r) => r.def.id).join(', ')}` });
+    // ack channels: exhausted (all, or this ?token='s share) is 503 code 19/20; a token at its share or 80% of all is 200 code 25
+    const ack = sim.acks.health(token || undefined);
+    const queues = full.length > 0 ? `write queue full in region ${full.map((r) => r.def.id).join(', ')}` : '';
+    if (ack === 'exhausted') {
+      const detail = `no ack channel can be opened (${sim.acks.size} open)${queues ? `; ${queues}` : ''}`;
+      throw new SimError(queues ? 'SIM_ERR_HEALTH_QUEUES_FULL_ACK_UNAVAILABLE' : 'SIM_ERR_HEALTH_ACK_UNAVAILABLE', { detail });
     }
-    reply.type(HEC_JSON).send(hecBody(17));
+    if (queues) throw new SimError('SIM_ERR_HEALTH_QUEUES_FULL', { detail: queues });
+    reply.type(HEC_JSON).send(hecBody(ack === 'approaching' ? 25 : 17));
   };
   for (const url of ['/services/collector/health', '/services/collector/health/1.0']) {
     app.get(url, { config: { hec: 'health' } }, health);

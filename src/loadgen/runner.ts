@@ -3,6 +3,7 @@ import PQueue from 'p-queue';
 import { Pool } from 'undici';
 import { Accounting, type Snapshot } from './accounting.ts';
 import { payloadFor, type Payload, type PayloadSet } from './payloads.ts';
+import { ackIdOf, AckTracker, type AckOptions, type AckOutcome } from './acks.ts';
 
 export interface RunOptions {
   /** full URL of the HEC endpoint, path included */
@@ -32,6 +33,8 @@ export interface RunOptions {
   insecure?: boolean;
   /** TLS: extra CA certificates (PEM) */
   ca?: string;
+  /** Indexer acknowledgment: send a channel, poll every ackId until true, report ack latency (src/loadgen/acks.ts) */
+  ack?: AckOptions;
 }
 
 export interface RunOutcome {
@@ -39,6 +42,8 @@ export interface RunOutcome {
   startedAtMs: number;
   durationSec: number;
   stopReason: 'duration' | 'events' | 'interrupted';
+  /** With `ack`: requests acknowledged, pending, and the latency from arrival to ack true. */
+  acks?: AckOutcome;
 }
 
 const now = () => performance.now();
@@ -92,6 +97,9 @@ export async function runLoad(o: RunOptions): Promise<RunOutcome> {
     keepAliveTimeout: 30_000,
     connect,
   });
+  // acks: one channel for the run; its polls share the pool (and count in nothing but the ack figures)
+  const tracker = o.ack ? new AckTracker(pool, '/services/collector/ack', headers, o.ack) : null;
+  if (tracker) Object.assign(headers, tracker.channelHeader);
   // POST is not idempotent, so undici would never pipeline it; marking it idempotent allows --pipelining.
   const idempotent = o.pipelining > 1;
   const slots = o.connections * o.pipelining;
@@ -172,6 +180,10 @@ export async function runLoad(o: RunOptions): Promise<RunOutcome> {
         onResponseEnd() {
           const text = more ? Buffer.concat(more).toString('utf8') : first ? first.toString('utf8') : '';
           acc.response(intendedAt, startedAt, now(), status, hecCodeOf(text), p.events, p.body.length);
+          if (tracker && status === 200) {
+            const id = ackIdOf(text);
+            if (id !== null) tracker.expect(id, intendedAt);
+          }
           resolve();
         },
         onResponseError(_controller, err) {
@@ -183,6 +195,7 @@ export async function runLoad(o: RunOptions): Promise<RunOutcome> {
     }
   });
 
+  tracker?.start();
   if (o.rate === undefined) {
     // closed model: connections × pipelining request loops; each finished request immediately starts the
     // next. The loops themselves bound the concurrency, so no queue sits in this hot path (p-queue holds the
@@ -229,6 +242,8 @@ export async function runLoad(o: RunOptions): Promise<RunOutcome> {
   const tEnd = now();
   clearInterval(ticker);
   acc.finish(tEnd);
+  // pending acks get the wait after the run (none when the pool was cut off)
+  const acks = tracker ? await tracker.finish(destroying ? 0 : undefined) : undefined;
   if (!destroying) await pool.close().catch(() => undefined);
-  return { acc, startedAtMs, durationSec: (tEnd - t0) / 1000, stopReason };
+  return { acc, startedAtMs, durationSec: (tEnd - t0) / 1000, stopReason, ...(acks ? { acks } : {}) };
 }

@@ -42,12 +42,17 @@ export interface RouteInput {
   portRegion: string | undefined;
 }
 
+/** Looks like an ingestor host name (real or .localhost) of a region this server does not serve: refused, not guessed. */
+const INGESTOR_LIKE = /^ingestor-[a-z0-9-]+\.(?:xdr\.trendmicro\.com|localhost)$/;
+
 /**
  * Decides the region of a request, in one place: a region port decides; else a region host name in TLS SNI;
- * else the Host header. A Host header naming another region than the port or the SNI name is refused;
- * a host that names no region, on the shared port, is refused with the list of known names.
+ * else the Host header. A Host header naming another region than the port or the SNI name is refused.
+ * Any other host on the shared port (localhost, 127.0.0.1, ::1, a LAN name, no Host at all) gives null:
+ * the request is routed by its token's region (tokens are bound to one region), as a Splunk client configured
+ * with `https://localhost:8088` expects. An ingestor-like name of a region not served is refused (421).
  */
-export function routeRegion(table: RouteTable, input: RouteInput): string {
+export function routeRegion(table: RouteTable, input: RouteInput): string | null {
   const hostName = normalizeHost(input.host);
   const hostRegion = table.byHost.get(hostName);
   const sniRegion = input.sni ? table.byHost.get(String(input.sni).toLowerCase()) : undefined;
@@ -63,9 +68,14 @@ export function routeRegion(table: RouteTable, input: RouteInput): string {
     return fixed;
   }
   if (hostRegion !== undefined) return hostRegion;
-  throw new SimError('SIM_ERR_ROUTE_UNKNOWN_HOST', {
-    detail: `'${hostName || '(no Host header)'}' is not an ingestor host; use one of ${table.hostList} (map it to 127.0.0.1, or send it as the Host header), or a --region-ports port`,
-  });
+  const sniName = input.sni ? String(input.sni).toLowerCase() : '';
+  const unserved = [hostName, sniName].find((n) => INGESTOR_LIKE.test(n));
+  if (unserved !== undefined) {
+    throw new SimError('SIM_ERR_ROUTE_UNKNOWN_HOST', {
+      detail: `'${unserved}' is not an ingestor host this server serves; use one of ${table.hostList}, any other name (e.g. localhost: routed by the token's region), or a --region-ports port`,
+    });
+  }
+  return null;
 }
 
 /** ASCII-only header value (Node refuses other characters in headers): dashes folded, the rest escaped. */

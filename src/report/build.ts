@@ -59,5 +59,6 @@ export function buildReport(outcome: RunOutcome, meta: RunMeta): LoadReport {
     serviceHistogram: encodeHistogram(acc.service),
     histogramUnit: 'us',
     timeline: acc.timeline,
+    ...(outcome.acks ? { acks: outcome.acks } : {}),
   };
 }

@@ -34,6 +34,11 @@ export function formatSummary(r: LoadReport): string {
     lines.push(`              (latency counts from each request's arrival time; service time from when it was sent)`);
     lines.push(`late starts   ${int(r.lateStarts)} (started > ${num(r.lateToleranceMs, 0)} ms after arrival; max start delay ${ms(r.maxStartDelayMs)})   dropped ${int(r.dropped)}`);
   }
+  if (r.acks) {
+    lines.push(`acks          ${int(r.acks.acked)} of ${int(r.acks.requested)} read true, ${int(r.acks.pending)} never (channel ${r.acks.channel}, ${int(r.acks.polls)} polls${r.acks.pollErrors ? `, ${int(r.acks.pollErrors)} failed` : ''})`);
+    lines.push(latencyLine('ack latency', r.acks.latencyMs));
+    lines.push('              (from each request\'s arrival to the poll that read its ack true)');
+  }
   lines.push(`status codes  ${counts(r.statusCodes)}`);
   lines.push(`HEC codes     ${counts(r.hecCodes)}`);
   if (r.errors > 0) {

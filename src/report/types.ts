@@ -95,6 +95,8 @@ export interface LoadReport {
   serviceHistogram: string;
   histogramUnit: 'us';
   timeline: TimelinePoint[];
+  /** `load --ack`: requests acknowledged, still pending at the end, and arrival → ack true latency. */
+  acks?: { channel: string; requested: number; acked: number; pending: number; polls: number; pollErrors: number; latencyMs: LatencyMs };
   /** set by `report merge` */
   sources?: ReportSource[];
 }

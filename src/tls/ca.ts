@@ -254,3 +254,29 @@ export function createLocalCa(dir: string = DEFAULT_TLS_DIR, opts: LocalCaOption
   }
   return { layout, caCreated, written, kept, caFingerprint256: new X509Certificate(ca.certPem).fingerprint256 };
 }
+
+/** How to trust a CA certificate, for people (serve --tls, ca init). */
+export function trustHint(caPath: string): string[] {
+  return [
+    `  Node clients: NODE_EXTRA_CA_CERTS=${caPath}    curl: --cacert ${caPath}`,
+    `  this machine (Debian/Ubuntu): sudo cp ${caPath} /usr/local/share/ca-certificates/ingestor-sim.crt && sudo update-ca-certificates`,
+    '  the CA is name-constrained to the ingestor host names, localhost and loopback addresses: it cannot vouch for any other site',
+  ];
+}
+
+/**
+ * `serve --tls DIR` on first start: when DIR holds no CA at all (neither ca.pem nor ca-key.pem), creates a local
+ * CA and the host certificates there (as Splunk ships a self-signed certificate) and returns what to tell the
+ * user; null when a CA is already there (a half-made folder is left to startServer's clear error).
+ */
+export function ensureLocalCa(dir: string, opts: LocalCaOptions = {}): string | null {
+  const layout = tlsLayout(dir, opts.regions);
+  if (existsSync(layout.ca) || existsSync(layout.caKey)) return null;
+  const r = createLocalCa(dir, opts);
+  return [
+    `Created a local CA in ${r.layout.dir} (first start with --tls; SHA-256 ${r.caFingerprint256})`,
+    `Trust ${r.layout.ca}:`,
+    ...trustHint(r.layout.ca),
+    '',
+  ].join('\n');
+}

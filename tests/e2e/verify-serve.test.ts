@@ -35,7 +35,7 @@ beforeAll(async () => {
     const timer = setTimeout(() => reject(new Error(`serve did not start: ${out} ${err}`)), 30_000);
     serve!.stdout!.on('data', (c) => {
       out += c;
-      const m = /serving \d+ regions on https:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      const m = /serving \d+ regions on .*listening on https:\/\/127\.0\.0\.1:(\d+)\)/.exec(out);
       const eu = /\n {2}eu .* port https:\/\/127\.0\.0\.1:(\d+)/.exec(out);
       if (m && eu) {
         clearTimeout(timer);

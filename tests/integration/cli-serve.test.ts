@@ -42,7 +42,7 @@ describe('ingestor-sim serve (spawned as a user runs it)', () => {
     }));
     const start = async () => {
       const run = spawnCli(['serve', '--config', config, '--port', '0', '--data-dir', data, '--log-level', 'warn']);
-      const [, url] = await waitFor(run, /serving \d+ regions on (http:\/\/127\.0\.0\.1:\d+)/);
+      const [, url] = await waitFor(run, /serving \d+ regions on .*listening on (http:\/\/127\.0\.0\.1:\d+)\)/);
       return { run, url, token };
     };
     const a = await start();
@@ -87,7 +87,7 @@ describe('ingestor-sim serve (spawned as a user runs it)', () => {
     const data = tmp();
     const run = spawnCli(['serve', '--port', '0', '--data-dir', data, '--region-ports', 'eu=0', '--log-level', 'warn']);
     try {
-      const [, url] = await waitFor(run, /serving 6 regions on (http:\/\/127\.0\.0\.1:\d+)/);
+      const [, url] = await waitFor(run, /serving 6 regions on http:\/\/localhost:\d+ \(any host name: the token's region; listening on (http:\/\/127\.0\.0\.1:\d+)\)/);
       await waitFor(run, /admin token: dev-admin-token/);
       const out = run.out();
       expect(out).toContain('us   http://ingestor-us.localhost:');

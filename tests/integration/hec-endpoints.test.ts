@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, call, start, splunk, T, US, type Started } from './helpers.ts';
+import { ADMIN, call, start, splunk, T, testConfigFile, US, type Started } from './helpers.ts';
 
 let s: Started;
-beforeAll(async () => { s = await start(); });
+// the indexes that exist (config `indexes`): these tests also send to q and net
+beforeAll(async () => { s = await start(testConfigFile({ indexes: ['main', 'sec', 'q', 'net'] })); });
 afterAll(async () => { await s.close(); });
 
 const post = (path: string, body: string | Buffer | undefined, headers: Record<string, string> = splunk(T.us), host = US) =>

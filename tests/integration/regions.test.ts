@@ -35,8 +35,22 @@ describe('routing by Host header, per-region ports and data residency', () => {
     expect(r.headers['x-ingestor-data-centers']).toBe('Microsoft Entra ID: East US - N. Virginia; AWS: East US - N. Virginia');
   });
 
-  it('an unknown host is refused with 421 and the list of known hosts', async () => {
-    for (const host of ['example.com', '127.0.0.1', 'ingestor-mea.xdr.trendmicro.com']) {
+  it('any other host on the shared port is routed by the token\'s region', async () => {
+    for (const [host, token, region] of [['localhost', T.us, 'us'], ['127.0.0.1', T.core, 'jp'], ['[::1]:8088', T.core, 'jp'], ['build-box.lan', T.us, 'us']]) {
+      const r = await call(srv.url, 'POST', '/services/collector/event', { host, headers: splunk(token), body: `{"event":{"via":"${host}"}}` });
+      expect([r.status, r.headers['x-ingestor-region']]).toEqual([200, region]);
+      expect((await events(region)).map((e) => e.event.via)).toContain(host);
+    }
+    // health on such a host answers for the whole server
+    const h = await call(srv.url, 'GET', '/services/collector/health', { host: 'localhost' });
+    expect(h.json).toEqual({ text: 'HEC is healthy', code: 17 });
+    // an auth error has no region to name
+    const bad = await call(srv.url, 'POST', '/services/collector/event', { host: 'localhost', headers: splunk('99999999-9999-4999-8999-999999999999'), body });
+    expect([bad.status, bad.json.code, bad.headers['x-ingestor-region']]).toEqual([403, 4, undefined]);
+  });
+
+  it('an ingestor name of a region not served is refused with 421 and the list of known hosts', async () => {
+    for (const host of ['ingestor-mea.xdr.trendmicro.com', 'ingestor-xx.localhost']) {
       const r = await call(srv.url, 'POST', '/services/collector/event', { host, headers: splunk(T.us), body });
       expect(r.status).toBe(421);
       expect(r.json).toMatchObject({ text: 'Unknown ingestor host', code: 421 });
@@ -142,6 +156,15 @@ describe('HTTPS with SNI (certificates from ca init)', () => {
     });
     expect(r.status).toBe(421);
     expect(r.json.detail).toMatch(/TLS SNI name 'ingestor-eu.xdr.trendmicro.com' is region 'eu', but the Host header 'ingestor-us.xdr.trendmicro.com' is region 'us'/);
+  });
+
+  it('https://localhost (SNI localhost, Host localhost) is routed by the token, as Splunk clients are configured', async () => {
+    const u = new URL(srv.url);
+    const base = `https://localhost:${u.port}`;
+    const r = await send(base, 'localhost', `localhost:${u.port}`, T.eu);
+    expect([r.status, r.headers['x-ingestor-region']]).toEqual([200, 'eu']);
+    const jp = await send(base, 'localhost', `localhost:${u.port}`, T.core);
+    expect([jp.status, jp.headers['x-ingestor-region']]).toEqual([200, 'jp']);
   });
 
   it('region ports are HTTPS too', async () => {

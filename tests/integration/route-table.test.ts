@@ -15,11 +15,13 @@ describe('routeRegion (pure)', () => {
     expect(normalizeHost('[::1]:8088')).toBe('::1');
     expect(normalizeHost(undefined)).toBe('');
   });
-  it('Host decides on the shared port; unknown hosts are refused', () => {
+  it('Host decides on the shared port; any other host is left to the token (null); unserved ingestor names are refused', () => {
     expect(route('ingestor-anz.xdr.trendmicro.com')).toBe('anz');
     expect(route('ingestor-in.localhost:8093')).toBe('in');
-    expect(route('localhost')).toBe('SIM_ERR_ROUTE_UNKNOWN_HOST');
-    expect(route(undefined)).toBe('SIM_ERR_ROUTE_UNKNOWN_HOST');
+    for (const h of ['localhost', 'localhost:8088', '127.0.0.1', '[::1]:8088', 'build-box.lan', undefined]) expect(route(h)).toBeNull();
+    expect(route('ingestor-mea.xdr.trendmicro.com')).toBe('SIM_ERR_ROUTE_UNKNOWN_HOST');
+    expect(route('ingestor-ue.localhost')).toBe('SIM_ERR_ROUTE_UNKNOWN_HOST');
+    expect(route('localhost', 'localhost')).toBeNull();
   });
   it('SNI decides over an unknown Host; a contradicting Host is refused', () => {
     expect(route('127.0.0.1', 'ingestor-sg.xdr.trendmicro.com')).toBe('sg');

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { relative } from 'node:path';
 import { CliExit } from '../index.ts';
-import { createLocalCa, DEFAULT_TLS_DIR } from '../../tls/ca.ts';
+import { createLocalCa, DEFAULT_TLS_DIR, trustHint } from '../../tls/ca.ts';
 
 export function register(program: Command): void {
   const ca = program.command('ca').description('Local certificate authority for serving the regional host names over TLS.');
@@ -28,7 +28,7 @@ export function register(program: Command): void {
         const state = r.written.includes(h.cert) ? 'written' : 'kept';
         out.push(`  ${state.padEnd(7)} ${rel(h.cert)}  (${[...h.dnsNames, ...h.ipAddresses].join(', ')})`);
       }
-      out.push('', `Trust it: NODE_EXTRA_CA_CERTS=${rel(r.layout.ca)}  or  curl --cacert ${rel(r.layout.ca)}`);
+      out.push('', `Trust ${rel(r.layout.ca)}:`, ...trustHint(rel(r.layout.ca)));
       out.push(`Serve with it: ingestor-sim serve --tls ${rel(r.layout.dir)}`);
       process.stdout.write(out.join('\n') + '\n');
     });

@@ -33,6 +33,10 @@ interface LoadFlags {
   ca?: string;
   json?: string;
   html?: string;
+  ack?: boolean;
+  channel?: string;
+  ackPoll: string;
+  ackWait: string;
 }
 
 /** Turns a parser's RangeError into a usage error (exit 2). */
@@ -68,6 +72,10 @@ export function register(program: Command): void {
     .option('--drain <time>', 'after the end, how long requests in flight may still finish', '10s')
     .option('--insecure', 'https: do not verify the server certificate')
     .option('--ca <file>', 'https: trust this CA certificate (PEM), e.g. the emulator\'s local CA')
+    .option('--ack', 'indexer acknowledgment: send a channel, poll every ackId until it reads true, report ack latency (the token needs useAck)')
+    .option('--channel <guid>', 'with --ack: the channel to use (default: a new random GUID)')
+    .option('--ack-poll <time>', 'with --ack: poll period', '100ms')
+    .option('--ack-wait <time>', 'with --ack: after the run, how long to wait for acks still pending', '10s')
     .option('--json <file>', 'write the full report as JSON (with the encoded histogram, for `report merge`)')
     .option('--html <file>', 'write a self-contained HTML report (latency over time, percentile plot)')
     .action(async (flags: LoadFlags) => {
@@ -112,6 +120,10 @@ async function loadCommand(f: LoadFlags): Promise<number> {
     }
   }
   const hostHeader = f.hostHeader ?? regionHost;
+  if (f.channel !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(f.channel)) throw new CliExit(2, `--channel: '${f.channel}' is not a GUID`);
+  const ack = f.ack ? {
+    channel: f.channel, pollMs: usage(() => parseDuration(f.ackPoll, '--ack-poll')), waitMs: usage(() => parseDuration(f.ackWait, '--ack-wait')),
+  } : undefined;
 
   const payloads = buildPayloads({ profile, seed, batch, gzip: Boolean(f.gzip), pool, maxEvents, generator: { startTimeMs } });
   const tty = Boolean(process.stdout.isTTY);
@@ -132,7 +144,7 @@ async function loadCommand(f: LoadFlags): Promise<number> {
   try {
     outcome = await runLoad({
       target, token: f.token, hostHeader, payloads, gzip: Boolean(f.gzip), rate, connections, pipelining, durationMs,
-      timeoutMs, lateToleranceMs, drainTimeoutMs, signal: controller.signal, insecure: Boolean(f.insecure), ca,
+      timeoutMs, lateToleranceMs, drainTimeoutMs, signal: controller.signal, insecure: Boolean(f.insecure), ca, ack,
       onTick: tty ? (s) => process.stdout.write(`\r\x1b[2K${formatProgress(s, model)}`) : undefined,
     });
   } finally {

@@ -4,6 +4,7 @@ import { envOverrides, loadConfig, parseRegionPorts, type ConfigOverrides, type 
 import { SchemaError } from '../../config/schema.ts';
 import { isSimError } from '../../errors/sim-error.ts';
 import { startServer, type RunningServer } from '../../server.ts';
+import { DEFAULT_TLS_DIR, ensureLocalCa } from '../../tls/ca.ts';
 
 interface ServeOpts {
   config?: string;
@@ -11,7 +12,7 @@ interface ServeOpts {
   port?: string;
   dataDir?: string;
   regionPorts?: string;
-  tls?: string;
+  tls?: string | true;
   store?: string;
   fsync?: string;
   ingestWorkers?: string;
@@ -37,10 +38,15 @@ export function banner(cfg: SimConfig, srv: RunningServer): string {
   const regions = [...srv.app.sim.regions.values()];
   const port = new URL(srv.url).port;
   const scheme = new URL(srv.url).protocol.replace(':', '');
-  lines.push(`ingestor-sim serving ${regions.length} regions on ${srv.url} (by Host header${cfg.tls ? ' / TLS SNI' : ''})`);
+  // Splunk's documented URL first (https://localhost:8088): any host that is not a region's is routed by the token's region
+  const host = new URL(srv.url).hostname.replace(/^\[|\]$/g, '');
+  const local = ['127.0.0.1', '::1', '0.0.0.0', '::', 'localhost'].includes(host) ? `${scheme}://localhost:${port}` : srv.url;
+  lines.push(`ingestor-sim serving ${regions.length} regions on ${local} (any host name: the token's region; listening on ${srv.url})`);
+  if (cfg.tls) lines.push(`  tls: certificates of ${cfg.tls.dir}; clients trust ${cfg.tls.dir}/ca.pem (NODE_EXTRA_CA_CERTS=..., curl --cacert ...)`);
   lines.push(`  data: ${cfg.store.kind === 'none' ? 'none (counts only)' : `${cfg.dataDir} (event log + SQLite index, fsync ${cfg.store.fsync})`}`);
   const pool = srv.app.sim.pool;
   lines.push(`  ingest: ${pool ? `${pool.size} worker thread${pool.size === 1 ? '' : 's'} (decode, parse, classify)` : 'in the event loop'}`);
+  lines.push(`  or by region host name (Host header${cfg.tls ? ' / TLS SNI' : ''}); *.localhost resolves in curl/browsers, not in Node (map it in /etc/hosts):`);
   for (const r of regions) {
     const own = srv.regionUrls[r.def.id] ? `  port ${srv.regionUrls[r.def.id]}` : '';
     lines.push(`  ${r.def.id.padEnd(4)} ${scheme}://${r.def.localHost}:${port}  Host: ${r.def.ingestorHost}${own}`);
@@ -56,8 +62,8 @@ export function banner(cfg: SimConfig, srv: RunningServer): string {
   const us = cfg.tokens.find((t) => t.region === regions[0]?.def.id && !t.disabled);
   if (us) {
     lines.push('try:');
-    lines.push(`  curl -s ${scheme}://${regions[0].def.localHost}:${port}/services/collector/event -H 'Authorization: Splunk ${us.token}' -d '{"event":{"src_ip":"10.0.0.1","user":"alice"},"sourcetype":"pan:traffic"}'`);
-    lines.push(`  curl -s ${srv.url}/admin/v1/events -H 'Authorization: Bearer ${cfg.dev ? cfg.adminToken : '<adminToken>'}'`);
+    lines.push(`  curl -s ${cfg.tls ? `--cacert ${cfg.tls.dir}/ca.pem ` : ''}${local}/services/collector/event -H 'Authorization: Splunk ${us.token}' -d '{"event":{"src_ip":"10.0.0.1","user":"alice"},"sourcetype":"pan:traffic"}'`);
+    lines.push(`  curl -s ${cfg.tls ? `--cacert ${cfg.tls.dir}/ca.pem ` : ''}${local}/admin/v1/events -H 'Authorization: Bearer ${cfg.dev ? cfg.adminToken : '<adminToken>'}'`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -71,7 +77,7 @@ export function register(program: Command): void {
     .option('--port <n>', 'shared port, every region by Host header / SNI (default 8088; 0 = any free port)')
     .option('--data-dir <dir>', 'one SQLite folder per region under it (default ./data)')
     .option('--region-ports <spec>', 'one port per region as well, e.g. eu=8089,jp=8090')
-    .option('--tls <dir>', "serve HTTPS with the certificates of 'ca init --dir DIR' (SNI picks the region)")
+    .option('--tls [dir]', `serve HTTPS with the certificates of 'ca init --dir DIR' (SNI picks the region); without DIR: ${DEFAULT_TLS_DIR}; a folder without a CA gets a new local one on first start`)
     .option('--store <kind>', 'sqlite | none')
     .option('--fsync <mode>', 'always | batch | never')
     .option('--ingest-workers <n>', 'threads that decode, parse and classify requests (0: in the event loop; default: one per core, at most 4)')
@@ -82,7 +88,7 @@ export function register(program: Command): void {
       if (o.host !== undefined) cli.host = o.host;
       if (o.port !== undefined) cli.port = portArg(o.port, '--port');
       if (o.dataDir !== undefined) cli.dataDir = o.dataDir;
-      if (o.tls !== undefined) cli.tlsDir = o.tls;
+      if (o.tls !== undefined) cli.tlsDir = o.tls === true ? DEFAULT_TLS_DIR : o.tls;
       const store = oneOf(o.store, ['sqlite', 'none'] as const, '--store');
       if (store) cli.store = store;
       const fsync = oneOf(o.fsync, ['always', 'batch', 'never'] as const, '--fsync');
@@ -100,6 +106,10 @@ export function register(program: Command): void {
       try {
         if (o.regionPorts !== undefined) cli.regionPorts = parseRegionPorts(o.regionPorts);
         cfg = loadConfig(o.config, envOverrides(process.env), cli);
+        if (cfg.tls) {
+          const made = ensureLocalCa(cfg.tls.dir);
+          if (made) process.stdout.write(made);
+        }
         srv = await startServer(cfg);
       } catch (err) {
         if (err instanceof SchemaError) throw new CliExit(2, err.message);

@@ -157,3 +157,34 @@ describe('FaultRegistry', () => {
     }
   });
 });
+
+describe('decideAck (indexing delay and ack loss)', () => {
+  it('no ack faults: on time, nothing drawn', async () => {
+    const { decideAck, hasAckFaults } = await import('../../../src/faults/model.ts');
+    let draws = 0;
+    const rng = () => { draws++; return 0.5; };
+    expect(decideAck({}, rng)).toEqual({ delayMs: 0, lost: false });
+    expect(hasAckFaults({ ack: {} })).toBe(false);
+    expect(hasAckFaults({ ack: { lossRate: 0 } })).toBe(false);
+    expect(draws).toBe(0);
+  });
+  it('a fixed delay; a distribution stays in its range; loss at its rate (seeded)', async () => {
+    const { decideAck } = await import('../../../src/faults/model.ts');
+    expect(decideAck({ ack: { delay: { kind: 'fixed', ms: 250 } } }, mulberry32(1))).toEqual({ delayMs: 250, lost: false });
+    const rng = mulberry32(42);
+    let lost = 0;
+    for (let i = 0; i < 2000; i++) {
+      const f = decideAck({ ack: { delay: { kind: 'uniform', minMs: 10, maxMs: 20 }, lossRate: 0.25 } }, rng);
+      if (f.lost) lost++;
+      else expect(f.delayMs >= 10 && f.delayMs <= 20).toBe(true);
+    }
+    expect(lost / 2000).toBeGreaterThan(0.2);
+    expect(lost / 2000).toBeLessThan(0.3);
+  });
+  it('the schema takes ack documents and refuses bad ones with the path', () => {
+    expect(parseFaultSpec({ ack: { delay: { kind: 'normal', meanMs: 100, stddevMs: 10 }, lossRate: 0.1 } }).ack?.lossRate).toBe(0.1);
+    expect(() => parseFaultSpec({ ack: { delay: { kind: 'fixed' } } })).toThrow(/\/ack\/delay/);
+    expect(() => parseFaultSpec({ ack: { lossRate: -1 } })).toThrow(/\/ack\/lossRate/);
+    expect(() => parseFaultSpec({ ack: { later: true } })).toThrow(/\/ack/);
+  });
+});

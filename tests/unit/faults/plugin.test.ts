@@ -72,7 +72,7 @@ describe('admin API /admin/v1/regions/:region/faults', () => {
     expect(got.json.faults.error.answer).toBe('internal');
     expect(s.app.faults.get('us').error?.rate).toBe(0.5);
     const del = await call(s.url, 'DELETE', '/admin/v1/regions/us/faults', { headers: admin });
-    expect(del.json).toEqual({ region: 'us', faults: {}, seed: null, decisions: 0 });
+    expect(del.json).toEqual({ region: 'us', faults: {}, seed: null, decisions: 0, acks: { decided: 0, delayed: 0, lost: 0 } });
   });
 });
 
