@@ -32,8 +32,8 @@ export function splitCsvRecord(text: string, start = 0, end = text.length, sep =
       out.push({ value: v + text.slice(close, q), start: i, end: q });
       i = q;
     } else {
-      let q = i;
-      while (q < end && text[q] !== sep) q++;
+      let q = text.indexOf(sep, i);
+      if (q === -1 || q > end) q = end;
       out.push({ value: text.slice(i, q), start: i, end: q });
       i = q;
     }

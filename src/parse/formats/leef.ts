@@ -63,7 +63,10 @@ export function parseLeef(text: string, at: number): KvPair[] | null {
     i++;
   }
   let delim: string;
-  if (version === '2') {
+  if (version === '2' && text[i] === '|' && text[i + 1] === '|') {
+    delim = '|'; // the delimiter field holds the pipe itself
+    i += 2;
+  } else if (version === '2') {
     const close = text.indexOf('|', i);
     const spec = close === -1 ? null : text.slice(i, close);
     const d = spec !== null && !spec.includes('=') ? leefDelimiter(spec) : null;

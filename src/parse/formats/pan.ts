@@ -46,6 +46,9 @@ export const PAN_COLUMNS: Record<string, readonly string[]> = {
     'src_osfamily', 'src_osversion', 'src_host', 'src_mac', 'region', '', 'user_agent', 'sessionid', 'cluster_name'],
 };
 
+const NAMES: Record<string, readonly string[]> = {};
+for (const [t, cols] of Object.entries(PAN_COLUMNS)) NAMES[t] = [...HEAD, ...cols];
+
 // FUTURE_USE, receive time, serial, TYPE, …
 const SIGNATURE = /^[^,]{0,16},\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d,[^,]*,([A-Z][A-Z-]+),/;
 
@@ -59,7 +62,7 @@ export function parsePanCsv(text: string, at: number, type: string): KvPair[] {
   let end = text.length;
   while (end > at && (text[end - 1] === '\r' || text[end - 1] === '\n')) end--;
   const cols = splitCsvRecord(text, at, end);
-  const names = [...HEAD, ...PAN_COLUMNS[type]];
+  const names = NAMES[type];
   const pairs: KvPair[] = [];
   for (let c = 0; c < cols.length; c++) {
     const name = c < names.length ? names[c] : `column_${c + 1}`;
