@@ -75,6 +75,12 @@ function orderFor(sourcetype: string | undefined): Parser[] {
 const NONE: SplitResult = Object.freeze({ format: 'raw', pairs: Object.freeze([]) as unknown as KvPair[] }) as SplitResult;
 
 export function splitText(text: string, sourcetype?: string, ctx: SplitContext = {}): SplitResult {
+  // a W3C line starts with its own date and time, which a syslog header reader would take for its own
+  const c0 = text.charCodeAt(0);
+  if (c0 >= 48 && c0 <= 57) {
+    const w = ctx.w3cFields ? parseW3c(text, 0, ctx.w3cFields) : isIisDefault(text, 0) ? parseW3c(text, 0, IIS_DEFAULT_FIELDS) : null;
+    if (w !== null) return { format: 'w3c', pairs: w };
+  }
   const header = parseSyslogHeader(text);
   let body = header ? header.body : 0;
   while (body < text.length && (text[body] === ' ' || text[body] === '\t' || text.charCodeAt(body) === 0xfeff)) body++;
