@@ -74,6 +74,7 @@ export class EventReader {
 
   private compact(): void {
     if (this.pos > 1 << 20) {
+      this.lineAt(this.pos); // count the lines of what is dropped
       this.buf = this.buf.slice(this.pos);
       this.counted -= this.pos;
       this.pos = 0;
@@ -83,7 +84,7 @@ export class EventReader {
   private lineAt(at: number): number {
     const b = this.buf;
     let line = this.line;
-    for (let i = this.counted; i < at; i++) if (b.charCodeAt(i) === 10) line++;
+    for (let i = b.indexOf('\n', this.counted); i !== -1 && i < at; i = b.indexOf('\n', i + 1)) line++;
     this.line = line;
     this.counted = at;
     return line;
@@ -160,6 +161,21 @@ export class EventReader {
 
   private take(start: number, out: InputEvent[], final: boolean): number {
     const b = this.buf;
+    // NDJSON fast path: an object that fills the rest of its line is parsed without a separate scan
+    const nl = b.indexOf('\n', start);
+    if (nl !== -1) {
+      let e = nl;
+      while (e > start && (b.charCodeAt(e - 1) === 13 || b.charCodeAt(e - 1) === 32 || b.charCodeAt(e - 1) === 9)) e--;
+      if (b.charCodeAt(e - 1) === 125 /* } */) {
+        let value: unknown;
+        try {
+          value = JSON.parse(b.slice(start, e));
+        } catch {
+          value = undefined; // several objects on the line, or an error: the scan below says which
+        }
+        if (value !== undefined) return this.accept(value, start, e, out);
+      }
+    }
     const end = scanContainer(b, start, MAX_DEPTH);
     if (end === -2) this.fail(start, `JSON nested deeper than ${MAX_DEPTH} levels`);
     if (end === -1) {
@@ -173,6 +189,10 @@ export class EventReader {
     } catch (err) {
       this.fail(start, `not valid JSON: ${(err as Error).message}`);
     }
+    return this.accept(value, start, end, out);
+  }
+
+  private accept(value: unknown, start: number, end: number, out: InputEvent[]): number {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) this.fail(start, 'expected a JSON object');
     const obj = value as Record<string, unknown>;
     const isEnvelope = Object.prototype.hasOwnProperty.call(obj, 'event');
@@ -320,10 +340,11 @@ class Out {
   private parts: string[] = [];
   private size = 0;
 
-  async add(s: string): Promise<void> {
+  /** Queues text; true when enough is queued that the caller should await flush(). */
+  add(s: string): boolean {
     this.parts.push(s);
     this.size += s.length;
-    if (this.size >= 1 << 18) await this.flush();
+    return this.size >= 1 << 18;
   }
 
   async flush(): Promise<void> {
@@ -392,7 +413,7 @@ export async function classifyFiles(matcher: Matcher, policy: Policy, files: str
     const emit = async (events: InputEvent[]) => {
       for (const ev of events) {
         const r = classifyOne(matcher, policy, ev, moduleId);
-        await out.add(opts.json ? json.rows(r) : table.block(r));
+        if (out.add(opts.json ? json.rows(r) : table.block(r))) await out.flush();
       }
       progress.tick(reader.count, bytes);
     };
@@ -409,7 +430,7 @@ export async function classifyFiles(matcher: Matcher, policy: Policy, files: str
     n = reader.count;
   }
   progress.done();
-  if (!opts.json) await out.add(table.summary());
+  if (!opts.json) out.add(table.summary());
   await out.flush();
 }
 
