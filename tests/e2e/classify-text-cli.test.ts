@@ -13,7 +13,7 @@ const file = (name: string, text: string) => {
   return p;
 };
 const SPLUNK = 'splunk-network-firewall-web-gateway-logs';
-const rows = (stdout: string) => stdout.trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { event: number; path: string; category: string; module: string | null });
+const rows = (stdout: string) => stdout.trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { event: number; path: string; category: string; module: string | null; action: string });
 
 describe('ingestor-sim classify: plain text input', () => {
   const lines = [
@@ -109,5 +109,17 @@ describe('ingestor-sim classify: streaming', () => {
     const r = run(['classify', p]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/trunc\.json:4: an array that never closes/);
+  });
+});
+
+describe('ingestor-sim classify: a raw line is filtered field by field', () => {
+  it('drops the user of a PAN-OS line when the module that declares it is turned off (no fail-open _raw)', () => {
+    const line = '<14>Apr 14 16:54:18 pa-fw01 1,2024/04/14 16:54:18,012501002341,TRAFFIC,end,2561,2024/04/14 16:54:17,198.51.100.3,203.0.113.4,0.0.0.0,0.0.0.0,allow-web,priya.natarajan@example.com,,ssl,vsys1,trust,untrust,ethernet1/2,ethernet1/1,fwd\n';
+    const r = run(['classify', '--json', '--sourcetype', 'pan:traffic', '--disable', 'Splunk - Network Firewall / Web Gateway Logs', '-'], line);
+    expect(r.status, r.stderr).toBe(0);
+    const out = rows(r.stdout);
+    expect(out.some((x) => x.path === '_raw')).toBe(false);
+    expect(out.find((x) => x.path === 'srcuser')).toMatchObject({ module: SPLUNK, action: 'drop' });
+    expect(out.find((x) => x.path === 'src')).toMatchObject({ action: 'drop' });
   });
 });

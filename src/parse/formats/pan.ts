@@ -5,13 +5,15 @@ import type { KvPair } from './types.ts';
  * Palo Alto Networks PAN-OS syslog in its default CSV form: the columns of each log type as the PAN-OS
  * administrator's guide lists them ("Syslog Field Descriptions": Traffic, Threat, GlobalProtect, User-ID,
  * System, Config, HIP Match, Authentication log fields), named with the guide's own variable names
- * (`Source Address (src)`, `Source User (srcuser)` ...). FUTURE_USE columns are skipped; columns past the
+ * (`Source Address (src)`, `Source User (srcuser)` ...; zones are src_zone/dst_zone). FUTURE_USE columns are skipped; columns past the
  * documented list (newer PAN-OS releases append) come back as `column_N` (1-based) so their values are still
  * looked at. Values are RFC 4180 CSV: a quoted column may hold commas.
  */
 const HEAD = ['', 'receive_time', 'serial', 'type', 'subtype', '', 'time_generated'];
 const DG = ['dg_hier_level_1', 'dg_hier_level_2', 'dg_hier_level_3', 'dg_hier_level_4', 'vsys_name', 'device_name'];
-const SESSION = ['src', 'dst', 'natsrc', 'natdst', 'rule', 'srcuser', 'dstuser', 'app', 'vsys', 'from', 'to',
+// Source Zone and Destination Zone are `from` and `to` in the guide: named src_zone/dst_zone here, since a
+// bare `from`/`to` means a mail sender/recipient everywhere else
+const SESSION = ['src', 'dst', 'natsrc', 'natdst', 'rule', 'srcuser', 'dstuser', 'app', 'vsys', 'src_zone', 'dst_zone',
   'inbound_if', 'outbound_if', 'logset', '', 'sessionid', 'repeatcnt', 'sport', 'dport', 'natsport', 'natdport',
   'flags', 'proto', 'action'];
 
