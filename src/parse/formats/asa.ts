@@ -76,7 +76,7 @@ const BY_ID = new Map<string, RegExp>();
 for (const r of RULES) for (const id of r.ids) BY_ID.set(id, r.re);
 const VPN_ANY = new RegExp(`^${VPN_PREFIX}(?<message>.*?)\\s*$`, 'd');
 
-const TAG = /%(ASA|FTD|FWSM|PIX)-(?:[a-z]+-)?(\d)-(\d{6}):?\s*/dy;
+const TAG = /%(ASA|FTD|FWSM|PIX)-(?:[a-z]+-)?(\d)-(\d{6}):?\s*/y;
 
 /** Offset of `%ASA-n-nnnnnn` (or FTD/FWSM/PIX) in the text, or -1. */
 const FIND = /%(?:ASA|FTD|FWSM|PIX)-(?:[a-z]+-)?\d-\d{6}/g;
@@ -87,16 +87,16 @@ export function findAsa(text: string, from = 0): number {
   return m ? m.index : -1;
 }
 
-function pushGroups(m: RegExpExecArray, pairs: KvPair[]): void {
+/** The named groups of a match, offsets shifted by `base`, in text order (a rule's groups are in text order). */
+function pushGroups(m: RegExpExecArray, base: number, pairs: KvPair[]): void {
   const groups = m.groups!;
   const idx = m.indices!.groups!;
   for (const name in groups) {
     const v = groups[name];
     if (v === undefined) continue;
-    const [s, e] = idx[name]!;
-    pairs.push({ key: name, value: v, start: s, end: e });
+    const r = idx[name]!;
+    pairs.push({ key: name, value: v, start: r[0] + base, end: r[1] + base });
   }
-  pairs.sort((a, b) => a.start - b.start);
 }
 
 // FTD connection events: `Key: value, Key: value`
@@ -106,18 +106,17 @@ export function parseAsa(text: string, at: number): KvPair[] | null {
   TAG.lastIndex = at;
   const tag = TAG.exec(text);
   if (!tag) return null;
+  const id = text.indexOf(tag[3], at); // the only six digits in the tag; the severity digit is 2 before
   const pairs: KvPair[] = [
-    { key: 'severity', value: tag[2], start: tag.indices![2]![0], end: tag.indices![2]![1] },
-    { key: 'message_id', value: tag[3], start: tag.indices![3]![0], end: tag.indices![3]![1] },
+    { key: 'severity', value: tag[2], start: id - 2, end: id - 1 },
+    { key: 'message_id', value: tag[3], start: id, end: id + 6 },
   ];
   const body = TAG.lastIndex;
   const msg = text.slice(body);
   const re = BY_ID.get(tag[3]) ?? (msg.startsWith('Group <') || msg.startsWith('TunnelGroup <') ? VPN_ANY : undefined);
   const m = re?.exec(msg);
   if (m) {
-    const sub: KvPair[] = [];
-    pushGroups(m, sub);
-    for (const p of sub) pairs.push({ ...p, start: p.start + body, end: p.end + body });
+    pushGroups(m, body, pairs);
     return pairs;
   }
   if (/^43000[1-5]$/.test(tag[3])) {

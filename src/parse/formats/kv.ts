@@ -20,7 +20,8 @@ function isSep(c: string | undefined): boolean {
 /** Splits text[start, end) into key=value pairs (offsets absolute). Fewer than `min` pairs → []. */
 export function splitKv(text: string, start = 0, end = text.length, min = 2): KvPair[] {
   const pairs: KvPair[] = [];
-  const tabbed = /\t[A-Za-z_@][\w.\-@()[\]/]{0,63}=/.test(text.slice(start, end));
+  const tab = text.indexOf('\t', start);
+  const tabbed = tab !== -1 && tab < end && /\t[A-Za-z_@][\w.\-@()[\]/]{0,63}=/.test(start === 0 && end === text.length ? text : text.slice(start, end));
   let i = start;
   while (i < end) {
     // find the next key at a separator boundary

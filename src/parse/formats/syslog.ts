@@ -23,17 +23,17 @@ export interface SyslogHeader {
 }
 
 const PRI = /\s*<(\d{1,3})>:?/y;
-const R5424 = /(\d{1,2}) (-|\d{4}-\d\d-\d\dT\S+) (\S+)/dy;
-const TOKEN = / (\S+)/dy;
+const R5424 = /(\d{1,2}) (-|\d{4}-\d\d-\d\dT\S+) (\S+)/y;
+const TOKEN = / (\S+)/y;
 const MONTHS = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
 // BSD time (optionally with a year and fractions), or ISO 8601 with 'T' or a space; then an optional zone word and ':'
 const TS = new RegExp(
-  `\\s*(${MONTHS} {1,2}\\d{1,2}(?: \\d{4})? \\d\\d:\\d\\d:\\d\\d(?:\\.\\d+)?|\\d{4}-\\d\\d-\\d\\d[T ]\\d\\d:\\d\\d:\\d\\d(?:\\.\\d+)?(?:Z|[+-]\\d\\d:?\\d\\d)?)(?: (?:[A-Z]{3,5}|[+-]\\d\\d:?\\d\\d))?:?(?=[\\s]|$)`,
-  'dy',
+  `(${MONTHS} {1,2}\\d{1,2}(?: \\d{4})? \\d\\d:\\d\\d:\\d\\d(?:\\.\\d+)?|\\d{4}-\\d\\d-\\d\\d[T ]\\d\\d:\\d\\d:\\d\\d(?:\\.\\d+)?(?:Z|[+-]\\d\\d:?\\d\\d)?)(?: (?:[A-Z]{3,5}|[+-]\\d\\d:?\\d\\d))?:?(?=[\\s]|$)`,
+  'y',
 );
 // a host name or address: no '=', '|', ',', '%', '<', no ':' unless an IPv6 address; not a bare number
-const HOST = /[ \t]+((?:[A-Za-z0-9_][A-Za-z0-9_.\-]*|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]+))(?=[ \t])/dy;
-const TAG = /[ \t]+([A-Za-z0-9_][A-Za-z0-9_.\/\-]{0,47})(?:\[([^\]\s]{1,32})\])?:(?=[ \t]|$)/dy;
+const HOST = /[ \t]+((?:[A-Za-z0-9_][A-Za-z0-9_.\-]*|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]+))(?=[ \t])/y;
+const TAG = /([ \t]+)([A-Za-z0-9_][A-Za-z0-9_.\/\-]{0,47})(?:\[([^\]\s]{1,32})\])?:(?=[ \t]|$)/y;
 const EMPTY_TAG = /[ \t]+:(?=[ \t])/y;
 const BARE_NUMBER = /^\d+(?:\.\d+)?$/;
 
@@ -53,10 +53,11 @@ export function parseSyslogHeader(text: string): SyslogHeader | null {
     R5424.lastIndex = at;
     const m = text[at - 1] === '>' ? R5424.exec(text) : null;
     if (m && m[1] !== '0') {
-      const idx = m.indices!;
       const pairs: KvPair[] = [];
-      if (m[2] !== '-') pairs.push(pair('syslog_timestamp', m[2], idx[2]![0], idx[2]![1]));
-      if (m[3] !== '-') pairs.push(pair('syslog_host', m[3], idx[3]![0], idx[3]![1]));
+      const ts = at + m[1].length + 1;
+      const hs = ts + m[2].length + 1;
+      if (m[2] !== '-') pairs.push(pair('syslog_timestamp', m[2], ts, ts + m[2].length));
+      if (m[3] !== '-') pairs.push(pair('syslog_host', m[3], hs, hs + m[3].length));
       at = R5424.lastIndex;
       // APP-NAME PROCID MSGID; some senders leave them out and start the message right after the host
       const names = ['syslog_app', 'syslog_procid', 'syslog_msgid'];
@@ -65,7 +66,7 @@ export function parseSyslogHeader(text: string): SyslogHeader | null {
         TOKEN.lastIndex = at;
         const t = TOKEN.exec(text);
         if (!t || /[=|"[\]]/.test(t[1]) || /^(?:CEF|LEEF):/.test(t[1])) break;
-        if (t[1] !== '-') pairs.push(pair(names[k], t[1], t.indices![1]![0], t.indices![1]![1]));
+        if (t[1] !== '-') pairs.push(pair(names[k], t[1], t.index + 1, t.index + 1 + t[1].length));
         at = TOKEN.lastIndex;
       }
       at = skipSpace(text, at);
@@ -73,28 +74,35 @@ export function parseSyslogHeader(text: string): SyslogHeader | null {
       return { pairs, body, rfc: '5424' };
     }
   }
-  TS.lastIndex = at;
+  const tsAt = skipAllSpace(text, at);
+  TS.lastIndex = tsAt;
   const ts = TS.exec(text);
   if (!ts) return hasPri ? { pairs: [], body: skipSpace(text, at), rfc: 'pri-only' } : null;
-  const pairs: KvPair[] = [pair('syslog_timestamp', ts[1], ts.indices![1]![0], ts.indices![1]![1])];
+  const pairs: KvPair[] = [pair('syslog_timestamp', ts[1], tsAt, tsAt + ts[1].length)];
   at = TS.lastIndex;
   HOST.lastIndex = at;
   const host = HOST.exec(text);
   if (host && !BARE_NUMBER.test(host[1]) && !/^(?:CEF|LEEF)$/.test(host[1])) {
-    pairs.push(pair('syslog_host', host[1], host.indices![1]![0], host.indices![1]![1]));
+    pairs.push(pair('syslog_host', host[1], HOST.lastIndex - host[1].length, HOST.lastIndex));
     at = HOST.lastIndex;
   }
   TAG.lastIndex = at;
   const tag = TAG.exec(text);
-  if (tag && !/^(?:CEF|LEEF)$/.test(tag[1])) {
-    pairs.push(pair('syslog_app', tag[1], tag.indices![1]![0], tag.indices![1]![1]));
-    if (tag[2] !== undefined) pairs.push(pair('syslog_procid', tag[2], tag.indices![2]![0], tag.indices![2]![1]));
+  if (tag && tag[2] !== 'CEF' && tag[2] !== 'LEEF') {
+    const ns = tag.index + tag[1].length;
+    pairs.push(pair('syslog_app', tag[2], ns, ns + tag[2].length));
+    if (tag[3] !== undefined) pairs.push(pair('syslog_procid', tag[3], ns + tag[2].length + 1, ns + tag[2].length + 1 + tag[3].length));
     at = TAG.lastIndex;
   } else {
     EMPTY_TAG.lastIndex = at;
     if (EMPTY_TAG.exec(text)) at = EMPTY_TAG.lastIndex;
   }
   return { pairs, body: skipSpace(text, at), rfc: '3164' };
+}
+
+function skipAllSpace(text: string, at: number): number {
+  while (at < text.length && (text[at] === ' ' || text[at] === '\t' || text[at] === '\r' || text[at] === '\n')) at++;
+  return at;
 }
 
 function skipSpace(text: string, at: number): number {
