@@ -45,3 +45,25 @@ describe('splitText on damaged input', () => {
     for (const s of lines) for (let k = 0; k < s.length; k += 7) check(s.slice(0, k) + s.slice(k + 3));
   });
 });
+
+describe('offsets are exact', () => {
+  it('positional formats: the text at a pair\'s offsets is its value', () => {
+    const lines = [
+      '<166>Jan 18 11:07:53 asa-01 : %ASA-6-302013: Built inbound TCP connection 1 for outside:198.51.100.254/56310 (198.51.100.254/56310)(LOCAL\\jdoe) to dmz:10.159.11.1/443 (203.0.113.1/443)',
+      '<38>Feb  3 10:00:00 web01 sshd[4242]: Accepted publickey for alice',
+      '<14>1 2021-03-01T20:35:56.565Z fw01 app 77 ID9 - 1,2021/03/01 20:35:56,012345678901,USERID,login,2305,2021/03/01 20:35:56,vsys1,10.1.1.7,corp\\jdoe',
+      '%ASA-6-113039: Group <G> User <jdoe> IP <203.0.113.10> AnyConnect parent session started.',
+      '1286536308.779 180 192.168.0.224 TCP_MISS/200 411 GET http://x/ alice DIRECT/66.102.9.147 image/gif',
+    ];
+    for (const l of lines) {
+      for (const p of splitText(l).pairs) expect(l.slice(p.start, p.end), `${p.key} in ${l}`).toBe(p.value);
+    }
+  });
+
+  it('key=value formats: the segment is key, separator, value', () => {
+    for (const l of ['LEEF:2.0|V|P|1|E|^|src=192.0.2.8^usrName=bob', 'CEF:0|V|P|1|100|n|5|src=10.0.0.1 suser=bob smith', 'a=1 b="two words" c=3']) {
+      const pairs = splitText(l).pairs.filter((p) => !/^device|^eventId$|^name$|^severity$|^deviceEventClassId$/.test(p.key));
+      for (const p of pairs) expect(l.slice(p.start, p.end).startsWith(`${p.key}=`), `${p.key} in ${l}`).toBe(true);
+    }
+  });
+});
