@@ -69,12 +69,16 @@ const RULES: Rule[] = [
   R(['722051'], `${VPN_PREFIX}IPv4 Address <(?<assigned_ip>[^>]*)> IPv6 address <(?<assigned_ipv6>[^>]*)> assigned to session`),
   R(['113039', '716001', '716002', '716038', '716039', '716058', '716059', '722022', '722023', '722028', '722032', '722033', '722034', '722037', '722041', '722055'],
     `${VPN_PREFIX}(?<message>.*?)\\s*$`),
+  R(['313001'], `Denied (?<transport>ICMP) type=(?<icmp_type>\\d+), code=(?<icmp_code>\\d+) from (?<src_ip>${A}) on interface (?<src_interface>\\S+)`),
+  R(['419002'], `(?<reason>Duplicate TCP SYN) from ${END_SRC('src')} to ${END_SRC('dest')}`),
   R(['734001'], `DAP: User (?<user>[^,]+), Addr (?<src_ip>[^,]+), Connection (?<connection_type>[^:]+): (?<message>.*?)\\s*$`),
 ];
 
 const BY_ID = new Map<string, RegExp>();
 for (const r of RULES) for (const id of r.ids) BY_ID.set(id, r.re);
 const VPN_ANY = new RegExp(`^${VPN_PREFIX}(?<message>.*?)\\s*$`, 'd');
+// IKE/IPsec messages (713xxx and others): `Group = G, Username = U, IP = A, text`
+const IKE_ANY = new RegExp('^Group = (?<group>[^,]+), (?:Username = (?<user>[^,]+), )?IP = (?<src_ip>[^,\\s]+), (?<message>.*?)\\s*$', 'd');
 
 const TAG = /%(ASA|FTD|FWSM|PIX)-(?:[a-z]+-)?(\d)-(\d{6}):?\s*/y;
 
@@ -113,7 +117,7 @@ export function parseAsa(text: string, at: number): KvPair[] | null {
   ];
   const body = TAG.lastIndex;
   const msg = text.slice(body);
-  const re = BY_ID.get(tag[3]) ?? (msg.startsWith('Group <') || msg.startsWith('TunnelGroup <') ? VPN_ANY : undefined);
+  const re = BY_ID.get(tag[3]) ?? (msg.startsWith('Group <') || msg.startsWith('TunnelGroup <') ? VPN_ANY : msg.startsWith('Group = ') ? IKE_ANY : undefined);
   const m = re?.exec(msg);
   if (m) {
     pushGroups(m, body, pairs);

@@ -60,3 +60,13 @@ describe('Cisco ASA / FTD', () => {
       .toMatchObject({ message_id: '430003', AccessControlRuleAction: 'Block', SrcIP: '198.51.100.7', User: 'corp\\jdoe' });
   });
 });
+
+describe('Cisco ASA: more families', () => {
+  it('313001 ICMP denied, 419002 duplicate SYN, and IKE `Group = …, Username = …, IP = …` messages', () => {
+    expect(split('%ASA-3-313001: Denied ICMP type=8, code=0 from 198.51.100.9 on interface outside')).toMatchObject({ icmp_type: '8', src_ip: '198.51.100.9', src_interface: 'outside' });
+    expect(split('%ASA-4-419002: Duplicate TCP SYN from inside:10.1.1.5/51000 to outside:203.0.113.8/443 with different initial sequence number'))
+      .toMatchObject({ src_ip: '10.1.1.5', dest_ip: '203.0.113.8', dest_port: '443' });
+    expect(split('%ASA-5-713228: Group = RA-VPN, Username = jdoe, IP = 203.0.113.10, Assigned private IP address 10.0.0.5 to remote user'))
+      .toMatchObject({ group: 'RA-VPN', user: 'jdoe', src_ip: '203.0.113.10', message: 'Assigned private IP address 10.0.0.5 to remote user' });
+  });
+});
