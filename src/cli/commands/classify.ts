@@ -356,29 +356,34 @@ class Out {
   }
 }
 
-/** A one-line status on a terminal's stderr for long inputs; nothing when stderr is not a TTY. */
-class Progress {
-  private last = Date.now();
+/** A one-line status on a terminal's stderr for long inputs (once a second); nothing when it is not a TTY. */
+export class Progress {
+  private last: number;
   private readonly on: boolean;
   private shown = false;
 
-  constructor(private readonly total: number) {
-    this.on = process.stderr.isTTY === true;
+  constructor(
+    private readonly total: number,
+    private readonly out: { isTTY?: boolean; write(s: string): unknown } = process.stderr,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.on = out.isTTY === true;
+    this.last = now();
   }
 
   tick(events: number, bytes: number): void {
     if (!this.on) return;
-    const now = Date.now();
+    const now = this.now();
     if (now - this.last < 1000) return;
     this.last = now;
     const mb = (n: number) => (n / 1048576).toFixed(0);
     const pct = this.total > 0 ? ` (${Math.min(100, (100 * bytes) / this.total).toFixed(0)}%)` : '';
-    process.stderr.write(`\rclassify: ${events.toLocaleString('en-US')} events, ${mb(bytes)} of ${this.total > 0 ? mb(this.total) : '?'} MB${pct}   `);
+    this.out.write(`\rclassify: ${events.toLocaleString('en-US')} events, ${mb(bytes)} of ${this.total > 0 ? mb(this.total) : '?'} MB${pct}   `);
     this.shown = true;
   }
 
   done(): void {
-    if (this.shown) process.stderr.write('\r\x1b[K');
+    if (this.shown) this.out.write('\r\x1b[K');
   }
 }
 

@@ -34,3 +34,24 @@ describe('EventReader', () => {
     expect(() => chunked('[{"a":1} {"b":2}]', 4)).toThrow(/f:1: expected ',' or ']'/);
   });
 });
+
+describe('Progress', () => {
+  it('writes a status line once a second on a TTY, clears it at the end, and says nothing elsewhere', async () => {
+    const { Progress } = await import('../../../src/cli/commands/classify.ts');
+    let t = 0;
+    const tty = { isTTY: true, text: '', write(s: string) { this.text += s; } };
+    const p = new Progress(10 * 1048576, tty, () => t);
+    p.tick(10, 1048576);
+    expect(tty.text).toBe('');
+    t = 1500;
+    p.tick(1234, 5 * 1048576);
+    expect(tty.text).toMatch(/classify: 1,234 events, 5 of 10 MB \(50%\)/);
+    p.done();
+    expect(tty.text.endsWith('\r\x1b[K')).toBe(true);
+    const pipe = { isTTY: false, text: '', write(s: string) { this.text += s; } };
+    const q = new Progress(1, pipe, () => (t += 5000));
+    q.tick(1, 1);
+    q.done();
+    expect(pipe.text).toBe('');
+  });
+});
