@@ -8,6 +8,10 @@ import type { KvPair } from './types.ts';
  * (`Source Address (src)`, `Source User (srcuser)` ...; zones are src_zone/dst_zone). FUTURE_USE columns are skipped; columns past the
  * documented list (newer PAN-OS releases append) come back as `column_N` (1-based) so their values are still
  * looked at. Values are RFC 4180 CSV: a quoted column may hold commas.
+ * Column order always follows the guide's "Format:" line. For TRAFFIC, THREAT, SYSTEM, CONFIG, USERID and
+ * HIP-MATCH the names were checked against the guide's variable names (as syslog-ng's panos-parser also uses
+ * them); for GLOBALPROTECT and AUTHENTICATION some names (and HIP-MATCH `mac`) follow the field's title in
+ * snake case where its variable name was not at hand.
  */
 const HEAD = ['', 'receive_time', 'serial', 'type', 'subtype', '', 'time_generated'];
 const DG = ['dg_hier_level_1', 'dg_hier_level_2', 'dg_hier_level_3', 'dg_hier_level_4', 'vsys_name', 'device_name'];
