@@ -13,7 +13,10 @@ export function parseKeyValues(text: string, sourcetype?: string): KvPair[] {
   return splitText(text, sourcetype).pairs;
 }
 
-/** Removes the segments of the given keys from the text. */
+/**
+ * Removes the segments of the given keys from the text. Where a cut leaves two separators side by side
+ * (`a=1 b=2 c=3` without b), one is dropped; the rest of the text is kept as it was (tabs, double spaces).
+ */
 export function cutKeys(text: string, pairs: readonly KvPair[], drop: ReadonlySet<string>): string {
   let out = '';
   let at = 0;
@@ -21,6 +24,9 @@ export function cutKeys(text: string, pairs: readonly KvPair[], drop: ReadonlySe
     if (!drop.has(p.key) || p.start < at) continue;
     out += text.slice(at, p.start);
     at = p.end;
+    const prev = out.charCodeAt(out.length - 1);
+    const next = text.charCodeAt(at);
+    if ((prev === 32 || prev === 9) && (next === 32 || next === 9)) at++;
   }
-  return (out + text.slice(at)).replace(/[ \t]{2,}/g, ' ').trim();
+  return (out + text.slice(at)).trim();
 }

@@ -17,3 +17,12 @@ describe('cutting dropped fields out of the text', () => {
     expect(cut('%ASA-6-113039: Group <G> User <jdoe> IP <203.0.113.10> AnyConnect parent session started.', 'user')).not.toContain('jdoe');
   });
 });
+
+describe('cutKeys keeps what it does not cut', () => {
+  it('one separator goes with the cut field; tabs and double spaces elsewhere stay', () => {
+    expect(cut('2022-01-18 11:07:53\treason=Allowed\tuser=a@example.com\tstatus=200', 'user')).toBe('2022-01-18 11:07:53\treason=Allowed\tstatus=200');
+    expect(cut('<38>Feb  3 10:00:00 web01 app: msg="two  spaces" user=alice x=1', 'user')).toBe('<38>Feb  3 10:00:00 web01 app: msg="two  spaces" x=1');
+    expect(cut('a=1 b=2', 'b')).toBe('a=1');
+    expect(cut('a=1 b=2', 'a')).toBe('b=2');
+  });
+});
