@@ -73,6 +73,7 @@ export function parseCef(text: string, at: number): KvPair[] | null {
           stop = p;
           break;
         }
+        p = q - 1; // a run of spaces is looked at once
       }
     }
     let ve = stop;

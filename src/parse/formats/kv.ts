@@ -89,6 +89,7 @@ function valueEnd(text: string, from: number, end: number, tabbed: boolean): num
       while (q < end && isSep(text[q])) q++;
       KEY_AHEAD.lastIndex = q;
       if (q < end && KEY_AHEAD.test(text)) return p;
+      p = q - 1; // the run of separators is looked at once (linear in the text)
     }
   }
   return end;
