@@ -77,6 +77,7 @@ export class EventReader {
       this.lineAt(this.pos); // count the lines of what is dropped
       this.buf = this.buf.slice(this.pos);
       this.counted -= this.pos;
+      this.lineScan = Math.max(0, this.lineScan - this.pos);
       this.pos = 0;
     }
   }
@@ -126,12 +127,19 @@ export class EventReader {
     else this.drainJson(out, final);
   }
 
+  /** Where the search for the end of an unfinished text line goes on (no text is searched twice). */
+  private lineScan = 0;
+
   private drainText(out: InputEvent[], final: boolean): void {
     const b = this.buf;
     for (;;) {
-      let nl = b.indexOf('\n', this.pos);
+      let nl = b.indexOf('\n', Math.max(this.pos, this.lineScan));
       if (nl === -1) {
-        if (!final || this.pos >= b.length) return;
+        if (b.length - this.pos > MAX_OBJECT) this.fail(this.pos, `a line longer than ${MAX_OBJECT} characters`);
+        if (!final || this.pos >= b.length) {
+          this.lineScan = b.length;
+          return;
+        }
         nl = b.length;
       }
       let end = nl;
