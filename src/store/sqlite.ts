@@ -1,4 +1,4 @@
-import { closeSync, fdatasyncSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fdatasyncSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
@@ -8,7 +8,7 @@ import type { FilteredField } from '../classify/types.ts';
 import { NUM_DROPPED, NUM_FLAGGED, NUMBERS, packRecords, REF_MODULE, REFS, stringTable, TEXTS, type PackedBatch } from './packed.ts';
 import { StatsCounter } from './stats.ts';
 import { VerdictIds } from './verdict-ids.ts';
-import { lockDir } from './dir-lock.ts';
+import { DIR_MODE, FILE_MODE, lockDir } from './dir-lock.ts';
 import { chunkRecord, classesRecord, INDEX_DDL, LOG_FILE, TOTALS_DDL, parseChunk, readRecord, recover, writeAll } from './event-log.mjs';
 import type { ItemStat, ListQuery, RegionStats, StoreBackend, StoredEvent, StoreRecord } from './types.ts';
 
@@ -157,7 +157,10 @@ export class SqliteBackend implements StoreBackend {
     this.path = join(dir, 'events.sqlite');
     this.logPath = join(dir, LOG_FILE);
     try {
-      mkdirSync(dir, { recursive: true });
+      // what the folder holds is what clients sent (personal data): its owner alone reads it, folders 700 and
+      // files 600, tightened on open when an older version left them readable
+      mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+      chmodSync(dir, DIR_MODE);
     } catch (err) {
       throw new SimError('SIM_ERR_STORE_OPEN', { detail: `${this.path}: ${(err as Error).message}`, cause: err });
     }
@@ -168,6 +171,11 @@ export class SqliteBackend implements StoreBackend {
     }
     try {
       try {
+        for (const f of [this.path, this.logPath]) {
+          if (existsSync(f)) chmodSync(f, FILE_MODE);
+          else closeSync(openSync(f, 'a', FILE_MODE)); // SQLite gives its -wal and -shm files the mode of this one
+        }
+        for (const f of [`${this.path}-wal`, `${this.path}-shm`]) if (existsSync(f)) chmodSync(f, FILE_MODE);
         this.db = new Database(this.path);
         // a new file only: the index's rows are small (the events are in the log)
         this.db.pragma('page_size = 4096');
@@ -197,7 +205,6 @@ export class SqliteBackend implements StoreBackend {
         if (storedSchema === '4') this.migrateTo5();
         this.db.exec(INDEX_DDL);
         this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?), (?, ?)').run('region', region, 'schema', SCHEMA_VERSION);
-        closeSync(openSync(this.logPath, 'a')); // a new store: an empty log
         this.recovered = recover(this.db, this.logPath);
         this.logFd = openSync(this.logPath, 'r');
       } catch (err) {
@@ -219,7 +226,7 @@ export class SqliteBackend implements StoreBackend {
    * the index changes: a migration cut short starts again from the schema 4 file), then the columns go.
    */
   private migrateTo5(): void {
-    const fd = openSync(this.logPath, 'w');
+    const fd = openSync(this.logPath, 'w', FILE_MODE);
     const places: Array<[number, number, number]> = [];
     let at = 0;
     try {

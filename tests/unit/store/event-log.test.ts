@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { appendFileSync, closeSync, copyFileSync, existsSync, writeFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NoneBackend } from '../../../src/store/none.ts';
@@ -22,6 +23,7 @@ const rec = (n: number, over: Partial<StoreRecord> = {}): StoreRecord => ({
 const batch = (from: number, n: number) => Array.from({ length: n }, (_, i) => rec(from + i));
 
 const dir = mkdtempSync(join(tmpdir(), 'sim-log-'));
+const LOCK_CHILD = fileURLToPath(new URL('../../reliability/store-helpers/lock-child.ts', import.meta.url));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const file = (region: string, name: string) => join(dir, region, name);
 
@@ -205,16 +207,18 @@ describe('one process at a time writes a region folder (events.lock)', () => {
     await a.insert(batch(1, 2)); // the refused open changed nothing
     await a.close();
     expect(existsSync(lock)).toBe(false);
-    // another process (alive) holds it: two writers would cut off each other's records
-    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
+    // another process (alive) holds it (the OS lock, flock): two writers would cut off each other's records
+    const other = spawn(process.execPath, ['--import', 'tsx', LOCK_CHILD, 'hold', join(dir, 'lock')], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
-      writeFileSync(lock, `${other.pid}\n`);
+      const [line] = await once(other.stdout!, 'data');
+      expect(String(line)).toBe(`locked ${other.pid}\n`);
+      expect(readFileSync(lock, 'utf8')).toBe(`${other.pid}\n`);
       expect(() => new SqliteBackend('lock', dir, 'batch')).toThrow(expect.objectContaining({ message: expect.stringContaining(`in use by process ${other.pid}`) }));
     } finally {
       other.kill('SIGKILL');
     }
     await once(other, 'exit');
-    // its holder is gone (killed): the lock is stale and taken over
+    // its holder is gone (killed): the kernel released its lock, taken over at once
     const b = new SqliteBackend('lock', dir, 'batch');
     expect(readFileSync(lock, 'utf8')).toBe(`${process.pid}\n`);
     expect(b.count()).toBe(2);
