@@ -4,6 +4,7 @@ import type { PackedBatch } from './packed.ts';
 
 export const LOG_FILE: string;
 export const HEADER: number;
+export const KIND_SKIP: number;
 export const KIND_CLASSES: number;
 export const KIND_CHUNK: number;
 export const INDEX_DDL: string;
@@ -23,7 +24,8 @@ export function parseChunk(payload: Buffer): PackedBatch & { firstEvent: number 
 export function countModules(batch: PackedBatch, modules: Map<string, [number, number, number]>): Map<string, [number, number, number]>;
 export function countChunk(batch: PackedBatch, tally: number[], modules: Map<string, [number, number, number]>): string[];
 export function addModules(into: Map<string, [number, number, number]>, from: Map<string, [number, number, number]>): void;
-export function readRecord(fd: number, offset: number): { kind: number; payload: Buffer; size: number } | null;
+export function readRecord(fd: number, offset: number, end?: number): { kind: number; payload: Buffer; size: number } | null;
+export function resync(fd: number, at: number, end: number): number;
 export function writeAll(fd: number, buffers: readonly Buffer[]): void;
 
 export class LogIndex {
@@ -36,4 +38,7 @@ export class LogIndex {
   addChunkRecord(payload: Buffer, offset: number, size: number, indexed: boolean): void;
 }
 
-export function recover(db: Database, logPath: string): { replayed: number; truncated: number; rebuilt: boolean };
+/** A piece of the log recovery took out, and the file of the region's quarantine folder that holds its bytes. */
+export interface Quarantined { offset: number; length: number; reason: 'damaged' | 'torn'; file: string }
+export interface Recovered { replayed: number; truncated: number; rebuilt: boolean; quarantined: Quarantined[] }
+export function recover(db: Database, logPath: string): Recovered;

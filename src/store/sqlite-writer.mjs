@@ -48,7 +48,10 @@ let logEnd = fstatSync(logFd).size;
 /** The log offset up to which an fdatasync has completed (the parent synced what it found). */
 let synced = logEnd;
 /** The id of the next event: events are numbered on across chunks. */
-let nextEvent = db.prepare('SELECT COALESCE(MAX(first_event + events), 1) AS n FROM chunks').get().n;
+let nextEvent = Math.max(
+  db.prepare('SELECT COALESCE(MAX(first_event + events), 1) AS n FROM chunks').get().n,
+  Number(db.prepare("SELECT value FROM meta WHERE key = 'next_event'").get()?.value ?? 1), // above chunks recovery lost
+);
 
 /**
  * One message (a request's events) becomes one chunk record, its columns written as they came. Returns

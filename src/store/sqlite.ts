@@ -9,7 +9,7 @@ import { NUM_DROPPED, NUM_FLAGGED, NUMBERS, packRecords, REF_MODULE, REFS, strin
 import { StatsCounter } from './stats.ts';
 import { VerdictIds } from './verdict-ids.ts';
 import { DIR_MODE, FILE_MODE, lockDir } from './dir-lock.ts';
-import { chunkRecord, classesRecord, INDEX_DDL, LOG_FILE, TOTALS_DDL, parseChunk, readRecord, recover, writeAll } from './event-log.mjs';
+import { chunkRecord, classesRecord, INDEX_DDL, KIND_CHUNK, LOG_FILE, TOTALS_DDL, parseChunk, readRecord, recover, writeAll, type Recovered } from './event-log.mjs';
 import type { ItemStat, ListQuery, RegionStats, StoreBackend, StoredEvent, StoreRecord } from './types.ts';
 
 const SCHEMA_VERSION = '5';
@@ -147,8 +147,13 @@ export class SqliteBackend implements StoreBackend {
   private readonly live = new StatsCounter();
   /** Commits made by the writer since the file was opened (a commit holds one chunk per request it took). */
   commits = 0;
-  /** What opening found: chunks read again from the log into the index, bytes cut off its end, a rebuilt index. */
-  readonly recovered: { replayed: number; truncated: number; rebuilt: boolean };
+  /**
+   * What opening found: chunks read again from the log into the index, bytes cut off its end, a rebuilt index,
+   * and the pieces of the log taken out to the quarantine folder (event-log.mjs, recover).
+   */
+  readonly recovered: Recovered;
+  /** Log offsets of records the index names that list() could not read (damaged since the store opened). */
+  readonly unreadable: number[] = [];
   readonly groups = true;
 
   constructor(readonly region: string, dataDir: string, options: FsyncMode | SqliteOptions) {
@@ -355,7 +360,11 @@ export class SqliteBackend implements StoreBackend {
           WHERE m.module = ? ORDER BY m.chunk DESC`).iterate(want)) as Iterable<{ log_offset: number }>;
     for (const row of chunks) {
       const r = readRecord(this.logFd, row.log_offset);
-      if (r === null) throw new Error(`${this.logPath}: the index names a record at ${row.log_offset} that is not whole`);
+      if (r === null || r.kind !== KIND_CHUNK) {
+        // damaged on disk since the store opened: skipped and reported (health), quarantined at the next open
+        if (!this.unreadable.includes(row.log_offset)) this.unreadable.push(row.log_offset);
+        continue;
+      }
       const c = parseChunk(r.payload);
       // where each event's texts and classification ids start; then the events newest first
       const starts = new Array<number>(c.events);

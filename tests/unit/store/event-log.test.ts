@@ -56,7 +56,7 @@ describe('event log: the index is brought in step with the log when the store op
     rmSync(file('lost', 'events.sqlite-wal'), { force: true });
     rmSync(file('lost', 'events.sqlite-shm'), { force: true });
     const c = new SqliteBackend('lost', dir, 'always');
-    expect(c.recovered).toEqual({ replayed: 2, truncated: 0, rebuilt: false });
+    expect(c.recovered).toEqual({ replayed: 2, truncated: 0, rebuilt: false, quarantined: [] });
     expect(c.count()).toBe(6);
     expect(c.stats()).toEqual(stats);
     expect(c.list({ limit: 10 })).toEqual(events);
@@ -78,7 +78,7 @@ describe('event log: the index is brought in step with the log when the store op
     db.close();
     expect(stored.n).toBe(0); // not yet written when the writer stopped
     const b = new SqliteBackend('totals', dir, 'always');
-    expect(b.recovered).toEqual({ replayed: 0, truncated: 0, rebuilt: false });
+    expect(b.recovered).toEqual({ replayed: 0, truncated: 0, rebuilt: false, quarantined: [] });
     expect(b.stats()).toEqual(stats);
     await b.close();
     const c = new SqliteBackend('totals', dir, 'never'); // counted once: the recount was stored
@@ -107,12 +107,13 @@ describe('event log: the index is brought in step with the log when the store op
     const last = chunkOffsets('torn').at(-1)!;
     appendFileSync(log, readFileSync(log).subarray(last, last + 60)); // the start of a record, no more
     const b = new SqliteBackend('torn', dir, 'batch');
-    expect(b.recovered).toEqual({ replayed: 0, truncated: 60, rebuilt: false });
+    expect(b.recovered).toEqual({ replayed: 0, truncated: 60, rebuilt: false, quarantined: [{ offset: whole, length: 60, reason: 'torn', file: expect.any(String) }] });
+    expect(readFileSync(b.recovered.quarantined[0].file)).toEqual(readFileSync(log).subarray(last, last + 60)); // kept aside, not lost
     expect(statSync(log).size).toBe(whole);
     await b.insert(batch(5, 1));
     await b.close();
     const c = new SqliteBackend('torn', dir, 'never');
-    expect(c.recovered).toEqual({ replayed: 0, truncated: 0, rebuilt: false });
+    expect(c.recovered).toEqual({ replayed: 0, truncated: 0, rebuilt: false, quarantined: [] });
     expect(c.list({ limit: 10 }).map((e) => e.id)).toEqual([5, 4, 3, 2, 1]);
     expect(c.list({ limit: 1 })[0].event).toEqual(rec(5).event);
     await c.close();
@@ -153,7 +154,7 @@ describe('event log: the index is brought in step with the log when the store op
     await a.insert(batch(5, 1));
     await a.close();
     const b = new SqliteBackend('fail', dir, 'always');
-    expect(b.recovered).toEqual({ replayed: 0, truncated: 0, rebuilt: false });
+    expect(b.recovered).toEqual({ replayed: 0, truncated: 0, rebuilt: false, quarantined: [] });
     expect(b.list({ limit: 10 }).map((e) => (e.event as { n: number }).n)).toEqual([5, 2, 1]);
     expect(b.list({ limit: 10 }).map((e) => e.id)).toEqual([3, 2, 1]); // the failed commit's ids were given again
     await b.close();
