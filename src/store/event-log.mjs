@@ -512,8 +512,9 @@ export function recover(db, logPath) {
       try {
         db.transaction(() => {
           if (rebuilt) {
-            // the ids the lost chunks had are never given again (acks and links may name them)
-            const high = db.prepare('SELECT MAX(first_event + events) AS n FROM chunks').get().n;
+            // the ids of chunks known to have been synced (so maybe acked) are never given again, even when
+            // damage took their records; a chunk past log_synced whose record the power took was never answered
+            const high = db.prepare('SELECT MAX(first_event + events) AS n FROM chunks WHERE log_offset + log_length <= ?').get(synced).n;
             if (high !== null && high > Number(metaOf('next_event') ?? 0)) index.setMeta.run('next_event', String(high));
             db.exec('DELETE FROM chunks; DELETE FROM chunk_modules; DELETE FROM module_stats; DELETE FROM item_stats; DELETE FROM field_classes;');
           }

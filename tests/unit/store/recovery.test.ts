@@ -67,7 +67,7 @@ describe('recovery by record', () => {
     await b.close();
     const c = new SqliteBackend('tear5', dir, 'batch');
     expect(c.recovered).toEqual({ replayed: 0, truncated: 0, rebuilt: false, quarantined: [] });
-    expect(ids(c)).toEqual([...range(1, 15), 16, 17]);
+    expect(ids(c)).toEqual([...range(1, 15), 21, 22]); // the torn request's ids (acked once) are not given again
     expect(c.list({ limit: 1 })[0].event).toEqual(rec(101).event);
     expect(c.count()).toBe(17);
     await c.close();
@@ -75,7 +75,7 @@ describe('recovery by record', () => {
     dropIndex('tear5');
     const d = new SqliteBackend('tear5', dir, 'batch');
     expect(d.recovered).toMatchObject({ truncated: 0, quarantined: [] });
-    expect(ids(d)).toEqual([...range(1, 15), 16, 17]);
+    expect(ids(d)).toEqual([...range(1, 15), 21, 22]);
     await d.close();
   });
 
