@@ -245,6 +245,10 @@ export function registerHecRoutes(app: FastifyInstance): void {
     if (full.length > 0) {
       throw new SimError('SIM_ERR_HEALTH_QUEUES_FULL', { detail: `write queue full in region ${full.map((r) => r.def.id).join(', ')}` });
     }
+    const degraded = stores.filter((r) => r.store.condition().state !== 'ok');
+    if (degraded.length > 0) {
+      throw new SimError('SIM_ERR_HEALTH_STORE_DEGRADED', { detail: degraded.map((r) => `region ${r.def.id}: ${r.store.condition().state}`).join('; ') });
+    }
     reply.type(HEC_JSON).send(hecBody(17));
   };
   for (const url of ['/services/collector/health', '/services/collector/health/1.0']) {

@@ -162,7 +162,7 @@ function commit(group) {
         logEnd = start;
       } catch (cut) {
         // the log holds records the index does not and cannot be cut back: stop rather than write after them
-        throw Object.assign(new Error(`${err.message}; and cutting the log back failed: ${cut.message}`), { fatal: true });
+        throw Object.assign(new Error(`${err.message}; and cutting the log back failed: ${cut.message}`), { fatal: true, code: err.code });
       }
     }
     throw err;
@@ -178,7 +178,8 @@ let syncing = false;
 
 /** A commit's reply; `delta`, what it added to the totals, goes with it even when its sync failed (it is stored). */
 function reply(seqs, err, delta = null) {
-  parentPort.postMessage(err ? { seqs, ok: false, error: err instanceof Error ? err.message : String(err), delta } : { seqs, ok: true, delta });
+  // the error's code (ENOSPC, SQLITE_FULL...) goes with it: the parent tells a full disk from a fault
+  parentPort.postMessage(err ? { seqs, ok: false, error: err instanceof Error ? err.message : String(err), code: err?.code, delta } : { seqs, ok: true, delta });
 }
 
 /** Syncs the log for every commit made so far; the replies of those commits go when it is on disk. */
@@ -191,7 +192,7 @@ function sync() {
   fdatasync(logFd, (err) => {
     syncing = false;
     if (!err) synced = end;
-    for (const c of done) reply(c.seqs, err ? new Error(`fdatasync of ${workerData.log} failed: ${err.message}`) : null, c.delta);
+    for (const c of done) reply(c.seqs, err ? Object.assign(new Error(`fdatasync of ${workerData.log} failed: ${err.message}`), { code: err.code }) : null, c.delta);
     sync();
   });
 }

@@ -10,7 +10,8 @@ import { StatsCounter } from './stats.ts';
 import { VerdictIds } from './verdict-ids.ts';
 import { DIR_MODE, FILE_MODE, lockDir } from './dir-lock.ts';
 import { chunkRecord, classesRecord, INDEX_DDL, KIND_CHUNK, LOG_FILE, TOTALS_DDL, parseChunk, readRecord, recover, writeAll, type Recovered } from './event-log.mjs';
-import type { ItemStat, ListQuery, RegionStats, StoreBackend, StoredEvent, StoreRecord } from './types.ts';
+import type { ItemStat, ListQuery, RegionStats, StoreBackend, StoreCondition, StoredEvent, StoreRecord } from './types.ts';
+import { ConditionTracker } from './condition.ts';
 
 const SCHEMA_VERSION = '5';
 
@@ -154,6 +155,8 @@ export class SqliteBackend implements StoreBackend {
   readonly recovered: Recovered;
   /** Log offsets of records the index names that list() could not read (damaged since the store opened). */
   readonly unreadable: number[] = [];
+  /** Whether writes succeed (disk full: 503 code 9 and health degraded until one does again). */
+  private readonly health = new ConditionTracker(() => ({ recovery: this.recovered, unreadable: [...this.unreadable] }));
   readonly groups = true;
 
   constructor(readonly region: string, dataDir: string, options: FsyncMode | SqliteOptions) {
@@ -267,8 +270,12 @@ export class SqliteBackend implements StoreBackend {
   private startWriter(): Worker {
     // plain JavaScript: no loader flags of the parent (tsx) needed in the thread
     const writer = new Worker(new URL('./sqlite-writer.mjs', import.meta.url), { workerData: this.writerData, execArgv: [] });
-    writer.on('message', (m: { seqs: number[]; ok: boolean; error?: string; delta: Delta | null }) => {
-      if (m.ok) this.commits++;
+    writer.on('message', (m: { seqs: number[]; ok: boolean; error?: string; code?: string; delta: Delta | null }) => {
+      const failure = m.ok ? null : Object.assign(new Error(m.error), { code: m.code });
+      if (failure === null) {
+        this.commits++;
+        this.health.ok();
+      } else this.health.failed(failure);
       if (m.delta) this.addDelta(m.delta);
       for (const seq of m.seqs) {
         const p = this.pending.get(seq);
@@ -278,7 +285,7 @@ export class SqliteBackend implements StoreBackend {
           for (const id of p.classes) this.unconfirmed.delete(id);
           p.resolve();
         } else {
-          p.reject(new Error(m.error)); // its new classifications stay unconfirmed: the next insert sends them again
+          p.reject(failure!); // its new classifications stay unconfirmed: the next insert sends them again
         }
       }
     });
@@ -416,6 +423,14 @@ export class SqliteBackend implements StoreBackend {
 
   stats(): RegionStats {
     return this.live.snapshot();
+  }
+
+  condition(): StoreCondition {
+    return this.health.get();
+  }
+
+  watch(listener: (c: StoreCondition) => void): void {
+    this.health.watch(listener);
   }
 
   count(): number {
