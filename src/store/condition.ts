@@ -19,7 +19,7 @@ export class ConditionTracker {
   private detail: string | null = null;
   private readonly listeners: Array<(c: StoreCondition) => void> = [];
 
-  constructor(private readonly extra: () => Pick<StoreCondition, 'recovery' | 'unreadable'>) {}
+  constructor(private readonly extra: () => Pick<StoreCondition, 'recovery' | 'unreadable' | 'paths'>) {}
 
   get(): StoreCondition {
     return { state: this.state, since: this.since, detail: this.detail, ...this.extra() };

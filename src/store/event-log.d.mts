@@ -7,6 +7,8 @@ export const HEADER: number;
 export const KIND_SKIP: number;
 export const KIND_CLASSES: number;
 export const KIND_CHUNK: number;
+export const KIND_CHUNK_PATHS: number;
+export function isChunk(kind: number): boolean;
 export const INDEX_DDL: string;
 export const TOTALS_DDL: string;
 
@@ -18,9 +20,11 @@ export const NUMBERS: number;
 export const REF_MODULE: number;
 export const NUM_DROPPED: number;
 export const NUM_FLAGGED: number;
-/** A packed batch whose `verdicts` are classification ids. */
-export function chunkRecord(firstEvent: number, batch: PackedBatch): EncodedRecord;
+/** A packed batch whose `verdicts` are classification ids; `exact`: [field index, path, ...] (kind 3 when any). */
+export function chunkRecord(firstEvent: number, batch: PackedBatch & { exact?: Array<number | string> }): EncodedRecord;
 export function parseChunk(payload: Buffer): PackedBatch & { firstEvent: number };
+/** A chunk record of either kind; `exact`: [field index, path, ...] of the fields whose path is not their classification's. */
+export function parseRecordChunk(kind: number, payload: Buffer): PackedBatch & { firstEvent: number; exact: Array<number | string> };
 export function countModules(batch: PackedBatch, modules: Map<string, [number, number, number]>): Map<string, [number, number, number]>;
 export function countChunk(batch: PackedBatch, tally: number[], modules: Map<string, [number, number, number]>): string[];
 export function addModules(into: Map<string, [number, number, number]>, from: Map<string, [number, number, number]>): void;
@@ -35,7 +39,7 @@ export class LogIndex {
   addTotals(tally: number[], modules: Map<string, [number, number, number]>): void;
   setSynced(offset: number): void;
   setTotalsThrough(offset: number): void;
-  addChunkRecord(payload: Buffer, offset: number, size: number, indexed: boolean): void;
+  addChunkRecord(payload: Buffer, offset: number, size: number, indexed: boolean, kind?: number): void;
 }
 
 /** A piece of the log recovery took out, and the file of the region's quarantine folder that holds its bytes. */

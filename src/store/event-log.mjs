@@ -18,6 +18,10 @@
 //                    | nums (f64 × 4 per event) | refsOf (i32 × 7 per event) | lens (i32 × 3 per event)
 //                    | idCounts (i32 per event) | ids (i32 per field: classification ids)
 //                    | table (JSON array of the metadata strings) | text (UTF-8: the events' texts)
+//   kind 3, chunk with exact paths: u32 LE byte length of a JSON array [field index, path, ...] | 4 zero
+//                    bytes | that JSON, padded with spaces to a multiple of 8 bytes | a kind 2 payload. The
+//                    chunk's classifications keep a path's shape (array indexes and numeric segments folded,
+//                    or the overflow bucket: paths.ts); the fields whose path differs from it are listed here.
 //   kind 0, skip:    bytes recovery took out of the log (a damaged record, copied to the quarantine folder
 //                    first): zeros, kept so that every record after them stays where the index says it is
 //   Writing the packed columns as they are leaves the writer nothing to do per event but count.
@@ -37,6 +41,9 @@ export const HEADER = 16;
 export const KIND_SKIP = 0;
 export const KIND_CLASSES = 1;
 export const KIND_CHUNK = 2;
+export const KIND_CHUNK_PATHS = 3;
+/** A record of events (kind 2, or 3 with exact paths). */
+export const isChunk = (kind) => kind === KIND_CHUNK || kind === KIND_CHUNK_PATHS;
 const MAGIC = Buffer.from('ISL1', 'latin1');
 const MAX_PAYLOAD = 0xffff_ffff;
 
@@ -108,6 +115,18 @@ const bytes = (a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
  * { events, table, refsOf, lens, nums, verdicts, idCounts, text }.
  */
 export function chunkRecord(firstEvent, b) {
+  const parts = chunkParts(firstEvent, b);
+  if (!b.exact || b.exact.length === 0) return record(KIND_CHUNK, parts);
+  const json = JSON.stringify(b.exact);
+  const pad = (8 - (Buffer.byteLength(json) % 8)) % 8;
+  const paths = Buffer.from(json + ' '.repeat(pad), 'utf8');
+  const head = Buffer.alloc(8);
+  head.writeUInt32LE(paths.length, 0);
+  return record(KIND_CHUNK_PATHS, [head, paths, ...parts]);
+}
+
+/** The parts of a kind 2 payload. */
+function chunkParts(firstEvent, b) {
   const head = Buffer.alloc(CHUNK_HEAD);
   const table = Buffer.from(JSON.stringify(b.table), 'utf8');
   const text = Buffer.from(b.text, 'utf8');
@@ -116,7 +135,22 @@ export function chunkRecord(firstEvent, b) {
   head.writeUInt32LE(b.verdicts.length, 12);
   head.writeUInt32LE(table.length, 16);
   head.writeUInt32LE(text.length, 20);
-  return record(KIND_CHUNK, [head, bytes(b.nums), bytes(b.refsOf), bytes(b.lens), bytes(b.idCounts), bytes(b.verdicts), table, text]);
+  return [head, bytes(b.nums), bytes(b.refsOf), bytes(b.lens), bytes(b.idCounts), bytes(b.verdicts), table, text];
+}
+
+/**
+ * Decodes a chunk record of either kind: parseChunk's fields and `exact`, [field index, path, ...] of the
+ * fields whose path is not their classification's (empty for kind 2).
+ */
+export function parseRecordChunk(kind, payload) {
+  if (kind === KIND_CHUNK) return Object.assign(parseChunk(payload), { exact: [] });
+  if (kind !== KIND_CHUNK_PATHS) throw new Error(`a record of kind ${kind} is not a chunk`);
+  if (payload.length < 8) throw new Error('a chunk record with paths is shorter than its head');
+  const n = payload.readUInt32LE(0);
+  if (8 + n > payload.length) throw new Error(`a chunk record of ${payload.length} bytes says its paths take ${n}`);
+  const exact = JSON.parse(payload.toString('utf8', 8, 8 + n));
+  if (!Array.isArray(exact)) throw new Error('the paths of a chunk record are not a list');
+  return Object.assign(parseChunk(payload.subarray(8 + n)), { exact });
 }
 
 /** `n` values of a typed array type at `at` in `buf`: a view when aligned, else a copy. */
@@ -326,8 +360,8 @@ export class LogIndex {
   }
 
   /** Counts one chunk record read back from the log (recovery) in the totals, and indexes it when `indexed`. */
-  addChunkRecord(payload, offset, size, indexed) {
-    const c = parseChunk(payload);
+  addChunkRecord(payload, offset, size, indexed, kind = KIND_CHUNK) {
+    const c = parseRecordChunk(kind, payload);
     const tally = [];
     const modules = new Map();
     const own = countChunk(c, tally, modules);
@@ -340,9 +374,9 @@ export class LogIndex {
 function wholeRecord(fd, at, end) {
   const r = readRecord(fd, at, end);
   if (r === null) return null;
-  if (r.kind === KIND_CHUNK) {
+  if (isChunk(r.kind)) {
     try {
-      parseChunk(r.payload);
+      parseRecordChunk(r.kind, r.payload);
     } catch {
       return null;
     }
@@ -494,7 +528,7 @@ export function recover(db, logPath) {
       if (!newest && row.o + row.n <= synced) break;
       newest = false;
       const r = readRecord(fd, row.o, size);
-      if (r === null || r.kind !== KIND_CHUNK || r.size !== row.n) {
+      if (r === null || !isChunk(r.kind) || r.size !== row.n) {
         rebuilt = true;
         break;
       }
@@ -520,9 +554,9 @@ export function recover(db, logPath) {
           }
           w = walk(fd, logPath, countedEnd, size, (r, offset) => {
             if (r.kind === KIND_CLASSES) index.addClasses(JSON.parse(r.payload.toString('utf8')));
-            else if (r.kind === KIND_CHUNK) {
+            else if (isChunk(r.kind)) {
               const indexed = offset >= indexedEnd;
-              index.addChunkRecord(r.payload, offset, r.size, indexed);
+              index.addChunkRecord(r.payload, offset, r.size, indexed, r.kind);
               if (indexed) replayed++;
             } else if (r.kind !== KIND_SKIP) throw new Error(`${logPath}: a record of kind ${r.kind} at ${offset}, unknown to this version`);
           }, stamp);

@@ -13,7 +13,7 @@ export type BackendFactory = (region: string, cfg: SimConfig) => StoreBackend;
 export const defaultBackendFactory: BackendFactory = (region, cfg) =>
   cfg.store.kind === 'none'
     ? new NoneBackend()
-    : new SqliteBackend(region, cfg.dataDir, { fsync: cfg.store.fsync, batchMs: cfg.store.batchMs, batchEvents: cfg.store.batchEvents });
+    : new SqliteBackend(region, cfg.dataDir, { fsync: cfg.store.fsync, batchMs: cfg.store.batchMs, batchEvents: cfg.store.batchEvents, maxPaths: cfg.store.maxFieldPaths });
 
 /** One store per served region: data residency means an event only ever reaches its region's store. */
 export function openStores(regionIds: readonly string[], cfg: SimConfig, factory: BackendFactory = defaultBackendFactory): Map<string, RegionStore> {

@@ -9,7 +9,8 @@ import { NUM_DROPPED, NUM_FLAGGED, NUMBERS, packRecords, REF_MODULE, REFS, strin
 import { StatsCounter } from './stats.ts';
 import { VerdictIds } from './verdict-ids.ts';
 import { DIR_MODE, FILE_MODE, lockDir } from './dir-lock.ts';
-import { chunkRecord, classesRecord, INDEX_DDL, KIND_CHUNK, LOG_FILE, TOTALS_DDL, parseChunk, readRecord, recover, writeAll, type Recovered } from './event-log.mjs';
+import { chunkRecord, classesRecord, INDEX_DDL, isChunk, LOG_FILE, TOTALS_DDL, parseRecordChunk, readRecord, recover, writeAll, type Recovered } from './event-log.mjs';
+import { DEFAULT_MAX_FIELD_PATHS, OVERFLOW_PATH, PathShapes } from './paths.ts';
 import type { ItemStat, ListQuery, RegionStats, StoreBackend, StoreCondition, StoredEvent, StoreRecord } from './types.ts';
 import { ConditionTracker } from './condition.ts';
 
@@ -101,6 +102,8 @@ export interface SqliteOptions {
   batchEvents?: number;
   /** The writer stores the running totals in the index this often (default 1000 ms; at close in any case). */
   totalsMs?: number;
+  /** Distinct path shapes kept (store.maxFieldPaths, paths.ts); past them, paths go to the overflow bucket. */
+  maxPaths?: number;
 }
 
 /**
@@ -140,7 +143,12 @@ export class SqliteBackend implements StoreBackend {
   private readonly classIds = new VerdictIds(1, (id, json) => {
     this.classById[id] = JSON.parse(json) as FilteredField;
     this.unconfirmed.set(id, json);
-  });
+  }, (f) => ({ ...f, path: this.shapes.of(f.path) }), 100_000);
+  /**
+   * The distinct path shapes (paths.ts): a classification is stored per shape, not per field name, up to
+   * maxPaths shapes (then the overflow bucket); each field's exact path goes to the log with its chunk.
+   */
+  private readonly shapes: PathShapes;
   /**
    * The running totals (stats, count): read from the index at open, then each commit's reply adds its counts.
    * The writer stores them in the index once a second, and recovery counts from the log what it missed.
@@ -156,11 +164,15 @@ export class SqliteBackend implements StoreBackend {
   /** Log offsets of records the index names that list() could not read (damaged since the store opened). */
   readonly unreadable: number[] = [];
   /** Whether writes succeed (disk full: 503 code 9 and health degraded until one does again). */
-  private readonly health = new ConditionTracker(() => ({ recovery: this.recovered, unreadable: [...this.unreadable] }));
+  private readonly health = new ConditionTracker(() => ({
+    recovery: this.recovered, unreadable: [...this.unreadable],
+    paths: { distinct: this.shapes.distinct, cap: this.shapes.cap, overflowFields: this.shapes.overflowFields },
+  }));
   readonly groups = true;
 
   constructor(readonly region: string, dataDir: string, options: FsyncMode | SqliteOptions) {
-    const { fsync, batchMs = 0, batchEvents = 5_000, totalsMs = 1_000 } = typeof options === 'string' ? { fsync: options } : options;
+    const { fsync, batchMs = 0, batchEvents = 5_000, totalsMs = 1_000, maxPaths = DEFAULT_MAX_FIELD_PATHS } = typeof options === 'string' ? { fsync: options } : options;
+    this.shapes = new PathShapes(maxPaths);
     const dir = join(dataDir, region);
     this.path = join(dir, 'events.sqlite');
     this.logPath = join(dir, LOG_FILE);
@@ -307,7 +319,11 @@ export class SqliteBackend implements StoreBackend {
 
   /** Adds a commit's counts to the live totals. */
   private addDelta(d: Delta): void {
-    for (let i = 0; i < d.tally.length; i += 2) this.live.addVerdictCount(this.classById[d.tally[i]], d.tally[i + 1]);
+    for (let i = 0; i < d.tally.length; i += 2) {
+      const f = this.classById[d.tally[i]];
+      this.live.addVerdictCount(f, d.tally[i + 1]);
+      if (f.path === OVERFLOW_PATH) this.shapes.overflowFields += d.tally[i + 1];
+    }
     for (const [m, events, dropped, flagged] of d.modules) this.live.addEvents(m, events, dropped, flagged);
   }
 
@@ -323,26 +339,41 @@ export class SqliteBackend implements StoreBackend {
 
   private loadClasses(): void {
     for (const row of this.db.prepare('SELECT id, json FROM field_classes').iterate() as Iterable<{ id: number; json: string }>) {
-      this.classById[row.id] = JSON.parse(row.json) as FilteredField;
+      const f = this.classById[row.id] = JSON.parse(row.json) as FilteredField;
       this.classIds.preset(row.json, row.id);
+      this.shapes.add(f.path);
     }
   }
 
   insert(records: readonly StoreRecord[]): Promise<void> {
     if (this.broken) return Promise.reject(this.broken);
-    return this.send(packRecords(records, (f) => this.classIds.of(f)));
+    const b = packRecords(records, (f) => this.classIds.of(f));
+    const exact: Array<number | string> = [];
+    let k = 0;
+    for (const r of records) {
+      for (const f of r.classification) {
+        if (this.classById[b.verdicts[k]].path !== f.path) exact.push(k, f.path);
+        k++;
+      }
+    }
+    return this.send(b, exact);
   }
 
   /** A batch an ingest worker packed: its verdict indices (into `verdicts`) become class ids here. */
   insertPacked(batch: PackedBatch, verdicts: readonly FilteredField[]): Promise<void> {
     if (this.broken) return Promise.reject(this.broken);
     const ids = batch.verdicts;
-    for (let k = 0; k < ids.length; k++) ids[k] = this.classIds.of(verdicts[ids[k]]);
-    return this.send(batch);
+    const exact: Array<number | string> = [];
+    for (let k = 0; k < ids.length; k++) {
+      const v = verdicts[ids[k]];
+      const id = ids[k] = this.classIds.of(v);
+      if (this.classById[id].path !== v.path) exact.push(k, v.path); // folded: the exact path goes with the chunk
+    }
+    return this.send(batch, exact);
   }
 
   /** Posts a packed batch whose `verdicts` are class ids to the writer; resolves once committed. */
-  private send(b: PackedBatch): Promise<void> {
+  private send(b: PackedBatch, exact: Array<number | string>): Promise<void> {
     const classes: Array<number | string> = [];
     const carried: number[] = [];
     for (const [id, json] of this.unconfirmed) classes.push(id, json), carried.push(id);
@@ -350,7 +381,7 @@ export class SqliteBackend implements StoreBackend {
     return new Promise<void>((resolve, reject) => {
       this.pending.set(seq, { resolve, reject, classes: carried });
       (this.writer ??= this.startWriter()).postMessage(
-        { seq, events: b.events, table: b.table, refsOf: b.refsOf, text: b.text, lens: b.lens, nums: b.nums, verdicts: b.verdicts, idCounts: b.idCounts, classes },
+        { seq, events: b.events, table: b.table, refsOf: b.refsOf, text: b.text, lens: b.lens, nums: b.nums, verdicts: b.verdicts, idCounts: b.idCounts, classes, exact },
         [b.refsOf.buffer, b.lens.buffer, b.nums.buffer, b.verdicts.buffer, b.idCounts.buffer] as ArrayBuffer[],
       );
     });
@@ -367,12 +398,17 @@ export class SqliteBackend implements StoreBackend {
           WHERE m.module = ? ORDER BY m.chunk DESC`).iterate(want)) as Iterable<{ log_offset: number }>;
     for (const row of chunks) {
       const r = readRecord(this.logFd, row.log_offset);
-      if (r === null || r.kind !== KIND_CHUNK) {
+      if (r === null || !isChunk(r.kind)) {
         // damaged on disk since the store opened: skipped and reported (health), quarantined at the next open
         if (!this.unreadable.includes(row.log_offset)) this.unreadable.push(row.log_offset);
         continue;
       }
-      const c = parseChunk(r.payload);
+      const c = parseRecordChunk(r.kind, r.payload);
+      let exactOf: Map<number, string> | null = null;
+      if (c.exact.length > 0) {
+        exactOf = new Map();
+        for (let i = 0; i < c.exact.length; i += 2) exactOf.set(c.exact[i] as number, c.exact[i + 1] as string);
+      }
       // where each event's texts and classification ids start; then the events newest first
       const starts = new Array<number>(c.events);
       const idStarts = new Array<number>(c.events);
@@ -407,7 +443,11 @@ export class SqliteBackend implements StoreBackend {
           fields = fieldsText === null ? null : JSON.parse(fieldsText);
         }
         const classification: FilteredField[] = [];
-        for (let k = idStarts[e], end = k + c.idCounts[e]; k < end; k++) classification.push(this.classById[c.verdicts[k]]);
+        for (let k = idStarts[e], end = k + c.idCounts[e]; k < end; k++) {
+          const f = this.classById[c.verdicts[k]];
+          const path = exactOf?.get(k);
+          classification.push(path === undefined ? f : { ...f, path });
+        }
         const n = e * NUMBERS;
         const time = c.nums[n + 1];
         out.push({

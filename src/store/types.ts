@@ -73,6 +73,11 @@ export interface StoreCondition {
   recovery: { replayed: number; truncated: number; rebuilt: boolean; quarantined: QuarantinedPiece[] } | null;
   /** Log offsets of records the index names that could not be read since the store opened (damaged on disk). */
   unreadable: number[];
+  /**
+   * Field path shapes (SQLite store, paths.ts): distinct shapes kept, the cap (store.maxFieldPaths), and the
+   * fields past the cap (folded into the overflow bucket) since the store opened.
+   */
+  paths?: { distinct: number; cap: number; overflowFields: number };
 }
 
 /**

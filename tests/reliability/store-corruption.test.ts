@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteBackend } from '../../src/store/sqlite.ts';
-import { KIND_CHUNK, parseChunk, readRecord } from '../../src/store/event-log.mjs';
+import { isChunk, parseRecordChunk, readRecord } from '../../src/store/event-log.mjs';
 import type { StoreRecord } from '../../src/store/types.ts';
 
 const HEAVY = process.env.SIM_HEAVY === '1';
@@ -22,6 +22,8 @@ const rec = (n: number, pad: number): StoreRecord => ({
   classification: [
     { path: `a${n % 5}`, item: null, module: null, category: 'non-personal', by: 'none', kind: null, action: 'keep' },
     { path: `b${Math.floor(n / 9)}`, item: 'IP', module: 'fw', category: 'online-identifier', by: 'name', kind: 'ip', action: 'flag' },
+    // an array index: odd requests' chunks carry exact paths (kind 3 records)
+    ...(n % 2 ? [{ path: `c[${n}]`, item: null, module: null, category: 'non-personal' as const, by: 'none' as const, kind: null, action: 'keep' as const }] : []),
   ],
 });
 
@@ -96,8 +98,8 @@ describe('the log survives tearing, flipping, truncation and splicing at random 
         const chunks: Array<{ offset: number; size: number; ids: number[] }> = [];
         const fd = openSync(logPath, 'r');
         for (let at = 0, r = readRecord(fd, 0); r !== null; at += r.size, r = readRecord(fd, at)) {
-          if (r.kind !== KIND_CHUNK) continue;
-          const c = parseChunk(r.payload);
+          if (!isChunk(r.kind)) continue;
+          const c = parseRecordChunk(r.kind, r.payload);
           chunks.push({ offset: at, size: r.size, ids: Array.from({ length: c.events }, (_, i) => c.firstEvent + i) });
         }
         closeSync(fd);
@@ -117,6 +119,10 @@ describe('the log survives tearing, flipping, truncation and splicing at random 
           expect(e.id).toBeGreaterThanOrEqual(1);
           expect(e.id).toBeLessThanOrEqual(n); // nothing made up
           expect(e.event).toEqual(rec(e.id, padOf.get(e.id)!).event);
+          // each field's path, but for a classification whose classes record the damage took (said so)
+          const want = rec(e.id, 0).classification;
+          expect(e.classification).toHaveLength(want.length);
+          e.classification.forEach((f, i) => { if (!f.reason?.includes('damaged log record')) expect(f.path).toBe(want[i].path); });
         }
         if (dropIndex) expect(b.count()).toBe(listed.length); // the totals are those of what the log holds
         // the log ends with a whole record: what comes next is readable
