@@ -24,6 +24,8 @@
 //        verdicts Int32Array, the classification id of every field of every event; idCounts: per event, how many
 //        classes  [id, json, ...] classifications not yet known to be committed (ids chosen by the parent;
 //                 sent again with every message until a commit holding them succeeded)
+//        exact    [field index, path, ...]: the fields whose path is not their classification's (a folded shape,
+//                 paths.ts); when any, the chunk is a kind 3 record that carries them
 //        The writer writes these columns to the log as they are (event-log.mjs) and adds the counts to the totals.
 //      { close: true }                   sync the log, close the index (a checkpoint), exit
 // out: { seqs, ok: true } once committed (on disk when fsync is always/batch), or

@@ -40,7 +40,7 @@ async function waitFor(r: Run, re: RegExp, ms = 20_000): Promise<RegExpMatchArra
 
 /** Why PID namespaces cannot be made here, or null when `unshare --pid --fork` works. */
 function noUnshare(): string | null {
-  const r = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'sh', '-c', 'echo $$'], { encoding: 'utf8', timeout: 10_000 });
+  const r = spawnSync('unshare', ['--pid', '--fork', '--kill-child', '--mount-proc', 'sh', '-c', 'echo $$'], { encoding: 'utf8', timeout: 10_000 });
   if (r.error) return `unshare is not available: ${r.error.message}`;
   if (r.status !== 0 || r.stdout.trim() !== '1') return `unshare --pid --fork --mount-proc failed (needs root or user namespaces): ${r.stderr.trim()}`;
   return null;
@@ -54,21 +54,26 @@ describe('the data folder lock holds across PID namespaces, races and kill -9', 
     const config = join(data, 'config.json');
     const token = '0b0c6a57-5e0e-4a43-9f1e-0c8f2a1d3b44';
     writeFileSync(config, JSON.stringify({ adminToken: 'lock-admin', tenants: [{ id: 'acme' }], tokens: [{ token, tenant: 'acme', region: 'us' }] }));
-    const serve = () => run('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, BIN, 'serve', '--config', config, '--port', '0', '--data-dir', data, '--log-level', 'warn']);
+    // --kill-child: the server (PID 1 of its namespace) dies with unshare, which is what the test kills
+    const serve = () => run('unshare', ['--pid', '--fork', '--kill-child', '--mount-proc', process.execPath, BIN, 'serve', '--config', config, '--port', '0', '--data-dir', data, '--log-level', 'warn']);
     const a = serve();
+    let b: Run | null = null;
     try {
       const [, url] = await waitFor(a, /serving \d+ regions on (http:\/\/127\.0\.0\.1:\d+)/);
       // its lock names process 1: its own namespace's id, which the second server has too
       expect(readFileSync(join(data, 'us', 'events.lock'), 'utf8')).toBe('1\n');
-      const b = serve();
+      b = serve();
       expect(await b.exited).not.toBe(0);
       expect(b.err()).toMatch(/in use by process 1\b/);
       // the first one still serves and stores
       const res = await call(url, 'POST', '/services/collector/event', { host: 'ingestor-us.xdr.trendmicro.com', headers: { authorization: `Splunk ${token}` }, body: '{"event":{"a":1}}' });
       expect(res.json).toMatchObject({ code: 0 });
     } finally {
-      a.child.kill('SIGKILL');
-      await a.exited;
+      for (const r of [a, b]) {
+        if (r === null || r.child.exitCode !== null) continue;
+        r.child.kill('SIGKILL');
+        await r.exited;
+      }
     }
   });
 
