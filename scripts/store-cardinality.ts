@@ -60,7 +60,7 @@ async function serveRun(): Promise<void> {
   };
   const heapOf = async (url: string) => {
     const text = await (await request(`${url}/metrics`)).body.text();
-    const m = /^nodejs_heap_size_used_bytes (\d+(?:\.\d+)?(?:e\+\d+)?)/m.exec(text);
+    const m = /^(?:ingestor_sim_)?nodejs_heap_size_used_bytes (\d+(?:\.\d+)?(?:e\+\d+)?)/m.exec(text);
     return m ? Number(m[1]) : NaN;
   };
   const children: Array<{ kill: (s: NodeJS.Signals) => boolean }> = [];
