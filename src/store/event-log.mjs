@@ -31,7 +31,7 @@
 // damaged record with whole records after it is copied to `quarantine/` and overwritten by a skip record, and
 // the records after it are read on (the next whole one is found by its header: magic, a length that fits, a
 // CRC that matches). Nothing whole is ever cut off.
-import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync, writevSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, renameSync, writeSync, writevSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { endianness } from 'node:os';
 import { crc32 } from 'node:zlib';
@@ -453,14 +453,13 @@ function quarantine(fd, logPath, offset, length, reason, stamp) {
 /**
  * Walks the log from `from` record by record, checking each (readRecord, wholeRecord), and calls `each(r, at)`
  * for every whole one. A damaged record followed by whole ones is quarantined and overwritten by a skip record
- * of the same size (a gap too small for a header: the rest of the log moves down over it, and the walk says
- * so: `moved`). Returns { end, damaged: [{ offset, length, reason, file }], moved }: `end` is where the last
+ * of the same size (a gap too small for a header: a copy of the log without it replaces the log, and the walk
+ * stops there: `moved`, to be read again). Returns { end, damaged: [{ offset, length, reason, file }], moved }: `end` is where the last
  * whole record ends; what follows it (a torn tail) is not touched here.
  */
 function walk(fd, logPath, from, size, each, stamp) {
   const damaged = [];
   let at = from;
-  let moved = false;
   while (at < size) {
     const r = wholeRecord(fd, at, size);
     if (r !== null) {
@@ -473,25 +472,46 @@ function walk(fd, logPath, from, size, each, stamp) {
     const length = next - at;
     const file = quarantine(fd, logPath, at, length, 'damaged', stamp);
     damaged.push({ offset: at, length, reason: 'damaged', file });
-    if (length >= HEADER) {
-      writeSync(fd, skipRecord(length), 0, length, at);
-    } else {
-      // too small to hold a header: the rest of the log moves down (and every offset after it changes)
-      const buf = Buffer.allocUnsafe(1 << 20);
-      let to = at;
-      for (let src = next; src < size;) {
-        const n = readSync(fd, buf, 0, Math.min(buf.length, size - src), src);
-        writeSync(fd, buf, 0, n, to);
-        src += n;
-        to += n;
-      }
-      ftruncateSync(fd, to);
-      size = to;
-      moved = true;
+    if (length < HEADER) {
+      // too small to hold a header: a copy of the log without it replaces the log (every offset after it
+      // changes: the caller reads the new file again from the start)
+      compactInto(fd, logPath, at, next, size);
+      return { end: at, damaged, moved: true, size: size - length };
     }
+    writeSync(fd, skipRecord(length), 0, length, at);
     fdatasyncSync(fd);
   }
-  return { end: at, damaged, moved, size };
+  return { end: at, damaged, moved: false, size };
+}
+
+/**
+ * Writes the log without its bytes [from, to) to a new file, syncs it and renames it over the log (a crash
+ * leaves the old log or the new one, never a mix).
+ */
+function compactInto(fd, logPath, from, to, size) {
+  const tmp = `${logPath}.compact`;
+  const out = openSync(tmp, 'w', 0o600);
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (const [a, b] of [[0, from], [to, size]]) {
+      for (let src = a; src < b;) {
+        const n = readSync(fd, buf, 0, Math.min(buf.length, b - src), src);
+        if (n <= 0) throw new Error(`${logPath}: could not read at ${src}`);
+        writeAll(out, [buf.subarray(0, n)]);
+        src += n;
+      }
+    }
+    fdatasyncSync(out);
+  } finally {
+    closeSync(out);
+  }
+  renameSync(tmp, logPath);
+  const d = openSync(dirname(logPath), 'r');
+  try {
+    fsyncSync(d);
+  } finally {
+    closeSync(d);
+  }
 }
 
 /**
@@ -512,7 +532,7 @@ function walk(fd, logPath, from, size, each, stamp) {
 export function recover(db, logPath) {
   // the columns are written as the machine holds them
   if (endianness() !== 'LE') throw new Error('the event log is written little-endian, and this machine is big-endian');
-  const fd = openSync(logPath, 'r+');
+  let fd = openSync(logPath, 'r+');
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   try {
     const index = new LogIndex(db);
@@ -560,17 +580,26 @@ export function recover(db, logPath) {
               if (indexed) replayed++;
             } else if (r.kind !== KIND_SKIP) throw new Error(`${logPath}: a record of kind ${r.kind} at ${offset}, unknown to this version`);
           }, stamp);
-          // damage below what the index holds: rows there name records that are gone, or have moved
-          if (!rebuilt && (w.moved || w.end < indexedEnd || w.damaged.some((d) => d.offset < indexedEnd))) throw AGAIN;
+          // the log was replaced (moved), or damage below what the index holds: rows there name records that
+          // are gone, or have moved
+          if (w.moved || (!rebuilt && (w.end < indexedEnd || w.damaged.some((d) => d.offset < indexedEnd)))) throw AGAIN;
         })();
       } catch (err) {
         if (err !== AGAIN) throw err;
       }
       quarantined.push(...w.damaged);
+      if (w.moved) {
+        closeSync(fd);
+        fd = openSync(logPath, 'r+');
+        size = fstatSync(fd).size;
+        rebuilt = true;
+        if (pass > 1000) throw new Error(`${logPath}: recovery did not settle`);
+        continue;
+      }
       size = w.size;
       at = w.end;
-      if (rebuilt || pass > 0) break;
-      if (w.moved || w.end < indexedEnd || w.damaged.some((d) => d.offset < indexedEnd)) rebuilt = true;
+      if (rebuilt) break;
+      if (w.end < indexedEnd || w.damaged.some((d) => d.offset < indexedEnd)) rebuilt = true;
       else break;
     }
     const truncated = size - at;
