@@ -92,6 +92,9 @@ describe('recovery by record', () => {
     expect(b.recovered.quarantined).toEqual([{ offset: victim.offset, length: victim.size, reason: 'damaged', file: expect.any(String) }]);
     const q = readFileSync(b.recovered.quarantined[0].file);
     expect(q.length).toBe(victim.size);
+    // the quarantine holds clients' data too: its owner's alone
+    expect((statSync(join(dir, 'flip8', 'quarantine')).mode & 0o777).toString(8)).toBe('700');
+    expect((statSync(b.recovered.quarantined[0].file).mode & 0o777).toString(8)).toBe('600');
     expect(q.subarray(0, 60)).toEqual(original.subarray(0, 60)); // the bytes as they were found
     expect(ids(b)).toEqual([...range(1, 20), ...range(26, 50)]);
     expect(b.count()).toBe(45);
