@@ -111,3 +111,18 @@ describe('a store keeps a classification per path shape, not per field name', ()
     await s.close();
   });
 });
+
+describe('100,000 distinct names (about a second)', () => {
+  it('the classifications stay at the cap, the reopen reads no more', async () => {
+    const s = new SqliteBackend('heavy', dir, { fsync: 'never', maxPaths: 1000 });
+    for (let q = 0; q < 100; q++) {
+      await s.insert(Array.from({ length: 1000 }, (_, i) => rec(q * 1000 + i, ['src_ip', `u${q * 1000 + i}_name`, `x.${i}.y`])));
+    }
+    expect(s.condition().paths).toMatchObject({ distinct: 1000, overflowFields: 100_000 - 998 });
+    await s.close();
+    expect(rows('heavy').length).toBeLessThanOrEqual(1002);
+    const again = new SqliteBackend('heavy', dir, { fsync: 'never', maxPaths: 1000 });
+    expect(again.list({ limit: 1 })[0].classification.map((f) => f.path)).toEqual(['src_ip', 'u99999_name', 'x.999.y']);
+    await again.close();
+  }, 300_000);
+});
