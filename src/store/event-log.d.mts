@@ -39,7 +39,7 @@ export class LogIndex {
   addTotals(tally: number[], modules: Map<string, [number, number, number]>): void;
   setSynced(offset: number): void;
   setTotalsThrough(offset: number): void;
-  addChunkRecord(payload: Buffer, offset: number, size: number, indexed: boolean, kind?: number): void;
+  addChunkRecord(payload: Buffer, offset: number, size: number, indexed: boolean, kind?: number, parsed?: (PackedBatch & { firstEvent: number }) | null): void;
 }
 
 /** A piece of the log recovery took out, and the file of the region's quarantine folder that holds its bytes. */

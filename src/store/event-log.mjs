@@ -360,8 +360,8 @@ export class LogIndex {
   }
 
   /** Counts one chunk record read back from the log (recovery) in the totals, and indexes it when `indexed`. */
-  addChunkRecord(payload, offset, size, indexed, kind = KIND_CHUNK) {
-    const c = parseRecordChunk(kind, payload);
+  addChunkRecord(payload, offset, size, indexed, kind = KIND_CHUNK, parsed = null) {
+    const c = parsed ?? parseRecordChunk(kind, payload);
     const tally = [];
     const modules = new Map();
     const own = countChunk(c, tally, modules);
@@ -370,13 +370,16 @@ export class LogIndex {
   }
 }
 
-/** The record at `at` when it is whole and readable (a chunk's own lengths agree), else null. */
+/**
+ * The record at `at` when it is whole and readable (a chunk's own lengths agree), else null; a chunk's decoded
+ * form goes with it (`chunk`), so that it is decoded once.
+ */
 function wholeRecord(fd, at, end) {
   const r = readRecord(fd, at, end);
   if (r === null) return null;
   if (isChunk(r.kind)) {
     try {
-      parseRecordChunk(r.kind, r.payload);
+      r.chunk = parseRecordChunk(r.kind, r.payload);
     } catch {
       return null;
     }
@@ -576,7 +579,7 @@ export function recover(db, logPath) {
             if (r.kind === KIND_CLASSES) index.addClasses(JSON.parse(r.payload.toString('utf8')));
             else if (isChunk(r.kind)) {
               const indexed = offset >= indexedEnd;
-              index.addChunkRecord(r.payload, offset, r.size, indexed, r.kind);
+              index.addChunkRecord(r.payload, offset, r.size, indexed, r.kind, r.chunk);
               if (indexed) replayed++;
             } else if (r.kind !== KIND_SKIP) throw new Error(`${logPath}: a record of kind ${r.kind} at ${offset}, unknown to this version`);
           }, stamp);
