@@ -83,6 +83,7 @@ describe('disk full', () => {
       expect(h.json).toMatchObject({ code: 18 });
       const regions = (await call(s.url, 'GET', '/admin/v1/regions', { headers: { authorization: `Bearer ${ADMIN}` } })).json.regions;
       expect(regions.find((r: { id: string }) => r.id === 'us').condition).toMatchObject({ state: 'disk-full', detail: expect.stringMatching(/ENOSPC|SQLITE_FULL|full/i) });
+      expect((await call(s.url, 'GET', '/metrics')).text).toMatch(/ingestor_sim_store_degraded\{region="us"\} 1/);
       const down = lines.filter((l) => /cannot write \(disk-full\)/.test(l.msg));
       expect(down).toHaveLength(1); // one line for the change, not one per request
       expect(lines.filter((l) => l.level >= 50 && l.msg !== down[0].msg)).toEqual([]); // no error (stack) per request
@@ -91,6 +92,7 @@ describe('disk full', () => {
       expect((await post(7)).json).toMatchObject({ code: 0 });
       expect((await health()).status).toBe(200);
       expect(lines.filter((l) => /writes again/.test(l.msg))).toHaveLength(1);
+      expect((await call(s.url, 'GET', '/metrics')).text).toMatch(/ingestor_sim_store_degraded\{region="us"\} 0/);
       expect(lines.filter((l) => /cannot write/.test(l.msg))).toHaveLength(1);
       const ev = (await call(s.url, 'GET', '/admin/v1/events?region=us', { headers: { authorization: `Bearer ${ADMIN}` } })).json.events;
       expect(ev.map((e: { event: { i: number } }) => e.event.i)).toEqual([7, 0]);

@@ -56,6 +56,9 @@ describe('recovery as the service shows it', () => {
       const listed = await call(b.url, 'GET', '/admin/v1/events?region=us', { headers: admin });
       expect(listed.status).toBe(200);
       expect(listed.json.events.map((e: { event: { i: number } }) => e.event.i)).toEqual([4, 3, 1, 0]);
+      const metrics = (await call(b.url, 'GET', '/metrics')).text;
+      expect(metrics).toContain(`ingestor_sim_store_quarantined_bytes{region="us"} ${c[2].size + c[5].size - 5}`);
+      expect(metrics).toMatch(/ingestor_sim_store_field_paths\{region="us"\} \d+/);
       const more = await call(b.url, 'POST', '/services/collector/event', { host: US, headers: splunk(T.us), body: '{"event":{"i":6}}' });
       expect(more.json.code).toBe(0);
     } finally {
