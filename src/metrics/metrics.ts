@@ -63,7 +63,7 @@ export function createMetrics(stores: ReadonlyMap<string, RegionStore>, withDefa
   condition('ingestor_sim_store_quarantined_bytes', 'Bytes of the log recovery moved to the quarantine folder when the store opened',
     (c) => c.recovery?.quarantined.reduce((n, q) => n + q.length, 0) ?? null);
   condition('ingestor_sim_store_field_paths', 'Distinct field path shapes the region store keeps (capped by store.maxFieldPaths)', (c) => c.paths?.distinct ?? null);
-  condition('ingestor_sim_store_field_paths_overflow', 'Fields whose path went to the overflow bucket since the store opened', (c) => c.paths?.overflowFields ?? null);
+  condition('ingestor_sim_store_field_paths_overflow', 'Fields whose path went to the overflow bucket (kept with the totals)', (c) => c.paths?.overflowFields ?? null);
   if (pool !== null) {
     new Gauge({
       name: 'ingestor_sim_ingest_threads', help: `Ingest worker threads running (started on demand, at most ${pool.size})`,

@@ -4,6 +4,8 @@ import type { PackedBatch } from './packed.ts';
 
 export const LOG_FILE: string;
 export const HEADER: number;
+export const OVERFLOW_PATH: string;
+export const PATH_OVERFLOW: string;
 export const KIND_SKIP: number;
 export const KIND_CLASSES: number;
 export const KIND_CHUNK: number;

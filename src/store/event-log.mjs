@@ -38,6 +38,10 @@ import { crc32 } from 'node:zlib';
 
 export const LOG_FILE = 'events.log';
 export const HEADER = 16;
+/** Where paths past a store's cap are folded (paths.ts says why; here for the totals of the overflow bucket). */
+export const OVERFLOW_PATH = '(more paths)';
+/** meta key: fields counted in the overflow bucket, with the totals. */
+export const PATH_OVERFLOW = 'path_overflow_fields';
 export const KIND_SKIP = 0;
 export const KIND_CLASSES = 1;
 export const KIND_CHUNK = 2;
@@ -298,6 +302,8 @@ export class LogIndex {
     this.upsertItem = db.prepare(`INSERT INTO item_stats (module, item, kept, dropped, flagged) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT (module, item) DO UPDATE SET kept = kept + excluded.kept, dropped = dropped + excluded.dropped, flagged = flagged + excluded.flagged`);
     this.setMeta = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
+    this.addMeta = db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?)
+      ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + CAST(excluded.value AS INTEGER) AS TEXT)`);
     this.classJson = db.prepare('SELECT json FROM field_classes WHERE id = ?').pluck();
     /** What item_stats needs of each classification: [module, item, action], by id; read when first counted. */
     this.classInfo = [];
@@ -318,7 +324,7 @@ export class LogIndex {
       }
       if (json === undefined) throw new Error(`classification ${id} is counted but not stored`);
       const f = JSON.parse(json);
-      this.classInfo[id] = c = [f.module ?? '', f.item ?? '', f.action];
+      this.classInfo[id] = c = [f.module ?? '', f.item ?? '', f.action, f.path === OVERFLOW_PATH];
     }
     return c;
   }
@@ -338,14 +344,17 @@ export class LogIndex {
   /** Adds counts to the totals: tally[classification id] = fields, modules: Map module → [events, dropped, flagged]. */
   addTotals(tally, modules) {
     const items = new Map();
+    let overflow = 0;
     tally.forEach((count, id) => {
-      const [module, item, action] = this.info(id);
+      const [module, item, action, over] = this.info(id);
+      if (over) overflow += count;
       const key = `${module}\u0000${item}`;
       let st = items.get(key);
       if (!st) items.set(key, (st = [module, item, 0, 0, 0]));
       st[action === 'drop' ? 3 : action === 'flag' ? 4 : 2] += count;
     });
     for (const st of items.values()) this.upsertItem.run(st[0], st[1], st[2], st[3], st[4]);
+    if (overflow > 0) this.addMeta.run(PATH_OVERFLOW, String(overflow));
     for (const [m, st] of modules) this.upsertModule.run(m, st[0], st[1], st[2]);
   }
 
@@ -574,6 +583,7 @@ export function recover(db, logPath) {
             const high = db.prepare('SELECT MAX(first_event + events) AS n FROM chunks WHERE log_offset + log_length <= ?').get(synced).n;
             if (high !== null && high > Number(metaOf('next_event') ?? 0)) index.setMeta.run('next_event', String(high));
             db.exec('DELETE FROM chunks; DELETE FROM chunk_modules; DELETE FROM module_stats; DELETE FROM item_stats; DELETE FROM field_classes;');
+            db.prepare('DELETE FROM meta WHERE key = ?').run(PATH_OVERFLOW);
           }
           w = walk(fd, logPath, countedEnd, size, (r, offset) => {
             if (r.kind === KIND_CLASSES) index.addClasses(JSON.parse(r.payload.toString('utf8')));

@@ -6,9 +6,10 @@
  * of each field still goes to the log with its event (a chunk's exact paths, event-log.mjs), so that the
  * admin API shows every field as it was sent.
  */
+import { OVERFLOW_PATH } from './event-log.mjs';
 
-/** Where paths past the cap are folded. */
-export const OVERFLOW_PATH = '(more paths)';
+/** Where paths past the cap are folded (defined with the log, which counts its fields in the totals). */
+export { OVERFLOW_PATH } from './event-log.mjs';
 /** The default cap of distinct path shapes per region store (store.maxFieldPaths). */
 export const DEFAULT_MAX_FIELD_PATHS = 10_000;
 
@@ -21,7 +22,7 @@ export function foldPath(path: string): string {
 /** The distinct path shapes of a store, up to `cap`. */
 export class PathShapes {
   private readonly known = new Set<string>();
-  /** Fields whose shape was past the cap since the store opened. */
+  /** Fields counted in the overflow bucket (the SQLite store reads its total back at open). */
   overflowFields = 0;
 
   constructor(readonly cap: number = DEFAULT_MAX_FIELD_PATHS) {}

@@ -9,7 +9,7 @@ import { NUM_DROPPED, NUM_FLAGGED, NUMBERS, packRecords, REF_MODULE, REFS, strin
 import { StatsCounter } from './stats.ts';
 import { VerdictIds } from './verdict-ids.ts';
 import { DIR_MODE, FILE_MODE, lockDir } from './dir-lock.ts';
-import { chunkRecord, classesRecord, INDEX_DDL, isChunk, LOG_FILE, TOTALS_DDL, parseRecordChunk, readRecord, recover, writeAll, type Recovered } from './event-log.mjs';
+import { chunkRecord, classesRecord, INDEX_DDL, isChunk, LOG_FILE, PATH_OVERFLOW, TOTALS_DDL, parseRecordChunk, readRecord, recover, writeAll, type Recovered } from './event-log.mjs';
 import { DEFAULT_MAX_FIELD_PATHS, OVERFLOW_PATH, PathShapes } from './paths.ts';
 import type { ItemStat, ListQuery, RegionStats, StoreBackend, StoreCondition, StoredEvent, StoreRecord } from './types.ts';
 import { ConditionTracker } from './condition.ts';
@@ -329,6 +329,7 @@ export class SqliteBackend implements StoreBackend {
 
   /** The totals as the index holds them (recover brought them up to the end of the log). */
   private loadTotals(): void {
+    this.shapes.overflowFields = Number((this.db.prepare('SELECT value FROM meta WHERE key = ?').get(PATH_OVERFLOW) as { value: string } | undefined)?.value ?? 0);
     for (const m of this.db.prepare('SELECT module, events, dropped, flagged FROM module_stats').all() as Array<{ module: string; events: number; dropped: number; flagged: number }>) {
       this.live.addEvents(m.module, m.events, m.dropped, m.flagged);
     }

@@ -75,7 +75,7 @@ export interface StoreCondition {
   unreadable: number[];
   /**
    * Field path shapes (SQLite store, paths.ts): distinct shapes kept, the cap (store.maxFieldPaths), and the
-   * fields past the cap (folded into the overflow bucket) since the store opened.
+   * fields past the cap (folded into the overflow bucket), kept with the totals.
    */
   paths?: { distinct: number; cap: number; overflowFields: number };
 }
