@@ -10,7 +10,7 @@ import { StatsCounter } from './stats.ts';
 import { VerdictIds } from './verdict-ids.ts';
 import { DIR_MODE, FILE_MODE, lockDir } from './dir-lock.ts';
 import { chunkRecord, classesRecord, INDEX_DDL, isChunk, LOG_FILE, PATH_OVERFLOW, TOTALS_DDL, parseRecordChunk, readRecord, recover, writeAll, type Recovered } from './event-log.mjs';
-import { DEFAULT_MAX_FIELD_PATHS, OVERFLOW_PATH, PathShapes } from './paths.ts';
+import { DEFAULT_MAX_FIELD_PATHS, foldPath, OVERFLOW_PATH, PathShapes } from './paths.ts';
 import type { ItemStat, ListQuery, RegionStats, StoreBackend, StoreCondition, StoredEvent, StoreRecord } from './types.ts';
 import { ConditionTracker } from './condition.ts';
 
@@ -342,7 +342,7 @@ export class SqliteBackend implements StoreBackend {
     for (const row of this.db.prepare('SELECT id, json FROM field_classes').iterate() as Iterable<{ id: number; json: string }>) {
       const f = this.classById[row.id] = JSON.parse(row.json) as FilteredField;
       this.classIds.preset(row.json, row.id);
-      this.shapes.add(f.path);
+      this.shapes.add(foldPath(f.path)); // a store written before this version has exact paths here
     }
   }
 
