@@ -17,7 +17,7 @@ import { createMetrics } from './metrics/metrics.ts';
 import { loadRegions, servedRegions, type RegionDef } from './region/regions.ts';
 import { compileRouteTable, regionHeaders } from './region/route.ts';
 import { registerCors } from './region/cors.ts';
-import { openStores, type BackendFactory } from './store/index.ts';
+import { openStores, watchStores, type BackendFactory } from './store/index.ts';
 import { FaultRegistry, registerFaults } from './faults/index.ts';
 
 export interface AppOptions {
@@ -119,6 +119,7 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
   });
 
   const stores = openStores(regionDefs.map((r) => r.id), cfg, opts.backendFactory);
+  watchStores(stores, app.log);
   const regions = new Map<string, RegionRuntime>();
   for (const def of regionDefs) {
     regions.set(def.id, { def, headers: regionHeaders(def), store: stores.get(def.id)!, port: cfg.listen.regionPorts[def.id] ?? null });
@@ -177,6 +178,7 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
   app.setErrorHandler((err, req, reply) => {
     const e = toSimError(err, cfg);
     if (e.code === 'SIM_ERR_HEC_INTERNAL') req.log.error({ err }, 'internal error');
+    else if (e.code === 'SIM_ERR_STORE_DISK_FULL') req.log.debug({ code: e.code, status: e.statusCode }, e.message); // logged once per change (watchStores)
     else req.log.info({ code: e.code, status: e.statusCode }, e.message);
     if (e.headers) reply.headers(e.headers);
     if (req.region && req.routeOptions.config.hec) {

@@ -103,6 +103,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
       store: r.store.kind,
       events: r.store.count(),
       queueDepth: r.store.queueDepth(),
+      condition: r.store.condition(),
     })),
   }));
 

@@ -41,6 +41,8 @@ export interface StoreConfig {
   batchEvents: number;
   /** Bound of each region's write queue (events not yet committed); beyond it HEC answers 503 code 9. */
   maxQueuedEvents: number;
+  /** Distinct field path shapes a region store keeps (default 10,000; src/store/paths.ts); past them, one overflow bucket. */
+  maxFieldPaths?: number;
 }
 
 export interface IngestConfig {

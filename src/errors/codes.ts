@@ -83,6 +83,8 @@ export const ERROR_CODES = {
   SIM_ERR_HEALTH_QUEUES_FULL: hec(18, 'Health: a region store write queue is full'),
   SIM_ERR_HEALTH_ACK_UNAVAILABLE: hec(19, 'Health: no ack channel can be opened (all of limits.maxAckChannels, or with ?token= that token\'s share)'),
   SIM_ERR_HEALTH_QUEUES_FULL_ACK_UNAVAILABLE: hec(20, 'Health: a write queue is full and no ack channel can be opened'),
+  SIM_ERR_STORE_DISK_FULL: hec(9, "A region store cannot write: its disk is full (or over quota); nothing of the request is stored, retry once space returns"),
+  SIM_ERR_HEALTH_STORE_DEGRADED: hec(18, 'Health: a region store cannot write (disk full)'),
   SIM_ERR_HEALTH_TOKEN_INVALID: hec(21, 'Health: ?token= names an unknown token'),
   SIM_ERR_HEALTH_TOKEN_DISABLED: hec(22, 'Health: ?token= names a disabled token'),
   // ---- HTTP level ----

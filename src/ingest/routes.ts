@@ -293,6 +293,10 @@ export function registerHecRoutes(app: FastifyInstance): void {
       throw new SimError(queues ? 'SIM_ERR_HEALTH_QUEUES_FULL_ACK_UNAVAILABLE' : 'SIM_ERR_HEALTH_ACK_UNAVAILABLE', { detail });
     }
     if (queues) throw new SimError('SIM_ERR_HEALTH_QUEUES_FULL', { detail: queues });
+    const degraded = stores.filter((r) => r.store.condition().state !== 'ok');
+    if (degraded.length > 0) {
+      throw new SimError('SIM_ERR_HEALTH_STORE_DEGRADED', { detail: degraded.map((r) => `region ${r.def.id}: ${r.store.condition().state}`).join('; ') });
+    }
     reply.type(HEC_JSON).send(hecBody(ack === 'approaching' ? 25 : 17));
   };
   for (const url of ['/services/collector/health', '/services/collector/health/1.0']) {

@@ -49,6 +49,21 @@ export function createMetrics(stores: ReadonlyMap<string, RegionStore>, withDefa
       for (const [id, s] of stores) this.set({ region: id }, s.queueDepth());
     },
   });
+  // the stores' condition (src/store/condition.ts): a full disk, what recovery quarantined, field path shapes
+  const condition = (name: string, help: string, value: (c: ReturnType<RegionStore['condition']>) => number | null) => new Gauge({
+    name, help, labelNames: ['region'] as const, registers: [registry],
+    collect() {
+      for (const [id, s] of stores) {
+        const v = value(s.condition());
+        if (v !== null) this.set({ region: id }, v);
+      }
+    },
+  });
+  condition('ingestor_sim_store_degraded', 'Whether the region store cannot write (1: disk full; HEC answers 503 code 9)', (c) => (c.state === 'ok' ? 0 : 1));
+  condition('ingestor_sim_store_quarantined_bytes', 'Bytes of the log recovery moved to the quarantine folder when the store opened',
+    (c) => c.recovery?.quarantined.reduce((n, q) => n + q.length, 0) ?? null);
+  condition('ingestor_sim_store_field_paths', 'Distinct field path shapes the region store keeps (capped by store.maxFieldPaths)', (c) => c.paths?.distinct ?? null);
+  condition('ingestor_sim_store_field_paths_overflow', 'Fields whose path went to the overflow bucket (kept with the totals)', (c) => c.paths?.overflowFields ?? null);
   if (pool !== null) {
     new Gauge({
       name: 'ingestor_sim_ingest_threads', help: `Ingest worker threads running (started on demand, at most ${pool.size})`,

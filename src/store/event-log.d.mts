@@ -4,8 +4,13 @@ import type { PackedBatch } from './packed.ts';
 
 export const LOG_FILE: string;
 export const HEADER: number;
+export const OVERFLOW_PATH: string;
+export const PATH_OVERFLOW: string;
+export const KIND_SKIP: number;
 export const KIND_CLASSES: number;
 export const KIND_CHUNK: number;
+export const KIND_CHUNK_PATHS: number;
+export function isChunk(kind: number): boolean;
 export const INDEX_DDL: string;
 export const TOTALS_DDL: string;
 
@@ -17,13 +22,16 @@ export const NUMBERS: number;
 export const REF_MODULE: number;
 export const NUM_DROPPED: number;
 export const NUM_FLAGGED: number;
-/** A packed batch whose `verdicts` are classification ids. */
-export function chunkRecord(firstEvent: number, batch: PackedBatch): EncodedRecord;
+/** A packed batch whose `verdicts` are classification ids; `exact`: [field index, path, ...] (kind 3 when any). */
+export function chunkRecord(firstEvent: number, batch: PackedBatch & { exact?: Array<number | string> }): EncodedRecord;
 export function parseChunk(payload: Buffer): PackedBatch & { firstEvent: number };
+/** A chunk record of either kind; `exact`: [field index, path, ...] of the fields whose path is not their classification's. */
+export function parseRecordChunk(kind: number, payload: Buffer): PackedBatch & { firstEvent: number; exact: Array<number | string> };
 export function countModules(batch: PackedBatch, modules: Map<string, [number, number, number]>): Map<string, [number, number, number]>;
 export function countChunk(batch: PackedBatch, tally: number[], modules: Map<string, [number, number, number]>): string[];
 export function addModules(into: Map<string, [number, number, number]>, from: Map<string, [number, number, number]>): void;
-export function readRecord(fd: number, offset: number): { kind: number; payload: Buffer; size: number } | null;
+export function readRecord(fd: number, offset: number, end?: number): { kind: number; payload: Buffer; size: number } | null;
+export function resync(fd: number, at: number, end: number): number;
 export function writeAll(fd: number, buffers: readonly Buffer[]): void;
 
 export class LogIndex {
@@ -33,7 +41,10 @@ export class LogIndex {
   addTotals(tally: number[], modules: Map<string, [number, number, number]>): void;
   setSynced(offset: number): void;
   setTotalsThrough(offset: number): void;
-  addChunkRecord(payload: Buffer, offset: number, size: number, indexed: boolean): void;
+  addChunkRecord(payload: Buffer, offset: number, size: number, indexed: boolean, kind?: number, parsed?: (PackedBatch & { firstEvent: number }) | null): void;
 }
 
-export function recover(db: Database, logPath: string): { replayed: number; truncated: number; rebuilt: boolean };
+/** A piece of the log recovery took out, and the file of the region's quarantine folder that holds its bytes. */
+export interface Quarantined { offset: number; length: number; reason: 'damaged' | 'torn'; file: string }
+export interface Recovered { replayed: number; truncated: number; rebuilt: boolean; quarantined: Quarantined[] }
+export function recover(db: Database, logPath: string): Recovered;

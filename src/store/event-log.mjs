@@ -18,16 +18,36 @@
 //                    | nums (f64 × 4 per event) | refsOf (i32 × 7 per event) | lens (i32 × 3 per event)
 //                    | idCounts (i32 per event) | ids (i32 per field: classification ids)
 //                    | table (JSON array of the metadata strings) | text (UTF-8: the events' texts)
-//   A record that is cut short or whose CRC does not match ends the log: what follows it was never answered.
+//   kind 3, chunk with exact paths: u32 LE byte length of a JSON array [field index, path, ...] | 4 zero
+//                    bytes | that JSON, padded with spaces to a multiple of 8 bytes | a kind 2 payload. The
+//                    chunk's classifications keep a path's shape (array indexes and numeric segments folded,
+//                    or the overflow bucket: paths.ts); the fields whose path differs from it are listed here.
+//   kind 0, skip:    bytes recovery took out of the log (a damaged record, copied to the quarantine folder
+//                    first): zeros, kept so that every record after them stays where the index says it is
 //   Writing the packed columns as they are leaves the writer nothing to do per event but count.
-import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, writeSync, writevSync } from 'node:fs';
+//
+// Recovery (recover) checks record by record (magic, length, CRC, a chunk's own lengths): a record cut short at
+// the end (a write that never completed, so never answered) is cut off before anything new is appended; a
+// damaged record with whole records after it is copied to `quarantine/` and overwritten by a skip record, and
+// the records after it are read on (the next whole one is found by its header: magic, a length that fits, a
+// CRC that matches). Nothing whole is ever cut off.
+import { closeSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, renameSync, writeSync, writevSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { endianness } from 'node:os';
 import { crc32 } from 'node:zlib';
 
 export const LOG_FILE = 'events.log';
 export const HEADER = 16;
+/** Where paths past a store's cap are folded (paths.ts says why; here for the totals of the overflow bucket). */
+export const OVERFLOW_PATH = '(more paths)';
+/** meta key: fields counted in the overflow bucket, with the totals. */
+export const PATH_OVERFLOW = 'path_overflow_fields';
+export const KIND_SKIP = 0;
 export const KIND_CLASSES = 1;
 export const KIND_CHUNK = 2;
+export const KIND_CHUNK_PATHS = 3;
+/** A record of events (kind 2, or 3 with exact paths). */
+export const isChunk = (kind) => kind === KIND_CHUNK || kind === KIND_CHUNK_PATHS;
 const MAGIC = Buffer.from('ISL1', 'latin1');
 const MAX_PAYLOAD = 0xffff_ffff;
 
@@ -75,7 +95,8 @@ function record(kind, parts) {
   let crc = 0;
   for (const p of parts) {
     length += p.length;
-    crc = crc32(p, crc);
+    // an empty part is skipped: Node 20's crc32 of an empty view of an empty ArrayBuffer is 0, not `crc`
+    if (p.length > 0) crc = crc32(p, crc);
   }
   if (length > MAX_PAYLOAD) throw new Error(`a log record of ${length} bytes is over the limit of ${MAX_PAYLOAD}`);
   const head = Buffer.alloc(HEADER);
@@ -98,6 +119,18 @@ const bytes = (a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
  * { events, table, refsOf, lens, nums, verdicts, idCounts, text }.
  */
 export function chunkRecord(firstEvent, b) {
+  const parts = chunkParts(firstEvent, b);
+  if (!b.exact || b.exact.length === 0) return record(KIND_CHUNK, parts);
+  const json = JSON.stringify(b.exact);
+  const pad = (8 - (Buffer.byteLength(json) % 8)) % 8;
+  const paths = Buffer.from(json + ' '.repeat(pad), 'utf8');
+  const head = Buffer.alloc(8);
+  head.writeUInt32LE(paths.length, 0);
+  return record(KIND_CHUNK_PATHS, [head, paths, ...parts]);
+}
+
+/** The parts of a kind 2 payload. */
+function chunkParts(firstEvent, b) {
   const head = Buffer.alloc(CHUNK_HEAD);
   const table = Buffer.from(JSON.stringify(b.table), 'utf8');
   const text = Buffer.from(b.text, 'utf8');
@@ -106,7 +139,22 @@ export function chunkRecord(firstEvent, b) {
   head.writeUInt32LE(b.verdicts.length, 12);
   head.writeUInt32LE(table.length, 16);
   head.writeUInt32LE(text.length, 20);
-  return record(KIND_CHUNK, [head, bytes(b.nums), bytes(b.refsOf), bytes(b.lens), bytes(b.idCounts), bytes(b.verdicts), table, text]);
+  return [head, bytes(b.nums), bytes(b.refsOf), bytes(b.lens), bytes(b.idCounts), bytes(b.verdicts), table, text];
+}
+
+/**
+ * Decodes a chunk record of either kind: parseChunk's fields and `exact`, [field index, path, ...] of the
+ * fields whose path is not their classification's (empty for kind 2).
+ */
+export function parseRecordChunk(kind, payload) {
+  if (kind === KIND_CHUNK) return Object.assign(parseChunk(payload), { exact: [] });
+  if (kind !== KIND_CHUNK_PATHS) throw new Error(`a record of kind ${kind} is not a chunk`);
+  if (payload.length < 8) throw new Error('a chunk record with paths is shorter than its head');
+  const n = payload.readUInt32LE(0);
+  if (8 + n > payload.length) throw new Error(`a chunk record of ${payload.length} bytes says its paths take ${n}`);
+  const exact = JSON.parse(payload.toString('utf8', 8, 8 + n));
+  if (!Array.isArray(exact)) throw new Error('the paths of a chunk record are not a list');
+  return Object.assign(parseChunk(payload.subarray(8 + n)), { exact });
 }
 
 /** `n` values of a typed array type at `at` in `buf`: a view when aligned, else a copy. */
@@ -178,14 +226,27 @@ export function addModules(into, from) {
 }
 
 /**
- * The record at `offset` as { kind, payload, size }, or null when there is none whole there: past the end,
- * cut short, not a record header, or a payload whose CRC does not match.
+ * The CRC that versions before this one wrote for a chunk of events without fields (an empty `ids` column):
+ * Node 20's crc32 of that empty part was 0, and the CRC went on from there over the table and the text. -1
+ * for any other chunk.
  */
-export function readRecord(fd, offset) {
+function legacyCrc(payload) {
+  if (payload.length < CHUNK_HEAD || payload.readUInt32LE(12) !== 0) return -1;
+  const start = CHUNK_HEAD + payload.readUInt32LE(8) * (NUMBERS * 8 + (REFS + TEXTS + 1) * 4);
+  return start <= payload.length ? crc32(payload.subarray(start)) : -1;
+}
+
+/**
+ * The record at `offset` as { kind, payload, size }, or null when there is none whole there: past the end (or
+ * past `end`, when given: a damaged length is not read), cut short, not a record header, or a payload whose
+ * CRC does not match.
+ */
+export function readRecord(fd, offset, end = Infinity) {
   const head = Buffer.alloc(HEADER);
   if (readSync(fd, head, 0, HEADER, offset) !== HEADER) return null;
   if (!head.subarray(0, 4).equals(MAGIC)) return null;
   const length = head.readUInt32LE(4);
+  if (offset + HEADER + length > end) return null;
   const payload = Buffer.allocUnsafe(length);
   let got = 0;
   while (got < length) {
@@ -193,7 +254,8 @@ export function readRecord(fd, offset) {
     if (n === 0) return null;
     got += n;
   }
-  if (crc32(payload) !== head.readUInt32LE(8)) return null;
+  const crc = head.readUInt32LE(8);
+  if (crc32(payload) !== crc && !(head[12] === KIND_CHUNK && legacyCrc(payload) === crc)) return null;
   return { kind: head[12], payload, size: HEADER + length };
 }
 
@@ -218,6 +280,14 @@ export function writeAll(fd, buffers) {
   }
 }
 
+/** The classification stored for an id whose classes record was damaged and quarantined. */
+export function lostClass(id) {
+  return JSON.stringify({
+    path: '', item: null, module: null, category: 'non-personal', by: 'none', kind: null, action: 'keep',
+    reason: `classification ${id} was in a damaged log record (moved to the quarantine folder)`,
+  });
+}
+
 /**
  * The index statements of one SQLite connection, shared by the writer thread (new chunks) and the parent
  * (recovery, migration): classes, chunk rows and the running totals.
@@ -232,19 +302,29 @@ export class LogIndex {
     this.upsertItem = db.prepare(`INSERT INTO item_stats (module, item, kept, dropped, flagged) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT (module, item) DO UPDATE SET kept = kept + excluded.kept, dropped = dropped + excluded.dropped, flagged = flagged + excluded.flagged`);
     this.setMeta = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
+    this.addMeta = db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?)
+      ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + CAST(excluded.value AS INTEGER) AS TEXT)`);
     this.classJson = db.prepare('SELECT json FROM field_classes WHERE id = ?').pluck();
     /** What item_stats needs of each classification: [module, item, action], by id; read when first counted. */
     this.classInfo = [];
+    /** Recovery: a classification whose classes record was quarantined gets a row that says so (lostClass). */
+    this.lostClasses = false;
   }
 
   /** [module, item, action] of classification `id` (stored by addClasses, in this transaction or before). */
   info(id) {
     let c = this.classInfo[id];
     if (c === undefined) {
-      const json = this.classJson.get(id);
+      let json = this.classJson.get(id);
+      if (json === undefined && this.lostClasses) {
+        // its classes record was damaged and quarantined (recover): the id keeps a row saying so, and is never
+        // given to another classification
+        json = lostClass(id);
+        this.insertClass.run(id, json);
+      }
       if (json === undefined) throw new Error(`classification ${id} is counted but not stored`);
       const f = JSON.parse(json);
-      this.classInfo[id] = c = [f.module ?? '', f.item ?? '', f.action];
+      this.classInfo[id] = c = [f.module ?? '', f.item ?? '', f.action, f.path === OVERFLOW_PATH];
     }
     return c;
   }
@@ -264,14 +344,17 @@ export class LogIndex {
   /** Adds counts to the totals: tally[classification id] = fields, modules: Map module → [events, dropped, flagged]. */
   addTotals(tally, modules) {
     const items = new Map();
+    let overflow = 0;
     tally.forEach((count, id) => {
-      const [module, item, action] = this.info(id);
+      const [module, item, action, over] = this.info(id);
+      if (over) overflow += count;
       const key = `${module}\u0000${item}`;
       let st = items.get(key);
       if (!st) items.set(key, (st = [module, item, 0, 0, 0]));
       st[action === 'drop' ? 3 : action === 'flag' ? 4 : 2] += count;
     });
     for (const st of items.values()) this.upsertItem.run(st[0], st[1], st[2], st[3], st[4]);
+    if (overflow > 0) this.addMeta.run(PATH_OVERFLOW, String(overflow));
     for (const [m, st] of modules) this.upsertModule.run(m, st[0], st[1], st[2]);
   }
 
@@ -286,8 +369,8 @@ export class LogIndex {
   }
 
   /** Counts one chunk record read back from the log (recovery) in the totals, and indexes it when `indexed`. */
-  addChunkRecord(payload, offset, size, indexed) {
-    const c = parseChunk(payload);
+  addChunkRecord(payload, offset, size, indexed, kind = KIND_CHUNK, parsed = null) {
+    const c = parsed ?? parseRecordChunk(kind, payload);
     const tally = [];
     const modules = new Map();
     const own = countChunk(c, tally, modules);
@@ -297,61 +380,253 @@ export class LogIndex {
 }
 
 /**
+ * The record at `at` when it is whole and readable (a chunk's own lengths agree), else null; a chunk's decoded
+ * form goes with it (`chunk`), so that it is decoded once.
+ */
+function wholeRecord(fd, at, end) {
+  const r = readRecord(fd, at, end);
+  if (r === null) return null;
+  if (isChunk(r.kind)) {
+    try {
+      r.chunk = parseRecordChunk(r.kind, r.payload);
+    } catch {
+      return null;
+    }
+  } else if (r.kind === KIND_CLASSES) {
+    try {
+      if (!Array.isArray(JSON.parse(r.payload.toString('utf8')))) return null;
+    } catch {
+      return null;
+    }
+  }
+  return r;
+}
+
+/**
+ * The offset of the first whole record after the damaged one at `at`, or -1 when none follows (a torn tail).
+ * Its own header is tried first (a damaged payload whose length is right), then the log is searched for the
+ * next magic whose header and CRC hold.
+ */
+export function resync(fd, at, end) {
+  const head = Buffer.alloc(HEADER);
+  if (readSync(fd, head, 0, HEADER, at) === HEADER && head.subarray(0, 4).equals(MAGIC)) {
+    const next = at + HEADER + head.readUInt32LE(4);
+    if (next < end && wholeRecord(fd, next, end) !== null) return next;
+  }
+  const block = Buffer.allocUnsafe(1 << 20);
+  for (let from = at + 1; from < end;) {
+    const n = readSync(fd, block, 0, Math.min(block.length, end - from), from);
+    if (n <= 0) break;
+    for (let i = block.indexOf(MAGIC); i !== -1 && i < n; i = block.indexOf(MAGIC, i + 1)) {
+      if (i + MAGIC.length > n && from + n < end) break; // cut by the block's end: read again with the next one
+      if (wholeRecord(fd, from + i, end) !== null) return from + i;
+    }
+    if (from + n >= end) break;
+    from += n - (MAGIC.length - 1); // a magic across two blocks is found in the second
+  }
+  return -1;
+}
+
+/** A skip record of `size` bytes (at least HEADER): zeros, with their CRC. */
+function skipRecord(size) {
+  const payload = Buffer.alloc(size - HEADER);
+  const head = Buffer.alloc(HEADER);
+  MAGIC.copy(head, 0);
+  head.writeUInt32LE(payload.length, 4);
+  head.writeUInt32LE(crc32(payload), 8);
+  head[12] = KIND_SKIP;
+  return Buffer.concat([head, payload]);
+}
+
+/**
+ * Copies `length` bytes of the log at `offset` to a file of the region's quarantine folder (synced before
+ * the log changes), and returns its path.
+ */
+function quarantine(fd, logPath, offset, length, reason, stamp) {
+  const folder = join(dirname(logPath), 'quarantine');
+  mkdirSync(folder, { recursive: true, mode: 0o700 });
+  const file = join(folder, `${stamp}-${reason}-at-${offset}-${length}.bin`);
+  const out = openSync(file, 'w', 0o600);
+  try {
+    const buf = Buffer.allocUnsafe(Math.min(length, 1 << 20));
+    for (let done = 0; done < length;) {
+      const n = readSync(fd, buf, 0, Math.min(buf.length, length - done), offset + done);
+      if (n <= 0) break;
+      writeAll(out, [buf.subarray(0, n)]);
+      done += n;
+    }
+    fdatasyncSync(out);
+  } finally {
+    closeSync(out);
+  }
+  return file;
+}
+
+/**
+ * Walks the log from `from` record by record, checking each (readRecord, wholeRecord), and calls `each(r, at)`
+ * for every whole one. A damaged record followed by whole ones is quarantined and overwritten by a skip record
+ * of the same size (a gap too small for a header: a copy of the log without it replaces the log, and the walk
+ * stops there: `moved`, to be read again). Returns { end, damaged: [{ offset, length, reason, file }], moved }: `end` is where the last
+ * whole record ends; what follows it (a torn tail) is not touched here.
+ */
+function walk(fd, logPath, from, size, each, stamp) {
+  const damaged = [];
+  let at = from;
+  while (at < size) {
+    const r = wholeRecord(fd, at, size);
+    if (r !== null) {
+      each(r, at);
+      at += r.size;
+      continue;
+    }
+    const next = resync(fd, at, size);
+    if (next === -1) break; // nothing whole after it: a torn tail
+    const length = next - at;
+    const file = quarantine(fd, logPath, at, length, 'damaged', stamp);
+    damaged.push({ offset: at, length, reason: 'damaged', file });
+    if (length < HEADER) {
+      // too small to hold a header: a copy of the log without it replaces the log (every offset after it
+      // changes: the caller reads the new file again from the start)
+      compactInto(fd, logPath, at, next, size);
+      return { end: at, damaged, moved: true, size: size - length };
+    }
+    writeSync(fd, skipRecord(length), 0, length, at);
+    fdatasyncSync(fd);
+  }
+  return { end: at, damaged, moved: false, size };
+}
+
+/**
+ * Writes the log without its bytes [from, to) to a new file, syncs it and renames it over the log (a crash
+ * leaves the old log or the new one, never a mix).
+ */
+function compactInto(fd, logPath, from, to, size) {
+  const tmp = `${logPath}.compact`;
+  const out = openSync(tmp, 'w', 0o600);
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (const [a, b] of [[0, from], [to, size]]) {
+      for (let src = a; src < b;) {
+        const n = readSync(fd, buf, 0, Math.min(buf.length, b - src), src);
+        if (n <= 0) throw new Error(`${logPath}: could not read at ${src}`);
+        writeAll(out, [buf.subarray(0, n)]);
+        src += n;
+      }
+    }
+    fdatasyncSync(out);
+  } finally {
+    closeSync(out);
+  }
+  renameSync(tmp, logPath);
+  const d = openSync(dirname(logPath), 'r');
+  try {
+    fsyncSync(d);
+  } finally {
+    closeSync(d);
+  }
+}
+
+/**
  * Brings the index in step with the log, in the parent before the writer starts. Returns what it did:
- * { replayed, truncated, rebuilt }.
- * - Chunk rows past `log_synced` (their record was not yet known to be on disk when the row was written) are
- *   checked; one whose record is not whole means the power went: the index is rebuilt from the whole log.
+ * { replayed, truncated, rebuilt, quarantined }.
+ * - The index is checked against the log: chunk rows past `log_synced` (their record was not yet known to be
+ *   on disk when the row was written), the last row, and the log's size. A row whose record is not whole
+ *   means the power went or the file was damaged: the index is rebuilt from the whole log, every record
+ *   checked.
  * - Records after the last indexed one (written, but the index commit was lost, or the process died between
  *   the two) are indexed (`replayed` counts them), and records after `totals_through` are counted in the totals.
- * - What follows the last whole record is cut off: a write that never completed, so never answered.
+ * - A damaged record with whole records after it is copied to `quarantine/` and replaced by a skip record
+ *   (walk): the records after it are kept and indexed. Found below what the index held, the index is rebuilt.
+ * - What follows the last whole record (a write that never completed, never answered) is copied to
+ *   `quarantine/` and cut off (`truncated` bytes), before anything new is appended.
+ * `quarantined` lists each piece taken out: { offset, length, reason: 'damaged' | 'torn', file }.
  */
 export function recover(db, logPath) {
   // the columns are written as the machine holds them
   if (endianness() !== 'LE') throw new Error('the event log is written little-endian, and this machine is big-endian');
-  const fd = openSync(logPath, 'r+');
+  let fd = openSync(logPath, 'r+');
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   try {
     const index = new LogIndex(db);
+    index.lostClasses = true;
     const metaOf = (key) => db.prepare('SELECT value FROM meta WHERE key = ?').get(key)?.value;
     const synced = Number(metaOf('log_synced') ?? 0);
+    let size = fstatSync(fd).size;
     let rebuilt = false;
-    for (const row of db.prepare('SELECT log_offset AS o, log_length AS n FROM chunks ORDER BY id DESC').iterate()) {
-      if (row.o + row.n <= synced) break;
-      const r = readRecord(fd, row.o);
-      if (r === null || r.kind !== KIND_CHUNK || r.size !== row.n) {
+    const last = db.prepare('SELECT log_offset AS o, log_length AS n FROM chunks ORDER BY id DESC LIMIT 1').get();
+    if (last !== undefined && last.o + last.n > size) rebuilt = true;
+    let newest = true;
+    for (const row of rebuilt ? [] : db.prepare('SELECT log_offset AS o, log_length AS n FROM chunks ORDER BY id DESC').iterate()) {
+      if (!newest && row.o + row.n <= synced) break;
+      newest = false;
+      const r = readRecord(fd, row.o, size);
+      if (r === null || !isChunk(r.kind) || r.size !== row.n) {
         rebuilt = true;
         break;
       }
     }
-    const last = db.prepare('SELECT log_offset + log_length AS end FROM chunks ORDER BY id DESC LIMIT 1').get();
-    const indexedEnd = rebuilt ? 0 : (last?.end ?? 0);
-    const countedEnd = rebuilt ? 0 : Math.min(indexedEnd, Number(metaOf('totals_through') ?? indexedEnd));
-    let at = countedEnd;
-    const size = fstatSync(fd).size;
+    const quarantined = [];
     let replayed = 0;
-    db.transaction(() => {
-      if (rebuilt) {
-        db.exec('DELETE FROM chunks; DELETE FROM chunk_modules; DELETE FROM module_stats; DELETE FROM item_stats; DELETE FROM field_classes;');
+    let at;
+    const AGAIN = {}; // thrown to roll a pass back
+    for (let pass = 0; ; pass++) {
+      const indexedEnd = rebuilt ? 0 : (last ? last.o + last.n : 0);
+      const countedEnd = rebuilt ? 0 : Math.min(indexedEnd, Number(metaOf('totals_through') ?? indexedEnd));
+      replayed = 0;
+      index.classInfo = []; // a pass rolled back may have cached rows that are gone
+      let w = null;
+      try {
+        db.transaction(() => {
+          if (rebuilt) {
+            // the ids of chunks known to have been synced (so maybe acked) are never given again, even when
+            // damage took their records; a chunk past log_synced whose record the power took was never answered
+            const high = db.prepare('SELECT MAX(first_event + events) AS n FROM chunks WHERE log_offset + log_length <= ?').get(synced).n;
+            if (high !== null && high > Number(metaOf('next_event') ?? 0)) index.setMeta.run('next_event', String(high));
+            db.exec('DELETE FROM chunks; DELETE FROM chunk_modules; DELETE FROM module_stats; DELETE FROM item_stats; DELETE FROM field_classes;');
+            db.prepare('DELETE FROM meta WHERE key = ?').run(PATH_OVERFLOW);
+          }
+          w = walk(fd, logPath, countedEnd, size, (r, offset) => {
+            if (r.kind === KIND_CLASSES) index.addClasses(JSON.parse(r.payload.toString('utf8')));
+            else if (isChunk(r.kind)) {
+              const indexed = offset >= indexedEnd;
+              index.addChunkRecord(r.payload, offset, r.size, indexed, r.kind, r.chunk);
+              if (indexed) replayed++;
+            } else if (r.kind !== KIND_SKIP) throw new Error(`${logPath}: a record of kind ${r.kind} at ${offset}, unknown to this version`);
+          }, stamp);
+          // the log was replaced (moved), or damage below what the index holds: rows there name records that
+          // are gone, or have moved
+          if (w.moved || (!rebuilt && (w.end < indexedEnd || w.damaged.some((d) => d.offset < indexedEnd)))) throw AGAIN;
+        })();
+      } catch (err) {
+        if (err !== AGAIN) throw err;
       }
-      for (let r; at < size && (r = readRecord(fd, at)) !== null; at += r.size) {
-        if (r.kind === KIND_CLASSES) index.addClasses(JSON.parse(r.payload.toString('utf8')));
-        else if (r.kind === KIND_CHUNK) {
-          const indexed = at >= indexedEnd;
-          index.addChunkRecord(r.payload, at, r.size, indexed);
-          if (indexed) replayed++;
-        } else throw new Error(`${logPath}: a record of kind ${r.kind} at ${at}, unknown to this version`);
+      quarantined.push(...w.damaged);
+      if (w.moved) {
+        closeSync(fd);
+        fd = openSync(logPath, 'r+');
+        size = fstatSync(fd).size;
+        rebuilt = true;
+        if (pass > 1000) throw new Error(`${logPath}: recovery did not settle`);
+        continue;
       }
-    })();
-    // a record the index holds that is not whole, though known to be synced: the disk lost it, not a crash
-    if (at < indexedEnd) throw new Error(`the log is damaged at offset ${at}, before the end of what the index holds (${indexedEnd})`);
+      size = w.size;
+      at = w.end;
+      if (rebuilt) break;
+      if (w.end < indexedEnd || w.damaged.some((d) => d.offset < indexedEnd)) rebuilt = true;
+      else break;
+    }
     const truncated = size - at;
-    if (truncated > 0) ftruncateSync(fd, at);
+    if (truncated > 0) {
+      quarantined.push({ offset: at, length: truncated, reason: 'torn', file: quarantine(fd, logPath, at, truncated, 'torn', stamp) });
+      ftruncateSync(fd, at);
+    }
     // what was indexed here is on disk before the index says so
     fdatasyncSync(fd);
     db.transaction(() => {
       index.setSynced(at);
       index.setTotalsThrough(at);
     })();
-    return { replayed, truncated, rebuilt };
+    return { replayed, truncated, rebuilt, quarantined };
   } finally {
     closeSync(fd);
   }

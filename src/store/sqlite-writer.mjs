@@ -24,6 +24,8 @@
 //        verdicts Int32Array, the classification id of every field of every event; idCounts: per event, how many
 //        classes  [id, json, ...] classifications not yet known to be committed (ids chosen by the parent;
 //                 sent again with every message until a commit holding them succeeded)
+//        exact    [field index, path, ...]: the fields whose path is not their classification's (a folded shape,
+//                 paths.ts); when any, the chunk is a kind 3 record that carries them
 //        The writer writes these columns to the log as they are (event-log.mjs) and adds the counts to the totals.
 //      { close: true }                   sync the log, close the index (a checkpoint), exit
 // out: { seqs, ok: true } once committed (on disk when fsync is always/batch), or
@@ -48,7 +50,10 @@ let logEnd = fstatSync(logFd).size;
 /** The log offset up to which an fdatasync has completed (the parent synced what it found). */
 let synced = logEnd;
 /** The id of the next event: events are numbered on across chunks. */
-let nextEvent = db.prepare('SELECT COALESCE(MAX(first_event + events), 1) AS n FROM chunks').get().n;
+let nextEvent = Math.max(
+  db.prepare('SELECT COALESCE(MAX(first_event + events), 1) AS n FROM chunks').get().n,
+  Number(db.prepare("SELECT value FROM meta WHERE key = 'next_event'").get()?.value ?? 1), // above chunks recovery lost
+);
 
 /**
  * One message (a request's events) becomes one chunk record, its columns written as they came. Returns
@@ -159,7 +164,7 @@ function commit(group) {
         logEnd = start;
       } catch (cut) {
         // the log holds records the index does not and cannot be cut back: stop rather than write after them
-        throw Object.assign(new Error(`${err.message}; and cutting the log back failed: ${cut.message}`), { fatal: true });
+        throw Object.assign(new Error(`${err.message}; and cutting the log back failed: ${cut.message}`), { fatal: true, code: err.code });
       }
     }
     throw err;
@@ -175,7 +180,8 @@ let syncing = false;
 
 /** A commit's reply; `delta`, what it added to the totals, goes with it even when its sync failed (it is stored). */
 function reply(seqs, err, delta = null) {
-  parentPort.postMessage(err ? { seqs, ok: false, error: err instanceof Error ? err.message : String(err), delta } : { seqs, ok: true, delta });
+  // the error's code (ENOSPC, SQLITE_FULL...) goes with it: the parent tells a full disk from a fault
+  parentPort.postMessage(err ? { seqs, ok: false, error: err instanceof Error ? err.message : String(err), code: err?.code, delta } : { seqs, ok: true, delta });
 }
 
 /** Syncs the log for every commit made so far; the replies of those commits go when it is on disk. */
@@ -188,7 +194,7 @@ function sync() {
   fdatasync(logFd, (err) => {
     syncing = false;
     if (!err) synced = end;
-    for (const c of done) reply(c.seqs, err ? new Error(`fdatasync of ${workerData.log} failed: ${err.message}`) : null, c.delta);
+    for (const c of done) reply(c.seqs, err ? Object.assign(new Error(`fdatasync of ${workerData.log} failed: ${err.message}`), { code: err.code }) : null, c.delta);
     sync();
   });
 }

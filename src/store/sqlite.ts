@@ -1,4 +1,4 @@
-import { closeSync, fdatasyncSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fdatasyncSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
@@ -8,9 +8,11 @@ import type { FilteredField } from '../classify/types.ts';
 import { NUM_DROPPED, NUM_FLAGGED, NUMBERS, packRecords, REF_MODULE, REFS, stringTable, TEXTS, type PackedBatch } from './packed.ts';
 import { StatsCounter } from './stats.ts';
 import { VerdictIds } from './verdict-ids.ts';
-import { lockDir } from './dir-lock.ts';
-import { chunkRecord, classesRecord, INDEX_DDL, LOG_FILE, TOTALS_DDL, parseChunk, readRecord, recover, writeAll } from './event-log.mjs';
-import type { ItemStat, ListQuery, RegionStats, StoreBackend, StoredEvent, StoreRecord } from './types.ts';
+import { DIR_MODE, FILE_MODE, lockDir } from './dir-lock.ts';
+import { chunkRecord, classesRecord, INDEX_DDL, isChunk, LOG_FILE, PATH_OVERFLOW, TOTALS_DDL, parseRecordChunk, readRecord, recover, writeAll, type Recovered } from './event-log.mjs';
+import { DEFAULT_MAX_FIELD_PATHS, foldPath, OVERFLOW_PATH, PathShapes } from './paths.ts';
+import type { ItemStat, ListQuery, RegionStats, StoreBackend, StoreCondition, StoredEvent, StoreRecord } from './types.ts';
+import { ConditionTracker } from './condition.ts';
 
 const SCHEMA_VERSION = '5';
 
@@ -100,6 +102,8 @@ export interface SqliteOptions {
   batchEvents?: number;
   /** The writer stores the running totals in the index this often (default 1000 ms; at close in any case). */
   totalsMs?: number;
+  /** Distinct path shapes kept (store.maxFieldPaths, paths.ts); past them, paths go to the overflow bucket. */
+  maxPaths?: number;
 }
 
 /**
@@ -139,7 +143,12 @@ export class SqliteBackend implements StoreBackend {
   private readonly classIds = new VerdictIds(1, (id, json) => {
     this.classById[id] = JSON.parse(json) as FilteredField;
     this.unconfirmed.set(id, json);
-  });
+  }, (f) => ({ ...f, path: this.shapes.of(f.path) }), 100_000);
+  /**
+   * The distinct path shapes (paths.ts): a classification is stored per shape, not per field name, up to
+   * maxPaths shapes (then the overflow bucket); each field's exact path goes to the log with its chunk.
+   */
+  private readonly shapes: PathShapes;
   /**
    * The running totals (stats, count): read from the index at open, then each commit's reply adds its counts.
    * The writer stores them in the index once a second, and recovery counts from the log what it missed.
@@ -147,17 +156,31 @@ export class SqliteBackend implements StoreBackend {
   private readonly live = new StatsCounter();
   /** Commits made by the writer since the file was opened (a commit holds one chunk per request it took). */
   commits = 0;
-  /** What opening found: chunks read again from the log into the index, bytes cut off its end, a rebuilt index. */
-  readonly recovered: { replayed: number; truncated: number; rebuilt: boolean };
+  /**
+   * What opening found: chunks read again from the log into the index, bytes cut off its end, a rebuilt index,
+   * and the pieces of the log taken out to the quarantine folder (event-log.mjs, recover).
+   */
+  readonly recovered: Recovered;
+  /** Log offsets of records the index names that list() could not read (damaged since the store opened). */
+  readonly unreadable: number[] = [];
+  /** Whether writes succeed (disk full: 503 code 9 and health degraded until one does again). */
+  private readonly health = new ConditionTracker(() => ({
+    recovery: this.recovered, unreadable: [...this.unreadable],
+    paths: { distinct: this.shapes.distinct, cap: this.shapes.cap, overflowFields: this.shapes.overflowFields },
+  }));
   readonly groups = true;
 
   constructor(readonly region: string, dataDir: string, options: FsyncMode | SqliteOptions) {
-    const { fsync, batchMs = 0, batchEvents = 5_000, totalsMs = 1_000 } = typeof options === 'string' ? { fsync: options } : options;
+    const { fsync, batchMs = 0, batchEvents = 5_000, totalsMs = 1_000, maxPaths = DEFAULT_MAX_FIELD_PATHS } = typeof options === 'string' ? { fsync: options } : options;
+    this.shapes = new PathShapes(maxPaths);
     const dir = join(dataDir, region);
     this.path = join(dir, 'events.sqlite');
     this.logPath = join(dir, LOG_FILE);
     try {
-      mkdirSync(dir, { recursive: true });
+      // what the folder holds is what clients sent (personal data): its owner alone reads it, folders 700 and
+      // files 600, tightened on open when an older version left them readable
+      mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+      chmodSync(dir, DIR_MODE);
     } catch (err) {
       throw new SimError('SIM_ERR_STORE_OPEN', { detail: `${this.path}: ${(err as Error).message}`, cause: err });
     }
@@ -168,6 +191,11 @@ export class SqliteBackend implements StoreBackend {
     }
     try {
       try {
+        for (const f of [this.path, this.logPath]) {
+          if (existsSync(f)) chmodSync(f, FILE_MODE);
+          else closeSync(openSync(f, 'a', FILE_MODE)); // SQLite gives its -wal and -shm files the mode of this one
+        }
+        for (const f of [`${this.path}-wal`, `${this.path}-shm`]) if (existsSync(f)) chmodSync(f, FILE_MODE);
         this.db = new Database(this.path);
         // a new file only: the index's rows are small (the events are in the log)
         this.db.pragma('page_size = 4096');
@@ -197,7 +225,6 @@ export class SqliteBackend implements StoreBackend {
         if (storedSchema === '4') this.migrateTo5();
         this.db.exec(INDEX_DDL);
         this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?), (?, ?)').run('region', region, 'schema', SCHEMA_VERSION);
-        closeSync(openSync(this.logPath, 'a')); // a new store: an empty log
         this.recovered = recover(this.db, this.logPath);
         this.logFd = openSync(this.logPath, 'r');
       } catch (err) {
@@ -219,7 +246,7 @@ export class SqliteBackend implements StoreBackend {
    * the index changes: a migration cut short starts again from the schema 4 file), then the columns go.
    */
   private migrateTo5(): void {
-    const fd = openSync(this.logPath, 'w');
+    const fd = openSync(this.logPath, 'w', FILE_MODE);
     const places: Array<[number, number, number]> = [];
     let at = 0;
     try {
@@ -255,8 +282,12 @@ export class SqliteBackend implements StoreBackend {
   private startWriter(): Worker {
     // plain JavaScript: no loader flags of the parent (tsx) needed in the thread
     const writer = new Worker(new URL('./sqlite-writer.mjs', import.meta.url), { workerData: this.writerData, execArgv: [] });
-    writer.on('message', (m: { seqs: number[]; ok: boolean; error?: string; delta: Delta | null }) => {
-      if (m.ok) this.commits++;
+    writer.on('message', (m: { seqs: number[]; ok: boolean; error?: string; code?: string; delta: Delta | null }) => {
+      const failure = m.ok ? null : Object.assign(new Error(m.error), { code: m.code });
+      if (failure === null) {
+        this.commits++;
+        this.health.ok();
+      } else this.health.failed(failure);
       if (m.delta) this.addDelta(m.delta);
       for (const seq of m.seqs) {
         const p = this.pending.get(seq);
@@ -266,7 +297,7 @@ export class SqliteBackend implements StoreBackend {
           for (const id of p.classes) this.unconfirmed.delete(id);
           p.resolve();
         } else {
-          p.reject(new Error(m.error)); // its new classifications stay unconfirmed: the next insert sends them again
+          p.reject(failure!); // its new classifications stay unconfirmed: the next insert sends them again
         }
       }
     });
@@ -288,12 +319,17 @@ export class SqliteBackend implements StoreBackend {
 
   /** Adds a commit's counts to the live totals. */
   private addDelta(d: Delta): void {
-    for (let i = 0; i < d.tally.length; i += 2) this.live.addVerdictCount(this.classById[d.tally[i]], d.tally[i + 1]);
+    for (let i = 0; i < d.tally.length; i += 2) {
+      const f = this.classById[d.tally[i]];
+      this.live.addVerdictCount(f, d.tally[i + 1]);
+      if (f.path === OVERFLOW_PATH) this.shapes.overflowFields += d.tally[i + 1];
+    }
     for (const [m, events, dropped, flagged] of d.modules) this.live.addEvents(m, events, dropped, flagged);
   }
 
   /** The totals as the index holds them (recover brought them up to the end of the log). */
   private loadTotals(): void {
+    this.shapes.overflowFields = Number((this.db.prepare('SELECT value FROM meta WHERE key = ?').get(PATH_OVERFLOW) as { value: string } | undefined)?.value ?? 0);
     for (const m of this.db.prepare('SELECT module, events, dropped, flagged FROM module_stats').all() as Array<{ module: string; events: number; dropped: number; flagged: number }>) {
       this.live.addEvents(m.module, m.events, m.dropped, m.flagged);
     }
@@ -304,26 +340,41 @@ export class SqliteBackend implements StoreBackend {
 
   private loadClasses(): void {
     for (const row of this.db.prepare('SELECT id, json FROM field_classes').iterate() as Iterable<{ id: number; json: string }>) {
-      this.classById[row.id] = JSON.parse(row.json) as FilteredField;
+      const f = this.classById[row.id] = JSON.parse(row.json) as FilteredField;
       this.classIds.preset(row.json, row.id);
+      this.shapes.add(foldPath(f.path)); // a store written before this version has exact paths here
     }
   }
 
   insert(records: readonly StoreRecord[]): Promise<void> {
     if (this.broken) return Promise.reject(this.broken);
-    return this.send(packRecords(records, (f) => this.classIds.of(f)));
+    const b = packRecords(records, (f) => this.classIds.of(f));
+    const exact: Array<number | string> = [];
+    let k = 0;
+    for (const r of records) {
+      for (const f of r.classification) {
+        if (this.classById[b.verdicts[k]].path !== f.path) exact.push(k, f.path);
+        k++;
+      }
+    }
+    return this.send(b, exact);
   }
 
   /** A batch an ingest worker packed: its verdict indices (into `verdicts`) become class ids here. */
   insertPacked(batch: PackedBatch, verdicts: readonly FilteredField[]): Promise<void> {
     if (this.broken) return Promise.reject(this.broken);
     const ids = batch.verdicts;
-    for (let k = 0; k < ids.length; k++) ids[k] = this.classIds.of(verdicts[ids[k]]);
-    return this.send(batch);
+    const exact: Array<number | string> = [];
+    for (let k = 0; k < ids.length; k++) {
+      const v = verdicts[ids[k]];
+      const id = ids[k] = this.classIds.of(v);
+      if (this.classById[id].path !== v.path) exact.push(k, v.path); // folded: the exact path goes with the chunk
+    }
+    return this.send(batch, exact);
   }
 
   /** Posts a packed batch whose `verdicts` are class ids to the writer; resolves once committed. */
-  private send(b: PackedBatch): Promise<void> {
+  private send(b: PackedBatch, exact: Array<number | string>): Promise<void> {
     const classes: Array<number | string> = [];
     const carried: number[] = [];
     for (const [id, json] of this.unconfirmed) classes.push(id, json), carried.push(id);
@@ -331,7 +382,7 @@ export class SqliteBackend implements StoreBackend {
     return new Promise<void>((resolve, reject) => {
       this.pending.set(seq, { resolve, reject, classes: carried });
       (this.writer ??= this.startWriter()).postMessage(
-        { seq, events: b.events, table: b.table, refsOf: b.refsOf, text: b.text, lens: b.lens, nums: b.nums, verdicts: b.verdicts, idCounts: b.idCounts, classes },
+        { seq, events: b.events, table: b.table, refsOf: b.refsOf, text: b.text, lens: b.lens, nums: b.nums, verdicts: b.verdicts, idCounts: b.idCounts, classes, exact },
         [b.refsOf.buffer, b.lens.buffer, b.nums.buffer, b.verdicts.buffer, b.idCounts.buffer] as ArrayBuffer[],
       );
     });
@@ -348,8 +399,17 @@ export class SqliteBackend implements StoreBackend {
           WHERE m.module = ? ORDER BY m.chunk DESC`).iterate(want)) as Iterable<{ log_offset: number }>;
     for (const row of chunks) {
       const r = readRecord(this.logFd, row.log_offset);
-      if (r === null) throw new Error(`${this.logPath}: the index names a record at ${row.log_offset} that is not whole`);
-      const c = parseChunk(r.payload);
+      if (r === null || !isChunk(r.kind)) {
+        // damaged on disk since the store opened: skipped and reported (health), quarantined at the next open
+        if (!this.unreadable.includes(row.log_offset)) this.unreadable.push(row.log_offset);
+        continue;
+      }
+      const c = parseRecordChunk(r.kind, r.payload);
+      let exactOf: Map<number, string> | null = null;
+      if (c.exact.length > 0) {
+        exactOf = new Map();
+        for (let i = 0; i < c.exact.length; i += 2) exactOf.set(c.exact[i] as number, c.exact[i + 1] as string);
+      }
       // where each event's texts and classification ids start; then the events newest first
       const starts = new Array<number>(c.events);
       const idStarts = new Array<number>(c.events);
@@ -384,7 +444,11 @@ export class SqliteBackend implements StoreBackend {
           fields = fieldsText === null ? null : JSON.parse(fieldsText);
         }
         const classification: FilteredField[] = [];
-        for (let k = idStarts[e], end = k + c.idCounts[e]; k < end; k++) classification.push(this.classById[c.verdicts[k]]);
+        for (let k = idStarts[e], end = k + c.idCounts[e]; k < end; k++) {
+          const f = this.classById[c.verdicts[k]];
+          const path = exactOf?.get(k);
+          classification.push(path === undefined ? f : { ...f, path });
+        }
         const n = e * NUMBERS;
         const time = c.nums[n + 1];
         out.push({
@@ -400,6 +464,14 @@ export class SqliteBackend implements StoreBackend {
 
   stats(): RegionStats {
     return this.live.snapshot();
+  }
+
+  condition(): StoreCondition {
+    return this.health.get();
+  }
+
+  watch(listener: (c: StoreCondition) => void): void {
+    this.health.watch(listener);
   }
 
   count(): number {

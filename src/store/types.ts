@@ -58,6 +58,28 @@ export interface RegionStats {
   items: ItemStat[];
 }
 
+/** A piece of the log recovery took out (event-log.mjs), and the quarantine file that holds its bytes. */
+export interface QuarantinedPiece { offset: number; length: number; reason: 'damaged' | 'torn'; file: string }
+
+/** How a region's store is: whether it can write, and what opening it found. */
+export interface StoreCondition {
+  /** 'ok', or 'disk-full': the last write failed for want of space (ENOSPC, EDQUOT, SQLITE_FULL). */
+  state: 'ok' | 'disk-full';
+  /** Since when (ms since the epoch). */
+  since: number;
+  /** The error that made it degraded. */
+  detail: string | null;
+  /** What opening found (SQLite store): chunks replayed, bytes cut off the log's end, a rebuilt index, quarantined pieces. */
+  recovery: { replayed: number; truncated: number; rebuilt: boolean; quarantined: QuarantinedPiece[] } | null;
+  /** Log offsets of records the index names that could not be read since the store opened (damaged on disk). */
+  unreadable: number[];
+  /**
+   * Field path shapes (SQLite store, paths.ts): distinct shapes kept, the cap (store.maxFieldPaths), and the
+   * fields past the cap (folded into the overflow bucket), kept with the totals.
+   */
+  paths?: { distinct: number; cap: number; overflowFields: number };
+}
+
 /**
  * A region's storage engine. `insert` writes one group of records in one transaction (durable per the
  * fsync mode when it returns/resolves). The write queue in front of it (write-queue.ts) decides the grouping.
@@ -84,6 +106,9 @@ export interface StoreBackend {
   list(q: ListQuery): StoredEvent[];
   stats(): RegionStats;
   count(): number;
+  /** Its condition (a backend without it is always ok); `watch` hears of each change of `state`. */
+  condition?(): StoreCondition;
+  watch?(listener: (c: StoreCondition) => void): void;
   /** Called once every write has settled. */
   close(): void | Promise<void>;
 }
@@ -105,6 +130,10 @@ export interface RegionStore {
   list(q: ListQuery): StoredEvent[];
   stats(): RegionStats;
   count(): number;
+  /** Whether it can write (disk full) and what opening it found. */
+  condition(): StoreCondition;
+  /** `listener` hears of each change of the condition's state (one log line per change, not per request). */
+  watch(listener: (c: StoreCondition) => void): void;
   /** Commits what waits, then closes. */
   close(): Promise<void>;
 }

@@ -11,12 +11,22 @@ const TALLY_CELL: typeof filter.TALLY_CELL = filter.TALLY_CELL; // bound once: r
  * thread's verdict list.
  */
 export class VerdictIds {
-  private readonly byUid: number[] = [];
+  private byUid: number[] = [];
+  private cached = 0;
   private readonly byObj = new WeakMap<object, number>();
   private readonly byJson = new Map<string, number>();
 
-  /** `onNew` hears of each new number and its verdict's JSON. */
-  constructor(private next: number, private readonly onNew: (id: number, json: string) => void) {}
+  /**
+   * `onNew` hears of each new number and its verdict's JSON. `shape`, when given, is what is numbered instead of
+   * the verdict itself (the store's: its path folded, paths.ts): verdicts of one shape share a number.
+   * `maxCached` bounds the cache by verdict object (cleared when full: numbers are then found by JSON again).
+   */
+  constructor(
+    private next: number,
+    private readonly onNew: (id: number, json: string) => void,
+    private readonly shape: ((f: FilteredField) => FilteredField) | null = null,
+    private readonly maxCached = Infinity,
+  ) {}
 
   /** A number given before (read back from a file): the same JSON gets it again; new numbers come after it. */
   preset(json: string, id: number): void {
@@ -28,15 +38,20 @@ export class VerdictIds {
     const cell = (f as FilteredField & { [TALLY_CELL]?: TallyCell })[TALLY_CELL];
     let id = cell !== undefined ? this.byUid[cell.uid] : this.byObj.get(f);
     if (id !== undefined) return id;
-    const json = JSON.stringify(f);
+    const json = JSON.stringify(this.shape === null ? f : this.shape(f));
     id = this.byJson.get(json);
     if (id === undefined) {
       id = this.next++;
       this.byJson.set(json, id);
       this.onNew(id, json);
     }
-    if (cell !== undefined) this.byUid[cell.uid] = id;
-    else this.byObj.set(f, id);
+    if (cell !== undefined) {
+      if (++this.cached > this.maxCached) {
+        this.byUid = []; // each distinct field name made a verdict: the cache would grow with them
+        this.cached = 1;
+      }
+      this.byUid[cell.uid] = id;
+    } else this.byObj.set(f, id);
     return id;
   }
 }

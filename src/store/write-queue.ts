@@ -1,8 +1,9 @@
 import type { StoreConfig } from '../config/config.ts';
-import { SimError } from '../errors/sim-error.ts';
+import { isSimError, SimError } from '../errors/sim-error.ts';
+import { isDiskFull } from './condition.ts';
 import type { FilteredField } from '../classify/types.ts';
 import type { PackedBatch } from './packed.ts';
-import type { ListQuery, RegionStats, RegionStore, StoreBackend, StoredEvent, StoreRecord } from './types.ts';
+import type { ListQuery, RegionStats, RegionStore, StoreBackend, StoreCondition, StoredEvent, StoreRecord } from './types.ts';
 
 interface Pending {
   records: readonly StoreRecord[];
@@ -33,6 +34,7 @@ export class QueuedRegionStore implements RegionStore {
   private draining = false;
   private closed = false;
   private idleWaiters: Array<() => void> = [];
+  private readonly opened = Date.now();
 
   constructor(readonly region: string, private readonly backend: StoreBackend, private readonly cfg: Pick<StoreConfig, 'fsync' | 'batchMs' | 'batchEvents' | 'maxQueuedEvents'>) {
     this.kind = backend.kind;
@@ -158,6 +160,10 @@ export class QueuedRegionStore implements RegionStore {
   }
 
   private commitError(err: unknown): SimError {
+    if (isSimError(err)) return err;
+    if (isDiskFull(err)) {
+      return new SimError('SIM_ERR_STORE_DISK_FULL', { detail: `store of region '${this.region}': ${(err as Error).message}`, cause: err });
+    }
     return new SimError('SIM_ERR_HEC_INTERNAL', { detail: `store of region '${this.region}' failed to commit: ${(err as Error).message}`, cause: err });
   }
 
@@ -169,6 +175,12 @@ export class QueuedRegionStore implements RegionStore {
   }
   count(): number {
     return this.backend.count();
+  }
+  condition(): StoreCondition {
+    return this.backend.condition?.() ?? { state: 'ok', since: this.opened, detail: null, recovery: null, unreadable: [] };
+  }
+  watch(listener: (c: StoreCondition) => void): void {
+    this.backend.watch?.(listener);
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { appendFileSync, closeSync, copyFileSync, existsSync, writeFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NoneBackend } from '../../../src/store/none.ts';
@@ -22,6 +23,7 @@ const rec = (n: number, over: Partial<StoreRecord> = {}): StoreRecord => ({
 const batch = (from: number, n: number) => Array.from({ length: n }, (_, i) => rec(from + i));
 
 const dir = mkdtempSync(join(tmpdir(), 'sim-log-'));
+const LOCK_CHILD = fileURLToPath(new URL('../../reliability/store-helpers/lock-child.ts', import.meta.url));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const file = (region: string, name: string) => join(dir, region, name);
 
@@ -54,7 +56,7 @@ describe('event log: the index is brought in step with the log when the store op
     rmSync(file('lost', 'events.sqlite-wal'), { force: true });
     rmSync(file('lost', 'events.sqlite-shm'), { force: true });
     const c = new SqliteBackend('lost', dir, 'always');
-    expect(c.recovered).toEqual({ replayed: 2, truncated: 0, rebuilt: false });
+    expect(c.recovered).toEqual({ replayed: 2, truncated: 0, rebuilt: false, quarantined: [] });
     expect(c.count()).toBe(6);
     expect(c.stats()).toEqual(stats);
     expect(c.list({ limit: 10 })).toEqual(events);
@@ -76,7 +78,7 @@ describe('event log: the index is brought in step with the log when the store op
     db.close();
     expect(stored.n).toBe(0); // not yet written when the writer stopped
     const b = new SqliteBackend('totals', dir, 'always');
-    expect(b.recovered).toEqual({ replayed: 0, truncated: 0, rebuilt: false });
+    expect(b.recovered).toEqual({ replayed: 0, truncated: 0, rebuilt: false, quarantined: [] });
     expect(b.stats()).toEqual(stats);
     await b.close();
     const c = new SqliteBackend('totals', dir, 'never'); // counted once: the recount was stored
@@ -105,12 +107,13 @@ describe('event log: the index is brought in step with the log when the store op
     const last = chunkOffsets('torn').at(-1)!;
     appendFileSync(log, readFileSync(log).subarray(last, last + 60)); // the start of a record, no more
     const b = new SqliteBackend('torn', dir, 'batch');
-    expect(b.recovered).toEqual({ replayed: 0, truncated: 60, rebuilt: false });
+    expect(b.recovered).toEqual({ replayed: 0, truncated: 60, rebuilt: false, quarantined: [{ offset: whole, length: 60, reason: 'torn', file: expect.any(String) }] });
+    expect(readFileSync(b.recovered.quarantined[0].file)).toEqual(readFileSync(log).subarray(last, last + 60)); // kept aside, not lost
     expect(statSync(log).size).toBe(whole);
     await b.insert(batch(5, 1));
     await b.close();
     const c = new SqliteBackend('torn', dir, 'never');
-    expect(c.recovered).toEqual({ replayed: 0, truncated: 0, rebuilt: false });
+    expect(c.recovered).toEqual({ replayed: 0, truncated: 0, rebuilt: false, quarantined: [] });
     expect(c.list({ limit: 10 }).map((e) => e.id)).toEqual([5, 4, 3, 2, 1]);
     expect(c.list({ limit: 1 })[0].event).toEqual(rec(5).event);
     await c.close();
@@ -151,7 +154,7 @@ describe('event log: the index is brought in step with the log when the store op
     await a.insert(batch(5, 1));
     await a.close();
     const b = new SqliteBackend('fail', dir, 'always');
-    expect(b.recovered).toEqual({ replayed: 0, truncated: 0, rebuilt: false });
+    expect(b.recovered).toEqual({ replayed: 0, truncated: 0, rebuilt: false, quarantined: [] });
     expect(b.list({ limit: 10 }).map((e) => (e.event as { n: number }).n)).toEqual([5, 2, 1]);
     expect(b.list({ limit: 10 }).map((e) => e.id)).toEqual([3, 2, 1]); // the failed commit's ids were given again
     await b.close();
@@ -205,16 +208,18 @@ describe('one process at a time writes a region folder (events.lock)', () => {
     await a.insert(batch(1, 2)); // the refused open changed nothing
     await a.close();
     expect(existsSync(lock)).toBe(false);
-    // another process (alive) holds it: two writers would cut off each other's records
-    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
+    // another process (alive) holds it (the OS lock, flock): two writers would cut off each other's records
+    const other = spawn(process.execPath, ['--import', 'tsx', LOCK_CHILD, 'hold', join(dir, 'lock')], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
-      writeFileSync(lock, `${other.pid}\n`);
+      const [line] = await once(other.stdout!, 'data');
+      expect(String(line)).toBe(`locked ${other.pid}\n`);
+      expect(readFileSync(lock, 'utf8')).toBe(`${other.pid}\n`);
       expect(() => new SqliteBackend('lock', dir, 'batch')).toThrow(expect.objectContaining({ message: expect.stringContaining(`in use by process ${other.pid}`) }));
     } finally {
       other.kill('SIGKILL');
     }
     await once(other, 'exit');
-    // its holder is gone (killed): the lock is stale and taken over
+    // its holder is gone (killed): the kernel released its lock, taken over at once
     const b = new SqliteBackend('lock', dir, 'batch');
     expect(readFileSync(lock, 'utf8')).toBe(`${process.pid}\n`);
     expect(b.count()).toBe(2);
