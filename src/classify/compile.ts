@@ -516,6 +516,8 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     }
     const obj = node as Record<string, unknown>;
     let any = false;
+    // a nested object that says what it is (`{"type": "User", "name": …}`): its generic leaves are read with that word
+    const what = prefix === '' ? null : objectType(obj);
     for (const key in obj) {
       if (!Object.prototype.hasOwnProperty.call(obj, key)) continue;
       any = true;
@@ -524,7 +526,8 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
       if (v !== null && typeof v === 'object') walk(v, path, slot, out, depth + 1);
       else {
         let e = entryFor(path);
-        if (e.cef) {
+        if (what !== null && e.kind === -1 && isGenericLeaf(key)) e = entryFor(path, `${prefix}.${what}.${key}`);
+        else if (e.cef) {
           const label = obj[`${key}Label`];
           if (typeof label === 'string' && label.trim() !== '') e = entryFor(path, label);
         }
@@ -532,6 +535,23 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
       }
     }
     if (!any && prefix !== '') out.push(classifySlot(entryFor(prefix), prefix, obj, slot));
+  }
+
+  /** The word a sibling `type` / `kind` / `objectType` / `entityType` key gives an object, when short. */
+  function objectType(obj: Record<string, unknown>): string | null {
+    const t = obj.type ?? obj.kind ?? obj.objectType ?? obj.entityType;
+    if (typeof t !== 'string' || t.length === 0 || t.length > 40) return null;
+    return t.replace(/^#/, '');
+  }
+  const genericLeaf = new Map<string, boolean>();
+  function isGenericLeaf(key: string): boolean {
+    let g = genericLeaf.get(key);
+    if (g === undefined) {
+      const r = grammar.read(key);
+      g = r.entity === null || grammar.GENERIC.has(r.entity);
+      if (genericLeaf.size < 10_000) genericLeaf.set(key, g);
+    }
+    return g;
   }
 
   function classifyEvent(event: unknown, moduleId: string | null): FieldClass[] {

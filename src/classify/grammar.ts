@@ -24,6 +24,9 @@ const SYNONYMS: Record<string, string> = Object.assign(Object.create(null) as Re
   owner: 'owner', creator: 'owner', author: 'owner', modifier: 'actor', rcpt: 'recipient', recipient: 'recipient', recipients: 'recipient', receiver: 'recipient',
   remote: 'remote', peer: 'peer', local: 'local', parent: 'parent', child: 'child', external: 'external', public: 'external', egress: 'external',
   internal: 'internal', private: 'internal', last: 'last', logged: 'last', logon: 'logon', login: 'logon', signin: 'logon',
+  // a few words of other languages' logs (German, French, Spanish, Portuguese, Italian)
+  benutzer: 'user', nutzer: 'user', anwender: 'user', utilisateur: 'user', usuario: 'user', utente: 'user', konto: 'account', compte: 'account', cuenta: 'account',
+  nom: 'name', nombre: 'name', nome: 'name', vorname: 'givenname', nachname: 'surname', prenom: 'givenname', apellido: 'surname', telefon: 'phone', telefono: 'phone', adresse: 'address', direccion: 'address', geburtsdatum: 'birthdate', passwort: 'password', kennwort: 'password', contrasena: 'password', senha: 'password', rechner: 'host',
   // entities
   ip: 'ip', ips: 'ip', ipaddr: 'ip', ipaddress: 'ip', ipv4: 'ip', ipv6: 'ip', inet: 'ip', addr: 'address', address: 'address',
   port: 'port', prt: 'port', spt: 'source port', dpt: 'destination port', slat: 'source latitude', dlat: 'destination latitude', slong: 'source longitude', dlong: 'destination longitude',
@@ -51,7 +54,7 @@ const SYNONYMS: Record<string, string> = Object.assign(Object.create(null) as Re
   duration: 'duration', elapsed: 'duration', latency: 'duration',
   severity: 'severity', sev: 'severity', priority: 'severity', risk: 'severity', level: 'severity',
   action: 'action', act: 'action', disposition: 'action', verdict: 'action', outcome: 'status', result: 'status', status: 'status', state: 'state', code: 'code', reason: 'reason',
-  protocol: 'protocol', proto: 'protocol', transport: 'protocol', rule: 'rule', policy: 'rule', acl: 'rule', profile: 'rule',
+  protocol: 'protocol', proto: 'protocol', transport: 'protocol', rule: 'rule', policy: 'rule', acl: 'rule', profile: 'profile',
   vulnerability: 'vulnerability', vuln: 'vulnerability', vulnerabilities: 'vulnerability', qid: 'vulnerability', plugin: 'vulnerability', cve: 'cve', finding: 'vulnerability',
   malware: 'malware', virus: 'malware', threat: 'threat', signature: 'signature', sig: 'signature',
   os: 'os', platform: 'os', version: 'version', ver: 'version',
@@ -176,7 +179,7 @@ function canon(w: string): string[] {
     // an unknown head before a known word (`devtype`, `appcat`): the known word is the head
     for (let i = 2; i <= w.length - 2; i++) {
       const tail = w.slice(i);
-      if ((SYNONYMS[tail] !== undefined && (tail.length >= 3 || tail === 'id')) || (SEG_WORDS.has(tail) && tail.length >= 4)) {
+      if ((SYNONYMS[tail] !== undefined && (tail.length >= 4 || tail === 'id')) || (SEG_WORDS.has(tail) && tail.length >= 4)) {
         if (segment(w.slice(0, i)) === null) return [w.slice(0, i), ...(SYNONYMS[tail] ?? tail).split(' ')];
         break;
       }
