@@ -89,7 +89,7 @@ interface PathEntry {
 
 // Bound once: a module namespace's functions may be reached through getters (CommonJS interop of the
 // TypeScript loader), which costs a call per use on the hot path.
-const { carriesSecret, DETECTION_ORDER, freeTextCategory, fullText, moreSensitive, testDetector, valueText } = detectors;
+const { carriesSecret, detectValue, freeTextCategory, fullText, moreSensitive, testDetector, valueText } = detectors;
 const { parseKeyValues } = kv;
 const { nameCandidates, normalizeName, pathSegments } = names;
 const { grammarKindOf, labelKey, nameKeys, plainValue, suffixKind } = grammar;
@@ -316,10 +316,8 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
 
   function detectKind(text: string | null): number {
     if (text === null || text === '' || text.length > 2048) return -1;
-    for (const det of DETECTION_ORDER) {
-      if (testDetector(det, text)) return detectorKind.get(det) ?? -1;
-    }
-    return -1;
+    const det = detectValue(text);
+    return det === null ? -1 : (detectorKind.get(det) ?? -1);
   }
 
   /** Which refine step of the kind the value matches: its index, or -1 (the `default` step, if any). */

@@ -1,7 +1,7 @@
 /** Names understood (issue 11 §2), records that are one item (§3), values validated (§4), honest verdicts (§5). */
 import { describe, expect, it } from 'vitest';
 import { getDefaultMatcher } from '../../../src/classify/index.ts';
-import { carriesSecret, freeTextCategory, isCardNumber, isIban, isPhoneNumber, testDetector } from '../../../src/classify/detectors.ts';
+import { carriesSecret, detectValue, DETECTION_ORDER, freeTextCategory, isCardNumber, isIban, isPhoneNumber, testDetector } from '../../../src/classify/detectors.ts';
 import { read, splitWords, words } from '../../../src/classify/grammar.ts';
 
 const m = getDefaultMatcher();
@@ -95,6 +95,16 @@ describe('honest verdicts', () => {
 });
 
 describe('value detectors check, not guess', () => {
+  it('the gated dispatcher answers as trying each detector in turn', () => {
+    const values = ['allowed', '192.0.2.115', 'portal4.example.org', '2001:db8::1', 'CORP\\njones', 'jdoe@example.com', '00:00:5e:00:53:1a',
+      'https://x.example.com/a', 'S-1-5-21-1004336348-1177238915-682003330-1107', 'CVE-2024-21413', 'd41d8cd98f00b204e9800998ecf8427e',
+      'da39a3ee5e6b4b0d3255bfef95601890afd80709', 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+      '{6F9619FF-8B86-D011-B42D-00C04FC964FF}', '078-05-1120', '4111 1111 1111 1111', 'GB82 WEST 1234 5698 7654 32', '+44 20 7946 0958',
+      '(415) 555-2671', 'AKIAIOSFODNN7EXAMPLE', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abc', '-----BEGIN PRIVATE KEY-----',
+      'https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXXXXXXXXXX', 'joe.black', 'tcp', '', ' ', '8443', 'allow-outbound-web'];
+    const loop = (v: string) => { for (const d of DETECTION_ORDER) if (testDetector(d, v)) return d; return null; };
+    for (const v of values) expect(detectValue(v), v).toBe(loop(v));
+  });
   it('payment cards pass Luhn, IBANs mod 97, phone numbers a numbering plan', () => {
     expect(isCardNumber('4111 1111 1111 1111')).toBe(true);
     expect(isCardNumber('4111 1111 1111 1112')).toBe(false);
