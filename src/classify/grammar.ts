@@ -21,7 +21,7 @@ const SYNONYMS: Record<string, string> = Object.assign(Object.create(null) as Re
   srv: 'server', svr: 'server', server: 'server',
   nat: 'translated', xlate: 'translated', translated: 'translated', mapped: 'translated', natted: 'translated', xlated: 'translated', post: 'translated',
   tgt: 'target', target: 'target', subject: 'subject', actor: 'actor', initiator: 'initiator', initiating: 'initiator', caller: 'actor',
-  owner: 'owner', creator: 'owner', author: 'owner', modifier: 'actor', rcpt: 'recipient', recipient: 'recipient', recipients: 'recipient', receiver: 'recipient',
+  owner: 'owner', creator: 'owner', author: 'owner', modifier: 'actor', approver: 'approver', authorizer: 'approver', authoriser: 'approver', requester: 'requester', requestor: 'requester', assignee: 'assignee', reviewer: 'approver', rcpt: 'recipient', recipient: 'recipient', recipients: 'recipient', receiver: 'recipient',
   remote: 'remote', peer: 'peer', local: 'local', parent: 'parent', child: 'child', external: 'external', public: 'external', egress: 'external',
   internal: 'internal', private: 'internal', last: 'last', logged: 'last', logon: 'logon', login: 'logon', signin: 'logon',
   // a few words of other languages' logs (German, French, Spanish, Portuguese, Italian)
@@ -106,9 +106,9 @@ export function learnWords(ws: Iterable<string>): void {
 const FILLER = new Set(['is', 'has', 'handle', 'fingerprint', 'attrs', 'attributes', 'of', 'the', 'a', 'an', 'or', 'and', 'in', 'info', 'information', 'detail', 'details', 'data', 'item', 'list', 'field', 'entry', 'record', 'attr', 'attribute', 'property', 'properties', 'prop', 'str', 'string', 'text']);
 
 /** Canonical words that play a role (whose is it). */
-export const ROLES = new Set(['source', 'destination', 'client', 'server', 'translated', 'target', 'subject', 'actor', 'initiator', 'owner', 'sender', 'recipient', 'remote', 'peer', 'local', 'parent', 'child', 'external', 'internal', 'last', 'logon']);
+export const ROLES = new Set(['approver', 'requester', 'assignee', 'source', 'destination', 'client', 'server', 'translated', 'target', 'subject', 'actor', 'initiator', 'owner', 'sender', 'recipient', 'remote', 'peer', 'local', 'parent', 'child', 'external', 'internal', 'last', 'logon']);
 /** Roles that are people: a generic name under them names a person. */
-export const PERSON_ROLES = new Set(['subject', 'actor', 'initiator', 'owner', 'sender', 'recipient', 'logon', 'last']);
+export const PERSON_ROLES = new Set(['approver', 'requester', 'assignee', 'subject', 'actor', 'initiator', 'owner', 'sender', 'recipient', 'logon', 'last']);
 /** Qualifiers whose id names a person or a device. */
 const PERSONISH = new Set(['mailbox', 'customer', 'patient', 'student', 'user', 'account', 'person', 'member', 'identity', 'principal', 'device', 'host', 'endpoint', 'agent', 'asset', 'mobile', 'machine', 'hardware', 'session', 'logon', 'client', 'mail', 'email', 'phone', 'card', 'bankaccount', 'nationalid', 'passport', 'customer', 'employee', 'contact', 'subscriber', 'sender', 'recipient', 'owner', 'tenant', 'object', 'file', 'process', 'registry']);
 
@@ -249,7 +249,7 @@ export function readWords(ws: string[]): Reading {
 }
 
 /** Roles that are also things a field may be: the subject of a mail, its recipient, a file's owner, a flow's source. */
-const ROLE_ENTITIES = new Set(['subject', 'recipient', 'sender', 'owner']);
+const ROLE_ENTITIES = new Set(['subject', 'recipient', 'sender', 'owner', 'approver', 'requester', 'assignee']);
 
 /** Grammar pattern → kind (a Map in the compiled matcher; a scan of the catalog in the naive reference). */
 export interface PatternTable<T> { get(pattern: string): T | undefined }
