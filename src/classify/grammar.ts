@@ -176,14 +176,6 @@ function canon(w: string): string[] {
   if (w.length >= 4) {
     const seg = segment(w) ?? (s !== null ? segment(s) : null);
     if (seg !== null && seg.length > 1) return seg.flatMap((x) => (SYNONYMS[x] ?? x).split(' '));
-    // an unknown head before a known word (`devtype`, `appcat`): the known word is the head
-    for (let i = 2; i <= w.length - 2; i++) {
-      const tail = w.slice(i);
-      if ((SYNONYMS[tail] !== undefined && (tail.length >= 4 || tail === 'id')) || (SEG_WORDS.has(tail) && tail.length >= 4)) {
-        if (segment(w.slice(0, i)) === null) return [w.slice(0, i), ...(SYNONYMS[tail] ?? tail).split(' ')];
-        break;
-      }
-    }
     // ArcSight's one-letter direction prefixes: `suser`, `dhost`, `shost`, `sntdom` (s = source, d = destination)
     const c = w.charCodeAt(0);
     if (c === 115 || c === 100) {
@@ -193,9 +185,20 @@ function canon(w: string): string[] {
         return [c === 115 ? 'source' : 'destination', ...head.flatMap((x) => (SYNONYMS[x] ?? x).split(' '))];
       }
     }
+    // an unknown head before a known word (`devtype`, `appcat`): the known word is the head
+    for (let i = 2; i <= w.length - 2; i++) {
+      const tail = w.slice(i);
+      if (HEAD_TAILS.has(tail)) {
+        if (segment(w.slice(0, i)) === null) return [w.slice(0, i), ...(SYNONYMS[tail] ?? tail).split(' ')];
+        break;
+      }
+    }
   }
   return [w];
 }
+
+/** Words that end names after an unknown word (`devtype`, `transactionid`, `appiname`). */
+const HEAD_TAILS = new Set(['id', 'uid', 'guid', 'uuid', 'type', 'name', 'time', 'date', 'port', 'host', 'hostname', 'user', 'username', 'domain', 'path', 'count', 'size', 'bytes', 'ip', 'addr', 'address', 'mac', 'email', 'url', 'version', 'status', 'code', 'category', 'class']);
 
 /** What may follow a one-letter direction prefix (`s`/`d`): the entities a direction applies to. */
 const ENTITY_AFTER_PREFIX = new Set(['user', 'host', 'ip', 'port', 'nt', 'id', 'mac', 'domain', 'address', 'account', 'process', 'name', 'translated', 'zone', 'interface', 'device', 'dvc', 'priv', 'privilege', 'proc', 'email']);
