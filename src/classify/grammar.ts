@@ -233,6 +233,8 @@ export function read(name: string): Reading {
 }
 
 export function readWords(ws: string[]): Reading {
+  // `created_by`, `approvedBy`, `modified_by`: who did it, a person
+  if (ws.length >= 2 && ws[ws.length - 1] === 'by') return { role: 'actor', roles: ['actor'], qual: null, quals: [], entity: 'user', words: ws };
   const roles: string[] = [];
   let entity: string | null = null;
   let qual: string | null = null;

@@ -28,6 +28,10 @@ describe('the grammar cuts names into words and reads role x entity', () => {
     expect(one('dst_translated_port', 443, 'network-sensor')).toMatchObject({ kind: 'dest-port', item: 'Destination port' });
     expect(one('actorUserName', 'jdoe')).toMatchObject({ kind: 'user', category: 'direct-identifier' });
     expect(one('initiatorProcessCommandLine', 'cmd.exe /c whoami')).toMatchObject({ kind: 'command-line', category: 'content' });
+    expect(one('approved_by', 'bob').category).toBe('direct-identifier');
+    expect(one('override_authorizer', 'carol').category).toBe('direct-identifier');
+    expect(one('suser', 'jdoe')).toMatchObject({ kind: 'user', item: 'Username' });
+    expect(one('suid', '1001')).toMatchObject({ item: 'Username', category: 'direct-identifier' });
   });
   it('does not let name endings mislead', () => {
     expect(one('passport', 'X1234567')).toMatchObject({ kind: 'national-id', category: 'government-id' });
