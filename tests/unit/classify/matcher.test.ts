@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -172,6 +172,31 @@ describe('the compiled matcher agrees with the naive reading of the rules', () =
       }
     });
   }
+});
+
+describe('the compiled matcher agrees with the naive reading on real events', () => {
+  it('on every leaf of the realdata JSON events, in their module and with no module', () => {
+    const catalog = loadCatalog();
+    const file = new URL('../../../../shared/fixtures/realdata/events.jsonl', import.meta.url).pathname;
+    const events = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as { module: string; event: unknown });
+    let n = 0;
+    for (const e of events) {
+      if (typeof e.event !== 'object' || e.event === null) continue;
+      for (const f of m.classifyEvent(e.event, e.module)) {
+        const v = f.path.split('.').reduce<unknown>((o, k) => {
+          const mm = /^(.*?)((?:\[\d+\])*)$/.exec(k)!;
+          let x = (o as Record<string, unknown>)[mm[1]];
+          for (const i of mm[2].matchAll(/\[(\d+)\]/g)) x = (x as unknown[])[Number(i[1])];
+          return x;
+        }, e.event);
+        for (const ctx of [e.module, null]) {
+          n++;
+          expect({ ctx, ...m.classifyField(f.path, v, ctx) }).toEqual({ ctx, ...naiveClassifyField(catalog, f.path, v, ctx) });
+        }
+      }
+    }
+    expect(n).toBeGreaterThan(50);
+  });
 });
 
 describe('the catalog at load', () => {
