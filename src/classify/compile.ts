@@ -307,8 +307,9 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
       category,
       by,
       kind: kind >= 0 ? kinds[kind].id : null,
+      // always present (undefined when none): every result has one shape for the code that reads it
+      declaredBy: rDeclared ?? undefined,
     };
-    if (rDeclared !== null) r.declaredBy = rDeclared;
     // a slot where a filter may keep its verdict on this (shared, frozen) result: see src/filter
     Object.defineProperty(r, VERDICT_SLOT, { value: { policy: null, verdict: null }, enumerable: false });
     return Object.freeze(r);
