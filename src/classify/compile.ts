@@ -64,8 +64,10 @@ interface PathEntry {
   cands: string[];
   /** Global kind from the name, -1 when the name says nothing. */
   kind: number;
-  /** Per module slot: a static result, or a Map of value variants. */
-  slots: Array<FieldClass | Map<number, FieldClass> | undefined>;
+  /** Per module slot: the result when it does not depend on the value. */
+  slots: Array<FieldClass | undefined>;
+  /** Per module slot: the results of a value-dependent field, one per variant. */
+  variants: Array<Map<number, FieldClass> | undefined>;
   /** Per module slot, for kinds that only refine: the result per matched refine step (index step + 1). */
   steps: Array<Array<FieldClass | undefined> | undefined>;
   /**
@@ -254,7 +256,7 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     const dot = path.lastIndexOf('.');
     const last = dot === -1 ? path : path.slice(dot + 1);
     e = {
-      cands, kind, slots: new Array(modules.length + 1), steps: new Array(modules.length + 1), plain: new Array(modules.length + 1),
+      cands, kind, slots: new Array(modules.length + 1), variants: new Array(modules.length + 1), steps: new Array(modules.length + 1), plain: new Array(modules.length + 1),
       itemHits: new Array(modules.length + 1), cef: name === undefined && CEF_CUSTOM.test(last), key: last, labelKeys: nameKeys(segs), via,
       parents: parentsOf(segs),
     };
@@ -348,7 +350,7 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
 
   function classifySlot(e: PathEntry, path: string, value: unknown, slot: number): FieldClass {
     const cached = e.slots[slot];
-    if (cached !== undefined && !(cached instanceof Map)) return cached;
+    if (cached !== undefined) return cached;
 
     const hit = itemHit(e, slot);
     let kind = hit !== null && !(hit.byWords === true && e.kind !== -1) ? hit.kind : e.kind;
@@ -391,8 +393,8 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     if (named) text = valueText(value);
     // value-dependent: share the result among the values that resolve alike
     resolve(hit, kind, kind === -1 ? null : triesFor(kind, refineStep(kind, text)), slot, by, value, e);
-    let variants = cached as Map<number, FieldClass> | undefined;
-    if (variants === undefined) e.slots[slot] = variants = new Map();
+    let variants = e.variants[slot];
+    if (variants === undefined) e.variants[slot] = variants = new Map();
     // the key leaves the item out: within one path and module the item follows from the kind used
     const key = ((rKind + 1) * 16 + CAT_INDEX.get(rCategory)!) * 4 + (rBy === 'name' ? 0 : rBy === 'value' ? 1 : 2);
     const seen = variants.get(key);
