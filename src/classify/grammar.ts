@@ -36,7 +36,7 @@ const SYNONYMS: Record<string, string> = Object.assign(Object.create(null) as Re
   user: 'user', usr: 'user', username: 'user', uname: 'user', account: 'account', acct: 'account', principal: 'principal', person: 'person', member: 'member', identity: 'identity', people: 'person', persons: 'person', employee: 'person', contact: 'person',
   upn: 'upn', email: 'email', mail: 'mail', emailaddress: 'email', smtp: 'mail', sid: 'sid',
   dvc: 'dvc', device: 'device', endpoint: 'endpoint', agent: 'agent', asset: 'asset', sensor: 'agent', mobile: 'mobile', handset: 'device',
-  id: 'id', ids: 'id', identifier: 'id', uid: 'user id', priv: 'privilege', appliance: 'dvc', proxy: 'dvc', firewall: 'dvc', gateway: 'dvc', gp: 'group', grp: 'group', class: 'category', classification: 'category', mailer: 'mailer', signer: 'signer', role: 'role', handle: 'handle', is: 'is', has: 'has', guid: 'guid', uuid: 'guid', key: 'key', num: 'number', no: 'number', nr: 'number', number: 'number', serial: 'serial', sn: 'serial',
+  id: 'id', ids: 'id', identifier: 'id', uid: 'user id', imei: 'device id', imsi: 'device id', meid: 'device id', iccid: 'device id', hw: 'hardware', fingerprint: 'fingerprint', fp: 'fingerprint', ja3: 'fingerprint', cert: 'certificate', certificate: 'certificate', priv: 'privilege', appliance: 'dvc', proxy: 'dvc', firewall: 'dvc', gateway: 'dvc', gp: 'group', grp: 'group', class: 'category', classification: 'category', mailer: 'mailer', signer: 'signer', role: 'role', handle: 'handle', is: 'is', has: 'has', guid: 'guid', uuid: 'guid', key: 'key', num: 'number', no: 'number', nr: 'number', number: 'number', serial: 'serial', sn: 'serial',
   name: 'name', nm: 'name', names: 'name', displayname: 'displayname', title: 'title', label: 'label', value: 'value', val: 'value', type: 'type', kind: 'type',
   url: 'url', uri: 'url', urls: 'url', link: 'url', href: 'url', referer: 'referrer', referrer: 'referrer', domain: 'domain', dom: 'domain', realm: 'domain', site: 'site', website: 'url', web: 'web',
   file: 'file', files: 'file', fname: 'filename', filename: 'filename', attachment: 'attachment', attachments: 'attachment', object: 'object', obj: 'object', document: 'file', doc: 'file',
@@ -103,12 +103,16 @@ export function learnWords(ws: Iterable<string>): void {
 }
 
 /** Words that never carry meaning in a name. */
-const FILLER = new Set(['is', 'has', 'handle', 'fingerprint', 'attrs', 'attributes', 'of', 'the', 'a', 'an', 'or', 'and', 'in', 'info', 'information', 'detail', 'details', 'data', 'item', 'list', 'field', 'entry', 'record', 'attr', 'attribute', 'property', 'properties', 'prop', 'str', 'string', 'text']);
+const FILLER = new Set(['is', 'has', 'handle', 'attrs', 'attributes', 'of', 'the', 'a', 'an', 'or', 'and', 'in', 'info', 'information', 'detail', 'details', 'data', 'item', 'list', 'field', 'entry', 'record', 'attr', 'attribute', 'property', 'properties', 'prop', 'str', 'string', 'text']);
 
 /** Canonical words that play a role (whose is it). */
 export const ROLES = new Set(['approver', 'requester', 'assignee', 'source', 'destination', 'client', 'server', 'translated', 'target', 'subject', 'actor', 'initiator', 'owner', 'sender', 'recipient', 'remote', 'peer', 'local', 'parent', 'child', 'external', 'internal', 'last', 'logon']);
 /** Roles that are people: a generic name under them names a person. */
 export const PERSON_ROLES = new Set(['approver', 'requester', 'assignee', 'subject', 'actor', 'initiator', 'owner', 'sender', 'recipient', 'logon', 'last']);
+/** Qualifiers whose id names a person. */
+const PEOPLE = new Set(['user', 'account', 'person', 'member', 'identity', 'principal', 'customer', 'patient', 'student', 'employee', 'contact', 'subscriber', 'mailbox']);
+/** Qualifiers whose id names a device. */
+const DEVICES = new Set(['device', 'host', 'endpoint', 'agent', 'asset', 'mobile', 'machine', 'hardware']);
 /** Qualifiers whose id names a person or a device. */
 const PERSONISH = new Set(['mailbox', 'customer', 'patient', 'student', 'user', 'account', 'person', 'member', 'identity', 'principal', 'device', 'host', 'endpoint', 'agent', 'asset', 'mobile', 'machine', 'hardware', 'session', 'logon', 'client', 'mail', 'email', 'phone', 'card', 'bankaccount', 'nationalid', 'passport', 'customer', 'employee', 'contact', 'subscriber', 'sender', 'recipient', 'owner', 'tenant', 'object', 'file', 'process', 'registry']);
 
@@ -280,7 +284,10 @@ export function lookupReading<T>(r: Reading, table: PatternTable<T>): T | undefi
   }
   if (r.role !== null && PERSON_ROLES.has(r.role) && (e === 'name' || e === 'displayname' || e === 'id')) return table.get(e === 'displayname' ? 'person' : 'user');
   // an id of a thing that is neither a person nor a device (`exceptionId`, `imageId`, `ruleGuid`) is an opaque id
-  if (r.qual !== null && (e === 'id' || e === 'guid' || e === 'number' || e === 'key') && !PERSONISH.has(r.qual) && !ROLES.has(r.qual)) return table.get('opaque id');
+  const idLike = e === 'id' || e === 'guid' || e === 'number' || e === 'key';
+  if (r.qual !== null && idLike && PEOPLE.has(r.qual)) return table.get('user id');
+  if (r.qual !== null && idLike && DEVICES.has(r.qual)) return table.get('device id');
+  if (r.qual !== null && idLike && !PERSONISH.has(r.qual) && !ROLES.has(r.qual)) return table.get('opaque id');
   // the name of a thing that is neither a person nor a device (`policyName`, `providerName`, `activityName`)
   if (r.qual !== null && naming && !PERSONISH.has(r.qual) && r.roles.length === 0) return table.get('thing name');
   return undefined;

@@ -29,6 +29,11 @@ describe('the grammar cuts names into words and reads role x entity', () => {
     expect(one('actorUserName', 'jdoe')).toMatchObject({ kind: 'user', category: 'direct-identifier' });
     expect(one('initiatorProcessCommandLine', 'cmd.exe /c whoami')).toMatchObject({ kind: 'command-line', category: 'content' });
     expect(one('approved_by', 'bob').category).toBe('direct-identifier');
+    // identifiers under names no alias has: device fingerprints, client and subscriber ids, a handset's IMEI
+    expect(one('deviceFingerprint', 'a1b2c3d4e5').category).toBe('online-identifier');
+    expect(one('subscriberId', '12345').category).toBe('direct-identifier');
+    expect(one('imei', '490154203237518')).toMatchObject({ kind: 'device-id', category: 'online-identifier' });
+    expect(one('exceptionId', 'policy_denied').category).toBe('non-personal');
     expect(one('override_authorizer', 'carol').category).toBe('direct-identifier');
     expect(one('suser', 'jdoe')).toMatchObject({ kind: 'user', item: 'Username' });
     expect(one('suid', '1001')).toMatchObject({ item: 'Username', category: 'direct-identifier' });
