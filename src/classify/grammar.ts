@@ -91,6 +91,16 @@ const PHRASES: Array<[string[], string]> = [
   [['event', 'time'], 'time'], [['event', 'id'], 'eventid'], [['message', 'id'], 'messageid'], [['session', 'id'], 'sessionid'], [['job', 'title'], 'jobtitle'],
 ];
 
+/** PHRASES by their first word (as written and canonical), in their order: a name's word meets only its own. */
+const PHRASE_INDEX = new Map<string, Array<[string[], string]>>();
+for (const entry of PHRASES) {
+  for (const first of new Set([entry[0][0], SYNONYMS[entry[0][0]] ?? entry[0][0]])) {
+    let b = PHRASE_INDEX.get(first);
+    if (b === undefined) PHRASE_INDEX.set(first, (b = []));
+    b.push(entry);
+  }
+}
+
 /** Words for segmenting names written without separators (`srcip`, `dstport`, `usrname`): every vocabulary word of 2+ letters. */
 const SEG_WORDS = new Set<string>([
   ...Object.keys(SYNONYMS).filter((w) => w.length >= 2),
@@ -121,27 +131,51 @@ export const GENERIC = new Set(['name', 'id', 'displayname', 'title', 'label', '
 
 const ALNUM_KEEP = /^(?:ipv[46]|sha\d+|md5|x509|cs\d|cn\d|c6a\d|s3|ec2|ipv4address|ipv6address|ip4|ip6)$/;
 
-/** Cuts a raw name into lower-case words: separators, camelCase, ACRONYMWords, letters|digits. */
+const isUpper = (c: number) => c >= 65 && c <= 90;
+const isLower = (c: number) => c >= 97 && c <= 122;
+const isDigit = (c: number) => c >= 48 && c <= 57;
+
+/** Cuts a raw name into lower-case words: separators, camelCase, ACRONYMWords, letters|digits. One pass, no regex. */
 export function splitWords(name: string): string[] {
   const out: string[] = [];
-  for (const part of name.split(/[^A-Za-z0-9]+/)) {
-    if (part === '') continue;
-    // camelCase and ACRONYMWord boundaries
-    const pieces = part.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2').split(' ');
-    for (const p of pieces) {
-      const low = p.toLowerCase();
-      if (ALNUM_KEEP.test(low)) { out.push(low); continue; }
-      const qs = low.split(/(\d+)/);
-      for (let i = 0; i < qs.length; i++) {
-        const q = qs[i];
-        if (q === '' || /^\d/.test(q)) continue;
-        if (q.length === 1 && i + 1 < qs.length && /^\d/.test(qs[i + 1]) && i > 0) continue; // `_v2`, `type2` version marks
-        if (q.length === 1 && q === 'v' && i + 1 < qs.length) continue;
-        out.push(q);
-      }
+  const n = name.length;
+  let i = 0;
+  while (i < n) {
+    const c = name.charCodeAt(i);
+    if (!isUpper(c) && !isLower(c) && !isDigit(c)) { i++; continue; }
+    // one camelCase piece: up to a lower|digit→Upper step, or before the last capital of an ACRONYMWord
+    let j = i + 1;
+    for (; j < n; j++) {
+      const p = name.charCodeAt(j - 1), q = name.charCodeAt(j);
+      if (!isUpper(q) && !isLower(q) && !isDigit(q)) break;
+      if (isUpper(q) && (isLower(p) || isDigit(p))) break;
+      if (isUpper(q) && isUpper(p) && j + 1 < n && isLower(name.charCodeAt(j + 1))) break;
     }
+    piece(name.slice(i, j).toLowerCase(), out);
+    i = j;
   }
   return out;
+}
+
+/** A camelCase piece: kept whole when known with its digits (`ipv4`, `sha256`), else letters apart from digits. */
+function piece(low: string, out: string[]): void {
+  if (ALNUM_KEEP.test(low)) { out.push(low); return; }
+  const n = low.length;
+  let k = 0;
+  let first = true;
+  while (k < n) {
+    let e = k;
+    if (isDigit(low.charCodeAt(k))) {
+      while (e < n && isDigit(low.charCodeAt(e))) e++;
+      k = e; first = false; continue; // digits are dropped
+    }
+    while (e < n && !isDigit(low.charCodeAt(e))) e++;
+    const q = low.slice(k, e);
+    const digitsNext = e < n;
+    // `_v2`, `type2`: a single letter before digits is a version mark
+    if (!(q.length === 1 && digitsNext && (!first || q === 'v'))) out.push(q);
+    k = e; first = false;
+  }
 }
 
 /** Cuts a run of letters into known words (fewest pieces), or returns null when it cannot be covered. */
@@ -172,6 +206,7 @@ function singular(w: string): string | null {
 }
 
 function canon(w: string): string[] {
+  if (w.length > 40) return [w];
   const direct = SYNONYMS[w];
   if (direct !== undefined) return direct.indexOf(' ') === -1 ? [direct] : direct.split(' ');
   if (SEG_WORDS.has(w)) return [w];
@@ -209,13 +244,28 @@ const ENTITY_AFTER_PREFIX = new Set(['user', 'host', 'ip', 'port', 'nt', 'id', '
 
 /** The canonical words of one name (one path segment): synonyms, segmentation, plurals, phrases; fillers dropped. */
 export function words(name: string): string[] {
+  let w = wordsMemo.get(name);
+  if (w === undefined) {
+    if (wordsMemo.size >= MEMO_MAX) wordsMemo.clear();
+    wordsMemo.set(name, (w = wordsOf(name.length > MAX_NAME ? name.slice(-MAX_NAME) : name)));
+  }
+  return w;
+}
+
+/** Names are read on their last MAX_NAME characters (the head of a name is at its end); words of one name are memoized. */
+const MAX_NAME = 200;
+const MEMO_MAX = 20_000;
+const wordsMemo = new Map<string, string[]>();
+
+function wordsOf(name: string): string[] {
   if (name.length < 2) return []; // one letter alone says nothing (`c`, `s`)
   const raw: string[] = [];
   for (const w of splitWords(name)) for (const c of canon(w)) raw.push(c);
   const out: string[] = [];
   for (let i = 0; i < raw.length;) {
     let matched = false;
-    for (const [ph, to] of PHRASES) {
+    const bucket = PHRASE_INDEX.get(raw[i]);
+    if (bucket !== undefined) for (const [ph, to] of bucket) {
       if (i + ph.length > raw.length) continue;
       let ok = true;
       for (let k = 0; k < ph.length; k++) if (raw[i + k] !== ph[k] && (SYNONYMS[ph[k]] ?? ph[k]) !== raw[i + k]) { ok = false; break; }
