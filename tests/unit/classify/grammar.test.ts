@@ -18,6 +18,10 @@ describe('the grammar cuts names into words and reads role x entity', () => {
     expect(words('suser')).toEqual(['source', 'user']);
     expect(words('Benutzername')).toEqual(['user']);
   });
+  it('reads a name on its last 200 characters: a huge key costs no more than a long one', () => {
+    expect(one(`${'x'.repeat(10_000)}UserName`, 'jdoe')).toMatchObject({ kind: 'user', category: 'direct-identifier' });
+    expect(words('a'.repeat(100_000))).toHaveLength(1);
+  });
   it('reads the role and the entity', () => {
     expect(read('dest_translated_ip')).toMatchObject({ role: 'destination', entity: 'ip' });
     expect(read('TargetOutboundUserName')).toMatchObject({ role: 'target', entity: 'user' });
