@@ -67,14 +67,14 @@ interface PathEntry {
   /** Per module slot: the result when it does not depend on the value. */
   slots: Array<FieldClass | undefined>;
   /** Per module slot: the results of a value-dependent field, one per variant. */
-  variants: Array<Map<number, FieldClass> | undefined>;
+  variants: Array<Map<number, FieldClass> | undefined> | null;
   /** Per module slot, for kinds that only refine: the result per matched refine step (index step + 1). */
-  steps: Array<Array<FieldClass | undefined> | undefined>;
+  steps: Array<Array<FieldClass | undefined> | undefined> | null;
   /**
    * Per module slot, the result when the name says nothing and the value is a number or a boolean: no
    * detector matches the text of one (a test holds that), so it is the same for every such value.
    */
-  plain: Array<FieldClass | undefined>;
+  plain: Array<FieldClass | undefined> | null;
   /** Per module slot: the item an alias of the module names (null: none; undefined: not looked up yet). */
   itemHits: Array<ItemRt | null | undefined>;
   /** The last key of the path is a CEF custom slot (cs1…), named by its sibling `<key>Label`. */
@@ -256,7 +256,7 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     const dot = path.lastIndexOf('.');
     const last = dot === -1 ? path : path.slice(dot + 1);
     e = {
-      cands, kind, slots: new Array(modules.length + 1), variants: new Array(modules.length + 1), steps: new Array(modules.length + 1), plain: new Array(modules.length + 1),
+      cands, kind, slots: new Array(modules.length + 1), variants: null, steps: null, plain: null, // the last three made when first needed (memory per cached path)
       itemHits: new Array(modules.length + 1), cef: name === undefined && CEF_CUSTOM.test(last), key: last, labelKeys: nameKeys(segs), via,
       parents: parentsOf(segs),
     };
@@ -357,8 +357,9 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     if (kind !== -1 && kinds[kind].refineOnly) {
       // only the refine step depends on the value: one detector test, then an array load
       const step = hit !== null ? -1 : refineStep(kind, valueText(value));
-      let arr = e.steps[slot];
-      if (arr === undefined) e.steps[slot] = arr = [];
+      const steps = e.steps ?? (e.steps = new Array(modules.length + 1));
+      let arr = steps[slot];
+      if (arr === undefined) steps[slot] = arr = [];
       let r = arr[step + 1];
       if (r === undefined) {
         resolve(hit, kind, hit !== null ? null : triesFor(kind, step), slot, 'name', value, e);
@@ -371,10 +372,11 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     const named = hit !== null || e.kind !== -1;
     // a number says nothing to the detectors (a test holds that), save a payment card's 13 to 19 digits
     if (!named && ((typeof value === 'number' && !(value >= 1e12)) || typeof value === 'boolean')) {
-      let r = e.plain[slot];
+      const plain = e.plain ?? (e.plain = new Array(modules.length + 1));
+      let r = plain[slot];
       if (r === undefined) {
         resolve(null, -1, null, slot, 'none', value, e);
-        e.plain[slot] = r = make(path, rItem, rCategory, rBy, rKind);
+        plain[slot] = r = make(path, rItem, rCategory, rBy, rKind);
       }
       return r;
     }
@@ -393,8 +395,9 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     if (named) text = valueText(value);
     // value-dependent: share the result among the values that resolve alike
     resolve(hit, kind, kind === -1 ? null : triesFor(kind, refineStep(kind, text)), slot, by, value, e);
-    let variants = e.variants[slot];
-    if (variants === undefined) e.variants[slot] = variants = new Map();
+    const all = e.variants ?? (e.variants = new Array(modules.length + 1));
+    let variants = all[slot];
+    if (variants === undefined) all[slot] = variants = new Map();
     // the key leaves the item out: within one path and module the item follows from the kind used
     const key = ((rKind + 1) * 16 + CAT_INDEX.get(rCategory)!) * 4 + (rBy === 'name' ? 0 : rBy === 'value' ? 1 : 2);
     const seen = variants.get(key);
