@@ -9,18 +9,20 @@ import { CATEGORIES } from './types.ts';
  * The precompiled matcher. Built once from the catalog (as ajv compiles a schema); the per-field cost is a
  * cache lookup keyed by the raw path and a Map lookup per module, whatever the catalog's size.
  *
- * Resolution of one field in the context of module M:
+ * Resolution of one field in the context of module M (docs/classifier.md):
  *   1. the field's name, then each shorter tail of its dotted path (`properties.status.errorCode`,
- *      `status.errorCode`, `errorCode`): an alias of an item of M, else an alias of a field kind;
- *      then a kind whose name ending fits (`eventDataIpAddress` → ipaddress);
- *   2. the item of M that covers that kind (value detectors first pick a refined kind: `dest` holding an IP
- *      is a destination IP);
- *   3. else, if exactly one other module declares that kind and it is personal, that module's item
- *      ("declared only under another module");
- *   4. else the field is undeclared, with its kind's category;
- *   5. a name that says nothing: value detectors (IP, MAC, email, URL, SID, hashes, …) pick the kind.
- * Then the value may raise the category: a password in a command line or a URL is `secret`; an email, UPN,
- * SID or `user=…` in free text is a `direct-identifier`.
+ *      `status.errorCode`, `errorCode`): an item label or alias of M, else an alias of a field kind;
+ *   2. else the grammar (grammar.ts): the name's words read as role × entity, with the objects above it and a
+ *      sibling `type` as context; then a name ending at a word boundary; then the words of an item label of M;
+ *   3. the item of M that covers that kind (value detectors first pick a refined kind: `dest` holding an IP
+ *      is a destination IP), or its generic kind, or the item the object above names, or M's whole-record item;
+ *   4. else the field is undeclared, with its kind's category and `declaredBy` (the modules that declare the
+ *      kind: never attributed to them);
+ *   5. a name that says nothing: validated value detectors pick the kind; nothing at all → `unknown`
+ *      (`non-personal` only on evidence: a number, a date, a code).
+ * Then the value may raise the category: a credential in a command line, URL or text is `secret`; a card or
+ * IBAN is `financial`; an SSN `government-id`; an email, UPN, SID, phone or `user=…` in free text a
+ * `direct-identifier`.
  */
 export interface Matcher {
   readonly catalog: CatalogDef;
