@@ -1,5 +1,5 @@
+import { createRequire } from 'node:module';
 import * as net from 'node:net';
-import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
 import type { Category, DetectorName } from './types.ts';
 
 /*
@@ -81,13 +81,20 @@ export function isIban(v: string): boolean {
   return rem === 1;
 }
 
+type PhoneLib = typeof import('libphonenumber-js/min');
+let phoneLib: PhoneLib | null = null;
+/** libphonenumber-js, loaded when a value first looks like a phone number (its metadata costs startup time). */
+function phoneNumbers(): PhoneLib {
+  return phoneLib ??= createRequire(import.meta.url)('libphonenumber-js/min') as PhoneLib;
+}
+
 /** A phone number a numbering plan knows (libphonenumber): written in international form, or US national with brackets. */
 export function isPhoneNumber(v: string): boolean {
   if (v.length < 7 || v.length > 24) return false;
   const c0 = v.charCodeAt(0);
   if (c0 !== 43 && c0 !== 40) return false; // '+' or '('
   if (!/^[+(]?[\d\s().-]+$/.test(v)) return false;
-  const p = parsePhoneNumberFromString(v, 'US');
+  const p = phoneNumbers().parsePhoneNumberFromString(v, 'US');
   return p !== undefined && p.isValid();
 }
 
