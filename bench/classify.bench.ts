@@ -10,6 +10,8 @@
  *   key-lookup       the floor of any per-field classifier: one Map lookup per raw key, nothing else
  *   naive            the hand-written alternative: every alias of the catalog tested in turn, per field
  *   hot-path-10x     hot-path with the catalog grown ten-fold by synthetic modules, kinds and aliases
+ *   unknown-heavy    hot-path over the same batch with every key renamed to one no name explains (`k01`…`k12`), so
+ *                    the value detectors run on every value (compare with hot-path)
  *   raw-hot-path     a 100-line raw batch (PAN-OS CSV, Cisco ASA, key=value, CEF, LEEF mixed, behind syslog
  *                    headers): split each line into fields (src/parse/formats) + classify + filter
  */
@@ -39,6 +41,13 @@ for (const l of buildBatch(gen, BATCH * 4).toString('utf8').split('\n')) {
 }
 if (lines.length < BATCH) throw new Error(`the firewall generator gave only ${lines.length} events with all of ${FIELDS.join(',')}`);
 const batchText = lines.join('\n');
+// the same values under names that say nothing: what the value detectors cost
+const unknownText = lines.map((l) => {
+  const env = JSON.parse(l) as { event: Record<string, unknown> };
+  const event: Record<string, unknown> = {};
+  FIELDS.forEach((f, i) => { event[`k${String(i + 1).padStart(2, '0')}`] = env.event[f]; });
+  return JSON.stringify({ ...env, event });
+}).join('\n');
 const parsed = lines.map((l) => (JSON.parse(l) as { event: unknown }).event);
 
 // ---- the raw batch: 100 lines of five real formats (shapes from the vendors' documented samples), values varied ----
@@ -80,11 +89,11 @@ const policy10 = compilePolicy(matcher10, { uploadPermission: { 'Microsoft Entra
 let sink = 0;
 const keyCache = new Map<string, FieldClass>();
 for (const ev of parsed) for (const f of matcher.classifyEvent(ev, SPLUNK)) keyCache.set(f.path, f);
-function hotPath(m: Matcher, p: Policy): void {
+function hotPath(m: Matcher, p: Policy, text = batchText): void {
   let start = 0;
   for (;;) {
-    const nl = batchText.indexOf('\n', start);
-    const line = nl === -1 ? batchText.slice(start) : batchText.slice(start, nl);
+    const nl = text.indexOf('\n', start);
+    const line = nl === -1 ? text.slice(start) : text.slice(start, nl);
     const env = JSON.parse(line) as { event: unknown };
     const r = applyPolicy(p, env.event, m.classifyEvent(env.event, SPLUNK));
     sink += r.fields.length;
@@ -124,6 +133,7 @@ bench
     }
   })
   .add('hot-path-10x', () => hotPath(matcher10, policy10))
+  .add('unknown-heavy', () => hotPath(matcher, policy, unknownText))
   .add('raw-hot-path', () => {
     for (const line of rawLines) sink += applyPolicy(policy, line, matcher.classifyEvent(line, SPLUNK)).fields.length;
   });
@@ -134,8 +144,8 @@ for (const line of rawLines) {
   if (f.length < 5 || f.some((x) => x.path === '_raw')) throw new Error(`the raw batch line was not split: ${line}`);
 }
 
-// the two matchers must answer alike on the batch before anything is timed
-for (const ev of parsed) {
+// the two matchers must answer alike on the batches before anything is timed
+for (const ev of [...parsed, ...unknownText.split('\n').map((l) => (JSON.parse(l) as { event: unknown }).event)]) {
   const a = matcher.classifyEvent(ev, SPLUNK);
   const b = Object.entries(ev as Record<string, unknown>).map(([k, v]) => naiveClassifyField(catalog, k, v, SPLUNK));
   const c = matcher10.classifyEvent(ev, SPLUNK);
@@ -165,6 +175,7 @@ const goals = [
   { goal: 'classify-filter >= 3,000,000 events/s', ratio: by('classify-filter').eventsPerSec / 3e6, min: 1 },
   { goal: 'classify-filter >= 1/3 x key-lookup (3M of ~9M)', ratio: by('classify-filter').eventsPerSec / by('key-lookup').eventsPerSec, min: 1 / 3 },
   { goal: 'hot-path-10x within 20% of hot-path', ratio: by('hot-path-10x').eventsPerSec / by('hot-path').eventsPerSec, min: 0.8 },
+  { goal: 'unknown-heavy vs hot-path (detectors on every value)', ratio: by('unknown-heavy').eventsPerSec / by('hot-path').eventsPerSec, min: 0 },
   { goal: 'compiled classify-filter vs naive (speed-up)', ratio: by('classify-filter').eventsPerSec / by('naive').eventsPerSec, min: 1 },
 ];
 // reported, no goal set by the issue: the raw batch against the JSON hot path
@@ -180,7 +191,7 @@ if (values.json) {
     process.stdout.write(`${r.name.padEnd(16)} ${fmt(r.opsPerSec).padStart(12)} ${fmt(r.eventsPerSec).padStart(14)} ${fmt(r.meanNs).padStart(12)} ${fmt(r.p99Ns).padStart(12)} ${String(r.samples).padStart(8)}\n`);
   }
   process.stdout.write('\n');
-  for (const g of goals) process.stdout.write(`${g.goal.padEnd(48)} ratio ${g.ratio.toFixed(2).padStart(7)}  ${g.ratio >= g.min ? 'met' : 'NOT MET'}\n`);
+  for (const g of goals) process.stdout.write(`${g.goal.padEnd(48)} ratio ${g.ratio.toFixed(2).padStart(7)}  ${g.min === 0 ? 'reported' : g.ratio >= g.min ? 'met' : 'NOT MET'}\n`);
   for (const x of info) process.stdout.write(`${x.what.padEnd(48)} ratio ${x.ratio.toFixed(2).padStart(7)}\n`);
 }
 if (sink === -1) process.stdout.write('');

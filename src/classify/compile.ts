@@ -1,4 +1,5 @@
 import * as detectors from './detectors.ts';
+import * as grammar from './grammar.ts';
 import * as kv from './kv.ts';
 import * as names from './normalize.ts';
 import type { By, CatalogDef, Category, DetectorName, FieldClass, ModuleDef } from './types.ts';
@@ -8,18 +9,20 @@ import { CATEGORIES } from './types.ts';
  * The precompiled matcher. Built once from the catalog (as ajv compiles a schema); the per-field cost is a
  * cache lookup keyed by the raw path and a Map lookup per module, whatever the catalog's size.
  *
- * Resolution of one field in the context of module M:
+ * Resolution of one field in the context of module M (docs/classifier.md):
  *   1. the field's name, then each shorter tail of its dotted path (`properties.status.errorCode`,
- *      `status.errorCode`, `errorCode`): an alias of an item of M, else an alias of a field kind;
- *      then a kind whose name ending fits (`eventDataIpAddress` → ipaddress);
- *   2. the item of M that covers that kind (value detectors first pick a refined kind: `dest` holding an IP
- *      is a destination IP);
- *   3. else, if exactly one other module declares that kind and it is personal, that module's item
- *      ("declared only under another module");
- *   4. else the field is undeclared, with its kind's category;
- *   5. a name that says nothing: value detectors (IP, MAC, email, URL, SID, hashes, …) pick the kind.
- * Then the value may raise the category: a password in a command line or a URL is `secret`; an email, UPN,
- * SID or `user=…` in free text is a `direct-identifier`.
+ *      `status.errorCode`, `errorCode`): an item label or alias of M, else an alias of a field kind;
+ *   2. else the grammar (grammar.ts): the name's words read as role × entity, with the objects above it and a
+ *      sibling `type` as context; then a name ending at a word boundary; then the words of an item label of M;
+ *   3. the item of M that covers that kind (value detectors first pick a refined kind: `dest` holding an IP
+ *      is a destination IP), or its generic kind, or the item the object above names, or M's whole-record item;
+ *   4. else the field is undeclared, with its kind's category and `declaredBy` (the modules that declare the
+ *      kind: never attributed to them);
+ *   5. a name that says nothing: validated value detectors pick the kind; nothing at all → `unknown`
+ *      (`non-personal` only on evidence: a number, a date, a code).
+ * Then the value may raise the category: a credential in a command line, URL or text is `secret`; a card or
+ * IBAN is `financial`; an SSN `government-id`; an email, UPN, SID, phone or `user=…` in free text a
+ * `direct-identifier`.
  */
 export interface Matcher {
   readonly catalog: CatalogDef;
@@ -43,6 +46,8 @@ interface ItemRt {
   category: Category;
   /** The kind an alias hit of this item stands for (its first kind), or -1. */
   kind: number;
+  /** Found by the words of its label, not an alias: the name's own kind, when it has one, gives the category. */
+  byWords?: boolean;
 }
 
 interface KindRt {
@@ -63,28 +68,37 @@ interface PathEntry {
   cands: string[];
   /** Global kind from the name, -1 when the name says nothing. */
   kind: number;
-  /** Per module slot: a static result, or a Map of value variants. */
-  slots: Array<FieldClass | Map<number, FieldClass> | undefined>;
+  /** Per module slot: the result when it does not depend on the value. */
+  slots: Array<FieldClass | undefined>;
+  /** Per module slot: the results of a value-dependent field, one per variant. */
+  variants: Array<Map<number, FieldClass> | undefined> | null;
   /** Per module slot, for kinds that only refine: the result per matched refine step (index step + 1). */
-  steps: Array<Array<FieldClass | undefined> | undefined>;
+  steps: Array<Array<FieldClass | undefined> | undefined> | null;
   /**
    * Per module slot, the result when the name says nothing and the value is a number or a boolean: no
    * detector matches the text of one (a test holds that), so it is the same for every such value.
    */
-  plain: Array<FieldClass | undefined>;
+  plain: Array<FieldClass | undefined> | null;
   /** Per module slot: the item an alias of the module names (null: none; undefined: not looked up yet). */
   itemHits: Array<ItemRt | null | undefined>;
   /** The last key of the path is a CEF custom slot (cs1…), named by its sibling `<key>Label`. */
   cef: boolean;
   /** The last key of the path. */
   key: string;
+  /** The label keys the leaf may match an item label by (grammar.nameKeys). */
+  labelKeys: string[];
+  /** The nearest parents' kinds and label keys (structural context: `services[].port` is the module's "Services"). */
+  parents: Array<{ kind: number; key: string }>;
+  /** How the name gave its kind: an alias, the grammar, a name ending, or nothing. */
+  via: 'alias' | 'grammar' | 'suffix' | 'none';
 }
 
 // Bound once: a module namespace's functions may be reached through getters (CommonJS interop of the
 // TypeScript loader), which costs a call per use on the hot path.
-const { carriesSecret, DETECTION_ORDER, freeTextCategory, fullText, moreSensitive, testDetector, valueText } = detectors;
+const { carriesSecret, detectValue, freeTextCategory, fullText, moreSensitive, testDetector, valueText } = detectors;
 const { parseKeyValues } = kv;
-const { nameCandidates, normalizeName } = names;
+const { nameCandidates, normalizeName, pathSegments } = names;
+const { grammarKindOf, labelKey, nameKeys, plainValue, suffixKind } = grammar;
 
 const MAX_CACHE = 100_000;
 /** CEF's custom slots, named by a sibling `<slot>Label` (cs1Label=Logged-in User). */
@@ -132,52 +146,91 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
   });
   const aliasToKind = new Map<string, number>();
   const suffixes: Array<[string, number]> = [];
+  /** Grammar patterns (`source ip`, `device id`, `user`) → kind. */
+  const gramTable = new Map<string, number>();
   const detectorKind = new Map<DetectorName, number>();
   kindIds.forEach((id, i) => {
     const d = catalog.fieldKinds[id];
     for (const a of d.aliases) aliasToKind.set(normalizeName(a), i);
     for (const s of d.suffixes ?? []) suffixes.push([s, i]);
+    for (const g of d.grammar ?? []) if (!gramTable.has(g)) gramTable.set(g, i);
+    grammar.learnWords((d.grammar ?? []).flatMap((g) => g.split(' ')));
     for (const det of d.detectors ?? []) if (!detectorKind.has(det)) detectorKind.set(det, i);
   });
   suffixes.sort((a, b) => b[0].length - a[0].length);
+  // The kind a role-specific kind falls back to in a module that declares only the generic one (src-port → port).
+  const genericKind: number[] = kindIds.map((id, i) => {
+    const first = catalog.fieldKinds[id].grammar?.[0];
+    if (first === undefined) return -1;
+    const ws = first.split(' ');
+    const head = grammar.GENERIC.has(ws[ws.length - 1]) ? ws[0] : ws[ws.length - 1];
+    const g = gramTable.get(head);
+    return g === undefined || g === i ? -1 : g;
+  });
 
   // ---- items per module, and the kinds declared by exactly one module ----
   const itemAlias: Array<Map<string, ItemRt>> = [];
+  const itemLabel: Array<Map<string, ItemRt>> = [];
   const kindItem: Array<Map<number, ItemRt>> = [];
-  const declaredBy = new Map<number, Set<number>>();
-  const firstItemOf = new Map<number, ItemRt>();
-  modules.forEach((m, mi) => {
+  const recordItem: Array<ItemRt | null> = [];
+  const declaring = new Map<number, Set<string>>();
+  modules.forEach((m) => {
     const aliases = new Map<string, ItemRt>();
+    const labels = new Map<string, ItemRt>();
     const byKind = new Map<number, ItemRt>();
-    for (const it of m.items) {
-      const rt: ItemRt = {
-        label: it.label, group: it.group, moduleId: m.id, category: it.category,
-        kind: it.kinds.length > 0 ? kindIndex.get(it.kinds[0])! : -1,
-      };
+    let record: ItemRt | null = null;
+    const rts = m.items.map((it): ItemRt => ({
+      label: it.label, group: it.group, moduleId: m.id, category: it.category,
+      kind: it.kinds.length > 0 ? kindIndex.get(it.kinds[0])! : -1,
+    }));
+    // the notice's own label is the name the field goes by in its module ("Deleted Item Size (Byte)" is the
+    // report's column; Splunk's "Hostname" is its host name): labels first, then the aliases
+    m.items.forEach((it, i) => {
+      const own = normalizeName(it.label);
+      if (own !== '' && !aliases.has(own)) aliases.set(own, rts[i]);
+      const key = grammar.labelKey(it.label);
+      if (key !== '' && !labels.has(key)) labels.set(key, { ...rts[i], byWords: true });
+    });
+    // a name that is a label less one of its words ("Send Count" for "Send actions (count)"), when only one
+    // label of the module reads so
+    const loose = new Map<string, ItemRt | null>();
+    m.items.forEach((it, i) => {
+      const ws = grammar.labelKey(it.label).split(' ');
+      if (ws.length < 3) return;
+      for (let j = 0; j < ws.length; j++) {
+        const k = [...ws.slice(0, j), ...ws.slice(j + 1)].join(' ');
+        if (labels.has(k)) continue;
+        const prev = loose.get(k);
+        loose.set(k, prev !== undefined && (prev === null || prev.label !== it.label) ? null : { ...rts[i], byWords: true });
+      }
+    });
+    for (const [k, v] of loose) if (v !== null && !labels.has(k)) labels.set(k, v);
+    m.items.forEach((it, i) => {
+      const rt = rts[i];
       for (const a of it.aliases) {
         const n = normalizeName(a);
         if (!aliases.has(n)) aliases.set(n, rt);
       }
-      // the notice's own label is a name the field goes by in this module ("Deleted Item Size (Byte)" is the
-      // report's column), unless it is a generic name a field kind already owns ("Hostname", "URL")
-      const own = normalizeName(it.label);
-      if (own !== '' && !aliasToKind.has(own) && !aliases.has(own)) aliases.set(own, rt);
+      if (it.record === true && record === null) record = rt;
       for (const k of it.kinds) {
         const ki = kindIndex.get(k)!;
         if (!byKind.has(ki)) byKind.set(ki, rt);
-        let set = declaredBy.get(ki);
-        if (!set) declaredBy.set(ki, (set = new Set()));
-        set.add(mi);
-        if (!firstItemOf.has(ki)) firstItemOf.set(ki, rt);
+        let set = declaring.get(ki);
+        if (!set) declaring.set(ki, (set = new Set()));
+        set.add(m.id);
       }
-    }
+    });
     itemAlias.push(aliases);
+    itemLabel.push(labels);
     kindItem.push(byKind);
+    recordItem.push(record);
   });
-  // A personal field declared by exactly one other module is attributed to it; a non-personal one (a port, a
-  // count, an action) is not: it says nothing of a person, so no module's permission should drop it.
-  const foreignItem: Array<ItemRt | null> = kinds.map((k, ki) => (
-    declaredBy.get(ki)?.size === 1 && k.category !== 'non-personal' ? firstItemOf.get(ki)! : null));
+  // A field undeclared in its own module is reported with the modules that declare its kind; it is never
+  // attributed to them (their upload permissions say nothing about this module's events).
+  const declaredByOf: Array<readonly string[] | undefined> = kinds.map((_, ki) => {
+    const set = declaring.get(ki);
+    return set === undefined ? undefined : Object.freeze([...set].sort());
+  });
 
   // ---- results are shared, frozen objects: no allocation per field once a path is known ----
   const pathCache = new Map<string, PathEntry>();
@@ -189,22 +242,41 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     if (e !== undefined) return e;
     if (pathCache.size >= MAX_CACHE) pathCache.clear();
     const cands = nameCandidates(name ?? path);
+    const segs = pathSegments(name ?? path);
     let kind = -1;
+    let via: PathEntry['via'] = 'none';
     for (const c of cands) {
       const k = aliasToKind.get(c);
-      if (k !== undefined) { kind = k; break; }
+      if (k !== undefined) { kind = k; via = 'alias'; break; }
     }
-    if (kind === -1 && cands.length > 0) {
-      const last = cands[cands.length - 1];
-      for (const [s, k] of suffixes) {
-        if (last.length > s.length && last.endsWith(s)) { kind = k; break; }
-      }
+    if (kind === -1) {
+      const g = grammarKindOf(segs, gramTable);
+      if (g !== undefined) { kind = g; via = 'grammar'; }
+    }
+    if (kind === -1 && segs.length > 0) {
+      const k = suffixKind(segs[segs.length - 1], suffixes);
+      if (k !== undefined) { kind = k; via = 'suffix'; }
     }
     const dot = path.lastIndexOf('.');
     const last = dot === -1 ? path : path.slice(dot + 1);
-    e = { cands, kind, slots: new Array(modules.length + 1), steps: new Array(modules.length + 1), plain: new Array(modules.length + 1), itemHits: new Array(modules.length + 1), cef: name === undefined && CEF_CUSTOM.test(last), key: last };
+    e = {
+      cands, kind, slots: new Array(modules.length + 1), variants: null, steps: null, plain: null, // the last three made when first needed (memory per cached path)
+      itemHits: new Array(modules.length + 1), cef: name === undefined && CEF_CUSTOM.test(last), key: last, labelKeys: nameKeys(segs), via,
+      parents: parentsOf(segs),
+    };
     pathCache.set(key, e);
     return e;
+  }
+
+  function parentsOf(segs: string[]): Array<{ kind: number; key: string }> {
+    const out: Array<{ kind: number; key: string }> = [];
+    for (let i = segs.length - 2; i >= 0 && i >= segs.length - 3; i--) {
+      const n = normalizeName(segs[i]);
+      let kind = aliasToKind.get(n) ?? -1;
+      if (kind === -1) kind = grammarKindOf([segs[i]], gramTable) ?? -1;
+      out.push({ kind, key: grammar.labelKey(segs[i]) });
+    }
+    return out;
   }
 
   /** The item an alias of module `slot` names for this path, if its alias is more specific than the kind's. */
@@ -219,6 +291,15 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
         if (it !== undefined) { hit = it; break; }
         if (aliasToKind.has(c)) break; // a kind alias on a longer tail wins over a shorter item alias
       }
+      // the words of a notice label, in any order and spelling ("Viewed Or Edited File Count" is the item
+      // "Files viewed or edited (count)"), when no alias of a kind said otherwise
+      if (hit === null && e.via !== 'alias') {
+        const labels = itemLabel[slot];
+        for (const k of e.labelKeys) {
+          const it = labels.get(k);
+          if (it !== undefined) { hit = it; break; }
+        }
+      }
     }
     e.itemHits[slot] = hit;
     return hit;
@@ -228,11 +309,13 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     const r: FieldClass = {
       path,
       item: item ? item.label : null,
-      module: item ? item.moduleId : null,
+      module: rModule,
       category,
       by,
       kind: kind >= 0 ? kinds[kind].id : null,
       group: item ? item.group : null,
+      // always present (undefined when none): every result has one shape for the code that reads it
+      declaredBy: rDeclared ?? undefined,
     };
     // a slot where a filter may keep its verdict on this (shared, frozen) result: see src/filter
     Object.defineProperty(r, VERDICT_SLOT, { value: { policy: null, verdict: null }, enumerable: false });
@@ -241,10 +324,8 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
 
   function detectKind(text: string | null): number {
     if (text === null || text === '' || text.length > 2048) return -1;
-    for (const det of DETECTION_ORDER) {
-      if (testDetector(det, text)) return detectorKind.get(det) ?? -1;
-    }
-    return -1;
+    const det = detectValue(text);
+    return det === null ? -1 : (detectorKind.get(det) ?? -1);
   }
 
   /** Which refine step of the kind the value matches: its index, or -1 (the `default` step, if any). */
@@ -274,18 +355,19 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
 
   function classifySlot(e: PathEntry, path: string, value: unknown, slot: number): FieldClass {
     const cached = e.slots[slot];
-    if (cached !== undefined && !(cached instanceof Map)) return cached;
+    if (cached !== undefined) return cached;
 
     const hit = itemHit(e, slot);
-    let kind = hit !== null ? hit.kind : e.kind;
+    let kind = hit !== null && !(hit.byWords === true && e.kind !== -1) ? hit.kind : e.kind;
     if (kind !== -1 && kinds[kind].refineOnly) {
       // only the refine step depends on the value: one detector test, then an array load
       const step = hit !== null ? -1 : refineStep(kind, valueText(value));
-      let arr = e.steps[slot];
-      if (arr === undefined) e.steps[slot] = arr = [];
+      const steps = e.steps ?? (e.steps = new Array(modules.length + 1));
+      let arr = steps[slot];
+      if (arr === undefined) steps[slot] = arr = [];
       let r = arr[step + 1];
       if (r === undefined) {
-        resolve(hit, kind, hit !== null ? null : triesFor(kind, step), slot, 'name', value);
+        resolve(hit, kind, hit !== null ? null : triesFor(kind, step), slot, 'name', value, e);
         arr[step + 1] = r = make(path, rItem, rCategory, rBy, rKind);
       }
       return r;
@@ -293,11 +375,13 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     let by: By = 'name';
     let text: string | null = null;
     const named = hit !== null || e.kind !== -1;
-    if (!named && (typeof value === 'number' || typeof value === 'boolean')) {
-      let r = e.plain[slot];
+    // a number says nothing to the detectors (a test holds that), save a payment card's 13 to 19 digits
+    if (!named && ((typeof value === 'number' && !(value >= 1e12)) || typeof value === 'boolean')) {
+      const plain = e.plain ?? (e.plain = new Array(modules.length + 1));
+      let r = plain[slot];
       if (r === undefined) {
-        resolve(null, -1, null, slot, 'none', value);
-        e.plain[slot] = r = make(path, rItem, rCategory, rBy, rKind);
+        resolve(null, -1, null, slot, 'none', value, e);
+        plain[slot] = r = make(path, rItem, rCategory, rBy, rKind);
       }
       return r;
     }
@@ -308,18 +392,19 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     }
     const dependent = !named || (kind !== -1 && kinds[kind].valueDependent);
     if (!dependent) {
-      resolve(hit, kind, kind === -1 ? null : triesFor(kind, -1), slot, by, value);
+      resolve(hit, kind, kind === -1 ? null : triesFor(kind, -1), slot, by, value, e);
       const r = make(path, rItem, rCategory, rBy, rKind);
       e.slots[slot] = r;
       return r;
     }
     if (named) text = valueText(value);
     // value-dependent: share the result among the values that resolve alike
-    resolve(hit, kind, kind === -1 ? null : triesFor(kind, refineStep(kind, text)), slot, by, value);
-    let variants = cached as Map<number, FieldClass> | undefined;
-    if (variants === undefined) e.slots[slot] = variants = new Map();
+    resolve(hit, kind, kind === -1 ? null : triesFor(kind, refineStep(kind, text)), slot, by, value, e);
+    const all = e.variants ?? (e.variants = new Array(modules.length + 1));
+    let variants = all[slot];
+    if (variants === undefined) all[slot] = variants = new Map();
     // the key leaves the item out: within one path and module the item follows from the kind used
-    const key = ((rKind + 1) * 8 + CAT_INDEX.get(rCategory)!) * 4 + (rBy === 'name' ? 0 : rBy === 'value' ? 1 : 2);
+    const key = ((rKind + 1) * 16 + CAT_INDEX.get(rCategory)!) * 4 + (rBy === 'name' ? 0 : rBy === 'value' ? 1 : 2);
     const seen = variants.get(key);
     if (seen !== undefined) return seen;
     const r = make(path, rItem, rCategory, rBy, rKind);
@@ -332,8 +417,27 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
   let rKind = -1;
   let rCategory: Category = 'non-personal';
   let rBy: By = 'none';
+  let rModule: string | null = null;
+  let rDeclared: readonly string[] | null = null;
+  const eventLogKind = kindIndex.get('event-log') ?? -2;
 
-  function resolve(hit: ItemRt | null, kind: number, tries: number[] | null, slot: number, by: By, value: unknown): void {
+  /** The item the object a field sits in names in this module: its label, else its kind's item. */
+  function parentItem(e: PathEntry, slot: number): ItemRt | null {
+    if (e.parents.length === 0) return null;
+    const labels = itemLabel[slot];
+    const local = kindItem[slot];
+    for (const p of e.parents) {
+      const byLabel = p.key !== '' ? labels.get(p.key) : undefined;
+      if (byLabel !== undefined) return byLabel;
+      if (p.kind !== -1) {
+        const it = local.get(p.kind);
+        if (it !== undefined) return it;
+      }
+    }
+    return null;
+  }
+
+  function resolve(hit: ItemRt | null, kind: number, tries: number[] | null, slot: number, by: By, value: unknown, e: PathEntry): void {
     let item: ItemRt | null = hit;
     let usedKind = kind;
     if (item === null && kind !== -1) {
@@ -345,28 +449,25 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
             if (it !== undefined) { item = it; usedKind = k; break; }
           }
         }
-        if (item === null) {
-          const it = local.get(kind);
-          if (it !== undefined) item = it;
-        }
+        if (item === null) item = local.get(kind) ?? null;
+        // a module that declares only the generic kind (its "Port" for a source port)
+        if (item === null && genericKind[kind] !== -1) item = local.get(genericKind[kind]) ?? null;
       }
-      if (item === null) {
-        if (tries !== null) {
-          for (const k of tries) {
-            if (foreignItem[k] !== null) { item = foreignItem[k]; usedKind = k; break; }
-          }
-        }
-        if (item === null && foreignItem[kind] !== null && (tries === null || usedKind === kind)) item = foreignItem[kind];
-        if (item === null && tries !== null) usedKind = tries[0];
-      }
+      if (item === null && local !== null) item = parentItem(e, slot);
+      if (item === null && tries !== null) usedKind = tries[0];
     }
+    // a name that says nothing, in an object the module declares (`geolocation.lat` in Okta's "Location"): that item
+    let inParent = false;
+    if (item === null && usedKind === -1 && slot !== nullSlot) inParent = (item = parentItem(e, slot)) !== null;
     let category: Category;
-    if (hit !== null) category = hit.category;
-    else if (usedKind === -1) category = 'non-personal';
+    if (hit !== null && !(hit.byWords === true && usedKind !== -1 && !kinds[usedKind].itemCategory)) category = hit.category;
+    else if (inParent) category = item!.category;
+    else if (usedKind === -1) category = valueEvidence(value);
     else if (kinds[usedKind].itemCategory && item !== null) category = item.category;
     else category = kinds[usedKind].category;
+    if (category === 'unknown') category = valueEvidence(value);
 
-    // the value may say more than the name
+    // the value may say more than the name (never less)
     const k = usedKind !== -1 ? kinds[usedKind] : null;
     const scan = k !== null ? (k.secrets > 0 || k.freeText) : (typeof value === 'string' && value.length > 8 && /\s/.test(value));
     if (scan) {
@@ -383,10 +484,25 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
         }
       }
     }
+    // a module whose notice item is the whole record: every field of its events is that item at least
+    if (item === null && slot !== nullSlot && recordItem[slot] !== null) item = recordItem[slot];
     rItem = item;
     rKind = usedKind;
     rCategory = category;
     rBy = by;
+    // text no parser split is the content of the event's own module (never another module's item)
+    rModule = item !== null ? item.moduleId : (usedKind === eventLogKind && slot !== nullSlot ? modules[slot].id : null);
+    rDeclared = item === null && usedKind !== -1 ? (declaredByOf[usedKind] ?? null) : null;
+  }
+
+  /** The category of a field no name explains: non-personal only on evidence (a number, a date, a code), else unknown. */
+  function valueEvidence(value: unknown): Category {
+    if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return 'non-personal';
+    if (typeof value === 'string') {
+      const t = value.trim();
+      return t !== '' && plainValue(t) ? 'non-personal' : 'unknown';
+    }
+    return 'unknown';
   }
 
   function walk(node: unknown, prefix: string, slot: number, out: FieldClass[], depth: number): void {
@@ -409,6 +525,8 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     }
     const obj = node as Record<string, unknown>;
     let any = false;
+    // a nested object that says what it is (`{"type": "User", "name": …}`): its generic leaves are read with that word
+    const what = prefix === '' ? null : objectType(obj);
     for (const key in obj) {
       if (!Object.prototype.hasOwnProperty.call(obj, key)) continue;
       any = true;
@@ -417,7 +535,8 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
       if (v !== null && typeof v === 'object') walk(v, path, slot, out, depth + 1);
       else {
         let e = entryFor(path);
-        if (e.cef) {
+        if (what !== null && e.kind === -1 && isGenericLeaf(key)) e = entryFor(path, `${prefix}.${what}.${key}`);
+        else if (e.cef) {
           const label = obj[`${key}Label`];
           if (typeof label === 'string' && label.trim() !== '') e = entryFor(path, label);
         }
@@ -425,6 +544,23 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
       }
     }
     if (!any && prefix !== '') out.push(classifySlot(entryFor(prefix), prefix, obj, slot));
+  }
+
+  /** The word a sibling `type` / `kind` / `objectType` / `entityType` key gives an object, when short. */
+  function objectType(obj: Record<string, unknown>): string | null {
+    const t = obj.type ?? obj.kind ?? obj.objectType ?? obj.entityType;
+    if (typeof t !== 'string' || t.length === 0 || t.length > 40) return null;
+    return t.replace(/^#/, '');
+  }
+  const genericLeaf = new Map<string, boolean>();
+  function isGenericLeaf(key: string): boolean {
+    let g = genericLeaf.get(key);
+    if (g === undefined) {
+      const r = grammar.read(key);
+      g = r.entity === null || grammar.GENERIC.has(r.entity);
+      if (genericLeaf.size < 10_000) genericLeaf.set(key, g);
+    }
+    return g;
   }
 
   function classifyEvent(event: unknown, moduleId: string | null): FieldClass[] {
@@ -462,12 +598,13 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     const ctx = moduleId === null ? 'no module context' : `module ${moduleId}`;
     let how: string;
     if (hit !== null) how = `the name is an alias of item '${hit.label}' in ${hit.moduleId}`;
-    else if (e.kind !== -1) how = `the name means field kind '${kinds[e.kind].id}'`;
+    else if (e.kind !== -1) how = `the name means field kind '${kinds[e.kind].id}'${e.via === 'grammar' ? ' (read by the grammar)' : e.via === 'suffix' ? ' (by its ending)' : ''}`;
     else if (r.by === 'value') how = `the name says nothing; the value looks like '${r.kind}'`;
     else how = 'neither the name nor the value says what it is';
     const where = r.item === null
-      ? 'no module in context declares it: undeclared'
-      : r.module === moduleId ? `declared by ${r.module} as '${r.item}'` : `declared only by another module, ${r.module}, as '${r.item}'`;
+      ? (r.module !== null ? `content of ${r.module}'s own events`
+        : r.declaredBy ? `undeclared in ${moduleId ?? 'this context'}; declared by ${r.declaredBy.join(', ')}` : 'no module in context declares it: undeclared')
+      : `declared by ${r.module} as '${r.item}'`;
     return `${path} (${ctx}): ${how}; ${where}; category ${r.category}`;
   }
 

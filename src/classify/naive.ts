@@ -1,51 +1,77 @@
 import {
   carriesSecret, DETECTION_ORDER, freeTextCategory, fullText, moreSensitive, testDetector, valueText,
 } from './detectors.ts';
-import { nameCandidates, normalizeName } from './normalize.ts';
+import { grammarKindOf, labelKey, nameKeys, plainValue, suffixKind, type PatternTable } from './grammar.ts';
+import { nameCandidates, normalizeName, pathSegments } from './normalize.ts';
 import type { By, CatalogDef, Category, FieldClass, ItemDef, ModuleDef } from './types.ts';
 
 /**
  * The hand-written alternative to the compiled matcher: the same rules, read straight off the catalog for
- * every field, each alias tested in turn. No tables, no cache. It exists as the benchmark's baseline and as
- * an independent reading of the rules that the compiled matcher must agree with (tests/unit/classify).
+ * every field, each alias and grammar pattern tested in turn. No tables, no cache. It exists as the benchmark's
+ * baseline and as an independent reading of the rules that the compiled matcher must agree with
+ * (tests/unit/classify). It shares only the language (grammar.ts: how a name is cut into words and read) and
+ * the value detectors with the compiled matcher.
  */
 export function naiveClassifyField(cat: CatalogDef, path: string, value: unknown, moduleId: string | null): FieldClass {
   const mod: ModuleDef | undefined = moduleId === null ? undefined : cat.modules.find((m) => m.id === moduleId);
   const kindIds = Object.keys(cat.fieldKinds);
   const cands = nameCandidates(path);
+  const segs = pathSegments(path);
 
   const kindOfName = (c: string): string | null => {
     for (const k of kindIds) for (const a of cat.fieldKinds[k].aliases) if (normalizeName(a) === c) return k;
     return null;
   };
+  const patterns: PatternTable<string> = { get: (p) => kindIds.find((k) => (cat.fieldKinds[k].grammar ?? []).includes(p)) };
 
-  // 1. item alias of the module (the notice's own label counts unless a kind owns it), else kind alias
-  let hit: ItemDef | null = null;
+  // 1. what the name says: an alias of a kind on the longest tail, else the grammar, else a name ending
   let kind: string | null = null;
+  let via: 'alias' | 'grammar' | 'suffix' | 'none' = 'none';
   for (const c of cands) {
-    if (mod) {
-      for (const it of mod.items) {
-        const own = normalizeName(it.label);
-        if (it.aliases.some((a) => normalizeName(a) === c) || (own === c && kindOfName(own) === null)) { hit = it; break; }
-      }
-      if (hit) break;
-    }
     const k = kindOfName(c);
-    if (k !== null) { kind = k; break; }
+    if (k !== null) { kind = k; via = 'alias'; break; }
   }
-  if (hit) kind = hit.kinds[0] ?? null;
-  if (!hit && kind === null && cands.length > 0) {
-    const last = cands[cands.length - 1];
-    let best = '';
-    for (const k of kindIds) {
-      for (const s of cat.fieldKinds[k].suffixes ?? []) {
-        if (last.length > s.length && last.endsWith(s) && s.length > best.length) { best = s; kind = k; }
+  if (kind === null) {
+    const g = grammarKindOf(segs, patterns);
+    if (g !== undefined) { kind = g; via = 'grammar'; }
+  }
+  if (kind === null && segs.length > 0) {
+    const sfx: Array<[string, string]> = [];
+    for (const k of kindIds) for (const s of cat.fieldKinds[k].suffixes ?? []) sfx.push([s, k]);
+    const k = suffixKind(segs[segs.length - 1], sfx);
+    if (k !== undefined) { kind = k; via = 'suffix'; }
+  }
+
+  // 2. an item of the module by its label or an alias (labels first), else by the words of its label
+  const labelHit = (m: ModuleDef, key: string): ItemDef | null => {
+    const exact = m.items.find((it) => labelKey(it.label) === key);
+    if (exact) return exact;
+    const loose = m.items.filter((it) => {
+      const ws = labelKey(it.label).split(' ');
+      if (ws.length < 3) return false;
+      return ws.some((_, j) => [...ws.slice(0, j), ...ws.slice(j + 1)].join(' ') === key);
+    });
+    return loose.length > 0 && loose.every((it) => it.label === loose[0].label) ? loose[0] : null;
+  };
+  let hit: ItemDef | null = null;
+  let byWords = false;
+  if (mod) {
+    for (const c of cands) {
+      hit = mod.items.find((it) => normalizeName(it.label) === c)
+        ?? mod.items.find((it) => it.aliases.some((a) => normalizeName(a) === c)) ?? null;
+      if (hit || kindOfName(c) !== null) break;
+    }
+    if (!hit && via !== 'alias') {
+      for (const key of nameKeys(segs).filter((k) => k !== '')) {
+        hit = labelHit(mod, key);
+        if (hit) { byWords = true; break; }
       }
     }
   }
+  if (hit && !(byWords && kind !== null)) kind = hit.kinds[0] ?? null;
   let by: By = hit || kind !== null ? 'name' : 'none';
   const text = valueText(value);
-  if (!hit && kind === null && text !== null && text !== '' && text.length <= 2048) {
+  if (!hit && kind === null && !(typeof value === 'number' && !(value >= 1e12)) && typeof value !== 'boolean' && text !== null && text !== '' && text.length <= 2048) {
     for (const det of DETECTION_ORDER) {
       if (testDetector(det, text)) {
         kind = kindIds.find((k) => (cat.fieldKinds[k].detectors ?? []).includes(det)) ?? null;
@@ -55,16 +81,29 @@ export function naiveClassifyField(cat: CatalogDef, path: string, value: unknown
     }
   }
 
-  // 2. the item: in the module, else the one other module that declares a personal kind
-  const declaring = (k: string) => cat.modules.filter((m) => m.items.some((it) => it.kinds.includes(k)));
+  // 3. the item: of the module only (never another module's), by the kind, its generic kind, the object above
   const itemIn = (m: ModuleDef, k: string) => m.items.find((it) => it.kinds.includes(k));
-  const foreign = (k: string): [ModuleDef, ItemDef] | null => {
-    const ms = declaring(k);
-    if (ms.length !== 1 || cat.fieldKinds[k].category === 'non-personal') return null;
-    return [ms[0], itemIn(ms[0], k)!];
+  const genericOf = (k: string): string | null => {
+    const first = cat.fieldKinds[k].grammar?.[0];
+    if (first === undefined) return null;
+    const ws = first.split(' ');
+    const head = ['name', 'id', 'displayname', 'title', 'label', 'value', 'guid', 'key', 'number', 'serial', 'address'].includes(ws[ws.length - 1]) ? ws[0] : ws[ws.length - 1];
+    const g = patterns.get(head);
+    return g === undefined || g === k ? null : g;
+  };
+  const parentItem = (m: ModuleDef): ItemDef | null => {
+    for (let i = segs.length - 2; i >= 0 && i >= segs.length - 3; i--) {
+      const byLabel = labelKey(segs[i]) !== '' ? labelHit(m, labelKey(segs[i])) : null;
+      if (byLabel) return byLabel;
+      const pk = kindOfName(normalizeName(segs[i])) ?? grammarKindOf([segs[i]], patterns) ?? null;
+      if (pk !== null) {
+        const it = itemIn(m, pk);
+        if (it) return it;
+      }
+    }
+    return null;
   };
   let item: ItemDef | null = hit;
-  let itemModule: ModuleDef | undefined = hit ? mod : undefined;
   let used = kind;
   if (!item && kind !== null) {
     let tries: string[] | null = null;
@@ -75,32 +114,31 @@ export function naiveClassifyField(cat: CatalogDef, path: string, value: unknown
     if (mod) {
       for (const k of tries ?? []) {
         const it = itemIn(mod, k);
-        if (it) { item = it; itemModule = mod; used = k; break; }
+        if (it) { item = it; used = k; break; }
       }
-      if (!item) {
-        const it = itemIn(mod, kind);
-        if (it) { item = it; itemModule = mod; }
-      }
+      if (!item) item = itemIn(mod, kind) ?? null;
+      const g = genericOf(kind);
+      if (!item && g !== null) item = itemIn(mod, g) ?? null;
+      if (!item) item = parentItem(mod);
     }
-    if (!item) {
-      for (const k of tries ?? []) {
-        const f = foreign(k);
-        if (f) { [itemModule, item] = f; used = k; break; }
-      }
-      if (!item && (tries === null || used === kind)) {
-        const f = foreign(kind);
-        if (f) [itemModule, item] = f;
-      }
-      if (!item && tries !== null) used = tries[0];
-    }
+    if (!item && tries !== null) used = tries[0];
   }
 
-  // 3. the category, and what the value says beyond the name
+  // 4. the category: the item's or the kind's; with no kind, the value's evidence; then what the value says beyond
   const kd = used !== null ? cat.fieldKinds[used] : null;
-  let category: Category = hit ? hit.category
-    : kd === null ? 'non-personal'
+  const evidence = (): Category => {
+    if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return 'non-personal';
+    if (typeof value === 'string') return value.trim() !== '' && plainValue(value.trim()) ? 'non-personal' : 'unknown';
+    return 'unknown';
+  };
+  let inParent = false;
+  if (!item && used === null && mod) inParent = (item = parentItem(mod)) !== null;
+  let category: Category = hit && !(byWords && kd !== null && !kd.itemCategory) ? hit.category
+    : inParent ? item!.category
+    : kd === null ? evidence()
     : kd.itemCategory && item ? item.category
     : kd.category;
+  if (category === 'unknown') category = evidence();
   const scan = kd !== null ? (kd.secretsInValue !== undefined && kd.secretsInValue !== false) || kd.freeText === true
     : typeof value === 'string' && value.length > 8 && /\s/.test(value);
   if (scan) {
@@ -117,5 +155,13 @@ export function naiveClassifyField(cat: CatalogDef, path: string, value: unknown
       }
     }
   }
-  return { path, item: item ? item.label : null, module: itemModule ? itemModule.id : null, category, by, kind: used, group: item ? item.group : null };
+  // 5. a record item takes every field of its module's events that nothing else took
+  if (!item && mod) item = mod.items.find((it) => it.record === true) ?? null;
+  const module = item && mod ? mod.id : used === 'event-log' && mod ? mod.id : null;
+  const out: FieldClass = { path, item: item ? item.label : null, module, category, by, kind: used, group: item ? item.group : null };
+  if (!item && used !== null) {
+    const declaring = cat.modules.filter((m) => m.items.some((it) => it.kinds.includes(used!))).map((m) => m.id).sort();
+    if (declaring.length > 0) out.declaredBy = declaring;
+  }
+  return out;
 }

@@ -6,12 +6,16 @@ export const CATEGORIES = [
   'location',
   'content',
   'secret',
+  'financial',
+  'government-id',
   'non-personal',
+  'unknown',
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 
 export const DETECTORS = [
   'ipv4', 'ipv6', 'mac', 'email', 'url', 'fqdn', 'md5', 'sha1', 'sha256', 'upn', 'sid', 'guid', 'cve', 'phone', 'path',
+  'card', 'iban', 'ssn', 'jwt', 'pem', 'cloud-key', 'webhook', 'cmdline',
 ] as const;
 export type DetectorName = (typeof DETECTORS)[number];
 
@@ -63,6 +67,8 @@ export interface FieldKindDef {
   category: Category;
   description: string;
   aliases: string[];
+  /** Role × entity patterns in the grammar's canonical words (`source ip`, `device id`, `user`): see grammar.ts. */
+  grammar?: string[];
   /** Name endings (normalized) that identify the kind when no alias matches exactly, e.g. 'ipaddress'. */
   suffixes?: string[];
   /** Value detectors that yield this kind when the field's name says nothing. */
@@ -89,6 +95,8 @@ export interface ItemDef {
   kinds: string[];
   /** Field names that mean this item in this module's own formats (matched before the kinds). */
   aliases: string[];
+  /** The item is a whole record ("AWS CloudTrail events"): every field of this module's events belongs to it at least. */
+  record?: boolean;
 }
 
 export interface ModuleDef {
@@ -146,6 +154,12 @@ export interface FieldClass {
   kind: string | null;
   /** The notice's sub-group of the item ("OneDrive activity report"), or null (undeclared, or an item with none). */
   group?: string | null;
+  /**
+   * Undeclared in its own module: the other modules whose items cover the field's kind (never attributed to
+   * them, never filtered by their permissions). Absent when the field is an item of its own module or no
+   * module declares its kind.
+   */
+  declaredBy?: readonly string[];
 }
 
 export interface FilteredField extends FieldClass {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Matcher } from '../classify/compile.ts';
-import type { Category, FieldClass } from '../classify/types.ts';
+import { nameCandidates, normalizeName } from '../classify/normalize.ts';
+import type { CatalogDef, Category, FieldClass } from '../classify/types.ts';
 
 /** One labeled field, as in shared/fixtures/fields-visible.jsonl. */
 export interface LabeledField {
@@ -30,6 +31,9 @@ export interface EvalResult {
   itemPrecision: number;
   itemRecall: number;
   categoryAccuracy: number;
+  /** Share of all records whose item is right: the label (or an alt label) when labeled, none when not. */
+  itemAccuracy: number;
+  itemRight: number;
   predicted: number;
   correct: number;
   expectedItems: number;
@@ -70,7 +74,7 @@ const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLow
  * alt_labels), item recall (of the records with a label, how many got it or an alt label), category accuracy.
  */
 export function evaluate(matcher: Matcher, records: LabeledField[]): EvalResult {
-  let predicted = 0, correct = 0, expectedItems = 0, found = 0, categoryRight = 0;
+  let predicted = 0, correct = 0, expectedItems = 0, found = 0, categoryRight = 0, itemRight = 0;
   const misses: EvalMiss[] = [];
   records.forEach((r, i) => {
     let moduleId: string | null = null;
@@ -85,6 +89,7 @@ export function evaluate(matcher: Matcher, records: LabeledField[]): EvalResult 
     const accepted = [r.catalog_label, ...(r.alt_labels ?? [])].filter((x): x is string => typeof x === 'string');
     const ok = got.item !== null && accepted.some((a) => same(a, got.item!));
     const base = { line: i + 1, field: r.field, module: moduleId, expected: { item: r.catalog_label, category: r.category }, got: { item: got.item, module: got.module, category: got.category, by: got.by } };
+    if (r.catalog_label !== null ? ok : (got.item === null || ok)) itemRight++;
     if (got.item !== null) {
       predicted++;
       if (ok) correct++;
@@ -105,6 +110,75 @@ export function evaluate(matcher: Matcher, records: LabeledField[]): EvalResult 
     itemPrecision: ratio(correct, predicted),
     itemRecall: ratio(found, expectedItems),
     categoryAccuracy: ratio(categoryRight, records.length),
-    predicted, correct, expectedItems, found, categoryRight, misses,
+    itemAccuracy: ratio(itemRight, records.length),
+    predicted, correct, expectedItems, found, categoryRight, itemRight, misses,
+  };
+}
+
+// ---- family-out: the estimate for a vendor the aliases never saw ----
+
+/** The normalized names a labeled field goes by: its whole key and each shorter dotted tail. */
+function namesOf(field: string): Set<string> {
+  return new Set(nameCandidates(field));
+}
+
+/**
+ * A copy of the catalog without every alias (of a field kind or of an item) equal, after normalization, to one
+ * of the given names or a dotted tail of one. The notice's own item labels stay: they are the notice's words,
+ * not a corpus's.
+ */
+export function catalogWithout(cat: CatalogDef, fieldNames: Iterable<string>): { catalog: CatalogDef; removed: number } {
+  const drop = new Set<string>();
+  for (const f of fieldNames) for (const n of namesOf(f)) drop.add(n);
+  const copy = JSON.parse(JSON.stringify(cat)) as CatalogDef;
+  let removed = 0;
+  const keep = (a: string) => {
+    if (drop.has(normalizeName(a))) { removed++; return false; }
+    return true;
+  };
+  for (const def of Object.values(copy.fieldKinds)) def.aliases = def.aliases.filter(keep);
+  for (const m of copy.modules) for (const it of m.items) it.aliases = it.aliases.filter(keep);
+  return { catalog: copy, removed };
+}
+
+export interface FamilyOutRow extends EvalResult { family: string; aliasesRemoved: number }
+
+/**
+ * For each source family of the labeled set: remove the aliases equal to that family's field names, compile a
+ * matcher from what is left, and score that family alone. `compile` is the matcher compiler (injected: the
+ * eval module does not depend on the compiler's module graph).
+ */
+export function familyOut(cat: CatalogDef, records: LabeledField[], compile: (c: CatalogDef) => Matcher): FamilyOutRow[] {
+  const families = new Map<string, LabeledField[]>();
+  for (const r of records) {
+    const fam = r.source_family ?? r.source ?? '(none)';
+    let list = families.get(fam);
+    if (!list) families.set(fam, (list = []));
+    list.push(r);
+  }
+  const rows: FamilyOutRow[] = [];
+  for (const [family, recs] of families) {
+    const { catalog, removed } = catalogWithout(cat, recs.map((r) => r.field));
+    rows.push({ family, aliasesRemoved: removed, ...evaluate(compile(catalog), recs) });
+  }
+  return rows;
+}
+
+/** Sums family rows into one (micro average over fields). */
+export function sumRows(rows: EvalResult[]): EvalResult {
+  const t = { records: 0, predicted: 0, correct: 0, expectedItems: 0, found: 0, categoryRight: 0, itemRight: 0 };
+  const misses: EvalMiss[] = [];
+  for (const r of rows) {
+    t.records += r.records; t.predicted += r.predicted; t.correct += r.correct;
+    t.expectedItems += r.expectedItems; t.found += r.found; t.categoryRight += r.categoryRight; t.itemRight += r.itemRight;
+    misses.push(...r.misses);
+  }
+  const ratio = (a: number, b: number) => (b === 0 ? 1 : a / b);
+  return {
+    ...t, misses,
+    itemPrecision: ratio(t.correct, t.predicted),
+    itemRecall: ratio(t.found, t.expectedItems),
+    categoryAccuracy: ratio(t.categoryRight, t.records),
+    itemAccuracy: ratio(t.itemRight, t.records),
   };
 }

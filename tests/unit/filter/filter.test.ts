@@ -27,11 +27,11 @@ describe('filter', () => {
     expect(event.src).toBe('198.51.100.23'); // the input is untouched
   });
 
-  it('drops a field attributed to another module when that module is off', () => {
+  it("never drops a field because another module that declares its kind is off (issue 11: own module or undeclared)", () => {
     const policy = compilePolicy(m, { uploadPermission: { 'open-ldap': false } });
     const r = applyPolicy(policy, event, m.classifyEvent(event, SPLUNK));
-    expect(r.fields.find((f) => f.path === 'nested.homeDirectory')).toMatchObject({ action: 'drop', module: 'open-ldap' });
-    expect((r.event as { nested: object }).nested).toEqual({});
+    expect(r.fields.find((f) => f.path === 'nested.homeDirectory')).toMatchObject({ action: 'flag', module: null, declaredBy: ['open-ldap'] }); // undeclared here: the undeclared policy
+    expect((r.event as { nested: object }).nested).not.toEqual({});
   });
 
   it('applies the undeclared policy: keep, flag or drop', () => {
