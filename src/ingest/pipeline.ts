@@ -88,8 +88,9 @@ export function toRecord(env: Envelope, ctx: RecordContext): StoreRecord {
     classification,
     dropped,
     flagged,
-    // nothing dropped: the envelope's text is the stored event as it came (a store may keep it as is)
-    envelope: dropped === 0 ? env.raw : undefined,
+    // the policy left the event and its fields as parsed: the envelope's canonical text (as received when the
+    // parse proved it the same, src/parse/envelope.ts canonicalText) holds exactly what was classified
+    envelope: dropped === 0 && applied.event === env.event && (env.fields === undefined || fields === env.fields) ? env.raw : undefined,
   };
 }
 

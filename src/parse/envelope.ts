@@ -10,7 +10,13 @@ export interface Envelope {
   index: string | undefined;
   event: unknown;
   fields: Record<string, unknown> | undefined;
-  /** The envelope's JSON text as it came (a store may keep it instead of serializing the event again). */
+  /**
+   * The envelope's text in canonical form, for a store to keep instead of serializing the event again: the
+   * text as received only when it is exactly JSON.stringify of what was parsed (which proves it has no
+   * duplicate key at any level, no whitespace and nothing the parse did not keep), else that stringified
+   * text; undefined when the envelope has keys other than the HEC ones (they would reach disk unclassified).
+   * See canonicalText.
+   */
   raw?: string;
 }
 
@@ -172,7 +178,7 @@ function takeEnvelope(
     if (parsed && value !== null && typeof value === 'object' && !Array.isArray(value) && depthWithin(value, 1, limits.maxDepth)) {
       const v = validateEnvelope(value, num, ctx);
       if (v instanceof SimError) return { error: v };
-      v.raw = raw;
+      v.raw = canonicalText(value as Record<string, unknown>, raw);
       return { env: v, end: last + 1 };
     }
   }
@@ -195,8 +201,25 @@ function takeEnvelope(
   }
   const v = validateEnvelope(value, num, ctx);
   if (v instanceof SimError) return { error: v };
-  v.raw = raw;
+  v.raw = canonicalText(value as Record<string, unknown>, raw);
   return { env: v, end };
+}
+
+/** The keys of a HEC envelope; any other key is not classified, so an envelope holding one is never stored as text. */
+const ENVELOPE_KEYS: ReadonlySet<string> = new Set(['time', 'host', 'source', 'sourcetype', 'index', 'event', 'fields']);
+
+/**
+ * What is stored must be what was classified. JSON.parse keeps the last of duplicate keys
+ * (`{"event":{"src_ip":..},"event":{..}}` is classified on the second `event`), so the received text is reused
+ * only when it equals JSON.stringify of the parsed value: a text with a duplicate key at any level cannot (the
+ * stringified value holds each key once). Otherwise the stringified value is the envelope's text — one
+ * serialization, the one the store would make anyway. An envelope with keys besides the HEC ones gives
+ * undefined: the store then serializes the event and fields alone.
+ */
+export function canonicalText(value: Record<string, unknown>, received: string): string | undefined {
+  for (const k in value) if (!ENVELOPE_KEYS.has(k)) return undefined;
+  const canonical = JSON.stringify(value);
+  return canonical === received ? received : canonical;
 }
 
 const NUMERIC = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$/;
