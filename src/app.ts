@@ -8,6 +8,8 @@ import { defaultClassifier } from './ingest/classifier.ts';
 import type { ClassifierDeps, PolicyLike } from './ingest/pipeline.ts';
 import { IngestPool, policySnapshot } from './ingest/pool.ts';
 import { HEC_JSON, hecOnRequest, registerHecRoutes } from './ingest/routes.ts';
+import { Budgets, registerAdmission } from './ingest/admission.ts';
+import { hecClientErrorHandler } from './ingest/client-error.ts';
 import type { RegionRuntime, SimState } from './ingest/state.ts';
 import { adminRoutes } from './admin/routes.ts';
 import { createMetrics } from './metrics/metrics.ts';
@@ -106,6 +108,8 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
     keepAliveTimeout: 75_000,
     // requests that arrive while closing get HEC's answer (503 code 23, from the HEC hook), not Fastify's own 503 body
     return503OnClosing: false,
+    // Node's own refusals (bad request line, headers too large, header/request timeouts) as HEC JSON
+    clientErrorHandler: hecClientErrorHandler,
     ...(opts.serverFactory ? { serverFactory: opts.serverFactory } : {}),
   });
 
@@ -119,10 +123,13 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
 
   // ingest worker threads when the classifier is the catalog's (a worker builds the same) and every store takes
   // the packed batches they make; else all of it runs in the event loop
+  // global bytes in flight (wire and decoded), shared with the ingest threads (src/ingest/admission.ts)
+  const budgets = Budgets.create(cfg.limits);
   const pool = cfg.ingest.workers > 0 && classifier.inWorkers === true && [...stores.values()].every((s) => s.packed)
     ? new IngestPool(cfg.ingest.workers, () => ({
       limits: cfg.limits,
       policies: [...policies].map(([tenant, p]) => policySnapshot(classifier, tenant, p)),
+      budgets: budgets.init,
     }), (why) => app.log.error(`${why}; the next request starts another`))
     : null;
   // the threads load the catalog while the server starts listening, not when the first requests come
@@ -130,7 +137,7 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
   const metrics = createMetrics(stores, opts.defaultMetrics ?? true, pool);
   const sim: SimState = {
     cfg, regions, routes: compileRouteTable(regionDefs), tokens: compileTokens(cfg.tokens), tokenModules,
-    acks, metrics, classifier, policies, pool, shuttingDown: false, log: app.log,
+    acks, metrics, classifier, policies, pool, budgets, shuttingDown: false, log: app.log,
   };
   app.decorate('sim', sim);
   app.decorateRequest('region', null);
@@ -142,6 +149,8 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
 
   // Region routing + auth + channel for HEC routes. Region-aware hooks (fault injection) go after this one.
   app.addHook('onRequest', hecOnRequest);
+  // queue depth and bytes in flight: 503 code 9 before the body is read (src/ingest/admission.ts)
+  registerAdmission(app, budgets, cfg.limits);
   registerFaults(app, new FaultRegistry(regionDefs.map((r) => r.id), (cfg as { faults?: Record<string, unknown> }).faults), { adminToken: cfg.adminToken });
 
   app.addHook('onResponse', (req, reply, done) => {

@@ -52,6 +52,26 @@ export interface Limits {
   rawTruncate: number;
   maxAckChannels: number;
   ackIdleSeconds: number;
+  // ---- global bounds (docs/reliability.md): past them HEC answers 503 code 9 at once ----
+  /** Bytes of request bodies on the wire held at once, across all HEC requests (received, not yet answered). */
+  maxInflightBytes: number;
+  /** Bytes of decompressed / decoded bodies held at once, across all requests and ingest threads. */
+  maxInflightDecodedBytes: number;
+  /** Requests waiting for or in the ingest threads (or the event loop's decode) at once. */
+  maxQueuedRequests: number;
+  /** Events in one request, /event envelopes or /raw lines; more: 413, nothing of it stored. */
+  maxEventsPerRequest: number;
+  // ---- connections (src/server.ts) ----
+  /** Open connections across every port; a new one past it evicts the oldest of the biggest holder, else is refused. */
+  maxConnections: number;
+  /** Open connections from one remote address. */
+  maxConnectionsPerClient: number;
+  /** A request's headers must be complete this long after it starts (slowloris bound). */
+  headersTimeoutMs: number;
+  /** A whole request (headers and body) must arrive within this. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
 }
 
 /** The merged, validated, frozen configuration passed down to buildApp and the server. */
@@ -92,6 +112,15 @@ export const DEFAULT_LIMITS: Limits = {
   rawTruncate: 10_000,
   maxAckChannels: 1_000_000,
   ackIdleSeconds: 600,
+  maxInflightBytes: 512 * 1024 * 1024,
+  maxInflightDecodedBytes: 1024 * 1024 * 1024,
+  maxQueuedRequests: 256,
+  maxEventsPerRequest: 100_000,
+  maxConnections: 8192,
+  maxConnectionsPerClient: 1024,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 120_000,
+  keepAliveTimeoutMs: 75_000,
 };
 
 export const DEFAULT_STORE: StoreConfig = {

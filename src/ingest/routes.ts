@@ -8,7 +8,8 @@ import { kPortRegion, routeRegion } from '../region/route.ts';
 import { packedModules } from '../store/packed.ts';
 import type { RegionStore, StoreRecord } from '../store/types.ts';
 import { rawEnvelope, toRecord, type RecordContext } from './pipeline.ts';
-import type { IngestJob, IngestResult } from './pool.ts';
+import { checkRawEvents, DECODED, Hold } from './admission.ts';
+import { snapshotOf, type IngestJob, type IngestResult } from './pool.ts';
 import type { HecContext, RegionRuntime, SimState } from './state.ts';
 
 export const HEC_JSON = 'application/json; charset=UTF-8';
@@ -62,7 +63,8 @@ function routeAndAuthenticate(sim: SimState, req: FastifyRequest, reply: Fastify
   req.region = region.def.id;
   reply.headers(region.headers);
   if (sim.shuttingDown) throw new SimError('SIM_ERR_HEC_SHUTTING_DOWN');
-  const { def } = authenticate(sim.tokens, req.headers.authorization, q1(req, 'token'));
+  // every ?token= value (a repeated one is refused, not read as its first: `?token=&token=<t>`)
+  const { def } = authenticate(sim.tokens, req.headers.authorization, (req.query as Query).token);
   if (def.region !== region.def.id) {
     const reason = `token is bound to region '${def.region}', but the request reached region '${region.def.id}' (${region.def.ingestorHost}); send it to ingestor-${def.region}`;
     req.log.warn({ region: region.def.id, tokenRegion: def.region, tenant: def.tenant }, `refused token of another region: ${reason}`);
@@ -81,12 +83,13 @@ function routeAndAuthenticate(sim: SimState, req: FastifyRequest, reply: Fastify
   }
   const cookie = q1(req, 'channel_cookie');
   if (cookie && channel && /^[A-Za-z0-9_.-]{1,64}$/.test(cookie)) reply.header('set-cookie', `${cookie}=${channel}`);
-  req.hec = { region, token: def, channel };
+  // the tenant's policy in force when the request arrived is the one applied, however long it waits
+  req.hec = { region, token: def, channel, policy: sim.policies.get(def.tenant) };
 }
 
 function recordContext(sim: SimState, req: FastifyRequest, hec: HecContext, endpoint: 'event' | 'raw'): RecordContext {
   const t = hec.token!;
-  const policy = sim.policies.get(t.tenant)!;
+  const policy = hec.policy ?? sim.policies.get(t.tenant)!;
   return {
     receivedAt: Date.now(),
     tenant: t.tenant,
@@ -158,10 +161,10 @@ function commitAndReply(sim: SimState, req: FastifyRequest, reply: FastifyReply,
 }
 
 /** What an ingest worker takes from a request besides its body (as recordContext for the event loop). */
-function jobOf(req: FastifyRequest, hec: HecContext, ctx: RecordContext): Omit<IngestJob, 'id' | 'body'> {
+function jobOf(sim: SimState, req: FastifyRequest, hec: HecContext, ctx: RecordContext): Omit<IngestJob, 'id' | 'body'> {
   return {
     kind: ctx.endpoint, encoding: req.headers['content-encoding'], receivedAt: ctx.receivedAt, tenant: ctx.tenant, tokenModule: ctx.tokenModule,
-    defaults: ctx.defaults, allowedIndexes: hec.token!.indexes ?? null,
+    defaults: ctx.defaults, allowedIndexes: hec.token!.indexes ?? null, policy: snapshotOf(sim.classifier, ctx.tenant, ctx.policy),
   };
 }
 
@@ -174,17 +177,22 @@ export function registerHecRoutes(app: FastifyInstance): void {
   const eventHandler = async (req: FastifyRequest, reply: FastifyReply) => {
     const hec = req.hec!;
     if (inPool) {
-      const r = await sim.pool!.run(jobOf(req, hec, recordContext(sim, req, hec, 'event')), req.body as Buffer | undefined);
+      const r = await sim.pool!.run(jobOf(sim, req, hec, recordContext(sim, req, hec, 'event')), req.body as Buffer | undefined);
       return commitAndReply(sim, req, reply, hec, storedBatch(hec.region.store, r), r.error, 'event');
     }
-    const text = await decodeBody(req.body as Buffer | undefined, req.headers['content-encoding'], limits);
-    const ctx = recordContext(sim, req, hec, 'event');
-    const { events, error } = parseEventBatch(text, limits, {
-      allowedIndexes: hec.token!.indexes ?? null,
-      defaultIndex: ctx.defaults.index,
-    });
-    // returned, not awaited: this frame (the body's text, the records) is not kept while the commit runs
-    return commitAndReply(sim, req, reply, hec, storedRecords(hec.region.store, events.map((e) => toRecord(e, ctx))), error, 'event');
+    const hold = new Hold(sim.budgets, DECODED);
+    try {
+      const text = await decodeBody(req.body as Buffer | undefined, req.headers['content-encoding'], limits, hold);
+      const ctx = recordContext(sim, req, hec, 'event');
+      const { events, error } = parseEventBatch(text, limits, {
+        allowedIndexes: hec.token!.indexes ?? null,
+        defaultIndex: ctx.defaults.index,
+      });
+      // returned, not awaited: this frame (the body's text, the records) is not kept while the commit runs
+      return commitAndReply(sim, req, reply, hec, storedRecords(hec.region.store, events.map((e) => toRecord(e, ctx))), error, 'event');
+    } finally {
+      hold.release();
+    }
   };
   for (const url of ['/services/collector', '/services/collector/event', '/services/collector/event/1.0']) {
     app.post(url, { config: { hec: 'event' } }, eventHandler);
@@ -200,14 +208,20 @@ export function registerHecRoutes(app: FastifyInstance): void {
       }
     };
     if (inPool) {
-      const r = await sim.pool!.run(jobOf(req, hec, ctx), req.body as Buffer | undefined);
+      const r = await sim.pool!.run(jobOf(sim, req, hec, ctx), req.body as Buffer | undefined);
       if (r.batch === null && r.error) throw r.error; // the body's own errors first, as below
       refuseIndex();
       return commitAndReply(sim, req, reply, hec, storedBatch(hec.region.store, r), r.error, 'raw');
     }
-    const text = await decodeBody(req.body as Buffer | undefined, req.headers['content-encoding'], limits);
-    refuseIndex();
-    return commitAndReply(sim, req, reply, hec, storedRecords(hec.region.store, splitRawLines(text, limits.rawTruncate).map((line) => toRecord(rawEnvelope(line), ctx))), null, 'raw');
+    const hold = new Hold(sim.budgets, DECODED);
+    try {
+      const text = await decodeBody(req.body as Buffer | undefined, req.headers['content-encoding'], limits, hold);
+      refuseIndex();
+      checkRawEvents(text, limits.maxEventsPerRequest);
+      return commitAndReply(sim, req, reply, hec, storedRecords(hec.region.store, splitRawLines(text, limits.rawTruncate).map((line) => toRecord(rawEnvelope(line), ctx))), null, 'raw');
+    } finally {
+      hold.release();
+    }
   };
   for (const url of ['/services/collector/raw', '/services/collector/raw/1.0']) {
     app.post(url, { config: { hec: 'raw' } }, rawHandler);
@@ -233,6 +247,8 @@ export function registerHecRoutes(app: FastifyInstance): void {
   });
 
   const health = async (req: FastifyRequest, reply: FastifyReply) => {
+    const tokens = (req.query as Query).token;
+    if (Array.isArray(tokens) && tokens.length > 1) throw new SimError('SIM_ERR_HEALTH_TOKEN_INVALID', { detail: '?token= is given more than once' });
     const token = q1(req, 'token');
     if (token !== undefined && token !== '') {
       const def = sim.tokens.get(token.toLowerCase());

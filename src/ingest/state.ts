@@ -6,6 +6,7 @@ import type { TokenTable } from '../auth/auth.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { RegionStore } from '../store/types.ts';
 import type { AckRegistry } from './acks.ts';
+import type { Budgets } from './admission.ts';
 import type { ClassifierDeps, PolicyLike } from './pipeline.ts';
 import type { IngestPool } from './pool.ts';
 
@@ -32,6 +33,8 @@ export interface SimState {
   policies: Map<string, PolicyLike>;
   /** Ingest worker threads (cfg.ingest.workers), or null: requests are then decoded and classified in the event loop. */
   pool: IngestPool | null;
+  /** The global bytes-in-flight counters (src/ingest/admission.ts), shared with the ingest threads. */
+  budgets: Budgets;
   shuttingDown: boolean;
   log: FastifyBaseLogger;
 }
@@ -41,6 +44,8 @@ export interface HecContext {
   region: RegionRuntime;
   token: TokenDef | null;
   channel: string | null;
+  /** The tenant's policy when the request arrived (applied to it even if a PUT replaces it meanwhile). */
+  policy?: PolicyLike;
 }
 
 declare module 'fastify' {

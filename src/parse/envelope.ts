@@ -25,6 +25,8 @@ export interface EnvelopeLimits {
   maxDepth: number;
   /** Largest single envelope, in UTF-16 code units of its JSON text (Splunk: maxEventSize 5 MB). */
   maxEventBytes: number;
+  /** Most envelopes in one body (limits.maxEventsPerRequest): past it the whole body is refused, 413. */
+  maxEventsPerRequest?: number;
 }
 
 export interface EnvelopeContext {
@@ -96,8 +98,12 @@ export function parseEventBatch(text: string, limits: EnvelopeLimits, ctx: Envel
   const events: Envelope[] = [];
   let i = skipWs(text, 0);
   const fail = (err: SimError): BatchResult => ({ events, error: err });
+  const max = limits.maxEventsPerRequest ?? Infinity;
+  // past the count nothing of the body is kept: the request is refused whole (413), so none of it is stored
+  const tooMany = (): BatchResult => ({ events: [], error: tooManyEvents(max) });
   if (i >= text.length) return fail(new SimError('SIM_ERR_HEC_NO_DATA', { detail: 'the body holds no event' }));
   while (i < text.length) {
+    if (events.length >= max) return tooMany();
     const c = text.charCodeAt(i);
     if (c === LBRACE) {
       const r = takeEnvelope(text, i, limits, ctx, events.length);
@@ -115,6 +121,7 @@ export function parseEventBatch(text: string, limits: EnvelopeLimits, ctx: Envel
             detail: `event ${events.length} (array element at character ${i}) is not a JSON object`,
           }));
         }
+        if (events.length >= max) return tooMany();
         const r = takeEnvelope(text, i, limits, ctx, events.length);
         if ('error' in r) return fail(r.error);
         events.push(r.env);
@@ -136,6 +143,12 @@ export function parseEventBatch(text: string, limits: EnvelopeLimits, ctx: Envel
   }
   if (events.length === 0) return fail(new SimError('SIM_ERR_HEC_NO_DATA', { detail: 'the body holds no event (an empty array)' }));
   return { events, error: null };
+}
+
+function tooManyEvents(max: number): SimError {
+  return new SimError('SIM_ERR_HTTP_TOO_MANY_EVENTS', {
+    detail: `the request holds more than ${max} events (limits.maxEventsPerRequest); nothing of it was stored — send smaller batches`,
+  });
 }
 
 /** Whether a parsed value nests no deeper than `max` (the value itself is depth `d`). */
@@ -248,8 +261,12 @@ export function validateEnvelope(value: unknown, num: number, ctx: EnvelopeConte
   const t = o.time;
   if (t !== undefined && t !== null) {
     if (typeof t === 'number' && Number.isFinite(t)) time = t;
-    else if (typeof t === 'string' && NUMERIC.test(t)) time = Number(t);
-    else return new SimError('SIM_ERR_HEC_INDEXED_FIELDS', { invalidEventNumber: num, detail: `event ${num}: "time" must be epoch seconds (a number or numeric string), got ${JSON.stringify(t).slice(0, 60)}` });
+    else if (typeof t === 'string' && NUMERIC.test(t) && Number.isFinite(Number(t))) time = Number(t);
+    else {
+      // a number or numeric string out of range ("1e400", 1e400 parsed as Infinity) is as wrong as a word
+      const why = (typeof t === 'number' || (typeof t === 'string' && NUMERIC.test(t))) ? ' (out of range: not a finite number)' : '';
+      return new SimError('SIM_ERR_HEC_INDEXED_FIELDS', { invalidEventNumber: num, detail: `event ${num}: "time" must be epoch seconds (a number or numeric string)${why}, got ${JSON.stringify(t).slice(0, 60)}` });
+    }
   }
   const host = optString(o, 'host', num); if (host instanceof SimError) return host;
   const source = optString(o, 'source', num); if (source instanceof SimError) return source;
