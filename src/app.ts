@@ -105,7 +105,10 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: cfg.limits.maxBodyBytes,
     // Splunk keeps HEC connections open a long time (keepAliveIdleTimeout 7200 s); 75 s is plenty for clients here.
-    keepAliveTimeout: 75_000,
+    // Timeouts a slowloris cannot outlast (limits.*TimeoutMs; src/server.ts sets the same on the servers it makes)
+    keepAliveTimeout: cfg.limits.keepAliveTimeoutMs,
+    requestTimeout: Math.max(cfg.limits.requestTimeoutMs, cfg.limits.headersTimeoutMs),
+    http: { headersTimeout: cfg.limits.headersTimeoutMs, connectionsCheckingInterval: Math.min(1000, Math.max(100, Math.floor(cfg.limits.headersTimeoutMs / 4))) },
     // requests that arrive while closing get HEC's answer (503 code 23, from the HEC hook), not Fastify's own 503 body
     return503OnClosing: false,
     // Node's own refusals (bad request line, headers too large, header/request timeouts) as HEC JSON

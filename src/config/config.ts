@@ -261,9 +261,36 @@ function checkReferences(cfg: SimConfig, regions: readonly RegionDef[]): void {
   if (problems.length) throw new SchemaError('config', problems);
 }
 
+/**
+ * Puts environment variables into a config file's strings: a string that is exactly `${NAME}` becomes the value
+ * of NAME (so secrets such as tokens need not be written in the file; the container's default config does
+ * this). An unset or empty variable is an error naming the path.
+ */
+export function expandEnv(v: unknown, env: NodeJS.ProcessEnv, path = '', problems: string[] = []): unknown {
+  if (typeof v === 'string') {
+    const m = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(v);
+    if (!m) return v;
+    const val = env[m[1]];
+    if (val === undefined || val === '') problems.push(`${path || '(root)'}: environment variable ${m[1]} is not set`);
+    return val ?? v;
+  }
+  if (Array.isArray(v)) return v.map((x, i) => expandEnv(x, env, `${path}/${i}`, problems));
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = expandEnv(x, env, `${path}/${k}`, problems);
+    return out;
+  }
+  return v;
+}
+
 /** Reads, validates and merges a config file (or the development default when `path` is undefined). */
 export function loadConfig(path: string | undefined, ...layers: ConfigOverrides[]): SimConfig {
-  const file = path === undefined ? null : (readJsonFile(path) as ConfigFile);
+  let file = path === undefined ? null : (readJsonFile(path) as ConfigFile);
   if (file !== null && (typeof file !== 'object' || Array.isArray(file))) throw new SchemaError(path!, ['(root): must be a JSON object']);
+  if (file !== null) {
+    const problems: string[] = [];
+    file = expandEnv(file, process.env, '', problems) as ConfigFile;
+    if (problems.length) throw new SchemaError(path!, problems);
+  }
   return buildConfig(file, ...layers);
 }

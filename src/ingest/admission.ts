@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Transform, type Readable } from 'node:stream';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { Limits } from '../config/config.ts';
 import { SimError } from '../errors/sim-error.ts';
 
@@ -75,8 +77,40 @@ export class Hold {
 
   release(): void {
     this.budgets.give(this.counter, this.held);
+    if (this.held >= RECLAIM_AFTER_BYTES) reclaimSoon();
     this.held = 0;
   }
+}
+
+/** A request that held this much makes the thread collect its garbage soon after (reclaimSoon). */
+export const RECLAIM_AFTER_BYTES = 32 * 1024 * 1024;
+
+let gcFn: (() => void) | null | undefined;
+let reclaimTimer: NodeJS.Timeout | null = null;
+
+/**
+ * A full garbage collection of this thread's heap, 250 ms after a big request let go of its memory (debounced:
+ * one per quarter second at most). A gzip bomb's buffers and its text are garbage once it is answered, but an
+ * idle service allocates nothing, so V8 would not collect them and the process kept gigabytes after the load
+ * went (issue 13 item 4: "RSS never returned to baseline"). Node exposes gc() only behind --expose-gc; the flag
+ * is set at run time and gc taken from a fresh context, once. Buffers of 1 MB and more (zlib's chunks here,
+ * the concatenated body, the text) are mmap'ed by malloc, so freeing them gives the memory back to the system.
+ */
+export function reclaimSoon(): void {
+  if (reclaimTimer !== null) return;
+  reclaimTimer = setTimeout(() => {
+    reclaimTimer = null;
+    if (gcFn === undefined) {
+      try {
+        setFlagsFromString('--expose-gc');
+        gcFn = runInNewContext('gc') as () => void;
+      } catch {
+        gcFn = null;
+      }
+    }
+    gcFn?.();
+  }, 250);
+  reclaimTimer.unref();
 }
 
 /**

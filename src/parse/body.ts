@@ -31,7 +31,8 @@ class BudgetExceeded extends Error {
  */
 function gunzipHeld(buf: Buffer, maxOutputLength: number, hold: DecodedHold): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const z = createGunzip({ chunkSize: 256 * 1024 });
+    // 1 MB chunks: malloc maps each one, so once collected it goes back to the system (small ones stay in its heap)
+    const z = createGunzip({ chunkSize: 1024 * 1024 });
     const chunks: Buffer[] = [];
     let total = 0;
     let failed = false;

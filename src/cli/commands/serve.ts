@@ -16,6 +16,7 @@ interface ServeOpts {
   fsync?: string;
   ingestWorkers?: string;
   logLevel?: string;
+  allowPublicDev?: boolean;
 }
 
 function portArg(v: string, what: string): number {
@@ -75,6 +76,7 @@ export function register(program: Command): void {
     .option('--fsync <mode>', 'always | batch | never')
     .option('--ingest-workers <n>', 'threads that decode, parse and classify requests (0: in the event loop; default: one per core, at most 4)')
     .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent')
+    .option('--allow-public-dev', 'serve the development default (public tokens, public admin token) on a non-loopback --host anyway')
     .action(async (o: ServeOpts) => {
       const cli: ConfigOverrides = {};
       if (o.host !== undefined) cli.host = o.host;
@@ -96,7 +98,7 @@ export function register(program: Command): void {
       try {
         if (o.regionPorts !== undefined) cli.regionPorts = parseRegionPorts(o.regionPorts);
         cfg = loadConfig(o.config, envOverrides(process.env), cli);
-        srv = await startServer(cfg);
+        srv = await startServer(cfg, { allowPublicDev: o.allowPublicDev === true });
       } catch (err) {
         if (err instanceof SchemaError) throw new CliExit(2, err.message);
         if (isSimError(err)) throw new CliExit(1, err.message);
