@@ -168,10 +168,16 @@ function urlOf(scheme: string, server: http.Server): string {
   return `${scheme}://${host}:${a.port}`;
 }
 
+/**
+ * The accept queue: Node's default (511) overflows when thousands of connections arrive at once, and the kernel
+ * then drops SYNs — a normal client's too, which retries after 1, 2, 4 s. Linux caps it at net.core.somaxconn.
+ */
+const BACKLOG = 4096;
+
 function listenNode(server: http.Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen(port, host, BACKLOG, () => {
       server.off('error', reject);
       resolve();
     });
@@ -239,7 +245,7 @@ export async function startServer(cfg: SimConfig, opts: ServerOptions = {}): Pro
   app.decorate('connections', guard);
   const extra: Array<{ id: string; server: http.Server; unguard: () => void }> = [];
   try {
-    await app.listen({ host: cfg.listen.host, port: cfg.listen.port });
+    await app.listen({ host: cfg.listen.host, port: cfg.listen.port, backlog: BACKLOG });
     for (const [id, port] of Object.entries(cfg.listen.regionPorts)) {
       const server = make(handler!, id);
       // TCP-level faults (refused / dropped) of this region's own port (src/faults); wraps our 'connection' listeners.
