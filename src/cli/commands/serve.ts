@@ -108,8 +108,9 @@ export function register(program: Command): void {
         }
         throw err;
       }
-      process.stdout.write(banner(cfg, srv));
-      await new Promise<void>((resolve) => {
+      // the signal handlers first, then the banner: a supervisor that reads the banner and stops the server at
+      // once must not find the default handler (death by SIGTERM, nothing committed)
+      const stopped = new Promise<void>((resolve) => {
         const stop = (sig: string) => {
           process.stderr.write(`ingestor-sim: ${sig}: closing (committing what waits)\n`);
           srv.close().then(resolve, (err) => {
@@ -121,5 +122,7 @@ export function register(program: Command): void {
         process.once('SIGINT', () => stop('SIGINT'));
         process.once('SIGTERM', () => stop('SIGTERM'));
       });
+      process.stdout.write(banner(cfg, srv));
+      await stopped;
     });
 }
