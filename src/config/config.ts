@@ -114,7 +114,7 @@ export const DEFAULT_LIMITS: Limits = {
   ackIdleSeconds: 600,
   maxInflightBytes: 512 * 1024 * 1024,
   maxInflightDecodedBytes: 1024 * 1024 * 1024,
-  maxQueuedRequests: 256,
+  maxQueuedRequests: 128,
   maxEventsPerRequest: 100_000,
   maxConnections: 8192,
   maxConnectionsPerClient: 1024,
