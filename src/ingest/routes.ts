@@ -230,7 +230,14 @@ export function registerHecRoutes(app: FastifyInstance): void {
   app.post('/services/collector/ack', { config: { hec: 'ack' } }, async (req, reply) => {
     const hec = req.hec!;
     const body = req.body as Buffer | undefined;
-    const text = await decodeBody(body, req.headers['content-encoding'], limits);
+    // a gzip'd ack poll takes from the global decoded budget too (a bomb sent to /ack is no way around it)
+    const hold = new Hold(sim.budgets, DECODED);
+    let text: string;
+    try {
+      text = await decodeBody(body, req.headers['content-encoding'], limits, hold);
+    } finally {
+      hold.release();
+    }
     let ids: unknown;
     try {
       ids = (JSON.parse(text) as { acks?: unknown }).acks;
