@@ -171,7 +171,7 @@ function counted(payload: Readable, hold: Hold): Readable {
  * body's bytes against the global WIRE budget (a Content-Length is taken whole before reading; a chunked body
  * as it arrives). Everything taken is given back when the answer is sent or the connection goes.
  */
-export function registerAdmission(app: FastifyInstance, budgets: Budgets, limits: Pick<Limits, 'maxQueuedRequests'>): { admitted(): number } {
+export function registerAdmission(app: FastifyInstance, budgets: Budgets, limits: Pick<Limits, 'maxQueuedRequests' | 'maxBodyBytes'>): { admitted(): number } {
   let admitted = 0;
   app.addHook('preParsing', (req: FastifyRequest, reply: FastifyReply, payload: Readable, done: (err: Error | null, body?: Readable) => void) => {
     const kind = req.routeOptions.config.hec;
@@ -179,8 +179,10 @@ export function registerAdmission(app: FastifyInstance, budgets: Budgets, limits
     if (admitted >= limits.maxQueuedRequests) {
       return done(new SimError('SIM_ERR_HEC_BUSY_QUEUE', { detail: `${admitted} requests are already being ingested (limits.maxQueuedRequests ${limits.maxQueuedRequests}); retry later` }));
     }
-    const hold = new Hold(budgets, WIRE);
     const len = Number(req.headers['content-length']);
+    // a body that can never fit is Fastify's 413 (limits.maxBodyBytes), not a 503 that asks for a retry
+    if (Number.isSafeInteger(len) && len > limits.maxBodyBytes) return done(null, payload);
+    const hold = new Hold(budgets, WIRE);
     try {
       if (Number.isSafeInteger(len) && len > 0) hold.take(len);
     } catch (err) {

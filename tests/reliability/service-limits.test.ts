@@ -123,6 +123,9 @@ describe('queue depth and bytes on the wire', () => {
       expect(c.status).toBe(503);
       expect(c.json).toMatchObject({ code: 9 });
     }
+    // a body past maxBodyBytes is 413 (it can never fit), not 503
+    const huge = await post(s.url, '/services/collector/event', Buffer.alloc(9 * MB, 0x20));
+    expect(huge.status).toBe(413);
     // the budget was given back: a normal request passes
     expect((await post(s.url, '/services/collector/event', '{"event":"after"}')).status).toBe(200);
   }, 60_000);
