@@ -28,9 +28,9 @@ function compile(p: PolicySnapshot): PolicyLike {
   let c = compiled.get(key);
   if (c === undefined) {
     if (compiled.size >= 256) compiled.clear();
-    c = classifier.compilePolicy(classifier.matcher, {
-      uploadPermission: Object.fromEntries(p.disabled.map((id) => [id, false])), undeclared: p.undeclared,
-    });
+    // every option the snapshot carries besides the tenant and the disabled list goes to compilePolicy as it is
+    const { tenant: _tenant, disabled, ...options } = p;
+    c = classifier.compilePolicy(classifier.matcher, { ...options, uploadPermission: Object.fromEntries(disabled.map((id) => [id, false])) });
     compiled.set(key, c);
   }
   return c;
