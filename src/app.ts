@@ -8,7 +8,7 @@ import { defaultClassifier } from './ingest/classifier.ts';
 import type { ClassifierDeps, PolicyLike } from './ingest/pipeline.ts';
 import { IngestPool, policySnapshot } from './ingest/pool.ts';
 import { HEC_JSON, hecOnRequest, registerHecRoutes } from './ingest/routes.ts';
-import { Budgets, registerAdmission } from './ingest/admission.ts';
+import { admissionMetrics, Budgets, registerAdmission } from './ingest/admission.ts';
 import { hecClientErrorHandler } from './ingest/client-error.ts';
 import type { RegionRuntime, SimState } from './ingest/state.ts';
 import { adminRoutes } from './admin/routes.ts';
@@ -153,7 +153,8 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
   // Region routing + auth + channel for HEC routes. Region-aware hooks (fault injection) go after this one.
   app.addHook('onRequest', hecOnRequest);
   // queue depth and bytes in flight: 503 code 9 before the body is read (src/ingest/admission.ts)
-  registerAdmission(app, budgets, cfg.limits);
+  const admission = registerAdmission(app, budgets, cfg.limits);
+  admissionMetrics(metrics.registry, budgets, admission.admitted);
   registerFaults(app, new FaultRegistry(regionDefs.map((r) => r.id), (cfg as { faults?: Record<string, unknown> }).faults), { adminToken: cfg.adminToken });
 
   app.addHook('onResponse', (req, reply, done) => {

@@ -4,6 +4,7 @@ import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
+import { Gauge } from 'prom-client';
 import { buildApp, type AppOptions } from './app.ts';
 import type { SimConfig } from './config/config.ts';
 import { SimError } from './errors/sim-error.ts';
@@ -243,6 +244,15 @@ export async function startServer(cfg: SimConfig, opts: ServerOptions = {}): Pro
   });
   warn = (m) => app.log.warn(m);
   app.decorate('connections', guard);
+  new Gauge({
+    name: 'ingestor_sim_connections', help: 'Connections: open now, refused and evicted since the start (limits.maxConnections / maxConnectionsPerClient)',
+    labelNames: ['state'] as const, registers: [app.sim.metrics.registry],
+    collect() {
+      this.set({ state: 'open' }, guard.open);
+      this.set({ state: 'refused' }, guard.refused);
+      this.set({ state: 'evicted' }, guard.evicted);
+    },
+  });
   const extra: Array<{ id: string; server: http.Server; unguard: () => void }> = [];
   try {
     await app.listen({ host: cfg.listen.host, port: cfg.listen.port, backlog: BACKLOG });

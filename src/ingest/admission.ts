@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Gauge, type Registry } from 'prom-client';
 import { Transform, type Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -203,4 +204,20 @@ export function registerAdmission(app: FastifyInstance, budgets: Budgets, limits
     done(null, Number.isSafeInteger(len) && len >= 0 ? payload : counted(payload, hold));
   });
   return { admitted: () => admitted };
+}
+
+/** The bounds' state in /metrics: bytes held against each budget and requests admitted. */
+export function admissionMetrics(registry: Registry, budgets: Budgets, admitted: () => number): void {
+  new Gauge({
+    name: 'ingestor_sim_inflight_bytes', help: 'Bytes held by requests: wire (bodies as received) and decoded (gunzipped, text), against limits.maxInflightBytes / maxInflightDecodedBytes',
+    labelNames: ['kind'] as const, registers: [registry],
+    collect() {
+      this.set({ kind: 'wire' }, budgets.used(WIRE));
+      this.set({ kind: 'decoded' }, budgets.used(DECODED));
+    },
+  });
+  new Gauge({
+    name: 'ingestor_sim_admitted_requests', help: 'HEC requests admitted and not yet answered (limits.maxQueuedRequests)',
+    registers: [registry], collect() { this.set(admitted()); },
+  });
 }

@@ -116,6 +116,9 @@ describe('slowloris and connection caps', () => {
     expect(fig.refused503).toBeGreaterThan(fig.connected / 2);
     expect(fig.stillOpen).toBe(0);
     expect(s.child.exitCode).toBeNull();
+    // /metrics counts the refusals
+    const m = await (await request(`${s.url}/metrics`)).body.text();
+    expect(Number(/^ingestor_sim_connections\{state="refused"\} (\d+)$/m.exec(m)?.[1])).toBeGreaterThanOrEqual(fig.refused503);
   }, 90_000);
 
   it('many addresses filling the global cap: the biggest holder is evicted, a normal client still answered', async () => {

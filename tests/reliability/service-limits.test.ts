@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { Agent, request } from 'undici';
@@ -124,9 +125,22 @@ describe('queue depth and bytes on the wire', () => {
       expect(c.json).toMatchObject({ code: 9 });
     }
     // a body past maxBodyBytes is 413 (it can never fit), not 503
-    const huge = await post(s.url, '/services/collector/event', Buffer.alloc(9 * MB, 0x20));
-    expect(huge.status).toBe(413);
+    // (headers only: the server answers without reading the body, a client still sending would see EPIPE)
+    const u = new URL(s.url);
+    const head = await new Promise<string>((resolve) => {
+      const c = connect({ host: u.hostname, port: Number(u.port) }, () => c.write(`POST /services/collector/event HTTP/1.1\r\nHost: ${US}\r\nAuthorization: Splunk ${HEC_TOKEN}\r\nContent-Length: ${9 * MB}\r\n\r\n`));
+      let got = '';
+      c.on('data', (d) => { got += d; if (got.includes('}')) { c.destroy(); resolve(got); } });
+      c.on('error', () => resolve(got));
+      c.on('close', () => resolve(got));
+    });
+    expect(head).toMatch(/^HTTP\/1\.1 413 /);
     // the budget was given back: a normal request passes
     expect((await post(s.url, '/services/collector/event', '{"event":"after"}')).status).toBe(200);
+    // and /metrics says so (nothing held, nothing admitted once answered)
+    const m = await (await request(`${s.url}/metrics`, { dispatcher: agent })).body.text();
+    expect(m).toMatch(/^ingestor_sim_inflight_bytes\{kind="wire"\} 0$/m);
+    expect(m).toMatch(/^ingestor_sim_inflight_bytes\{kind="decoded"\} 0$/m);
+    expect(m).toMatch(/^ingestor_sim_admitted_requests 0$/m);
   }, 60_000);
 });
