@@ -39,7 +39,7 @@ export class ConnectionGuard {
   }
 
   admit(socket: Socket): boolean {
-    const addr = socket.remoteAddress ?? '';
+    const addr = clientKey(socket.remoteAddress ?? '');
     const mine = this.of(addr);
     if (mine >= this.limits.maxConnectionsPerClient) return this.refuse(`${addr} holds ${mine} connections (limits.maxConnectionsPerClient)`);
     if (this.open >= this.limits.maxConnections && !this.evictFor(mine)) return this.refuse(`${this.open} connections are open (limits.maxConnections)`);
@@ -98,6 +98,21 @@ function guardConnections(server: http.Server, guard: ConnectionGuard, plain: bo
     }
     for (const l of original) l.call(server, socket);
   });
+}
+
+/**
+ * The "client" of a remote address for the per-client cap: an IPv4 address (also IPv4-mapped IPv6) as it is, an
+ * IPv6 address by its /64 prefix (one host commonly has a whole /64 to pick source addresses from).
+ */
+export function clientKey(addr: string): string {
+  if (!addr.includes(':')) return addr;
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(addr);
+  if (mapped) return mapped[1];
+  const [head, tail] = addr.toLowerCase().split('%')[0].split('::') as [string, string | undefined];
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? h : [...h, ...Array(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t];
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
 
 /** Whether a listen address reaches only this machine. */

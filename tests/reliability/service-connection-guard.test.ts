@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { ConnectionGuard } from '../../src/server.ts';
+import { clientKey, ConnectionGuard } from '../../src/server.ts';
 
 /** A socket as the guard sees it: an address, 'close', destroy(). */
 function sock(addr: string): Socket & { destroyed: boolean } {
@@ -37,5 +37,19 @@ describe('ConnectionGuard (issue 13 item 7): caps per client and in all, fairnes
     // h holds 2, the newcomer's address 1: 2 > 1 + 1 is false, so no eviction: refused
     expect(g.admit(sock('n'))).toBe(false);
     expect(g.refused).toBe(1);
+  });
+  it('clientKey: IPv4 as it is, IPv4-mapped as IPv4, IPv6 by its /64', () => {
+    expect(clientKey('192.0.2.7')).toBe('192.0.2.7');
+    expect(clientKey('::ffff:192.0.2.7')).toBe('192.0.2.7');
+    expect(clientKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(clientKey('2001:db8:1:2:bbbb:cccc:dddd:eeee')).toBe('2001:db8:1:2::/64');
+    expect(clientKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(clientKey('::1')).toBe('0:0:0:0::/64');
+    expect(clientKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    // two addresses of one /64 share the per-client cap
+    const g = new ConnectionGuard({ maxConnections: 10, maxConnectionsPerClient: 1 });
+    expect(g.admit(sock('2001:db8:1:2::1'))).toBe(true);
+    expect(g.admit(sock('2001:db8:1:2::2'))).toBe(false);
+    expect(g.admit(sock('2001:db8:1:3::1'))).toBe(true);
   });
 });
