@@ -1,8 +1,12 @@
 # ingestor-sim: the regional ingestor service (Splunk HEC emulator).
 #   docker build -t ingestor-sim .
-#   docker run --rm -p 8088:8088 -v ingestor-data:/data ingestor-sim                  # development default
+#   docker run --rm -p 8088:8088 -v ingestor-data:/data \
+#     -e SIM_ADMIN_TOKEN="$(openssl rand -hex 24)" -e SIM_HEC_TOKEN="$(cat /proc/sys/kernel/random/uuid)" ingestor-sim
+#       (the default command serves docker/config.json: its tokens come from those variables, never the public
+#        development ones; it refuses to start without them)
 #   docker run --rm -p 8088:8088 -v ingestor-data:/data -v $PWD/config.json:/config.json:ro \
 #     ingestor-sim serve --config /config.json --host 0.0.0.0 --port 8088 --data-dir /data
+#   The development default (no --config) on 0.0.0.0 is refused unless --allow-public-dev is given.
 
 # ---- build: production dependencies, better-sqlite3 compiled from source ----
 FROM node:20-bookworm-slim AS build
@@ -19,6 +23,9 @@ RUN npm ci --omit=dev --no-audit --no-fund \
 # ---- runtime: no compilers, non-root ----
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
+# two malloc arenas instead of one per thread: memory freed by the ingest threads after an overload (gzip bombs)
+# goes back to the system instead of staying in per-thread arenas (docs/reliability.md)
+ENV MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY package.json ./
@@ -26,6 +33,7 @@ COPY bin ./bin
 COPY src ./src
 COPY schemas ./schemas
 COPY regions ./regions
+COPY docker ./docker
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
@@ -35,4 +43,4 @@ EXPOSE 8088
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:8088/services/collector/health').then((r) => process.exit(r.status === 200 ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "bin/ingestor-sim.js"]
-CMD ["serve", "--host", "0.0.0.0", "--port", "8088", "--data-dir", "/data"]
+CMD ["serve", "--config", "/app/docker/config.json", "--host", "0.0.0.0", "--port", "8088", "--data-dir", "/data"]

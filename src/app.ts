@@ -9,6 +9,8 @@ import { defaultClassifier } from './ingest/classifier.ts';
 import type { ClassifierDeps, PolicyLike } from './ingest/pipeline.ts';
 import { IngestPool, policySnapshot } from './ingest/pool.ts';
 import { HEC_JSON, hecOnRequest, registerHecRoutes } from './ingest/routes.ts';
+import { admissionMetrics, Budgets, registerAdmission } from './ingest/admission.ts';
+import { hecClientErrorHandler } from './ingest/client-error.ts';
 import type { RegionRuntime, SimState } from './ingest/state.ts';
 import { adminRoutes } from './admin/routes.ts';
 import { restorePolicies } from './policy/boot.ts';
@@ -112,9 +114,14 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: cfg.limits.maxBodyBytes,
     // Splunk keeps HEC connections open a long time (keepAliveIdleTimeout 7200 s); 75 s is plenty for clients here.
-    keepAliveTimeout: 75_000,
+    // Timeouts a slowloris cannot outlast (limits.*TimeoutMs; src/server.ts sets the same on the servers it makes)
+    keepAliveTimeout: cfg.limits.keepAliveTimeoutMs,
+    requestTimeout: Math.max(cfg.limits.requestTimeoutMs, cfg.limits.headersTimeoutMs),
+    http: { headersTimeout: cfg.limits.headersTimeoutMs, connectionsCheckingInterval: Math.min(1000, Math.max(100, Math.floor(cfg.limits.headersTimeoutMs / 4))) },
     // requests that arrive while closing get HEC's answer (503 code 23, from the HEC hook), not Fastify's own 503 body
     return503OnClosing: false,
+    // Node's own refusals (bad request line, headers too large, header/request timeouts) as HEC JSON
+    clientErrorHandler: hecClientErrorHandler,
     ...(opts.serverFactory ? { serverFactory: opts.serverFactory } : {}),
   });
 
@@ -134,11 +141,14 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
 
   // ingest worker threads when the classifier is the catalog's (a worker builds the same) and every store takes
   // the packed batches they make; else all of it runs in the event loop
+  // global bytes in flight (wire and decoded), shared with the ingest threads (src/ingest/admission.ts)
+  const budgets = Budgets.create(cfg.limits);
   const pool = cfg.ingest.workers > 0 && classifier.inWorkers === true && [...stores.values()].every((s) => s.packed)
     ? new IngestPool(cfg.ingest.workers, () => ({
       limits: cfg.limits,
       sourcetypes: cfg.sourcetypes,
       policies: [...policies].map(([tenant, p]) => policySnapshot(classifier, tenant, p)),
+      budgets: budgets.init,
     }), (why) => app.log.error(`${why}; the next request starts another`))
     : null;
   // the threads load the catalog while the server starts listening, not when the first requests come
@@ -146,7 +156,7 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
   const metrics = createMetrics(stores, opts.defaultMetrics ?? true, pool);
   const sim: SimState = {
     cfg, regions, routes: compileRouteTable(regionDefs), tokens: compileTokens(cfg.tokens), tokenModules,
-    acks, metrics, classifier, policies, pool, shuttingDown: false, log: app.log, policyStore: restored.store,
+    acks, metrics, classifier, policies, pool, budgets, shuttingDown: false, log: app.log, policyStore: restored.store,
   };
   for (const w of restored.warnings) app.log.warn(w);
   app.decorate('sim', sim);
@@ -163,6 +173,9 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
   registerCors(app, cfg.crossOriginSharingPolicy, cfg.crossOriginSharingHeaders);
   // Region routing + auth + channel for HEC routes. Region-aware hooks (fault injection) go after this one.
   app.addHook('onRequest', hecOnRequest);
+  // queue depth and bytes in flight: 503 code 9 before the body is read (src/ingest/admission.ts)
+  const admission = registerAdmission(app, budgets, cfg.limits);
+  admissionMetrics(metrics.registry, budgets, admission.admitted);
   const faults = new FaultRegistry(regionDefs.map((r) => r.id), (cfg as { faults?: Record<string, unknown> }).faults);
   registerFaults(app, faults, { adminToken: cfg.adminToken });
   acks.fate = (region) => faults.ackFate(region); // indexing delay and ack loss per region (src/faults)

@@ -4,6 +4,7 @@ import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
+import { Gauge } from 'prom-client';
 import { buildApp, type AppOptions } from './app.ts';
 import type { SimConfig } from './config/config.ts';
 import { SimError } from './errors/sim-error.ts';
@@ -12,6 +13,114 @@ import { kPortRegion } from './region/route.ts';
 import { tlsLayout } from './tls/ca.ts';
 import { guardListener } from './faults/index.ts';
 import { checkContinueListener } from './ingest/continue.ts';
+import { hecClientErrorHandler, rawHecAnswer } from './ingest/client-error.ts';
+import { SchemaError } from './config/schema.ts';
+import type { Limits } from './config/config.ts';
+
+/**
+ * Open connections across every port of the service, per remote address and in all (issue 13 item 7). A new
+ * connection past the client's own cap is refused; past the global cap it evicts the oldest connection of the
+ * address holding the most (when that address holds more than the newcomer's), so that one client holding
+ * thousands of sockets cannot lock everyone else out; else it is refused. A refused plain-HTTP connection gets
+ * 503 code 9 as HEC JSON before it is closed (a TLS one is closed: there is no session to answer in). Refused
+ * sockets never reach the HTTP parser.
+ */
+export class ConnectionGuard {
+  open = 0;
+  refused = 0;
+  evicted = 0;
+  private readonly byAddr = new Map<string, Set<Socket>>();
+  private lastWarn = 0;
+
+  constructor(private readonly limits: Pick<Limits, 'maxConnections' | 'maxConnectionsPerClient'>, private readonly warn: (msg: string) => void = () => {}) {}
+
+  /** Connections from one address now. */
+  of(addr: string): number {
+    return this.byAddr.get(addr)?.size ?? 0;
+  }
+
+  admit(socket: Socket): boolean {
+    const addr = clientKey(socket.remoteAddress ?? '');
+    const mine = this.of(addr);
+    if (mine >= this.limits.maxConnectionsPerClient) return this.refuse(`${addr} holds ${mine} connections (limits.maxConnectionsPerClient)`);
+    if (this.open >= this.limits.maxConnections && !this.evictFor(mine)) return this.refuse(`${this.open} connections are open (limits.maxConnections)`);
+    let set = this.byAddr.get(addr);
+    if (set === undefined) this.byAddr.set(addr, (set = new Set()));
+    set.add(socket);
+    this.open++;
+    socket.once('close', () => this.forget(addr, socket));
+    return true;
+  }
+
+  private forget(addr: string, socket: Socket): void {
+    const set = this.byAddr.get(addr);
+    if (set?.delete(socket)) {
+      this.open--;
+      if (set.size === 0) this.byAddr.delete(addr);
+    }
+  }
+
+  private evictFor(mine: number): boolean {
+    let big: [string, Set<Socket>] | undefined;
+    for (const e of this.byAddr) if (big === undefined || e[1].size > big[1].size) big = e;
+    if (big === undefined || big[1].size <= mine + 1) return false;
+    const victim = big[1].values().next().value as Socket;
+    this.forget(big[0], victim);
+    victim.destroy();
+    this.evicted++;
+    return true;
+  }
+
+  private refuse(why: string): false {
+    this.refused++;
+    const now = Date.now();
+    if (now - this.lastWarn > 10_000) {
+      this.lastWarn = now;
+      this.warn(`refusing connections: ${why}; ${this.refused} refused, ${this.evicted} evicted so far`);
+    }
+    return false;
+  }
+}
+
+const BUSY_ANSWER = rawHecAnswer(new SimError('SIM_ERR_HEC_BUSY_CONNECTIONS', { detail: 'too many connections from this address or in all; retry later' }));
+
+/** Puts the guard in front of a server's own 'connection' listeners (before src/faults wraps them in turn). */
+function guardConnections(server: http.Server, guard: ConnectionGuard, plain: boolean): void {
+  const original = server.listeners('connection') as Array<(s: Socket) => void>;
+  server.removeAllListeners('connection');
+  server.on('connection', (socket: Socket) => {
+    if (!guard.admit(socket)) {
+      socket.on('error', () => undefined);
+      if (plain) {
+        socket.end(BUSY_ANSWER);
+        socket.destroySoon();
+      } else socket.destroy();
+      return;
+    }
+    for (const l of original) l.call(server, socket);
+  });
+}
+
+/**
+ * The "client" of a remote address for the per-client cap: an IPv4 address (also IPv4-mapped IPv6) as it is, an
+ * IPv6 address by its /64 prefix (one host commonly has a whole /64 to pick source addresses from).
+ */
+export function clientKey(addr: string): string {
+  if (!addr.includes(':')) return addr;
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(addr);
+  if (mapped) return mapped[1];
+  const [head, tail] = addr.toLowerCase().split('%')[0].split('::') as [string, string | undefined];
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? h : [...h, ...Array(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t];
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
+/** Whether a listen address reaches only this machine. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '::ffff:127.0.0.1';
+}
 
 export interface TlsMaterial {
   /** The default certificate (localhost), for clients that send no region SNI name. */
@@ -63,6 +172,11 @@ export interface RunningServer {
 export type ServerOptions = Omit<AppOptions, 'serverFactory'> & {
   /** On close, how long requests in flight may take before their connections are cut (default 5000 ms). */
   closeGraceMs?: number;
+  /**
+   * Serve the development default (public tokens and admin token) on a non-loopback address anyway
+   * (`serve --allow-public-dev`). Without it startServer refuses.
+   */
+  allowPublicDev?: boolean;
 };
 
 function urlOf(scheme: string, server: http.Server): string {
@@ -71,10 +185,16 @@ function urlOf(scheme: string, server: http.Server): string {
   return `${scheme}://${host}:${a.port}`;
 }
 
+/**
+ * The accept queue: Node's default (511) overflows when thousands of connections arrive at once, and the kernel
+ * then drops SYNs — a normal client's too, which retries after 1, 2, 4 s. Linux caps it at net.core.somaxconn.
+ */
+const BACKLOG = 4096;
+
 function listenNode(server: http.Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen(port, host, BACKLOG, () => {
       server.off('error', reject);
       resolve();
     });
@@ -87,22 +207,46 @@ function listenNode(server: http.Server, port: number, host: string): Promise<vo
  * close() stops taking requests (HEC answers 503 code 23 meanwhile), commits what waits and closes the stores.
  */
 export async function startServer(cfg: SimConfig, opts: ServerOptions = {}): Promise<RunningServer> {
+  if (cfg.dev && !isLoopbackHost(cfg.listen.host) && opts.allowPublicDev !== true) {
+    throw new SchemaError('--host', [
+      `the development default (no --config) has public tokens and the public admin token '${cfg.adminToken}'; `
+      + `serving it on ${cfg.listen.host} lets anyone who reaches this machine read and change it. Give --config with your own `
+      + 'tokens (docs/reliability.md), listen on 127.0.0.1, or pass --allow-public-dev if you mean it',
+    ]);
+  }
   const regions = opts.regions ?? servedRegions(loadRegions());
   const tls = cfg.tls ? loadTls(cfg.tls.dir, regions) : null;
+  const limits = cfg.limits;
+  // one count of connections across every port (src/server.ts ConnectionGuard)
+  let warn: (msg: string) => void = () => {};
+  const guard = new ConnectionGuard(limits, (m) => warn(m));
+  const timeouts = {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs),
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // Node checks the header and request timeouts this often (default 30 s: a slowloris would get that much more)
+    connectionsCheckingInterval: Math.min(1000, Math.max(100, Math.floor(limits.headersTimeoutMs / 4))),
+  };
   const scheme = tls ? 'https' : 'http';
   const make = (handler: http.RequestListener, portRegion?: string): http.Server => {
     let server: http.Server;
     if (tls) {
       server = https.createServer({
+        ...timeouts,
         ...tls.defaultContext,
         SNICallback: (name, cb) => cb(null, tls.byHost.get(name.toLowerCase())),
       }, handler) as unknown as http.Server;
       if (portRegion) server.on('secureConnection', (s: TLSSocket) => { (s as unknown as Record<symbol, string>)[kPortRegion] = portRegion; });
     } else {
-      server = http.createServer(handler);
+      server = http.createServer(timeouts, handler);
       if (portRegion) server.on('connection', (s: Socket) => { (s as unknown as Record<symbol, string>)[kPortRegion] = portRegion; });
     }
-    server.keepAliveTimeout = 75_000;
+    server.headersTimeout = timeouts.headersTimeout;
+    server.requestTimeout = timeouts.requestTimeout;
+    server.keepAliveTimeout = timeouts.keepAliveTimeout;
+    // region ports: Node's own 400/408/431 as HEC JSON (Fastify installs the same handler on the shared port)
+    if (portRegion) server.on('clientError', hecClientErrorHandler);
+    guardConnections(server, guard, !tls);
     return server;
   };
   let handler: http.RequestListener | undefined;
@@ -114,9 +258,20 @@ export async function startServer(cfg: SimConfig, opts: ServerOptions = {}): Pro
       return make(handler);
     },
   });
+  warn = (m) => app.log.warn(m);
+  app.decorate('connections', guard);
+  new Gauge({
+    name: 'ingestor_sim_connections', help: 'Connections: open now, refused and evicted since the start (limits.maxConnections / maxConnectionsPerClient)',
+    labelNames: ['state'] as const, registers: [app.sim.metrics.registry],
+    collect() {
+      this.set({ state: 'open' }, guard.open);
+      this.set({ state: 'refused' }, guard.refused);
+      this.set({ state: 'evicted' }, guard.evicted);
+    },
+  });
   const extra: Array<{ id: string; server: http.Server; unguard: () => void }> = [];
   try {
-    await app.listen({ host: cfg.listen.host, port: cfg.listen.port });
+    await app.listen({ host: cfg.listen.host, port: cfg.listen.port, backlog: BACKLOG });
     for (const [id, port] of Object.entries(cfg.listen.regionPorts)) {
       const server = make(handler!, id);
       server.on('checkContinue', checkContinueListener(app.sim, handler!)); // refuse before 100 Continue (as the shared port)
@@ -160,4 +315,11 @@ export async function startServer(cfg: SimConfig, opts: ServerOptions = {}): Pro
       return closing;
     },
   };
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The connection guard of a service started by startServer (src/server.ts). */
+    connections?: ConnectionGuard;
+  }
 }

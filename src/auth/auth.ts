@@ -33,7 +33,13 @@ export function tokenFromHeader(authorization: string): { token: string; scheme:
  * allow query-string auth (then 400 code 16, but an unknown query token is 403 code 4 first); no credential
  * is 401 code 2, a malformed header 401 code 3, an unknown token 403 code 4, a disabled one 403 code 1.
  */
-export function authenticate(table: TokenTable, authorization: string | undefined, queryToken: string | undefined): { def: TokenDef; scheme: CredentialScheme } {
+export function authenticate(table: TokenTable, authorization: string | undefined, queryTokens: string | readonly string[] | undefined): { def: TokenDef; scheme: CredentialScheme } {
+  // `?token=&token=<t>`: a repeated parameter is refused whole, never read as one of its values (reading the
+  // first, empty one skipped the query-token checks and let the header decide)
+  if (Array.isArray(queryTokens) && queryTokens.length > 1) {
+    throw new SimError('SIM_ERR_AUTH_MALFORMED', { detail: `?token= is given ${queryTokens.length} times; give it once, or send 'Authorization: Splunk <token>'` });
+  }
+  const queryToken: string | undefined = Array.isArray(queryTokens) ? queryTokens[0] : (queryTokens as string | undefined);
   if (queryToken !== undefined && queryToken !== '') {
     const def = table.get(queryToken.toLowerCase());
     if (!def) throw new SimError('SIM_ERR_AUTH_TOKEN_INVALID', { detail: 'the ?token= value is not a configured token' });

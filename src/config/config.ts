@@ -62,6 +62,26 @@ export interface Limits {
   /** Acks of one channel not yet read as true (Splunk: ..._per_ack_channel, 1,000,000); past it 429 code 27. */
   maxPendingAcksPerChannel: number;
   ackIdleSeconds: number;
+  // ---- global bounds (docs/reliability.md): past them HEC answers 503 code 9 at once ----
+  /** Bytes of request bodies on the wire held at once, across all HEC requests (received, not yet answered). */
+  maxInflightBytes: number;
+  /** Bytes of decompressed / decoded bodies held at once, across all requests and ingest threads. */
+  maxInflightDecodedBytes: number;
+  /** Requests waiting for or in the ingest threads (or the event loop's decode) at once. */
+  maxQueuedRequests: number;
+  /** Events in one request, /event envelopes or /raw lines; more: 413, nothing of it stored. */
+  maxEventsPerRequest: number;
+  // ---- connections (src/server.ts) ----
+  /** Open connections across every port; a new one past it evicts the oldest of the biggest holder, else is refused. */
+  maxConnections: number;
+  /** Open connections from one remote address. */
+  maxConnectionsPerClient: number;
+  /** A request's headers must be complete this long after it starts (slowloris bound). */
+  headersTimeoutMs: number;
+  /** A whole request (headers and body) must arrive within this. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
 }
 
 /** The merged, validated, frozen configuration passed down to buildApp and the server. */
@@ -117,6 +137,15 @@ export const DEFAULT_LIMITS: Limits = {
   maxAckChannels: 1_000_000,
   maxPendingAcksPerChannel: 1_000_000,
   ackIdleSeconds: 600,
+  maxInflightBytes: 512 * 1024 * 1024,
+  maxInflightDecodedBytes: 1024 * 1024 * 1024,
+  maxQueuedRequests: 128,
+  maxEventsPerRequest: 100_000,
+  maxConnections: 8192,
+  maxConnectionsPerClient: 1024,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 120_000,
+  keepAliveTimeoutMs: 75_000,
 };
 
 export const DEFAULT_STORE: StoreConfig = {
@@ -286,9 +315,36 @@ function checkReferences(cfg: SimConfig, regions: readonly RegionDef[]): void {
   if (problems.length) throw new SchemaError('config', problems);
 }
 
+/**
+ * Puts environment variables into a config file's strings: a string that is exactly `${NAME}` becomes the value
+ * of NAME (so secrets such as tokens need not be written in the file; the container's default config does
+ * this). An unset or empty variable is an error naming the path.
+ */
+export function expandEnv(v: unknown, env: NodeJS.ProcessEnv, path = '', problems: string[] = []): unknown {
+  if (typeof v === 'string') {
+    const m = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(v);
+    if (!m) return v;
+    const val = env[m[1]];
+    if (val === undefined || val === '') problems.push(`${path || '(root)'}: environment variable ${m[1]} is not set`);
+    return val ?? v;
+  }
+  if (Array.isArray(v)) return v.map((x, i) => expandEnv(x, env, `${path}/${i}`, problems));
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = expandEnv(x, env, `${path}/${k}`, problems);
+    return out;
+  }
+  return v;
+}
+
 /** Reads, validates and merges a config file (or the development default when `path` is undefined). */
 export function loadConfig(path: string | undefined, ...layers: ConfigOverrides[]): SimConfig {
-  const file = path === undefined ? null : (readJsonFile(path) as ConfigFile);
+  let file = path === undefined ? null : (readJsonFile(path) as ConfigFile);
   if (file !== null && (typeof file !== 'object' || Array.isArray(file))) throw new SchemaError(path!, ['(root): must be a JSON object']);
+  if (file !== null) {
+    const problems: string[] = [];
+    file = expandEnv(file, process.env, '', problems) as ConfigFile;
+    if (problems.length) throw new SchemaError(path!, problems);
+  }
   return buildConfig(file, ...layers);
 }

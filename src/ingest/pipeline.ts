@@ -109,7 +109,8 @@ export function toRecord(env: Envelope, ctx: RecordContext): StoreRecord {
     classification,
     dropped,
     flagged,
-    // nothing dropped or masked: the envelope's text is the stored event as it came (a store may keep it as is)
+    // the policy left the event and its fields as parsed: the envelope's canonical text (as received when the
+    // parse proved it the same, src/parse/envelope.ts canonicalText) holds exactly what was classified
     envelope: dropped === 0 && applied.event === env.event && (env.fields === undefined || fields === env.fields) ? env.raw : undefined,
   };
 }

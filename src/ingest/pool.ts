@@ -5,6 +5,7 @@ import type { ErrorCode } from '../errors/codes.ts';
 import { SimError } from '../errors/sim-error.ts';
 import { shareVerdict } from '../filter/index.ts';
 import type { PackedBatch } from '../store/packed.ts';
+import type { BudgetInit } from './admission.ts';
 import type { ClassifierDeps, PolicyLike, PolicyOptionsLike, RecordContext } from './pipeline.ts';
 
 /** A tenant's policy as a worker rebuilds it: the modules whose upload permission is off. */
@@ -26,11 +27,21 @@ export function policySnapshot(classifier: ClassifierDeps, tenant: string, p: Po
   };
 }
 
+const snapshots = new WeakMap<PolicyLike, PolicySnapshot>();
+/** policySnapshot, made once per policy object (a policy is replaced, never changed, when a permission changes). */
+export function snapshotOf(classifier: ClassifierDeps, tenant: string, p: PolicyLike): PolicySnapshot {
+  let s = snapshots.get(p);
+  if (s === undefined || s.tenant !== tenant) snapshots.set(p, (s = policySnapshot(classifier, tenant, p)));
+  return s;
+}
+
 export interface WorkerInit {
-  limits: Pick<Limits, 'maxDepth' | 'maxEventBytes' | 'maxDecompressedBytes' | 'rawTruncate'>;
+  limits: Pick<Limits, 'maxDepth' | 'maxEventBytes' | 'maxDecompressedBytes' | 'rawTruncate'> & Partial<Pick<Limits, 'maxEventsPerRequest'>>;
   policies: PolicySnapshot[];
   /** The config's sourcetype rules for /raw (src/parse/linebreak.ts), over the built-in table. */
   sourcetypes?: SimConfig['sourcetypes'];
+  /** The global decoded-bytes budget shared with the event loop (src/ingest/admission.ts), if any. */
+  budgets?: BudgetInit;
 }
 
 /** One request's work: its body bytes and what its records take from the request (RecordContext). */
@@ -44,6 +55,8 @@ export interface IngestJob {
   tokenModule: string | null;
   defaults: RecordContext['defaults'];
   allowedIndexes: string[] | null;
+  /** The tenant's policy when the request arrived (what the README promises), whatever changes while it waits. */
+  policy?: PolicySnapshot;
 }
 
 export interface IngestReply {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticate, isGuid } from '../auth/auth.ts';
 import { hecBody, SimError } from '../errors/sim-error.ts';
-import { decodeBody } from '../parse/body.ts';
+import { decodeBody, decompressBody } from '../parse/body.ts';
 import { parseEventBatch } from '../parse/envelope.ts';
 import { rawRulesFor } from '../parse/linebreak.ts';
 import { rawEvents } from '../parse/raw.ts';
@@ -9,7 +9,8 @@ import { kPortRegion, routeRegion } from '../region/route.ts';
 import { packedModules } from '../store/packed.ts';
 import type { RegionStore, StoreRecord } from '../store/types.ts';
 import { rawEnvelope, toRecord, type RecordContext } from './pipeline.ts';
-import type { IngestJob, IngestResult } from './pool.ts';
+import { checkRawEvents, DECODED, Hold } from './admission.ts';
+import { snapshotOf, type IngestJob, type IngestResult } from './pool.ts';
 import type { HecContext, RegionRuntime, SimState } from './state.ts';
 
 export const HEC_JSON = 'application/json; charset=UTF-8';
@@ -66,7 +67,8 @@ function routeAndAuthenticate(sim: SimState, req: FastifyRequest, reply: Fastify
     reply.headers(region.headers);
   }
   if (sim.shuttingDown) throw new SimError('SIM_ERR_HEC_SHUTTING_DOWN');
-  const { def } = authenticate(sim.tokens, req.headers.authorization, q1(req, 'token'));
+  // every ?token= value (a repeated one is refused, not read as its first: `?token=&token=<t>`)
+  const { def } = authenticate(sim.tokens, req.headers.authorization, (req.query as Query).token);
   if (region === null) {
     // any host (localhost, an address, a LAN name) on the shared port: the token's region (src/region/route.ts)
     const own = sim.regions.get(def.region);
@@ -92,14 +94,15 @@ function routeAndAuthenticate(sim: SimState, req: FastifyRequest, reply: Fastify
   }
   const cookie = q1(req, 'channel_cookie');
   if (cookie && channel && /^[A-Za-z0-9_.-]{1,64}$/.test(cookie)) reply.header('set-cookie', `${cookie}=${channel}`);
-  req.hec = { region, token: def, channel };
+  // the tenant's policy in force when the request arrived is the one applied, however long it waits
+  req.hec = { region, token: def, channel, policy: sim.policies.get(def.tenant) };
 }
 
 const EPOCH_QUERY = /^\s*\d+(\.\d*)?\s*$/;
 
 function recordContext(sim: SimState, req: FastifyRequest, hec: HecContext, endpoint: 'event' | 'raw'): RecordContext {
   const t = hec.token!;
-  const policy = sim.policies.get(t.tenant)!;
+  const policy = hec.policy ?? sim.policies.get(t.tenant)!;
   // ?time= (epoch) for events that give none; on /event it turns ?auto_extract_timestamp=true off (Splunk's docs)
   const qt = q1(req, 'time');
   const time = qt !== undefined && EPOCH_QUERY.test(qt) ? Number(qt) : undefined;
@@ -199,7 +202,7 @@ function explainIndex(sim: SimState, hec: HecContext, err: SimError | null): Sim
 function jobOf(sim: SimState, req: FastifyRequest, hec: HecContext, ctx: RecordContext): Omit<IngestJob, 'id' | 'body'> {
   return {
     kind: ctx.endpoint, encoding: req.headers['content-encoding'], receivedAt: ctx.receivedAt, tenant: ctx.tenant, tokenModule: ctx.tokenModule,
-    defaults: ctx.defaults, allowedIndexes: hec.token!.indexes ?? sim.cfg.indexes,
+    defaults: ctx.defaults, allowedIndexes: hec.token!.indexes ?? sim.cfg.indexes, policy: snapshotOf(sim.classifier, ctx.tenant, ctx.policy),
   };
 }
 
@@ -209,21 +212,44 @@ export function registerHecRoutes(app: FastifyInstance): void {
   /** Whether requests are decoded, parsed and classified in ingest worker threads (buildApp made a pool only if every store takes their batches). */
   const inPool = sim.pool !== null;
 
+  /**
+   * A request's job in an ingest thread. A gzip body is gunzipped here first (zlib works on libuv's threads;
+   * the buffers are the event loop's, and they go back to the system once freed, where an ingest thread's
+   * malloc arena kept hundreds of MB after a bomb attack); the decoded bytes move to the thread without a copy
+   * and stay counted in the global budget until its answer.
+   */
+  const runInPool = async (req: FastifyRequest, job: Omit<IngestJob, 'id' | 'body'>): Promise<IngestResult> => {
+    const body = req.body as Buffer | undefined;
+    if (body === undefined || body.length === 0 || job.encoding === undefined) return sim.pool!.run(job, body);
+    const hold = new Hold(sim.budgets, DECODED);
+    try {
+      const bytes = await decompressBody(body, job.encoding, limits, hold);
+      return await sim.pool!.run({ ...job, encoding: undefined }, bytes);
+    } finally {
+      hold.release();
+    }
+  };
+
   const eventHandler = async (req: FastifyRequest, reply: FastifyReply) => {
     const hec = req.hec!;
     if (inPool) {
-      const r = await sim.pool!.run(jobOf(sim, req, hec, recordContext(sim, req, hec, 'event')), req.body as Buffer | undefined);
+      const r = await runInPool(req, jobOf(sim, req, hec, recordContext(sim, req, hec, 'event')));
       return commitAndReply(sim, req, reply, hec, storedBatch(hec.region.store, r), explainIndex(sim, hec, r.error), 'event');
     }
-    const text = await decodeBody(req.body as Buffer | undefined, req.headers['content-encoding'], limits);
-    const ctx = recordContext(sim, req, hec, 'event');
-    const { events, error } = parseEventBatch(text, limits, {
-      // the token's list, else the indexes that exist (cfg.indexes): any other is Splunk's 400 code 7
-      allowedIndexes: hec.token!.indexes ?? sim.cfg.indexes,
-      defaultIndex: ctx.defaults.index,
-    });
-    // returned, not awaited: this frame (the body's text, the records) is not kept while the commit runs
-    return commitAndReply(sim, req, reply, hec, storedRecords(hec.region.store, events.map((e) => toRecord(e, ctx))), explainIndex(sim, hec, error), 'event');
+    const hold = new Hold(sim.budgets, DECODED);
+    try {
+      const text = await decodeBody(req.body as Buffer | undefined, req.headers['content-encoding'], limits, hold);
+      const ctx = recordContext(sim, req, hec, 'event');
+      const { events, error } = parseEventBatch(text, limits, {
+        // the token's list, else the indexes that exist (cfg.indexes): any other is Splunk's 400 code 7
+        allowedIndexes: hec.token!.indexes ?? sim.cfg.indexes,
+        defaultIndex: ctx.defaults.index,
+      });
+      // returned, not awaited: this frame (the body's text, the records) is not kept while the commit runs
+      return commitAndReply(sim, req, reply, hec, storedRecords(hec.region.store, events.map((e) => toRecord(e, ctx))), explainIndex(sim, hec, error), 'event');
+    } finally {
+      hold.release();
+    }
   };
   for (const url of ['/services/collector', '/services/collector/event', '/services/collector/event/1.0']) {
     app.post(url, { config: { hec: 'event' } }, eventHandler);
@@ -242,15 +268,21 @@ export function registerHecRoutes(app: FastifyInstance): void {
       }
     };
     if (inPool) {
-      const r = await sim.pool!.run(jobOf(sim, req, hec, ctx), req.body as Buffer | undefined);
+      const r = await runInPool(req, jobOf(sim, req, hec, ctx));
       if (r.batch === null && r.error) throw r.error; // the body's own errors first, as below
       refuseIndex();
       return commitAndReply(sim, req, reply, hec, storedBatch(hec.region.store, r), r.error, 'raw');
     }
-    const text = await decodeBody(req.body as Buffer | undefined, req.headers['content-encoding'], limits);
-    refuseIndex();
-    const events = rawEvents(text, ctx.rules!.get(ctx.defaults.sourcetype), limits.rawTruncate, ctx.receivedAt);
-    return commitAndReply(sim, req, reply, hec, storedRecords(hec.region.store, events.map((e) => toRecord(rawEnvelope(e), ctx))), null, 'raw');
+    const hold = new Hold(sim.budgets, DECODED);
+    try {
+      const text = await decodeBody(req.body as Buffer | undefined, req.headers['content-encoding'], limits, hold);
+      refuseIndex();
+      checkRawEvents(text, limits.maxEventsPerRequest);
+      const events = rawEvents(text, ctx.rules!.get(ctx.defaults.sourcetype), limits.rawTruncate, ctx.receivedAt);
+      return commitAndReply(sim, req, reply, hec, storedRecords(hec.region.store, events.map((e) => toRecord(rawEnvelope(e), ctx))), null, 'raw');
+    } finally {
+      hold.release();
+    }
   };
   for (const url of ['/services/collector/raw', '/services/collector/raw/1.0']) {
     app.post(url, { config: { hec: 'raw' } }, rawHandler);
@@ -259,7 +291,14 @@ export function registerHecRoutes(app: FastifyInstance): void {
   app.post('/services/collector/ack', { config: { hec: 'ack' } }, async (req, reply) => {
     const hec = req.hec!;
     const body = req.body as Buffer | undefined;
-    const text = await decodeBody(body, req.headers['content-encoding'], limits);
+    // a gzip'd ack poll takes from the global decoded budget too (a bomb sent to /ack is no way around it)
+    const hold = new Hold(sim.budgets, DECODED);
+    let text: string;
+    try {
+      text = await decodeBody(body, req.headers['content-encoding'], limits, hold);
+    } finally {
+      hold.release();
+    }
     let ids: unknown;
     try {
       ids = (JSON.parse(text) as { acks?: unknown }).acks;
@@ -276,6 +315,8 @@ export function registerHecRoutes(app: FastifyInstance): void {
   });
 
   const health = async (req: FastifyRequest, reply: FastifyReply) => {
+    const tokens = (req.query as Query).token;
+    if (Array.isArray(tokens) && tokens.length > 1) throw new SimError('SIM_ERR_HEALTH_TOKEN_INVALID', { detail: '?token= is given more than once' });
     const token = q1(req, 'token');
     if (token !== undefined && token !== '') {
       const def = sim.tokens.get(token.toLowerCase());

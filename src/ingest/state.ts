@@ -6,6 +6,7 @@ import type { TokenTable } from '../auth/auth.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { RegionStore } from '../store/types.ts';
 import type { AckRegistry } from './acks.ts';
+import type { Budgets } from './admission.ts';
 import type { ClassifierDeps, PolicyLike } from './pipeline.ts';
 import type { IngestPool } from './pool.ts';
 import type { PolicyStore } from '../policy/persist.ts';
@@ -33,6 +34,8 @@ export interface SimState {
   policies: Map<string, PolicyLike>;
   /** Ingest worker threads (cfg.ingest.workers), or null: requests are then decoded and classified in the event loop. */
   pool: IngestPool | null;
+  /** The global bytes-in-flight counters (src/ingest/admission.ts), shared with the ingest threads. */
+  budgets: Budgets;
   shuttingDown: boolean;
   log: FastifyBaseLogger;
   /** Where permission and setting changes are kept, with their audit trail; null: not kept (store kind none). */
@@ -44,6 +47,8 @@ export interface HecContext {
   region: RegionRuntime;
   token: TokenDef | null;
   channel: string | null;
+  /** The tenant's policy when the request arrived (applied to it even if a PUT replaces it meanwhile). */
+  policy?: PolicyLike;
 }
 
 declare module 'fastify' {

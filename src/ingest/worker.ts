@@ -14,6 +14,7 @@ import { rawEvents } from '../parse/raw.ts';
 import { packRecords } from '../store/packed.ts';
 import { VerdictIds } from '../store/verdict-ids.ts';
 import type { StoreRecord } from '../store/types.ts';
+import { Budgets, checkRawEvents, DECODED, Hold } from './admission.ts';
 import { defaultClassifier } from './classifier.ts';
 import { rawEnvelope, toRecord, type PolicyLike, type RecordContext } from './pipeline.ts';
 import type { IngestJob, IngestReply, PolicySnapshot, WorkerInit } from './pool.ts';
@@ -22,12 +23,25 @@ const init = workerData as WorkerInit;
 const classifier = defaultClassifier();
 const rawRules = new RawRules(init.sourcetypes);
 const policies = new Map<string, PolicyLike>();
+/** Compiled policies by their snapshot's JSON: a job carries the policy of its arrival (few distinct ones). */
+const compiled = new Map<string, PolicyLike>();
+function compile(p: PolicySnapshot): PolicyLike {
+  const key = JSON.stringify(p);
+  let c = compiled.get(key);
+  if (c === undefined) {
+    if (compiled.size >= 256) compiled.clear();
+    // every option the snapshot carries besides the tenant and the disabled list goes to compilePolicy as it is
+    const { tenant: _tenant, disabled, ...options } = p;
+    c = classifier.compilePolicy(classifier.matcher, { ...options, uploadPermission: Object.fromEntries(disabled.map((id) => [id, false])) });
+    compiled.set(key, c);
+  }
+  return c;
+}
 function setPolicy(p: PolicySnapshot): void {
-  policies.set(p.tenant, classifier.compilePolicy(classifier.matcher, {
-    uploadPermission: Object.fromEntries(p.disabled.map((id) => [id, false])), undeclared: p.undeclared, settings: p.settings, secrets: p.secrets,
-  }));
+  policies.set(p.tenant, compile(p));
 }
 for (const p of init.policies) setPolicy(p);
+const budgets = init.budgets ? new Budgets(init.budgets) : null;
 
 /** This thread's verdict list: each new verdict's JSON goes with the next reply (`fresh`). */
 let fresh: Array<number | string> = [];
@@ -36,9 +50,10 @@ const verdictIds = new VerdictIds(0, (i, json) => fresh.push(i, json));
 async function run(job: IngestJob): Promise<IngestReply> {
   let records: StoreRecord[] = [];
   let error: IngestReply['error'] = null;
+  const hold = budgets ? new Hold(budgets, DECODED) : undefined;
   try {
-    const text = await decodeBody(Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength), job.encoding, init.limits);
-    const policy = policies.get(job.tenant);
+    const text = await decodeBody(Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength), job.encoding, init.limits, hold);
+    const policy = job.policy ? compile(job.policy) : policies.get(job.tenant);
     if (!policy) throw new Error(`no policy for tenant '${job.tenant}' in the ingest worker`);
     const ctx: RecordContext = {
       receivedAt: job.receivedAt, tenant: job.tenant, tokenModule: job.tokenModule, endpoint: job.kind, defaults: job.defaults,
@@ -49,12 +64,15 @@ async function run(job: IngestJob): Promise<IngestReply> {
       records = r.events.map((e) => toRecord(e, ctx));
       if (r.error) throw r.error;
     } else {
+      if (init.limits.maxEventsPerRequest !== undefined) checkRawEvents(text, init.limits.maxEventsPerRequest);
       records = rawEvents(text, rawRules.get(job.defaults.sourcetype), init.limits.rawTruncate, job.receivedAt).map((e) => toRecord(rawEnvelope(e), ctx));
     }
   } catch (err) {
     error = isSimError(err)
       ? { code: err.code, detail: err.detail, invalidEventNumber: err.invalidEventNumber }
       : internal(err);
+  } finally {
+    hold?.release();
   }
   const batch = records.length > 0 ? packRecords(records, (f) => verdictIds.of(f)) : null;
   const out: IngestReply = { id: job.id, batch, fresh, error };
@@ -77,7 +95,7 @@ function internal(err: unknown): NonNullable<IngestReply['error']> {
 }
 
 parentPort!.on('message', (msg: IngestJob | { policy: PolicySnapshot }) => {
-  if ('policy' in msg) return setPolicy(msg.policy);
+  if (!('id' in msg)) return setPolicy(msg.policy);
   // every job is answered, whatever fails (a job left unanswered would hold its request open)
   run(msg).then(send, (err: unknown) => {
     const out: IngestReply = { id: msg.id, batch: null, fresh, error: internal(err) };

@@ -10,7 +10,13 @@ export interface Envelope {
   index: string | undefined;
   event: unknown;
   fields: Record<string, unknown> | undefined;
-  /** The envelope's JSON text as it came (a store may keep it instead of serializing the event again). */
+  /**
+   * The envelope's text in canonical form, for a store to keep instead of serializing the event again: the
+   * text as received only when it is exactly JSON.stringify of what was parsed (which proves it has no
+   * duplicate key at any level, no whitespace and nothing the parse did not keep), else that stringified
+   * text; undefined when the envelope has keys other than the HEC ones (they would reach disk unclassified).
+   * See canonicalText.
+   */
   raw?: string;
 }
 
@@ -19,6 +25,8 @@ export interface EnvelopeLimits {
   maxDepth: number;
   /** Largest single envelope, in UTF-16 code units of its JSON text (Splunk: maxEventSize 5 MB). */
   maxEventBytes: number;
+  /** Most envelopes in one body (limits.maxEventsPerRequest): past it the whole body is refused, 413. */
+  maxEventsPerRequest?: number;
 }
 
 export interface EnvelopeContext {
@@ -90,8 +98,12 @@ export function parseEventBatch(text: string, limits: EnvelopeLimits, ctx: Envel
   const events: Envelope[] = [];
   let i = skipWs(text, 0);
   const fail = (err: SimError): BatchResult => ({ events, error: err });
+  const max = limits.maxEventsPerRequest ?? Infinity;
+  // past the count nothing of the body is kept: the request is refused whole (413), so none of it is stored
+  const tooMany = (): BatchResult => ({ events: [], error: tooManyEvents(max) });
   if (i >= text.length) return fail(new SimError('SIM_ERR_HEC_NO_DATA', { detail: 'the body holds no event' }));
   while (i < text.length) {
+    if (events.length >= max) return tooMany();
     const c = text.charCodeAt(i);
     if (c === LBRACE) {
       const r = takeEnvelope(text, i, limits, ctx, events.length);
@@ -109,6 +121,7 @@ export function parseEventBatch(text: string, limits: EnvelopeLimits, ctx: Envel
             detail: `event ${events.length} (array element at character ${i}) is not a JSON object`,
           }));
         }
+        if (events.length >= max) return tooMany();
         const r = takeEnvelope(text, i, limits, ctx, events.length);
         if ('error' in r) return fail(r.error);
         events.push(r.env);
@@ -130,6 +143,12 @@ export function parseEventBatch(text: string, limits: EnvelopeLimits, ctx: Envel
   }
   if (events.length === 0) return fail(new SimError('SIM_ERR_HEC_NO_DATA', { detail: 'the body holds no event (an empty array)' }));
   return { events, error: null };
+}
+
+function tooManyEvents(max: number): SimError {
+  return new SimError('SIM_ERR_HTTP_TOO_MANY_EVENTS', {
+    detail: `the request holds more than ${max} events (limits.maxEventsPerRequest); nothing of it was stored — send smaller batches`,
+  });
 }
 
 /** Whether a parsed value nests no deeper than `max` (the value itself is depth `d`). */
@@ -172,7 +191,7 @@ function takeEnvelope(
     if (parsed && value !== null && typeof value === 'object' && !Array.isArray(value) && depthWithin(value, 1, limits.maxDepth)) {
       const v = validateEnvelope(value, num, ctx);
       if (v instanceof SimError) return { error: v };
-      v.raw = raw;
+      v.raw = canonicalText(value as Record<string, unknown>, raw);
       return { env: v, end: last + 1 };
     }
   }
@@ -195,8 +214,25 @@ function takeEnvelope(
   }
   const v = validateEnvelope(value, num, ctx);
   if (v instanceof SimError) return { error: v };
-  v.raw = raw;
+  v.raw = canonicalText(value as Record<string, unknown>, raw);
   return { env: v, end };
+}
+
+/** The keys of a HEC envelope; any other key is not classified, so an envelope holding one is never stored as text. */
+const ENVELOPE_KEYS: ReadonlySet<string> = new Set(['time', 'host', 'source', 'sourcetype', 'index', 'event', 'fields']);
+
+/**
+ * What is stored must be what was classified. JSON.parse keeps the last of duplicate keys
+ * (`{"event":{"src_ip":..},"event":{..}}` is classified on the second `event`), so the received text is reused
+ * only when it equals JSON.stringify of the parsed value: a text with a duplicate key at any level cannot (the
+ * stringified value holds each key once). Otherwise the stringified value is the envelope's text — one
+ * serialization, the one the store would make anyway. An envelope with keys besides the HEC ones gives
+ * undefined: the store then serializes the event and fields alone.
+ */
+export function canonicalText(value: Record<string, unknown>, received: string): string | undefined {
+  for (const k in value) if (!ENVELOPE_KEYS.has(k)) return undefined;
+  const canonical = JSON.stringify(value);
+  return canonical === received ? received : canonical;
 }
 
 const NUMERIC = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$/;
@@ -225,8 +261,12 @@ export function validateEnvelope(value: unknown, num: number, ctx: EnvelopeConte
   const t = o.time;
   if (t !== undefined && t !== null) {
     if (typeof t === 'number' && Number.isFinite(t)) time = t;
-    else if (typeof t === 'string' && NUMERIC.test(t)) time = Number(t);
-    else return new SimError('SIM_ERR_HEC_INDEXED_FIELDS', { invalidEventNumber: num, detail: `event ${num}: "time" must be epoch seconds (a number or numeric string), got ${JSON.stringify(t).slice(0, 60)}` });
+    else if (typeof t === 'string' && NUMERIC.test(t) && Number.isFinite(Number(t))) time = Number(t);
+    else {
+      // a number or numeric string out of range ("1e400", 1e400 parsed as Infinity) is as wrong as a word
+      const why = (typeof t === 'number' || (typeof t === 'string' && NUMERIC.test(t))) ? ' (out of range: not a finite number)' : '';
+      return new SimError('SIM_ERR_HEC_INDEXED_FIELDS', { invalidEventNumber: num, detail: `event ${num}: "time" must be epoch seconds (a number or numeric string)${why}, got ${JSON.stringify(t).slice(0, 60)}` });
+    }
   }
   const host = optString(o, 'host', num); if (host instanceof SimError) return host;
   const source = optString(o, 'source', num); if (source instanceof SimError) return source;

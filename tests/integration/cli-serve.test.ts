@@ -62,6 +62,8 @@ describe('ingestor-sim serve (spawned as a user runs it)', () => {
         }
       };
       const clients = Array.from({ length: 8 }, (_, c) => client(c));
+      // 1.5 s of load once requests are being answered (on a busy machine the first ones wait for the ingest threads)
+      for (const t = Date.now(); answered === 0 && Date.now() - t < 30_000;) await new Promise((r) => setTimeout(r, 50));
       await new Promise((r) => setTimeout(r, 1500));
       a.run.child.kill('SIGKILL');
       stop = true;

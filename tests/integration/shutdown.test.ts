@@ -50,7 +50,8 @@ describe('closing with requests in flight', () => {
     const bodies = buildPayloads({ profile: 'mixed', seed: 5, batch: 500, gzip: false, pool: 4 }).full.map((p) => p.body.toString());
     const sent = Array.from({ length: 16 }, (_, i) => pool.request({ path: '/services/collector/event', method: 'POST', headers, body: bodies[i % 4] })
       .then(async (r) => [r.statusCode, await r.body.json()] as const, (err: Error) => [0, err.message] as const));
-    await new Promise((r) => setTimeout(r, 50));
+    // close once the server holds some of them (a fixed 50 ms was not enough on a busy machine: nothing arrived yet)
+    for (const t = Date.now(); srv.app.sim.budgets.used(0) === 0 && Date.now() - t < 10_000;) await new Promise((r) => setTimeout(r, 5));
     await srv.close();
     const answers = await Promise.all(sent);
     await pool.close().catch(() => undefined);

@@ -77,7 +77,8 @@ describe.skipIf(why !== null)('verify through a real firewall (network namespace
 
     run(process.execPath, [join(projectRoot, 'bin/ingestor-sim.js'), 'ca', 'init', '--dir', join(dir, 'tls')]);
     serve = spawn('ip', ['netns', 'exec', NS_SRV, process.execPath, join(projectRoot, 'bin/ingestor-sim.js'), 'serve', '--tls', join(dir, 'tls'),
-      '--host', '0.0.0.0', '--port', String(PORT), '--store', 'none', '--log-level', 'silent'], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+      // 0.0.0.0 inside the test's own namespace: the development default there is meant (--allow-public-dev)
+      '--host', '0.0.0.0', '--allow-public-dev', '--port', String(PORT), '--store', 'none', '--log-level', 'silent'], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     serve.stderr!.on('data', (c) => { serveLog += c; });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`serve did not start in the namespace: ${serveLog}`)), 30_000);

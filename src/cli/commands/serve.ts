@@ -18,6 +18,7 @@ interface ServeOpts {
   ingestWorkers?: string;
   logLevel?: string;
   permissionsFrom?: string;
+  allowPublicDev?: boolean;
 }
 
 function portArg(v: string, what: string): number {
@@ -83,6 +84,7 @@ export function register(program: Command): void {
     .option('--ingest-workers <n>', 'threads that decode, parse and classify requests (0: in the event loop; default: one per core, at most 4)')
     .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent')
     .option('--permissions-from <where>', 'data | config: when the data folder keeps permissions and settings changed through the admin API, which wins at start (default data; docs/permissions.md)')
+    .option('--allow-public-dev', 'serve the development default (public tokens, public admin token) on a non-loopback --host anyway')
     .action(async (o: ServeOpts) => {
       const cli: ConfigOverrides = {};
       if (o.host !== undefined) cli.host = o.host;
@@ -110,7 +112,7 @@ export function register(program: Command): void {
           const made = ensureLocalCa(cfg.tls.dir);
           if (made) process.stdout.write(made);
         }
-        srv = await startServer(cfg);
+        srv = await startServer(cfg, { allowPublicDev: o.allowPublicDev === true });
       } catch (err) {
         if (err instanceof SchemaError) throw new CliExit(2, err.message);
         if (isSimError(err)) throw new CliExit(1, err.message);
@@ -120,8 +122,9 @@ export function register(program: Command): void {
         }
         throw err;
       }
-      process.stdout.write(banner(cfg, srv));
-      await new Promise<void>((resolve) => {
+      // the signal handlers first, then the banner: a supervisor that reads the banner and stops the server at
+      // once must not find the default handler (death by SIGTERM, nothing committed)
+      const stopped = new Promise<void>((resolve) => {
         const stop = (sig: string) => {
           process.stderr.write(`ingestor-sim: ${sig}: closing (committing what waits)\n`);
           srv.close().then(resolve, (err) => {
@@ -133,5 +136,7 @@ export function register(program: Command): void {
         process.once('SIGINT', () => stop('SIGINT'));
         process.once('SIGTERM', () => stop('SIGTERM'));
       });
+      process.stdout.write(banner(cfg, srv));
+      await stopped;
     });
 }

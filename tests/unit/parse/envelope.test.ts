@@ -29,12 +29,15 @@ describe('parseEventBatch', () => {
     const [e] = parse(line).events;
     expect(e).toEqual({ time: 1433188255.5, host: 'h', source: 's', sourcetype: 'st', index: 'i', event: { x: 1 }, fields: { a: 'b', n: [1, '2'] }, raw: line });
   });
-  it('keeps the text of each envelope as it came, alone on its line or back to back', () => {
+  it('keeps the canonical text of each envelope (as it came when already canonical), alone on its line or back to back', () => {
     const a = '{"event": {"n": 1.50}}';
+    const ca = '{"event":{"n":1.5}}';
     const b = '{"event":"two"}';
-    expect(parse(`${a}\r\n${b}\n`).events.map((e) => e.raw)).toEqual([a, b]);
-    expect(parse(`${a}${b}  ${a}`).events.map((e) => e.raw)).toEqual([a, b, a]);
-    expect(parse(`[${a},\n ${b}]`).events.map((e) => e.raw)).toEqual([a, b]);
+    expect(parse(`${a}\r\n${b}\n`).events.map((e) => e.raw)).toEqual([ca, b]);
+    expect(parse(`${a}${b}  ${a}`).events.map((e) => e.raw)).toEqual([ca, b, ca]);
+    expect(parse(`[${a},\n ${b}]`).events.map((e) => e.raw)).toEqual([ca, b]);
+    // the received string itself when it is canonical (no copy)
+    expect(parse(`${b}\n${b}`).events.map((e) => e.raw)).toEqual([b, b]);
   });
   it('keeps the events before the first bad one and numbers the bad one', () => {
     const r = parse('{"event":"a"}{"event":"b"}{"nope":1}{"event":"c"}');
