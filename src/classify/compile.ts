@@ -42,6 +42,8 @@ interface ItemRt {
   label: string;
   /** The notice's sub-group, or null. */
   group: string | null;
+  /** Generic kinds this item lists a role-specific kind of (src-ip → ip): it is for that role, not for any. */
+  rolesOf?: Set<number>;
   moduleId: string;
   category: Category;
   /** The kind an alias hit of this item stands for (its first kind), or -1. */
@@ -215,6 +217,7 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
       for (const k of it.kinds) {
         const ki = kindIndex.get(k)!;
         if (!byKind.has(ki)) byKind.set(ki, rt);
+        if (genericKind[ki] !== -1) (rt.rolesOf ??= new Set()).add(genericKind[ki]);
         let set = declaring.get(ki);
         if (!set) declaring.set(ki, (set = new Set()));
         set.add(m.id);
@@ -451,7 +454,11 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
         }
         if (item === null) item = local.get(kind) ?? null;
         // a module that declares only the generic kind (its "Port" for a source port)
-        if (item === null && genericKind[kind] !== -1) item = local.get(genericKind[kind]) ?? null;
+        // (unless that item is for another role of it: "Source IP address" lists src-ip, a destination IP is not it)
+        if (item === null && genericKind[kind] !== -1) {
+          const g = local.get(genericKind[kind]);
+          if (g !== undefined && !g.rolesOf?.has(genericKind[kind])) item = g;
+        }
       }
       if (item === null && local !== null) item = parentItem(e, slot);
       if (item === null && tries !== null) usedKind = tries[0];

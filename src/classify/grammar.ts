@@ -35,7 +35,7 @@ const SYNONYMS: Record<string, string> = Object.assign(Object.create(null) as Re
   mac: 'mac', macaddr: 'mac', macaddress: 'mac', hwaddr: 'mac', hardware: 'hardware', bssid: 'mac',
   user: 'user', usr: 'user', username: 'user', uname: 'user', account: 'account', acct: 'account', principal: 'principal', person: 'person', member: 'member', identity: 'identity', people: 'person', persons: 'person', employee: 'person', contact: 'person',
   upn: 'upn', email: 'email', mail: 'mail', emailaddress: 'email', smtp: 'mail', sid: 'sid',
-  dvc: 'dvc', device: 'device', endpoint: 'endpoint', agent: 'agent', asset: 'asset', sensor: 'agent', mobile: 'mobile', handset: 'device',
+  if: 'interface', dvc: 'dvc', device: 'device', endpoint: 'endpoint', agent: 'agent', asset: 'asset', sensor: 'agent', mobile: 'mobile', handset: 'device',
   id: 'id', ids: 'id', identifier: 'id', uid: 'user id', imei: 'device id', imsi: 'device id', meid: 'device id', iccid: 'device id', hw: 'hardware', fingerprint: 'fingerprint', fp: 'fingerprint', ja3: 'fingerprint', cert: 'certificate', certificate: 'certificate', priv: 'privilege', appliance: 'dvc', proxy: 'dvc', firewall: 'dvc', gateway: 'dvc', gp: 'group', grp: 'group', class: 'category', classification: 'category', mailer: 'mailer', signer: 'signer', role: 'role', handle: 'handle', is: 'is', has: 'has', guid: 'guid', uuid: 'guid', key: 'key', num: 'number', no: 'number', nr: 'number', number: 'number', serial: 'serial', sn: 'serial',
   name: 'name', nm: 'name', names: 'name', displayname: 'displayname', title: 'title', label: 'label', value: 'value', val: 'value', type: 'type', kind: 'type',
   url: 'url', uri: 'url', urls: 'url', link: 'url', href: 'url', referer: 'referrer', referrer: 'referrer', domain: 'domain', dom: 'domain', realm: 'domain', site: 'site', website: 'url', web: 'web',
@@ -286,7 +286,12 @@ export function read(name: string): Reading {
   return readWords(words(name));
 }
 
+/** Past participles that follow the thing they describe (`TimeGenerated`, `time_received`, `bytes_sent`, `file_deleted`). */
+const PARTICIPLES = new Set(['generated', 'created', 'received', 'sent', 'modified', 'updated', 'changed', 'deleted', 'removed', 'added', 'started', 'ended', 'opened', 'closed', 'processed', 'reported', 'detected', 'observed', 'accessed', 'written', 'read', 'blocked', 'allowed', 'denied', 'dropped', 'transferred', 'uploaded', 'downloaded', 'occurred', 'recorded', 'collected', 'ingested', 'indexed']);
+
 export function readWords(ws: string[]): Reading {
+  // `time_generated` is a time, `bytes_sent` a count: a trailing participle describes the word before it
+  if (ws.length >= 2 && PARTICIPLES.has(ws[ws.length - 1]) && ws[ws.length - 2] !== 'by') ws = ws.slice(0, -1);
   // `created_by`, `approvedBy`, `modified_by`: who did it, a person
   if (ws.length >= 2 && ws[ws.length - 1] === 'by') return { role: 'actor', roles: ['actor'], qual: null, quals: [], entity: 'user', words: ws };
   const roles: string[] = [];
@@ -392,7 +397,7 @@ export function nameKeys(segs: readonly string[]): string[] {
   return out.filter((k) => k !== '');
 }
 
-const PLAIN_VALUE = /^(?:-?\d+(?:\.\d+)?|true|false|null|none|n\/a|-|\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?|\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?|0x[0-9a-f]+)$/i;
+const PLAIN_VALUE = /^(?:-?\d+(?:\.\d+)?|true|false|null|none|n\/a|-|\d{4}([-/.])\d{1,2}\1\d{1,2}(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec) {1,2}\d{1,2}(?: \d{4})? \d{2}:\d{2}:\d{2}|\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?|0x[0-9a-f]+)$/i;
 const CODE_VALUE = /^[A-Z][A-Z0-9_]{1,23}$/;
 
 /**

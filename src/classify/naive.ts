@@ -118,7 +118,12 @@ export function naiveClassifyField(cat: CatalogDef, path: string, value: unknown
       }
       if (!item) item = itemIn(mod, kind) ?? null;
       const g = genericOf(kind);
-      if (!item && g !== null) item = itemIn(mod, g) ?? null;
+      // the generic kind's item, unless that item is for another role of it ("Source IP address" lists src-ip:
+      // a destination IP is not it)
+      if (!item && g !== null) {
+        const gi = itemIn(mod, g);
+        if (gi && !gi.kinds.some((k2) => k2 !== kind && genericOf(k2) === g)) item = gi;
+      }
       if (!item) item = parentItem(mod);
     }
     if (!item && tries !== null) used = tries[0];

@@ -59,7 +59,7 @@ describe('the data folder lock holds across PID namespaces, races and kill -9', 
     const a = serve();
     let b: Run | null = null;
     try {
-      const [, url] = await waitFor(a, /serving \d+ regions on (http:\/\/127\.0\.0\.1:\d+)/);
+      const [, url] = await waitFor(a, /serving \d+ regions on .*listening on (http:\/\/127\.0\.0\.1:\d+)\)/);
       // its lock names process 1: its own namespace's id, which the second server has too
       expect(readFileSync(join(data, 'us', 'events.lock'), 'utf8')).toBe('1\n');
       b = serve();
