@@ -47,6 +47,7 @@ export function eventView(e: StoredEvent) {
     fields: e.classification.map((f) => ({
       path: f.path, item: f.item, ...(f.group !== undefined ? { group: f.group } : {}), module: f.module, category: f.category, action: f.action,
       ...(f.reason ? { reason: f.reason } : {}), ...(f.masked ? { masked: f.masked } : {}), ...(f.note ? { note: f.note } : {}), by: f.by, kind: f.kind,
+      ...(f.declaredBy !== undefined ? { declaredBy: f.declaredBy } : {}),
     })),
   };
 }

@@ -48,5 +48,9 @@ describe('/raw lines split into fields', () => {
     expect(ev.event as string).toContain(',198.51.100.3,');
     // the columns stay where they were, emptied: every comma of the line is still there
     expect((ev.event as string).split(',').length).toBe(line.split(',').length);
+    // an undeclared field is shown with the modules that do declare its kind (never filtered by them)
+    const dst = ev.fields.find((f) => f.path === 'dst') as { module: string | null; declaredBy?: string[] } | undefined;
+    expect(dst?.module).toBeNull();
+    expect(dst?.declaredBy).toContain('network-sensor');
 });
 });

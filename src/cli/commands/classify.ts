@@ -335,7 +335,7 @@ class JsonRows {
     for (const f of r.fields) {
       let rest = this.cache.get(f);
       if (rest === undefined) {
-        rest = JSON.stringify({ path: f.path, item: f.item, group: f.group ?? null, module: f.module, category: f.category, by: f.by, action: f.action, ...(f.masked ? { masked: f.masked } : {}) }).slice(1);
+        rest = JSON.stringify({ path: f.path, item: f.item, group: f.group ?? null, module: f.module, category: f.category, by: f.by, action: f.action, ...(f.masked ? { masked: f.masked } : {}), ...(f.declaredBy !== undefined ? { declaredBy: f.declaredBy } : {}) }).slice(1);
         if (this.cache.size >= 50_000) this.cache.clear();
         this.cache.set(f, rest);
       }
