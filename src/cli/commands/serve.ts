@@ -76,7 +76,7 @@ export function register(program: Command): void {
     .option('--config <file>', 'JSON config (schemas/config.schema.json); without it: the development default')
     .option('--host <addr>', 'address to listen on (default 127.0.0.1)')
     .option('--port <n>', 'shared port, every region by Host header / SNI (default 8088; 0 = any free port)')
-    .option('--data-dir <dir>', 'one SQLite folder per region under it (default ./data)')
+    .option('--data-dir <dir>', 'one folder per region under it: event log, index, lock (default ./data)')
     .option('--region-ports <spec>', 'one port per region as well, e.g. eu=8089,jp=8090')
     .option('--tls [dir]', `serve HTTPS with the certificates of 'ca init --dir DIR' (SNI picks the region); without DIR: ${DEFAULT_TLS_DIR}; a folder without a CA gets a new local one on first start`)
     .option('--store <kind>', 'sqlite | none')

@@ -1,0 +1,16 @@
+import { readFileSync } from 'node:fs';
+import { buildProgram } from '../cli/index.ts';
+import { renderConfigKeys, renderServeFlags, replaceBetween } from './docs.ts';
+import { projectRoot, schemaDir } from './schema.ts';
+
+/** docs/configuration.md as it should be: its text with the generated tables put in (scripts/config-docs.ts, the test). */
+export function configDocs(): { path: string; expected: string } {
+  const path = `${projectRoot}docs/configuration.md`;
+  const schema = JSON.parse(readFileSync(`${schemaDir}config.schema.json`, 'utf8'));
+  const serve = buildProgram().commands.find((c) => c.name() === 'serve');
+  if (!serve) throw new Error('no serve command');
+  let doc = readFileSync(path, 'utf8');
+  doc = replaceBetween(doc, 'serve-flags', renderServeFlags(serve));
+  doc = replaceBetween(doc, 'config-keys', renderConfigKeys(schema));
+  return { path, expected: doc };
+}
