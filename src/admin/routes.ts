@@ -26,6 +26,17 @@ function queryString(req: FastifyRequest, name: string): string | undefined {
   return v === '' ? undefined : v;
 }
 
+/** `?limit=`: an integer from 1 to max, else 400; absent: the default. */
+function limitParam(req: FastifyRequest, dflt: number, max: number): number {
+  const arg = queryString(req, 'limit');
+  if (arg === undefined) return dflt;
+  const limit = Number(arg);
+  if (!Number.isInteger(limit) || limit < 1 || limit > max) {
+    throw new SimError('SIM_ERR_ADMIN_BAD_REQUEST', { detail: `?limit= must be an integer from 1 to ${max}, got '${arg}'` });
+  }
+  return limit;
+}
+
 /** The admin view of a stored event: the event as stored and the per-field classification as `fields`. */
 export function eventView(e: StoredEvent) {
   return {
@@ -111,14 +122,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
   app.get('/events', async (req) => {
     const regionId = queryString(req, 'region');
     const moduleArg = queryString(req, 'module');
-    const limitArg = queryString(req, 'limit');
-    let limit = 50;
-    if (limitArg !== undefined) {
-      limit = Number(limitArg);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-        throw new SimError('SIM_ERR_ADMIN_BAD_REQUEST', { detail: `?limit= must be an integer from 1 to 1000, got '${limitArg}'` });
-      }
-    }
+    const limit = limitParam(req, 50, 1000);
     let module: string | null | undefined;
     if (moduleArg !== undefined) {
       if (moduleArg === 'none') module = null;
@@ -271,14 +275,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/audit', async (req) => {
     const tenant = queryString(req, 'tenant');
-    const limitArg = queryString(req, 'limit');
-    let limit = 100;
-    if (limitArg !== undefined) {
-      limit = Number(limitArg);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 10000) {
-        throw new SimError('SIM_ERR_ADMIN_BAD_REQUEST', { detail: `?limit= must be an integer from 1 to 10000, got '${limitArg}'` });
-      }
-    }
+    const limit = limitParam(req, 100, 10000);
     if (tenant !== undefined) tenantOf(tenant);
     const store = sim.policyStore;
     const all = store ? store.readAudit() : [];

@@ -10,22 +10,30 @@ export interface CsvField {
   end: number;
 }
 
+/**
+ * A double-quoted value starting at `text[at] === '"'`, a doubled quote standing for one: the value and the
+ * offset just after its closing quote (at most `end`). CSV records and W3C log lines quote alike.
+ */
+export function readQuoted(text: string, at: number, end: number): { value: string; next: number } {
+  let v = '';
+  let p = at + 1;
+  for (; p < end; p++) {
+    if (text[p] === '"') {
+      if (text[p + 1] === '"') {
+        v += '"';
+        p++;
+      } else break;
+    } else v += text[p];
+  }
+  return { value: v, next: Math.min(p + 1, end) };
+}
+
 export function splitCsvRecord(text: string, start = 0, end = text.length, sep = ','): CsvField[] {
   const out: CsvField[] = [];
   let i = start;
   for (;;) {
     if (text[i] === '"') {
-      let v = '';
-      let p = i + 1;
-      for (; p < end; p++) {
-        if (text[p] === '"') {
-          if (text[p + 1] === '"') {
-            v += '"';
-            p++;
-          } else break;
-        } else v += text[p];
-      }
-      const close = Math.min(p + 1, end);
+      const { value: v, next: close } = readQuoted(text, i, end);
       // anything between the closing quote and the separator is kept, as PAN-OS never writes it
       let q = close;
       while (q < end && text[q] !== sep) q++;

@@ -1,3 +1,4 @@
+import { readQuoted } from './csv.ts';
 import type { KvPair } from './types.ts';
 
 /**
@@ -33,17 +34,7 @@ export function parseW3c(text: string, at: number, fields: readonly string[]): K
     const s = i;
     let v: string;
     if (text[i] === '"') {
-      let p = i + 1;
-      v = '';
-      for (; p < n; p++) {
-        if (text[p] === '"') {
-          if (text[p + 1] === '"') {
-            v += '"';
-            p++;
-          } else break;
-        } else v += text[p];
-      }
-      i = Math.min(p + 1, n);
+      ({ value: v, next: i } = readQuoted(text, i, n));
     } else {
       while (i < n && text[i] !== ' ' && text[i] !== '\t' && text[i] !== '\r' && text[i] !== '\n') i++;
       v = text.slice(s, i);
