@@ -5,7 +5,9 @@
  * Node's resolver (glibc getaddrinfo) does not know them (docs/hec.md).
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, call, start, T, type Started } from './helpers.ts';
@@ -21,7 +23,8 @@ const curl = async (url: string, args: string[]) => {
   const [head, body] = stdout.split('\r\n\r\n');
   return { status: Number(head.split(' ')[1]), region: /x-ingestor-region: (\w+)/i.exec(head)?.[1], json: JSON.parse(body) };
 };
-const newest = async (region: string) => (await call(s.url, 'GET', `/admin/v1/events?region=${region}&limit=1`, { headers: { authorization: `Bearer ${ADMIN}` } })).json.events[0];
+const newestN = async (region: string, n: number) => (await call(s.url, 'GET', `/admin/v1/events?region=${region}&limit=${n}`, { headers: { authorization: `Bearer ${ADMIN}` } })).json.events;
+const newest = async (region: string) => (await newestN(region, 1))[0];
 
 describe.skipIf(!haveCurl)('curl as in Splunk\'s docs (skipped without curl: scripts/ci-setup.sh installs it)', () => {
   it('http://localhost:<port> with a token of region eu is stored in eu; with a token of jp in jp', async () => {
@@ -31,6 +34,30 @@ describe.skipIf(!haveCurl)('curl as in Splunk\'s docs (skipped without curl: scr
     expect(await newest('eu')).toMatchObject({ event: 'hello from curl', sourcetype: 'manual', index: 'main' });
     const jp = await curl(`http://127.0.0.1:${port}/services/collector/raw`, ['-H', `Authorization: Splunk ${T.core}`, '--data-binary', 'a raw line']);
     expect([jp.status, jp.region]).toEqual([200, 'jp']);
+  });
+
+  it('a multi-line log4j trace sent with `curl --data-binary @file` to /raw is stored as Splunk breaks it: 2 events with their times', async () => {
+    const port = new URL(s.url).port;
+    const dir = mkdtempSync(join(tmpdir(), 'sim-curl-'));
+    try {
+      const lines = [
+        '2026-03-04 05:06:07,123 ERROR [main] com.acme.App - request failed',
+        'java.lang.IllegalStateException: connection reset',
+        '\tat com.acme.Db.query(Db.java:42)',
+        '\tat com.acme.App.main(App.java:7)',
+        '2026-03-04 05:06:08,000 INFO [main] com.acme.App - retried',
+      ];
+      writeFileSync(join(dir, 'app.log'), `${lines.join('\n')}\n`);
+      const r = await curl(`http://localhost:${port}/services/collector/raw?sourcetype=log4j&source=app.log`, ['-H', `Authorization: Splunk ${T.eu}`, '--data-binary', `@${join(dir, 'app.log')}`]);
+      expect([r.status, r.region, r.json]).toEqual([200, 'eu', { text: 'Success', code: 0 }]);
+      const [second, first] = await newestN('eu', 2);
+      expect(first).toMatchObject({ event: lines.slice(0, 4).join('\n'), source: 'app.log', sourcetype: 'log4j', endpoint: 'raw' });
+      expect(second).toMatchObject({ event: lines[4], source: 'app.log', sourcetype: 'log4j' });
+      // each event's time is read from its first line (0.877 s apart)
+      expect(second.time - first.time).toBeCloseTo(0.877, 3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('http://ingestor-us.localhost:<port> resolves in curl and routes by the host name; a token of another region there is refused', async () => {
