@@ -65,6 +65,8 @@ export interface IngestReply {
   batch: PackedBatch | null;
   /** [index, verdict JSON, ...] for the verdicts this batch is the first to use. */
   fresh: Array<number | string>;
+  /** The thread's verdict list started again from 0 with this batch (it is bounded: src/ingest/worker.ts). */
+  reset?: boolean;
   /** The first error (the records before it are in batch, as HEC stores a bad batch's good prefix). */
   error: { code: ErrorCode; detail?: string; invalidEventNumber?: number } | null;
 }
@@ -162,6 +164,8 @@ export class IngestPool {
     const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: this.init(), execArgv: [] });
     const slot: Slot = { worker, verdicts: [], jobs: new Map(), dead: false };
     worker.on('message', (m: IngestReply) => {
+      // a new array: batches already answered keep the list their indices point into
+      if (m.reset === true) slot.verdicts = [];
       for (let i = 0; i < m.fresh.length; i += 2) {
         slot.verdicts[m.fresh[i] as number] = shareVerdict(JSON.parse(m.fresh[i + 1] as string) as FilteredField);
       }

@@ -43,9 +43,15 @@ function setPolicy(p: PolicySnapshot): void {
 for (const p of init.policies) setPolicy(p);
 const budgets = init.budgets ? new Budgets(init.budgets) : null;
 
-/** This thread's verdict list: each new verdict's JSON goes with the next reply (`fresh`). */
+/**
+ * This thread's verdict list: each new verdict's JSON goes with the next reply (`fresh`). Every distinct field
+ * name makes a verdict, so the list is bounded: past MAX_VERDICTS it starts again from 0, and the reply that
+ * uses the new list says so (`reset`), for the main thread to start its copy again too.
+ */
+const MAX_VERDICTS = 50_000;
 let fresh: Array<number | string> = [];
-const verdictIds = new VerdictIds(0, (i, json) => fresh.push(i, json));
+const newVerdictIds = () => new VerdictIds(0, (i, json) => fresh.push(i, json));
+let verdictIds = newVerdictIds();
 
 async function run(job: IngestJob): Promise<IngestReply> {
   let records: StoreRecord[] = [];
@@ -74,8 +80,13 @@ async function run(job: IngestJob): Promise<IngestReply> {
   } finally {
     hold?.release();
   }
+  let reset = false;
+  if (records.length > 0 && verdictIds.size >= MAX_VERDICTS) {
+    verdictIds = newVerdictIds();
+    reset = true;
+  }
   const batch = records.length > 0 ? packRecords(records, (f) => verdictIds.of(f)) : null;
-  const out: IngestReply = { id: job.id, batch, fresh, error };
+  const out: IngestReply = { id: job.id, batch, fresh, error, ...(reset ? { reset } : {}) };
   fresh = [];
   return out;
 }

@@ -28,6 +28,11 @@ export class VerdictIds {
     private readonly maxCached = Infinity,
   ) {}
 
+  /** How many distinct verdicts have a number. */
+  get size(): number {
+    return this.byJson.size;
+  }
+
   /** A number given before (read back from a file): the same JSON gets it again; new numbers come after it. */
   preset(json: string, id: number): void {
     this.byJson.set(json, id);

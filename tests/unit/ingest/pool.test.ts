@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../../src/config/config.ts';
-import { IngestPool, type IngestJob, type WorkerInit } from '../../../src/ingest/pool.ts';
+import { IngestPool, type IngestJob, type IngestResult, type WorkerInit } from '../../../src/ingest/pool.ts';
 import { packedModules } from '../../../src/store/packed.ts';
 
 const init = (): WorkerInit => ({ limits: DEFAULT_LIMITS, policies: [{ tenant: 't', disabled: ['network-sensor'], undeclared: 'flag' }] });
@@ -31,6 +31,32 @@ describe('IngestPool', () => {
     const on = await pool.run(job({ tokenModule: 'network-sensor' }), Buffer.from('{"event":{"src_ip":"192.0.2.1"}}'));
     expect([...on.batch!.verdicts].map((i) => on.verdicts[i].action)).not.toContain('drop');
   });
+
+  it('keeps its verdict list bounded: past 50,000 distinct verdicts it starts again, and earlier batches keep theirs', async () => {
+    const pool = new IngestPool(1, init);
+    pools.push(pool);
+    // every distinct field name makes a verdict; n events of 1,000 names never seen before
+    let next = 0;
+    const batchOf = (events: number) => {
+      const lines: string[] = [];
+      for (let e = 0; e < events; e++) {
+        const ev: Record<string, number> = {};
+        for (let k = 0; k < 1000; k++) ev[`f${next++}`] = 1;
+        lines.push(JSON.stringify({ event: ev }));
+      }
+      return Buffer.from(lines.join('\n'));
+    };
+    const paths = (r: IngestResult) => [...r.batch!.verdicts].map((i) => r.verdicts[i].path);
+    const first = await pool.run(job(), batchOf(40)); // 40,000 verdicts
+    const second = await pool.run(job(), batchOf(20)); // 60,000: past the bound from the next batch on
+    const third = await pool.run(job(), batchOf(5));
+    expect(paths(first)).toEqual(Array.from({ length: 40_000 }, (_, i) => `f${i}`));
+    expect(paths(second)).toEqual(Array.from({ length: 20_000 }, (_, i) => `f${40_000 + i}`));
+    expect(paths(third)).toEqual(Array.from({ length: 5_000 }, (_, i) => `f${60_000 + i}`));
+    // the main thread's copy started again with the third batch
+    expect(third.verdicts.length).toBe(5_000);
+    expect(first.verdicts.length).toBe(60_000);
+  }, 60_000);
 
   it('answers body errors as the event loop does: no records, the SimError', async () => {
     const pool = new IngestPool(1, init);
