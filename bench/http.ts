@@ -2,7 +2,8 @@
  * End-to-end HTTP benchmark (`npm run bench:http`, `npm run bench:http -- --json`).
  * In one run: a bare Fastify endpoint that JSON.parses each batch and discards it (the baseline), the emulator
  * with store none, and the emulator with the default store (SQLite, temp dir), each in its own process and each
- * driven by our load generator and by autocannon with the same 100-event batches. Prints the figures and the
+ * driven by our load generator and by autocannon with the same 100-event batches. The three targets run side by
+ * side and take turns in 1 s segments, so that a change in the machine's load falls on all of them alike. Prints the figures and the
  * ratios against the goals (issue 12): emulator (none) ≥ 0.8 × bare events/s, default store ≥ 0.6 × bare; whole-process
  * CPU per event of the target (user + system, all threads) none ≤ 1.3 × bare's, default store ≤ 1.7 × bare's; and our
  * load generator ≥ 0.9 × autocannon's request rate on the same target.
@@ -83,7 +84,7 @@ function startTarget(kind: Kind): Promise<{ child: ChildProcess; port: number }>
       execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${kind} target did not start in 30 s`)); }, 30_000);
-    child.once('message', (m: { port: number }) => { clearTimeout(timer); child.on('message', onCpu); resolve({ child, port: m.port }); });
+    child.once('message', (m: { port: number }) => { clearTimeout(timer); child.on('message', (x) => onCpu(child, x)); resolve({ child, port: m.port }); });
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${kind} target exited with code ${code}`)); });
   });
 }
@@ -115,16 +116,17 @@ function procStatCpuUs(pid: number): number | null {
 }
 
 interface CpuReading { user: number; system: number; proc: number | null; at: number }
-let cpuWaiter: ((u: NodeJS.CpuUsage) => void) | null = null;
-function onCpu(m: unknown): void {
-  if (m && typeof m === 'object' && 'cpu' in m && cpuWaiter) { const w = cpuWaiter; cpuWaiter = null; w((m as { cpu: NodeJS.CpuUsage }).cpu); }
+const cpuWaiters = new Map<ChildProcess, (u: NodeJS.CpuUsage) => void>();
+function onCpu(child: ChildProcess, m: unknown): void {
+  const w = cpuWaiters.get(child);
+  if (m && typeof m === 'object' && 'cpu' in m && w) { cpuWaiters.delete(child); w((m as { cpu: NodeJS.CpuUsage }).cpu); }
 }
 
 /** The target's CPU now: process.cpuUsage() answered by the target over IPC, and its /proc stat. */
 function readCpu(child: ChildProcess): Promise<CpuReading> {
   return new Promise((resolve, reject) => {
-    const t = setTimeout(() => { cpuWaiter = null; reject(new Error('the target did not report its CPU in 10 s')); }, 10_000);
-    cpuWaiter = (u) => { clearTimeout(t); resolve({ user: u.user, system: u.system, proc: procStatCpuUs(child.pid!), at: performance.now() }); };
+    const t = setTimeout(() => { cpuWaiters.delete(child); reject(new Error('the target did not report its CPU in 10 s')); }, 10_000);
+    cpuWaiters.set(child, (u) => { clearTimeout(t); resolve({ user: u.user, system: u.system, proc: procStatCpuUs(child.pid!), at: performance.now() }); });
     child.send('cpu');
   });
 }
@@ -200,31 +202,48 @@ async function theirs(url: string, ms: number) {
 
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 const cells: Partial<Record<Kind, Cell | { error: string }>> = {};
-log(`bench:http — ${connections} connection(s), pipelining ${pipelining}, ${batch}-event ${profile} batches, ${durationMs / 1000} s per tool and target (1 s turns A B B A ..., medians; +${warmupMs / 1000} s warm-up)\n`);
-for (const kind of KINDS) {
-  let target: { child: ChildProcess; port: number } | undefined;
-  try {
-    target = await startTarget(kind);
-    const url = `http://127.0.0.1:${target.port}`;
-    await ours(url, warmupMs);
-    // the tools take turns in 1 s segments, A B B A A B B A ..., and each reports the median segment: drift
-    // (JIT, SQLite growth) and bursts from other processes on a shared machine then favour neither
-    const n = Math.max(2, Math.round(durationMs / 1000));
-    const seg = durationMs / n;
-    const as: Segment[] = [];
-    const bs: Segment[] = [];
-    for (let i = 0; i < n; i++) {
-      const child = target.child;
-      if (i % 2 === 0) {
-        as.push(await measured(child, () => ours(url, seg)));
-        bs.push(await measured(child, () => theirs(url, seg)));
-      } else {
-        bs.push(await measured(child, () => theirs(url, seg)));
-        as.push(await measured(child, () => ours(url, seg)));
-      }
+log(`bench:http — ${connections} connection(s), pipelining ${pipelining}, ${batch}-event ${profile} batches, ${durationMs / 1000} s per tool and target (1 s turns, targets interleaved, medians; +${warmupMs / 1000} s warm-up)\n`);
+// every target runs for the whole measurement (an idle one costs nothing); they take turns in 1 s segments,
+// bare none store, store none bare, ..., and within a target's turn the tools alternate (A B, B A): drift (JIT,
+// SQLite growth) and bursts from other processes on a shared machine then favour no target and no tool
+const targets = new Map<Kind, { child: ChildProcess; url: string; as: Segment[]; bs: Segment[] }>();
+const fail = (kind: Kind, err: unknown) => {
+  cells[kind] = { error: (err as Error).message };
+  targets.delete(kind);
+  log(`  ${kind.padEnd(6)} failed: ${(err as Error).message}\n`);
+};
+const started: ChildProcess[] = [];
+try {
+  for (const kind of KINDS) {
+    try {
+      const t = await startTarget(kind);
+      started.push(t.child);
+      targets.set(kind, { child: t.child, url: `http://127.0.0.1:${t.port}`, as: [], bs: [] });
+    } catch (err) { fail(kind, err); }
+  }
+  for (const [kind, t] of targets) {
+    try { await ours(t.url, warmupMs); } catch (err) { fail(kind, err); }
+  }
+  const n = Math.max(2, Math.round(durationMs / 1000));
+  const seg = durationMs / n;
+  for (let i = 0; i < n; i++) {
+    for (const kind of i % 2 === 0 ? KINDS : [...KINDS].reverse()) {
+      const t = targets.get(kind);
+      if (!t) continue;
+      try {
+        if (i % 2 === 0) {
+          t.as.push(await measured(t.child, () => ours(t.url, seg)));
+          t.bs.push(await measured(t.child, () => theirs(t.url, seg)));
+        } else {
+          t.bs.push(await measured(t.child, () => theirs(t.url, seg)));
+          t.as.push(await measured(t.child, () => ours(t.url, seg)));
+        }
+      } catch (err) { fail(kind, err); }
     }
-    const a = combine(as);
-    const b = combine(bs);
+  }
+  for (const [kind, t] of targets) {
+    const a = combine(t.as);
+    const b = combine(t.bs);
     const cell: Cell = {
       eventsPerSec: round(a.eventsPerSec), p99Ms: round(a.p99Ms, 2), requestsPerSec: round(a.requestsPerSec), errors: a.errors,
       segments: a.segments, requestsPerSecRange: [round(a.spread.min), round(a.spread.max)], cpu: a.cpu,
@@ -234,12 +253,9 @@ for (const kind of KINDS) {
     const cpuText = (c: CpuFigures) => `cpu ${c.usPerEvent.toFixed(2)} µs/event (${c.usPerEventRange.map((x) => x.toFixed(2)).join('-')}; ${c.cores.toFixed(2)} cores)`;
     log(`  ${kind.padEnd(6)} loadgen    ${String(cell.eventsPerSec).padStart(9)} events/s ${String(cell.requestsPerSec).padStart(8)} req/s (${cell.requestsPerSecRange.join('-')}) p99 ${cell.p99Ms} ms errors ${cell.errors}  ${cpuText(cell.cpu)}\n`);
     log(`  ${''.padEnd(6)} autocannon ${String(cell.autocannon.eventsPerSec).padStart(9)} events/s ${String(cell.autocannon.requestsPerSec).padStart(8)} req/s (${cell.autocannon.requestsPerSecRange.join('-')}) p99 ${cell.autocannon.p99Ms} ms errors ${cell.autocannon.errors}  ${cpuText(cell.autocannon.cpu)}\n`);
-  } catch (err) {
-    cells[kind] = { error: (err as Error).message };
-    log(`  ${kind.padEnd(6)} failed: ${(err as Error).message}\n`);
-  } finally {
-    if (target) await stopTarget(target.child);
   }
+} finally {
+  await Promise.all(started.map(stopTarget));
 }
 
 const ok = (k: Kind): Cell | undefined => { const c = cells[k]; return c && !('error' in c) ? c : undefined; };
