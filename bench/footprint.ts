@@ -35,7 +35,8 @@ const asJson = process.argv.includes('--json');
 const runs = parseIntIn(flag('runs', '11'), '--runs', 1, 101);
 const rounds = parseIntIn(flag('rounds', '3'), '--rounds', 1, 20);
 const workerCounts = flag('workers', '1,2,4').split(',').map((x) => parseIntIn(x.trim(), '--workers', 1, 16));
-const loadMs = parseDuration(flag('load', '2s'), '--load');
+const loadFlag = flag('load', '2s');
+const loadMs = loadFlag === '0' ? 0 : parseDuration(loadFlag, '--load');
 const log = (s: string) => { if (!asJson) process.stdout.write(s); };
 const loadAtStart = loadavg().map((x) => Math.round(x * 100) / 100);
 
@@ -128,7 +129,7 @@ const token = devTokenFor(us);
 const hostHeader = regions[us].ingestorHost!;
 const payloads = buildPayloads({ profile: 'mixed', seed: 1, batch: 100, gzip: false, pool: 64 });
 
-function startServe(args: string[], dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+function startServe(args: string[], dataDir: string): Promise<{ child: ChildProcess; url: string; banner: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'silent', ...args], {
       cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
@@ -143,7 +144,8 @@ function startServe(args: string[], dataDir: string): Promise<{ child: ChildProc
     child.stdout!.on('data', (d: string) => {
       out += d;
       const m = /listening on (http:\/\/[^)\s]+)\)/.exec(out);
-      if (m) { clearTimeout(timer); child.stdout!.removeAllListeners('data'); child.stdout!.resume(); resolve({ child, url: m[1] }); }
+      // the banner is written at once; its 'ingest:' line says how many threads the default gave
+      if (m && /\n {2}ingest: /.test(out)) { clearTimeout(timer); child.stdout!.removeAllListeners('data'); child.stdout!.resume(); resolve({ child, url: m[1], banner: out }); }
     });
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`serve exited with code ${code}: ${out}${err}`)); });
   });
@@ -158,7 +160,7 @@ function stopServe(child: ChildProcess): Promise<void> {
   });
 }
 
-interface Sample { idleRssKb: number; idleThreads: number; settleMs: number; loadedRssKb: number | null; loadEvents: number | null }
+interface Sample { ingestWorkers: number; idleRssKb: number; idleThreads: number; settleMs: number; loadedRssKb: number | null; loadEvents: number | null }
 
 async function measure(workers: number | null): Promise<Sample> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-footprint-'));
@@ -178,7 +180,8 @@ async function measure(workers: number | null): Promise<Sample> {
       loadEvents = out.acc.events;
       loadedRssKb = (await settled(child.pid!)).rssKb;
     }
-    return { idleRssKb: idle.rssKb, idleThreads: idle.threads, settleMs: idle.waitedMs, loadedRssKb, loadEvents };
+    const w = /\n {2}ingest: (\d+) worker thread/.exec(s.banner);
+    return { ingestWorkers: w ? Number(w[1]) : 0, idleRssKb: idle.rssKb, idleThreads: idle.threads, settleMs: idle.waitedMs, loadedRssKb, loadEvents };
   } finally {
     if (child) await stopServe(child);
     rmSync(dataDir, { recursive: true, force: true });
@@ -203,7 +206,7 @@ const rows = configs.map((c) => {
   const ss = samples.get(c)!;
   const loaded = ss.every((s) => s.loadedRssKb !== null) ? median(ss.map((s) => s.loadedRssKb!)) : null;
   return {
-    config: name(c), workers: c, idleRssMb: mb(median(ss.map((s) => s.idleRssKb))),
+    config: name(c), workers: c, ingestWorkers: ss[0].ingestWorkers, idleRssMb: mb(median(ss.map((s) => s.idleRssKb))),
     idleRssMbRange: [mb(Math.min(...ss.map((s) => s.idleRssKb))), mb(Math.max(...ss.map((s) => s.idleRssKb)))] as [number, number],
     threads: median(ss.map((s) => s.idleThreads)), loadedRssMb: loaded === null ? null : mb(loaded),
   };
@@ -217,7 +220,7 @@ const perThread = rows.filter((r) => r.workers !== null && r.workers > 0).map((r
 const defaultRow = rows.find((r) => r.workers === null)!;
 const result = {
   help,
-  idleServe: { rssMb: defaultRow.idleRssMb, threads: defaultRow.threads, config: 'serve, development default, default store, default ingest workers' },
+  idleServe: { rssMb: defaultRow.idleRssMb, threads: defaultRow.threads, ingestWorkers: defaultRow.ingestWorkers, config: 'serve, development default, default store, default ingest workers' },
   serve: rows,
   ingestThread: perThread,
   method: {
@@ -232,9 +235,9 @@ const result = {
 if (asJson) {
   process.stdout.write(JSON.stringify(result) + '\n');
 } else {
-  log(`\n${'serve'.padEnd(22)} ${'idle RSS MB'.padStart(11)} ${'(range)'.padStart(15)} ${'threads'.padStart(7)} ${`RSS MB after ${loadMs / 1000} s load`.padStart(22)}\n`);
+  log(`\n${'serve'.padEnd(22)} ${'idle RSS MB'.padStart(11)} ${'(range)'.padStart(15)} ${'threads'.padStart(7)} ${(loadMs ? `RSS MB after ${loadMs / 1000} s load` : 'no load (--load 0)').padStart(22)}\n`);
   for (const r of rows) {
-    log(`${r.config.padEnd(22)} ${String(r.idleRssMb).padStart(11)} ${`(${r.idleRssMbRange.join('-')})`.padStart(15)} ${String(r.threads).padStart(7)} ${String(r.loadedRssMb ?? 'n/a').padStart(22)}\n`);
+    log(`${(r.workers === null ? `default (${r.ingestWorkers})` : r.config).padEnd(22)} ${String(r.idleRssMb).padStart(11)} ${`(${r.idleRssMbRange.join('-')})`.padStart(15)} ${String(r.threads).padStart(7)} ${String(r.loadedRssMb ?? 'n/a').padStart(22)}\n`);
   }
   log(`\nper ingest thread = (RSS with N threads - RSS with 0) / N\n`);
   log(`${'N'.padEnd(4)} ${'idle MB/thread'.padStart(14)} ${'after load MB/thread'.padStart(21)}\n`);
