@@ -41,6 +41,8 @@ interface CpuFigures {
   cores: number;
   /** the same total from /proc/<pid>/stat utime + stime (clock ticks, so ± 1 tick per segment) */
   procStatUsPerEvent: number | null;
+  /** this process's CPU per event over the same segments (the client: our load generator or autocannon), kept apart */
+  clientUsPerEvent: number;
   events: number;
 }
 
@@ -141,14 +143,17 @@ async function ours(url: string, ms: number) {
 }
 
 interface Load { requestsPerSec: number; eventsPerSec: number; p99Ms: number; errors: number; events: number }
-interface Segment extends Load { cpuUserUs: number; cpuSystemUs: number; procCpuUs: number | null; wallUs: number }
+interface Segment extends Load { cpuUserUs: number; cpuSystemUs: number; procCpuUs: number | null; wallUs: number; clientCpuUs: number }
 
 /** One measured segment: the target's CPU read just before and just after the load. */
 async function measured(child: ChildProcess, load: () => Promise<Load>): Promise<Segment> {
   const a = await readCpu(child);
+  const c0 = process.cpuUsage();
   const r = await load();
+  const c1 = process.cpuUsage(c0);
   const b = await readCpu(child);
   return {
+    clientCpuUs: c1.user + c1.system,
     ...r, cpuUserUs: b.user - a.user, cpuSystemUs: b.system - a.system,
     procCpuUs: a.proc === null || b.proc === null ? null : b.proc - a.proc, wallUs: (b.at - a.at) * 1000,
   };
@@ -185,6 +190,7 @@ function cpuOf(segs: Segment[]): CpuFigures {
     usPerEventRange: [round(Math.min(...per), 3), round(Math.max(...per), 3)],
     cores: round((user + system) / sum((x) => x.wallUs), 3),
     procStatUsPerEvent: proc === null || !events ? null : round(proc / events, 3),
+    clientUsPerEvent: round(events ? sum((x) => x.clientCpuUs) / events : NaN, 3),
     events,
   };
 }
@@ -250,7 +256,7 @@ try {
       autocannon: { requestsPerSec: round(b.requestsPerSec), eventsPerSec: round(b.eventsPerSec), p99Ms: round(b.p99Ms, 2), errors: b.errors, requestsPerSecRange: [round(b.spread.min), round(b.spread.max)], cpu: b.cpu },
     };
     cells[kind] = cell;
-    const cpuText = (c: CpuFigures) => `cpu ${c.usPerEvent.toFixed(2)} µs/event (${c.usPerEventRange.map((x) => x.toFixed(2)).join('-')}; ${c.cores.toFixed(2)} cores)`;
+    const cpuText = (c: CpuFigures) => `cpu ${c.usPerEvent.toFixed(2)} µs/event (${c.usPerEventRange.map((x) => x.toFixed(2)).join('-')}; ${c.cores.toFixed(2)} cores; client ${c.clientUsPerEvent.toFixed(2)} µs/event, not counted)`;
     log(`  ${kind.padEnd(6)} loadgen    ${String(cell.eventsPerSec).padStart(9)} events/s ${String(cell.requestsPerSec).padStart(8)} req/s (${cell.requestsPerSecRange.join('-')}) p99 ${cell.p99Ms} ms errors ${cell.errors}  ${cpuText(cell.cpu)}\n`);
     log(`  ${''.padEnd(6)} autocannon ${String(cell.autocannon.eventsPerSec).padStart(9)} events/s ${String(cell.autocannon.requestsPerSec).padStart(8)} req/s (${cell.autocannon.requestsPerSecRange.join('-')}) p99 ${cell.autocannon.p99Ms} ms errors ${cell.autocannon.errors}  ${cpuText(cell.autocannon.cpu)}\n`);
   }
