@@ -54,6 +54,11 @@ interface Cell {
   segments: number;
   requestsPerSecRange: [number, number];
   cpu: CpuFigures;
+  /**
+   * The target's CPU while it waited between its segments (the other targets' turns) per event of all its segments:
+   * work it deferred (the store's totals, once a second) that no segment saw, beside an idle process's own cost
+   */
+  cpuOutsideSegmentsUsPerEvent: number;
   autocannon: { requestsPerSec: number; eventsPerSec: number; p99Ms: number; errors: number; requestsPerSecRange: [number, number]; cpu: CpuFigures };
 }
 
@@ -212,7 +217,7 @@ log(`bench:http — ${connections} connection(s), pipelining ${pipelining}, ${ba
 // every target runs for the whole measurement (an idle one costs nothing); they take turns in 1 s segments,
 // bare none store, store none bare, ..., and within a target's turn the tools alternate (A B, B A): drift (JIT,
 // SQLite growth) and bursts from other processes on a shared machine then favour no target and no tool
-const targets = new Map<Kind, { child: ChildProcess; url: string; as: Segment[]; bs: Segment[] }>();
+const targets = new Map<Kind, { child: ChildProcess; url: string; as: Segment[]; bs: Segment[]; first?: CpuReading; last?: CpuReading }>();
 const fail = (kind: Kind, err: unknown) => {
   cells[kind] = { error: (err as Error).message };
   targets.delete(kind);
@@ -229,6 +234,9 @@ try {
   }
   for (const [kind, t] of targets) {
     try { await ours(t.url, warmupMs); } catch (err) { fail(kind, err); }
+  }
+  for (const [kind, t] of targets) {
+    try { t.first = await readCpu(t.child); } catch (err) { fail(kind, err); }
   }
   const n = Math.max(2, Math.round(durationMs / 1000));
   const seg = durationMs / n;
@@ -248,17 +256,26 @@ try {
     }
   }
   for (const [kind, t] of targets) {
+    try { t.last = await readCpu(t.child); } catch (err) { fail(kind, err); }
+  }
+  for (const [kind, t] of targets) {
     const a = combine(t.as);
+    const all = [...t.as, ...t.bs];
+    const inSegs = all.reduce((x, g) => x + g.cpuUserUs + g.cpuSystemUs, 0);
+    const allEvents = all.reduce((x, g) => x + g.events, 0);
+    const whole = t.last!.user + t.last!.system - t.first!.user - t.first!.system;
     const b = combine(t.bs);
     const cell: Cell = {
       eventsPerSec: round(a.eventsPerSec), p99Ms: round(a.p99Ms, 2), requestsPerSec: round(a.requestsPerSec), errors: a.errors,
       segments: a.segments, requestsPerSecRange: [round(a.spread.min), round(a.spread.max)], cpu: a.cpu,
+      cpuOutsideSegmentsUsPerEvent: round(allEvents ? (whole - inSegs) / allEvents : NaN, 3),
       autocannon: { requestsPerSec: round(b.requestsPerSec), eventsPerSec: round(b.eventsPerSec), p99Ms: round(b.p99Ms, 2), errors: b.errors, requestsPerSecRange: [round(b.spread.min), round(b.spread.max)], cpu: b.cpu },
     };
     cells[kind] = cell;
     const cpuText = (c: CpuFigures) => `cpu ${c.usPerEvent.toFixed(2)} µs/event (${c.usPerEventRange.map((x) => x.toFixed(2)).join('-')}; ${c.cores.toFixed(2)} cores; client ${c.clientUsPerEvent.toFixed(2)} µs/event, not counted)`;
     log(`  ${kind.padEnd(6)} loadgen    ${String(cell.eventsPerSec).padStart(9)} events/s ${String(cell.requestsPerSec).padStart(8)} req/s (${cell.requestsPerSecRange.join('-')}) p99 ${cell.p99Ms} ms errors ${cell.errors}  ${cpuText(cell.cpu)}\n`);
     log(`  ${''.padEnd(6)} autocannon ${String(cell.autocannon.eventsPerSec).padStart(9)} events/s ${String(cell.autocannon.requestsPerSec).padStart(8)} req/s (${cell.autocannon.requestsPerSecRange.join('-')}) p99 ${cell.autocannon.p99Ms} ms errors ${cell.autocannon.errors}  ${cpuText(cell.autocannon.cpu)}\n`);
+    log(`  ${''.padEnd(6)} target CPU between its turns ${cell.cpuOutsideSegmentsUsPerEvent.toFixed(3)} µs/event of CPU (deferred work no segment saw)\n`);
   }
 } finally {
   await Promise.all(started.map(stopTarget));
