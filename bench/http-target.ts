@@ -3,7 +3,8 @@
  *   bare   Fastify that JSON.parses each line of the batch and discards it (the least any HEC server must do)
  *   none   the emulator (buildApp) with store none
  *   store  the emulator with the default store (SQLite) in a temp dir
- * Started by bench/http.ts with fork(); it sends {port} once listening and exits on 'close' or when the parent goes.
+ * Started by bench/http.ts with fork(); it sends {port} once listening, answers 'cpu' with {cpu: process.cpuUsage()},
+ * and exits on 'close' or when the parent goes.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,6 +52,10 @@ const shutdown = async () => {
   rmSync(dataDir, { recursive: true, force: true });
   process.exit(0);
 };
-process.on('message', (m) => { if (m === 'close') void shutdown(); });
+process.on('message', (m) => {
+  if (m === 'close') void shutdown();
+  // this process's CPU (getrusage RUSAGE_SELF: user + system of every thread, the ingest and writer threads too)
+  else if (m === 'cpu') process.send?.({ cpu: process.cpuUsage() });
+});
 process.on('disconnect', () => void shutdown());
 process.send?.({ port });
