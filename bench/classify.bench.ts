@@ -69,7 +69,8 @@ function grow(cat: CatalogDef, times: number): CatalogDef {
     for (const [id, def] of Object.entries(cat.fieldKinds)) {
       big.fieldKinds[`${id}-syn${k}`] = { ...def, aliases: def.aliases.map((a) => `${a}_syn${k}`), suffixes: [], detectors: [], refine: [] };
     }
-    for (const m of cat.modules) {
+    for (const { relations: _relations, ...m } of cat.modules) {
+      // relations name real modules, settings and sourcetypes: the synthetic copies have none
       big.modules.push({
         ...m, id: `${m.id}-syn${k}`, name: `${m.name} (synthetic ${k})`, aliases: [], sourcetypes: [],
         items: m.items.map((it) => ({ ...it, kinds: it.kinds.map((x) => `${x}-syn${k}`), aliases: it.aliases.map((a) => `${a}_syn${k}`) })),
