@@ -224,15 +224,41 @@ const ENVELOPE_KEYS: ReadonlySet<string> = new Set(['time', 'host', 'source', 's
 /**
  * What is stored must be what was classified. JSON.parse keeps the last of duplicate keys
  * (`{"event":{"src_ip":..},"event":{..}}` is classified on the second `event`), so the received text is reused
- * only when it equals JSON.stringify of the parsed value: a text with a duplicate key at any level cannot (the
- * stringified value holds each key once). Otherwise the stringified value is the envelope's text — one
- * serialization, the one the store would make anyway. An envelope with keys besides the HEC ones gives
- * undefined: the store then serializes the event and fields alone.
+ * only when it is proved to hold no duplicate key at any level:
+ * - the common case, without serializing: no key is followed by white space before its colon, and the text
+ *   has exactly as many `":` as the parsed value has keys. Every key of the text gives one `":`, a string value
+ *   may give more, so equal counts leave no room for a key JSON.parse dropped;
+ * - else the received text is reused only when it equals JSON.stringify of the parsed value (which holds each
+ *   key once); otherwise that stringified value is the envelope's text — one serialization, the one the store
+ *   would make anyway.
+ * An envelope with keys besides the HEC ones gives undefined: the store then serializes the event and fields alone.
  */
 export function canonicalText(value: Record<string, unknown>, received: string): string | undefined {
   for (const k in value) if (!ENVELOPE_KEYS.has(k)) return undefined;
+  if (!SPACED_COLON.test(received) && keyColons(received) === keyCount(value)) return received;
   const canonical = JSON.stringify(value);
   return canonical === received ? received : canonical;
+}
+
+/** A closing quote with white space before a colon: a key the `":` count would miss. */
+const SPACED_COLON = /"[ \t\r\n]+:/;
+
+function keyColons(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('":'); i !== -1; i = text.indexOf('":', i + 2)) n++;
+  return n;
+}
+
+/** Keys of a parsed JSON value, at every level. */
+function keyCount(v: unknown): number {
+  if (v === null || typeof v !== 'object') return 0;
+  let n = 0;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) n += keyCount(v[i]);
+    return n;
+  }
+  for (const k in v as Record<string, unknown>) n += 1 + keyCount((v as Record<string, unknown>)[k]);
+  return n;
 }
 
 const NUMERIC = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$/;
