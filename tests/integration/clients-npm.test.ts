@@ -5,16 +5,10 @@
  * from the admin API: count, time, host, source, sourcetype, index. Both clients skip certificate checks by
  * default (needle with strictSSL false), as they do against Splunk's own self-signed certificate.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildConfig } from '../../src/config/config.ts';
 import { defaultClassifier } from '../../src/ingest/classifier.ts';
-import { startServer, type RunningServer } from '../../src/server.ts';
-import { createLocalCa } from '../../src/tls/ca.ts';
+import { startTls, type TlsStarted } from './helpers.ts';
 
 const require = createRequire(import.meta.url);
 type Cb = (err: Error | null, resp: { statusCode: number; headers: Record<string, string> }, body: any) => void;
@@ -34,22 +28,13 @@ const T_WINSTON = '0a0a0a0a-0000-4000-8000-0000000000a3';
 const CHANNEL = 'cafecafe-0000-4000-8000-000000000001';
 const ACK_DELAY_MS = 600;
 
-let srv: RunningServer;
-let dir: string;
-let agent: Agent;
+let s: TlsStarted;
 let port: string;
-async function admin(path: string): Promise<any> {
-  const r = await request(`${srv.url}${path}`, { headers: { host: 'localhost', authorization: `Bearer ${ADMIN}` }, dispatcher: agent });
-  return r.body.json();
-}
-const newest = async (region: string, n: number) => (await admin(`/admin/v1/events?region=${region}&limit=${n}`)).events as any[];
+const newest = async (region: string, n: number) => (await s.call('GET', `/admin/v1/events?region=${region}&limit=${n}`, { headers: { authorization: `Bearer ${ADMIN}` } })).events as any[];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sim-npm-clients-'));
-  const { layout } = createLocalCa(join(dir, 'tls'));
-  agent = new Agent({ connect: { ca: readFileSync(layout.ca, 'utf8'), servername: 'localhost' } });
-  const cfg = buildConfig({
+  s = await startTls('npm-clients', {
     adminToken: ADMIN,
     tenants: [{ id: 'acme' }],
     tokens: [
@@ -59,15 +44,10 @@ beforeAll(async () => {
     ],
     indexes: ['main', 'app_logs'],
     faults: { sg: { ack: { delay: { kind: 'fixed', ms: ACK_DELAY_MS } } } },
-  }, { dataDir: join(dir, 'data'), port: 0, tlsDir: join(dir, 'tls'), ingestWorkers: 0 });
-  srv = await startServer(cfg, { classifier: defaultClassifier(), logger: false, defaultMetrics: false });
-  port = new URL(srv.url).port;
+  }, { ingestWorkers: 0 }, defaultClassifier());
+  port = s.port;
 }, 60_000);
-afterAll(async () => {
-  await agent?.close();
-  await srv?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(async () => { await s?.close(); });
 
 function send(logger: SplunkLoggerLike, payload: unknown): Promise<{ status: number; headers: Record<string, string>; body: any; error: (Error & { code?: number }) | null }> {
   return new Promise((resolve, reject) => {
@@ -106,10 +86,10 @@ describe('splunk-logging 0.11.1 at https://localhost:<port>', () => {
     expect([r.status, r.body.code, r.headers['x-ingestor-region']]).toEqual([200, 0, 'sg']);
     const ackId = r.body.ackId as number;
     const poll = async () => {
-      const p = await request(`${srv.url}/services/collector/ack?channel=${CHANNEL}`, {
-        method: 'POST', dispatcher: agent, headers: { host: `localhost:${port}`, authorization: `Splunk ${T_ACK}` }, body: JSON.stringify({ acks: [ackId] }),
+      const p = await s.call('POST', `/services/collector/ack?channel=${CHANNEL}`, {
+        headers: { authorization: `Splunk ${T_ACK}` }, body: JSON.stringify({ acks: [ackId] }),
       });
-      return ((await p.body.json()) as { acks: Record<string, boolean> }).acks[String(ackId)];
+      return (p as { acks: Record<string, boolean> }).acks[String(ackId)];
     };
     expect(await poll()).toBe(false);
     let trueAt = 0;

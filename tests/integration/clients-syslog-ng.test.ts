@@ -7,16 +7,11 @@
  * Skipped (with the reason) when syslog-ng or its http module is not installed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildConfig } from '../../src/config/config.ts';
-import { startServer, type RunningServer } from '../../src/server.ts';
-import { createLocalCa } from '../../src/tls/ca.ts';
-import { Agent, request } from 'undici';
-import { testClassifier } from './helpers.ts';
+import { startTls, testClassifier, type TlsStarted } from './helpers.ts';
 
 const SYSLOG_NG = ['/usr/sbin/syslog-ng', '/usr/bin/syslog-ng'].find((p) => existsSync(p));
 const HTTP_MODULE = existsSync('/usr/lib/syslog-ng') && readdirSync('/usr/lib/syslog-ng').some((v) => existsSync(join('/usr/lib/syslog-ng', v, 'libhttp.so')));
@@ -26,17 +21,13 @@ const T_RAW = '5e5e5e5e-0000-4000-8000-00000000a002';
 const CHANNEL = 'c0c0c0c0-5e5e-4000-8000-000000000001';
 const ACK_DELAY_MS = 800;
 
-let srv: RunningServer;
+let s: TlsStarted;
 let dir: string;
 let sng: ChildProcess | null = null;
 let sngLog = '';
 const auth = { authorization: `Bearer ${ADMIN}` };
-let agent: Agent;
 /** The admin API and ack polls over the same TLS, trusting the test's CA. */
-async function tlsCall(method: string, path: string, o: { headers?: Record<string, string>; body?: string } = {}): Promise<any> {
-  const r = await request(`${srv.url}${path}`, { method: method as 'GET', headers: { host: 'localhost', ...o.headers }, body: o.body, dispatcher: agent });
-  return r.body.json();
-}
+const tlsCall = (method: string, path: string, o: { headers?: Record<string, string>; body?: string } = {}) => s.call(method, path, o);
 const events = async (region: string, n: number) => (await tlsCall('GET', `/admin/v1/events?region=${region}&limit=${n}`, { headers: auth })).events as any[];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -62,11 +53,8 @@ async function feed(sock: string, lines: string[]): Promise<void> {
 describe.skipIf(!SYSLOG_NG || !HTTP_MODULE)('syslog-ng http() destination (skipped without syslog-ng-core + syslog-ng-mod-http: scripts/ci-setup.sh installs them)', () => {
   let port: string;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sim-syslog-ng-'));
-    // 2048-bit keys: Debian's OpenSSL (security level 2) refuses 1024-bit ones in libcurl
-    const { layout } = createLocalCa(join(dir, 'tls'));
-    agent = new Agent({ connect: { ca: readFileSync(layout.ca, 'utf8'), servername: 'localhost' } });
-    const cfg = buildConfig({
+    // the local CA's 2048-bit keys: Debian's OpenSSL (security level 2) refuses 1024-bit ones in libcurl
+    s = await startTls('syslog-ng', {
       adminToken: ADMIN,
       tenants: [{ id: 'acme' }],
       tokens: [
@@ -75,9 +63,9 @@ describe.skipIf(!SYSLOG_NG || !HTTP_MODULE)('syslog-ng http() destination (skipp
       ],
       indexes: ['main', 'netops'],
       faults: { eu: { ack: { delay: { kind: 'fixed', ms: ACK_DELAY_MS } } } },
-    }, { dataDir: join(dir, 'data'), port: 0, tlsDir: join(dir, 'tls') });
-    srv = await startServer(cfg, { classifier: testClassifier, logger: false, defaultMetrics: false });
-    port = new URL(srv.url).port;
+    }, {}, testClassifier);
+    dir = s.dir;
+    port = s.port;
     const conf = join(dir, 'syslog-ng.conf');
     writeFileSync(conf, `@version: 3.38
 options { keep-hostname(yes); stats-freq(0); };
@@ -91,7 +79,7 @@ destination d_event {
     body('$(format-json time=\${S_UNIXTIME}.\${S_MSEC} host=\${HOST} event=\${MESSAGE})')
     delimiter("\\n")
     batch-lines(3) batch-timeout(300)
-    tls(ca-file("${layout.ca}") peer-verify(yes))
+    tls(ca-file("${s.ca}") peer-verify(yes))
   );
 };
 destination d_raw {
@@ -103,7 +91,7 @@ destination d_raw {
     body("\${ISODATE} \${MESSAGE}")
     delimiter("\\n")
     batch-lines(4) batch-timeout(300)
-    tls(ca-file("${layout.ca}") peer-verify(yes))
+    tls(ca-file("${s.ca}") peer-verify(yes))
   );
 };
 log { source(s_event); destination(d_event); };
@@ -123,9 +111,7 @@ log { source(s_raw); destination(d_raw); };
       await Promise.race([exited, sleep(5000)]);
       sng.kill('SIGKILL');
     }
-    await agent?.close();
-    await srv?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await s?.close();
   });
 
   it('/event/1.0 over TLS to https://localhost: batches of 3, time/host from the message, index/source/sourcetype from the query', async () => {

@@ -1,10 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Agent, request } from 'undici';
 import { buildApp, type AppOptions } from '../../src/app.ts';
 import { buildConfig, type ConfigFile, type ConfigOverrides } from '../../src/config/config.ts';
+import { startServer, type RunningServer } from '../../src/server.ts';
+import { createLocalCa } from '../../src/tls/ca.ts';
 import type { FieldClass, FilteredField, ModuleDef } from '../../src/classify/types.ts';
 import type { ClassifierDeps, MatcherLike, PolicyLike } from '../../src/ingest/pipeline.ts';
 
@@ -183,3 +185,37 @@ export async function call(base: string, method: string, path: string, o: { host
 export const US = 'ingestor-us.xdr.trendmicro.com';
 export const EU = 'ingestor-eu.xdr.trendmicro.com';
 export const splunk = (t: string) => ({ authorization: `Splunk ${t}` });
+
+/**
+ * The real `startServer` over HTTPS with a fresh local CA (as `serve --tls` makes one), for the real-client
+ * tests: `ca` is the CA file a client trusts, `call` reaches the service as `localhost` over that TLS, and
+ * `close` stops it and removes the folder.
+ */
+export interface TlsStarted {
+  srv: RunningServer;
+  dir: string;
+  port: string;
+  ca: string;
+  call(method: string, path: string, o?: { headers?: Record<string, string>; body?: string }): Promise<any>;
+  close(): Promise<void>;
+}
+
+export async function startTls(name: string, file: ConfigFile, over: ConfigOverrides, classifier: ClassifierDeps): Promise<TlsStarted> {
+  const dir = mkdtempSync(join(tmpdir(), `sim-${name}-`));
+  const { layout } = createLocalCa(join(dir, 'tls'));
+  const tlsAgent = new Agent({ connect: { ca: readFileSync(layout.ca, 'utf8'), servername: 'localhost' } });
+  const cfg = buildConfig(file, { dataDir: join(dir, 'data'), port: 0, tlsDir: join(dir, 'tls'), ...over });
+  const srv = await startServer(cfg, { classifier, logger: false, defaultMetrics: false });
+  return {
+    srv, dir, port: new URL(srv.url).port, ca: layout.ca,
+    async call(method, path, o = {}) {
+      const r = await request(`${srv.url}${path}`, { method: method as 'GET', headers: { host: 'localhost', ...o.headers }, body: o.body, dispatcher: tlsAgent });
+      return r.body.json();
+    },
+    async close() {
+      await tlsAgent.close();
+      await srv.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
