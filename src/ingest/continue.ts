@@ -1,15 +1,15 @@
 /**
  * Refuse before `100 Continue`: a client that sends `Expect: 100-continue` waits for the server's go-ahead
  * before it uploads the body. Node answers 100 at once unless the server has a 'checkContinue' listener;
- * this one decides from the headers alone what the HEC hook would decide after the body (shutting down,
- * the host's region, the token and its region, a Content-Length over limits.maxBodyBytes, /ack without
- * useAck) and answers that error at once — with `Connection: close`, so the body is never sent. Otherwise it
+ * this one decides from the headers alone what the HEC hook would decide after the body — shutting down, the
+ * host's region, the token and its region (the hook's own routeAndToken, src/ingest/routes.ts), /ack without
+ * useAck, a Content-Length over limits.maxBodyBytes — and answers that error at once, with `Connection: close`,
+ * so the body is never sent. Otherwise it
  * sends 100 and hands the request to Fastify, where every check runs again as for any request.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { authenticate } from '../auth/auth.ts';
 import { isSimError, SimError } from '../errors/sim-error.ts';
-import { kPortRegion, routeRegion } from '../region/route.ts';
+import { routeAndToken } from './routes.ts';
 import type { SimState } from './state.ts';
 
 const HEC_JSON = 'application/json; charset=UTF-8';
@@ -31,17 +31,9 @@ export function decideFromHeaders(sim: SimState, req: IncomingMessage): { error:
   if (req.method !== 'POST' || kind === undefined) return null;
   let headers: Record<string, string> = {};
   try {
-    if (sim.shuttingDown) throw new SimError('SIM_ERR_HEC_SHUTTING_DOWN');
-    const sock = req.socket as typeof req.socket & { servername?: string | false; [kPortRegion]?: string };
-    const routed = routeRegion(sim.routes, { host: req.headers.host, sni: sock.servername, portRegion: sock[kPortRegion] });
-    if (routed !== null) headers = sim.regions.get(routed)?.headers ?? {};
-    const params = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
-    const { def } = authenticate(sim.tokens, req.headers.authorization, params.get('token') ?? undefined);
-    const region = routed ?? def.region;
-    if (routed === null) headers = sim.regions.get(region)?.headers ?? {};
-    if (def.region !== region || !sim.regions.has(region)) {
-      throw new SimError('SIM_ERR_AUTH_TOKEN_WRONG_REGION', { headers: { 'x-sim-refused-reason': `token is bound to region '${def.region}', but the request reached region '${region}'` } });
-    }
+    const tokens = new URLSearchParams(q === -1 ? '' : url.slice(q + 1)).getAll('token');
+    const { def } = routeAndToken(sim, req, tokens.length === 0 ? undefined : tokens.length === 1 ? tokens[0] : tokens,
+      (r) => { headers = r.headers; }, (obj, msg) => sim.log.warn(obj, msg));
     if (kind === 'ack' && !def.useAck) throw new SimError('SIM_ERR_HEC_ACK_DISABLED', { detail: 'this token has no "useAck": true' });
     const length = Number(req.headers['content-length']);
     if (Number.isFinite(length) && length > sim.cfg.limits.maxBodyBytes) {

@@ -1,5 +1,7 @@
+import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticate, isGuid } from '../auth/auth.ts';
+import type { TokenDef } from '../config/config.ts';
 import { hecBody, SimError } from '../errors/sim-error.ts';
 import { decodeBody, decompressBody } from '../parse/body.ts';
 import { parseEventBatch } from '../parse/envelope.ts';
@@ -23,9 +25,43 @@ function q1(req: FastifyRequest, name: string): string | undefined {
 
 /** Routes a request to its region (one place; later hooks see `request.region`); null: any host, routed by the token. */
 export function regionOf(sim: SimState, req: FastifyRequest): RegionRuntime | null {
-  const sock = req.raw.socket as typeof req.raw.socket & { servername?: string | false; [kPortRegion]?: string };
-  const id = routeRegion(sim.routes, { host: req.headers.host, sni: sock.servername, portRegion: sock[kPortRegion] });
+  return routedRegion(sim, req.raw);
+}
+
+/** The region a request's port, TLS SNI name or Host header names (src/region/route.ts), or null: any other host. */
+function routedRegion(sim: SimState, raw: IncomingMessage): RegionRuntime | null {
+  const sock = raw.socket as typeof raw.socket & { servername?: string | false; [kPortRegion]?: string };
+  const id = routeRegion(sim.routes, { host: raw.headers.host, sni: sock.servername, portRegion: sock[kPortRegion] });
   return id === null ? null : sim.regions.get(id)!;
+}
+
+/**
+ * What the request line and headers decide of a HEC request: its region (from the port, SNI or Host; any other
+ * host: the token's region) and its token, bound to that region. `onRegion` hears of the region as soon as it
+ * is known, so that its response headers go with any refusal. Shared by the HEC hook and the check before
+ * `100 Continue` (src/ingest/continue.ts), so that both refuse alike.
+ */
+export function routeAndToken(
+  sim: SimState, raw: IncomingMessage, queryTokens: string | readonly string[] | undefined,
+  onRegion: (region: RegionRuntime) => void, warn: (obj: object, msg: string) => void,
+): { region: RegionRuntime; def: TokenDef } {
+  let region = routedRegion(sim, raw);
+  if (region !== null) onRegion(region);
+  if (sim.shuttingDown) throw new SimError('SIM_ERR_HEC_SHUTTING_DOWN');
+  // every ?token= value (a repeated one is refused, not read as its first: `?token=&token=<t>`)
+  const { def } = authenticate(sim.tokens, raw.headers.authorization, queryTokens);
+  if (region === null) {
+    // any host (localhost, an address, a LAN name) on the shared port: the token's region (src/region/route.ts)
+    const own = sim.regions.get(def.region);
+    if (own === undefined) throw new SimError('SIM_ERR_AUTH_TOKEN_WRONG_REGION', { headers: { 'x-sim-refused-reason': `token is bound to region '${def.region}', which this server does not serve` } });
+    region = own;
+    onRegion(region);
+  } else if (def.region !== region.def.id) {
+    const reason = `token is bound to region '${def.region}', but the request reached region '${region.def.id}' (${region.def.ingestorHost}); send it to ingestor-${def.region}`;
+    warn({ region: region.def.id, tokenRegion: def.region, tenant: def.tenant }, `refused token of another region: ${reason}`);
+    throw new SimError('SIM_ERR_AUTH_TOKEN_WRONG_REGION', { headers: { 'x-sim-refused-reason': reason } });
+  }
+  return { region, def };
 }
 
 /**
@@ -61,26 +97,10 @@ function routeAndAuthenticate(sim: SimState, req: FastifyRequest, reply: Fastify
   // HEC takes any Content-Type (splunk-logging labels JSON as form-urlencoded; some clients send none or
   // junk): the body is read as bytes whatever the header says, so an unparseable one must not become a 415.
   req.headers['content-type'] = 'application/octet-stream';
-  let region = regionOf(sim, req);
-  if (region !== null) {
-    req.region = region.def.id;
-    reply.headers(region.headers);
-  }
-  if (sim.shuttingDown) throw new SimError('SIM_ERR_HEC_SHUTTING_DOWN');
-  // every ?token= value (a repeated one is refused, not read as its first: `?token=&token=<t>`)
-  const { def } = authenticate(sim.tokens, req.headers.authorization, (req.query as Query).token);
-  if (region === null) {
-    // any host (localhost, an address, a LAN name) on the shared port: the token's region (src/region/route.ts)
-    const own = sim.regions.get(def.region);
-    if (own === undefined) throw new SimError('SIM_ERR_AUTH_TOKEN_WRONG_REGION', { headers: { 'x-sim-refused-reason': `token is bound to region '${def.region}', which this server does not serve` } });
-    region = own;
-    req.region = region.def.id;
-    reply.headers(region.headers);
-  } else if (def.region !== region.def.id) {
-    const reason = `token is bound to region '${def.region}', but the request reached region '${region.def.id}' (${region.def.ingestorHost}); send it to ingestor-${def.region}`;
-    req.log.warn({ region: region.def.id, tokenRegion: def.region, tenant: def.tenant }, `refused token of another region: ${reason}`);
-    throw new SimError('SIM_ERR_AUTH_TOKEN_WRONG_REGION', { headers: { 'x-sim-refused-reason': reason } });
-  }
+  const { region, def } = routeAndToken(sim, req.raw, (req.query as Query).token, (r) => {
+    req.region = r.def.id;
+    reply.headers(r.headers);
+  }, (obj, msg) => req.log.warn(obj, msg));
   let channel: string | null = null;
   const ch = (req.headers['x-splunk-request-channel'] as string | undefined) ?? q1(req, 'channel');
   if (kind === 'ack' && !def.useAck) {
