@@ -1,6 +1,7 @@
 import * as detectors from './detectors.ts';
 import * as grammar from './grammar.ts';
 import * as kv from './kv.ts';
+import { lookupModule } from '../policy/names.ts';
 import * as names from './normalize.ts';
 import type { By, CatalogDef, Category, DetectorName, FieldClass, ModuleDef } from './types.ts';
 import { CATEGORIES } from './types.ts';
@@ -27,7 +28,7 @@ import { CATEGORIES } from './types.ts';
 export interface Matcher {
   readonly catalog: CatalogDef;
   readonly modules: readonly ModuleDef[];
-  /** A module by id, exact notice name or alias, case-insensitive. */
+  /** A module by id, exact notice name, alias or data-source name, case-insensitive; undefined for a name several modules share. */
   resolveModule(idOrName: string): ModuleDef | undefined;
   moduleForSourcetype(sourcetype: string): ModuleDef | undefined;
   /** One entry per leaf field of the event (dotted paths; an array of scalars is one field). */
@@ -119,14 +120,9 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
   const modules = catalog.modules;
   const nullSlot = modules.length;
   const moduleIndex = new Map<string, number>();
-  const nameIndex = new Map<string, ModuleDef>();
   const sourcetypeIndex = new Map<string, ModuleDef>();
   modules.forEach((m, i) => {
     moduleIndex.set(m.id, i);
-    for (const n of [m.id, m.name, ...m.aliases]) {
-      const key = n.toLowerCase();
-      if (!nameIndex.has(key)) nameIndex.set(key, m);
-    }
     for (const st of m.sourcetypes) sourcetypeIndex.set(st.toLowerCase(), m);
     sourcetypeIndex.set(m.id, m);
   });
@@ -618,7 +614,11 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
   return {
     catalog,
     modules,
-    resolveModule: (idOrName) => nameIndex.get(idOrName.trim().toLowerCase()),
+    // the one module a name means (src/policy/names.ts); a name several modules share means none of them
+    resolveModule: (idOrName) => {
+      const r = lookupModule(modules, idOrName);
+      return r.kind === 'one' ? r.module : undefined;
+    },
     moduleForSourcetype: (st) => sourcetypeIndex.get(st.trim().toLowerCase()),
     classifyEvent,
     classifyField,
