@@ -279,10 +279,6 @@ export function classifyOne(matcher: Matcher, policy: Policy, ev: InputEvent, mo
   return { input: ev, module: mod, fields: r.fields, dropped: r.dropped, flagged: r.flagged };
 }
 
-export function classifyInputs(matcher: Matcher, policy: Policy, events: InputEvent[], moduleId: string | null): ClassifiedEvent[] {
-  return events.map((ev) => classifyOne(matcher, policy, ev, moduleId));
-}
-
 function pad(s: string, w: number): string {
   return s.length > w ? `${s.slice(0, w - 1)}…` : s.padEnd(w);
 }
@@ -314,11 +310,6 @@ export class TableRenderer {
     const { keep, flag, drop } = this.counts;
     return `${this.events} event${this.events === 1 ? '' : 's'}, ${this.fields} fields: keep ${keep}, flag ${flag}, drop ${drop}\nby category: ${cats || 'none'}\n`;
   }
-}
-
-export function renderTable(results: ClassifiedEvent[]): string {
-  const t = new TableRenderer();
-  return results.map((r) => t.block(r)).join('') + t.summary();
 }
 
 /**
