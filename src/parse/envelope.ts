@@ -152,18 +152,29 @@ function tooManyEvents(max: number): SimError {
 }
 
 /** Whether a parsed value nests no deeper than `max` (the value itself is depth `d`). */
-function depthWithin(v: unknown, d: number, max: number): boolean {
-  if (d > max) return false;
+/**
+ * The keys of a parsed JSON value at every level (what canonicalText compares with the text), or -1 when it
+ * nests deeper than `max` (the value itself at depth `d`): one walk serves the depth limit and the count.
+ */
+function keysWithin(v: unknown, d: number, max: number): number {
+  if (v === null || typeof v !== 'object') return 0;
+  if (d > max) return -1;
+  let n = 0;
   if (Array.isArray(v)) {
-    for (const x of v) if (x !== null && typeof x === 'object' && !depthWithin(x, d + 1, max)) return false;
-  } else {
-    const o = v as Record<string, unknown>;
-    for (const k in o) {
-      const x = o[k];
-      if (x !== null && typeof x === 'object' && !depthWithin(x, d + 1, max)) return false;
+    for (let i = 0; i < v.length; i++) {
+      const k = keysWithin(v[i], d + 1, max);
+      if (k < 0) return -1;
+      n += k;
     }
+    return n;
   }
-  return true;
+  const o = v as Record<string, unknown>;
+  for (const key in o) {
+    const k = keysWithin(o[key], d + 1, max);
+    if (k < 0) return -1;
+    n += 1 + k;
+  }
+  return n;
 }
 
 function takeEnvelope(
@@ -188,10 +199,11 @@ function takeEnvelope(
     } catch {
       parsed = false;
     }
-    if (parsed && value !== null && typeof value === 'object' && !Array.isArray(value) && depthWithin(value, 1, limits.maxDepth)) {
+    const keys = parsed && value !== null && typeof value === 'object' && !Array.isArray(value) ? keysWithin(value, 1, limits.maxDepth) : -1;
+    if (keys >= 0) {
       const v = validateEnvelope(value, num, ctx);
       if (v instanceof SimError) return { error: v };
-      v.raw = canonicalText(value as Record<string, unknown>, raw);
+      v.raw = canonicalText(value as Record<string, unknown>, raw, keys);
       return { env: v, end: last + 1 };
     }
   }
@@ -231,11 +243,11 @@ const ENVELOPE_KEYS: ReadonlySet<string> = new Set(['time', 'host', 'source', 's
  * - else the received text is reused only when it equals JSON.stringify of the parsed value (which holds each
  *   key once); otherwise that stringified value is the envelope's text — one serialization, the one the store
  *   would make anyway.
- * An envelope with keys besides the HEC ones gives undefined: the store then serializes the event and fields alone.
+ * `keys`: the parsed value's keys at every level (keysWithin; the fast path has them from its depth check). An envelope with keys besides the HEC ones gives undefined: the store then serializes the event and fields alone.
  */
-export function canonicalText(value: Record<string, unknown>, received: string): string | undefined {
+export function canonicalText(value: Record<string, unknown>, received: string, keys = keysWithin(value, 1, Infinity)): string | undefined {
   for (const k in value) if (!ENVELOPE_KEYS.has(k)) return undefined;
-  if (!SPACED_COLON.test(received) && keyColons(received) === keyCount(value)) return received;
+  if (!SPACED_COLON.test(received) && keyColons(received) === keys) return received;
   const canonical = JSON.stringify(value);
   return canonical === received ? received : canonical;
 }
@@ -249,17 +261,6 @@ function keyColons(text: string): number {
   return n;
 }
 
-/** Keys of a parsed JSON value, at every level. */
-function keyCount(v: unknown): number {
-  if (v === null || typeof v !== 'object') return 0;
-  let n = 0;
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) n += keyCount(v[i]);
-    return n;
-  }
-  for (const k in v as Record<string, unknown>) n += 1 + keyCount((v as Record<string, unknown>)[k]);
-  return n;
-}
 
 const NUMERIC = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$/;
 
