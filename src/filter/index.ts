@@ -258,7 +258,8 @@ function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undec
         ? { ...f, action: 'keep' }
         : { ...f, action: undeclared, reason: `undeclared: no item of the notice covers this field (policy: ${undeclared})` };
     } else {
-      // a field attributed to a module (its own, or another that declares it) goes with that module's permission
+      // a field of its own event's module (the classifier never gives another's) goes with that module's
+      // permission; with an event context the gate has decided that already, without one this does
       const why = disabled.has(f.module) ? `upload permission of module '${f.module}' is off` : blockedBecause(f.module, byId, rels, disabled, settings);
       v = why === null ? { ...f, action: 'keep' } : { ...f, action: 'drop', reason: `${why} (item '${f.item}')` };
     }
