@@ -13,15 +13,15 @@
  *   unknown-heavy    hot-path over the same batch with every key renamed to one no name explains (`k01`…`k12`), so
  *                    the value detectors run on every value (compare with hot-path)
  *   raw-hot-path     a 100-line raw batch (PAN-OS CSV, Cisco ASA, key=value, CEF, LEEF mixed, behind syslog
- *                    headers): split each line into fields (src/parse/formats) + classify + filter
+ *                    headers): split each line into fields (src/pipeline/parse/formats) + classify + filter
  */
 import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
-import { compileMatcher, loadCatalog, type Matcher } from '../src/classify/index.ts';
-import { naiveClassifyField } from '../src/classify/naive.ts';
-import type { CatalogDef, FieldClass } from '../src/classify/types.ts';
-import { applyPolicy, compilePolicy, type Policy } from '../src/filter/index.ts';
-import { buildBatch, makeGenerator } from '../src/gen/index.ts';
+import { compileMatcher, loadCatalog, type Matcher } from '../src/pipeline/classify/index.ts';
+import { naiveClassifyField } from '../src/pipeline/classify/naive.ts';
+import type { CatalogDef, FieldClass } from '../src/pipeline/classify/types.ts';
+import { applyPolicy, compilePolicy, type Policy } from '../src/pipeline/filter/index.ts';
+import { buildBatch, makeGenerator } from '../src/tools/gen/index.ts';
 
 const { values } = parseArgs({ options: { json: { type: 'boolean' }, time: { type: 'string', default: '1500' } } });
 const TIME_MS = Number(values.time);

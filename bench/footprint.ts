@@ -21,10 +21,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { devTokenFor } from '../src/config/config.ts';
-import { loadRegions, servedRegions } from '../src/region/regions.ts';
-import { buildPayloads } from '../src/loadgen/payloads.ts';
-import { parseDuration, parseIntIn, resolveTarget } from '../src/loadgen/parse.ts';
-import { runLoad } from '../src/loadgen/runner.ts';
+import { loadRegions, servedRegions } from '../src/service/region/regions.ts';
+import { buildPayloads } from '../src/tools/loadgen/payloads.ts';
+import { parseDuration, parseIntIn, resolveTarget } from '../src/tools/loadgen/parse.ts';
+import { runLoad } from '../src/tools/loadgen/runner.ts';
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

@@ -32,7 +32,7 @@ async function bare(): Promise<FastifyInstance> {
 }
 
 async function emulator(kind: 'none' | 'store', dataDir: string): Promise<FastifyInstance> {
-  const { buildApp } = await import('../src/app.ts');
+  const { buildApp } = await import('../src/service/app.ts');
   const { buildConfig } = await import('../src/config/config.ts');
   const cfg = buildConfig(null, { dataDir, logLevel: 'silent', ...(kind === 'none' ? { store: 'none' as const } : {}) });
   return buildApp(cfg, { logger: false });

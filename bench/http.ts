@@ -20,11 +20,11 @@ import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { devTokenFor } from '../src/config/config.ts';
-import { loadRegions, servedRegions } from '../src/region/regions.ts';
-import { isProfile } from '../src/gen/index.ts';
-import { buildPayloads } from '../src/loadgen/payloads.ts';
-import { parseDuration, parseIntIn, resolveTarget } from '../src/loadgen/parse.ts';
-import { runLoad } from '../src/loadgen/runner.ts';
+import { loadRegions, servedRegions } from '../src/service/region/regions.ts';
+import { isProfile } from '../src/tools/gen/index.ts';
+import { buildPayloads } from '../src/tools/loadgen/payloads.ts';
+import { parseDuration, parseIntIn, resolveTarget } from '../src/tools/loadgen/parse.ts';
+import { runLoad } from '../src/tools/loadgen/runner.ts';
 
 type Kind = 'bare' | 'none' | 'store';
 const KINDS: Kind[] = ['bare', 'none', 'store'];

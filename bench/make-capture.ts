@@ -7,7 +7,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { buildBatch, makeGenerator } from '../src/gen/index.ts';
+import { buildBatch, makeGenerator } from '../src/tools/gen/index.ts';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { 'bench-shape': { type: 'boolean' } } });
 const [out, mb] = positionals;

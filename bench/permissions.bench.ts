@@ -3,10 +3,10 @@
  * The cost of the event gate (a permission for the whole source): classify + filter of the firewall batch with
  * and without the event context, alternating rounds in one process; prints the medians and their ratio.
  */
-import { getDefaultMatcher } from '../src/classify/index.ts';
-import { applyPolicy, compilePolicy } from '../src/filter/index.ts';
-import { makeGenerator } from '../src/gen/index.ts';
-import { buildBatch } from '../src/gen/index.ts';
+import { getDefaultMatcher } from '../src/pipeline/classify/index.ts';
+import { applyPolicy, compilePolicy } from '../src/pipeline/filter/index.ts';
+import { makeGenerator } from '../src/tools/gen/index.ts';
+import { buildBatch } from '../src/tools/gen/index.ts';
 const m = getDefaultMatcher();
 const SPLUNK = 'splunk-network-firewall-web-gateway-logs';
 const gen = makeGenerator('firewall', 1);

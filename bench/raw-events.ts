@@ -12,10 +12,10 @@
  */
 import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
-import { defaultClassifier } from '../src/ingest/classifier.ts';
-import { rawEnvelope, toRecord, type RecordContext } from '../src/ingest/pipeline.ts';
-import { RawRules } from '../src/parse/linebreak.ts';
-import { rawEvents, splitRawLines } from '../src/parse/raw.ts';
+import { defaultClassifier } from '../src/pipeline/ingest/classifier.ts';
+import { rawEnvelope, toRecord, type RecordContext } from '../src/pipeline/ingest/pipeline.ts';
+import { RawRules } from '../src/pipeline/parse/linebreak.ts';
+import { rawEvents, splitRawLines } from '../src/pipeline/parse/raw.ts';
 
 const { values } = parseArgs({ options: { time: { type: 'string', default: '1500' } } });
 const now = Date.now();

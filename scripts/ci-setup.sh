@@ -5,7 +5,7 @@ need=()
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v iptables >/dev/null 2>&1 || need+=(iptables)
-# syslog-ng with its http() destination: tests/integration/clients-syslog-ng.test.ts (a real client of the emulator)
+# syslog-ng with its http() destination: tests/socket/clients-syslog-ng.test.ts (a real client of the emulator)
 command -v syslog-ng >/dev/null 2>&1 || need+=(syslog-ng-core)
 ls /usr/lib/syslog-ng/*/libhttp.so >/dev/null 2>&1 || need+=(syslog-ng-mod-http)
 if [ ${#need[@]} -gt 0 ]; then

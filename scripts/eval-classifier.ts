@@ -11,11 +11,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseKeyValues } from '../src/classify/kv.ts';
+import { parseKeyValues } from '../src/pipeline/classify/kv.ts';
 import { parseArgs } from 'node:util';
-import { compileMatcher, getDefaultMatcher, loadCatalog } from '../src/classify/index.ts';
+import { compileMatcher, getDefaultMatcher, loadCatalog } from '../src/pipeline/classify/index.ts';
 import { projectRoot } from '../src/config/schema.ts';
-import { evaluate, familyOut, readLabeledFields, sumRows } from '../src/eval/classifier-eval.ts';
+import { evaluate, familyOut, readLabeledFields, sumRows } from '../src/tools/eval/classifier-eval.ts';
 
 const GOALS = { itemPrecision: 0.98, itemRecall: 0.95, categoryAccuracy: 0.97 };
 const FAMILY_OUT_GOALS = { itemAccuracy: 0.90, categoryAccuracy: 0.95 };

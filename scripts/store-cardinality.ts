@@ -22,8 +22,8 @@ import Database from 'better-sqlite3';
 import { request } from 'undici';
 import { devTokenFor } from '../src/config/config.ts';
 import { projectRoot } from '../src/config/schema.ts';
-import { defaultClassifier } from '../src/ingest/classifier.ts';
-import { toRecord, type RecordContext } from '../src/ingest/pipeline.ts';
+import { defaultClassifier } from '../src/pipeline/ingest/classifier.ts';
+import { toRecord, type RecordContext } from '../src/pipeline/ingest/pipeline.ts';
 import { SqliteBackend } from '../src/store/sqlite.ts';
 
 const { values } = parseArgs({ options: {

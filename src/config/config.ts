@@ -1,9 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { deepFreeze, readJsonFile, SchemaError, validateAgainst } from './schema.ts';
-import { loadRegions, servedRegions, type RegionDef } from '../region/regions.ts';
-import { checkSourcetypeRules, type SourcetypeRuleConfig } from '../parse/linebreak.ts';
-import type { SecretsPolicy, TenantSettingId } from '../classify/types.ts';
+import { loadRegions, servedRegions, type RegionDef } from '../service/region/regions.ts';
+import { checkSourcetypeRules, type SourcetypeRuleConfig } from '../pipeline/parse/linebreak.ts';
+import type { SecretsPolicy, TenantSettingId } from '../pipeline/classify/types.ts';
 
 export type FsyncMode = 'always' | 'batch' | 'never';
 export type StoreKind = 'sqlite' | 'none';
@@ -25,7 +25,7 @@ export interface TokenDef {
 export interface TenantDef {
   id: string;
   uploadPermission?: Record<string, boolean>;
-  /** Tenant settings the data-source page names (src/policy/settings.ts). */
+  /** Tenant settings the data-source page names (src/pipeline/policy/settings.ts). */
   settings?: Partial<Record<TenantSettingId, boolean>>;
 }
 
@@ -71,7 +71,7 @@ export interface Limits {
   maxQueuedRequests: number;
   /** Events in one request, /event envelopes or /raw lines; more: 413, nothing of it stored. */
   maxEventsPerRequest: number;
-  // ---- connections (src/server.ts) ----
+  // ---- connections (src/service/server.ts) ----
   /** Open connections across every port; a new one past it evicts the oldest of the biggest holder, else is refused. */
   maxConnections: number;
   /** Open connections from one remote address. */
@@ -92,7 +92,7 @@ export interface SimConfig {
   undeclared: UndeclaredPolicyName;
   /** What is stored of the values of `secret` fields. */
   secrets: SecretsPolicy;
-  /** When the data folder keeps permissions too (src/policy/persist.ts): which wins at start. */
+  /** When the data folder keeps permissions too (src/pipeline/policy/persist.ts): which wins at start. */
   permissionsFrom: 'data' | 'config';
   store: StoreConfig;
   ingest: IngestConfig;
@@ -103,13 +103,13 @@ export interface SimConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** True when no config file was given (the development default). */
   dev: boolean;
-  /** Initial fault injection per region (validated by src/faults), when the file has any. */
+  /** Initial fault injection per region (validated by src/service/faults), when the file has any. */
   faults?: Record<string, unknown>;
   /** /raw event breaking and timestamp rules per sourcetype, over the built-in table (docs/raw-events.md). */
   sourcetypes?: Record<string, SourcetypeRuleConfig>;
   /** The indexes that exist (Splunk's answer for any other: 400 code 7); default `main` + every index the tokens name. */
   indexes: string[];
-  /** CORS as Splunk's inputs.conf [http] crossOriginSharingPolicy / crossOriginSharingHeaders (src/region/cors.ts); '' = off. */
+  /** CORS as Splunk's inputs.conf [http] crossOriginSharingPolicy / crossOriginSharingHeaders (src/service/region/cors.ts); '' = off. */
   crossOriginSharingPolicy: string;
   crossOriginSharingHeaders: string;
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { buildProgram } from '../cli/index.ts';
+import { buildProgram } from '../tools/cli/index.ts';
 import { renderConfigKeys, renderServeFlags, replaceBetween } from './docs.ts';
 import { projectRoot, schemaDir } from './schema.ts';
 

@@ -1,4 +1,4 @@
-import type { FilteredField } from '../classify/types.ts';
+import type { FilteredField } from '../pipeline/classify/types.ts';
 import type { PackedBatch } from './packed.ts';
 import { StatsCounter } from './stats.ts';
 import type { ListQuery, RegionStats, StoreBackend, StoredEvent, StoreRecord } from './types.ts';

@@ -1,4 +1,4 @@
-import type { FilteredField } from '../classify/types.ts';
+import type { FilteredField } from '../pipeline/classify/types.ts';
 import type { StoreRecord } from './types.ts';
 import { countModules, NUMBERS, REFS, TEXTS } from './event-log.mjs';
 

@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { FsyncMode } from '../config/config.ts';
 import { SimError } from '../errors/sim-error.ts';
-import type { FilteredField } from '../classify/types.ts';
+import type { FilteredField } from '../pipeline/classify/types.ts';
 import { NUM_DROPPED, NUM_FLAGGED, NUMBERS, packRecords, REF_MODULE, REFS, stringTable, TEXTS, type PackedBatch } from './packed.ts';
 import { StatsCounter } from './stats.ts';
 import { VerdictIds } from './verdict-ids.ts';
@@ -281,7 +281,7 @@ export class SqliteBackend implements StoreBackend {
   /** The writer thread, started by the first insert: a region that never receives an event costs no thread. */
   private startWriter(): Worker {
     // plain JavaScript: no loader flags of the parent (tsx) needed in the thread
-    const writer = new Worker(new URL('./sqlite-writer.mjs', import.meta.url), { workerData: this.writerData, execArgv: [] });
+    const writer = new Worker(new URL('../workers/store-writer.mjs', import.meta.url), { workerData: this.writerData, execArgv: [] });
     writer.on('message', (m: { seqs: number[]; ok: boolean; error?: string; code?: string; delta: Delta | null }) => {
       const failure = m.ok ? null : Object.assign(new Error(m.error), { code: m.code });
       if (failure === null) {

@@ -1,6 +1,6 @@
-import type { FilteredField } from '../classify/types.ts';
-import * as filter from '../filter/index.ts';
-import type { TallyCell } from '../filter/index.ts';
+import type { FilteredField } from '../pipeline/classify/types.ts';
+import * as filter from '../pipeline/filter/index.ts';
+import type { TallyCell } from '../pipeline/filter/index.ts';
 import { packedModules, type PackedBatch } from './packed.ts';
 import type { ItemStat, RegionStats, StoreRecord } from './types.ts';
 

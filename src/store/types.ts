@@ -1,5 +1,5 @@
 import type { PackedBatch } from './packed.ts';
-import type { FilteredField } from '../classify/types.ts';
+import type { FilteredField } from '../pipeline/classify/types.ts';
 
 /** What the ingest pipeline hands to a region store: one event after classification and filtering. */
 export interface StoreRecord {

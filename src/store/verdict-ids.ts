@@ -1,6 +1,6 @@
-import type { FilteredField } from '../classify/types.ts';
-import * as filter from '../filter/index.ts';
-import type { TallyCell } from '../filter/index.ts';
+import type { FilteredField } from '../pipeline/classify/types.ts';
+import * as filter from '../pipeline/filter/index.ts';
+import type { TallyCell } from '../pipeline/filter/index.ts';
 
 const TALLY_CELL: typeof filter.TALLY_CELL = filter.TALLY_CELL; // bound once: read per field
 

@@ -1,7 +1,7 @@
 import type { StoreConfig } from '../config/config.ts';
 import { isSimError, SimError } from '../errors/sim-error.ts';
 import { isDiskFull } from './condition.ts';
-import type { FilteredField } from '../classify/types.ts';
+import type { FilteredField } from '../pipeline/classify/types.ts';
 import type { PackedBatch } from './packed.ts';
 import type { ListQuery, RegionStats, RegionStore, StoreBackend, StoreCondition, StoredEvent, StoreRecord } from './types.ts';
 

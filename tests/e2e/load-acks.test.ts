@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.ts';
+import { buildApp } from '../../src/service/app.ts';
 import { buildConfig } from '../../src/config/config.ts';
 import { validateAgainst } from '../../src/config/schema.ts';
-import type { LoadReport } from '../../src/report/types.ts';
+import type { LoadReport } from '../../src/tools/report/types.ts';
 import { runCli } from '../helpers/cli.ts';
 
 const TOKEN = '5a5a5a5a-1111-4222-8333-444455556666';

@@ -3,10 +3,10 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/index.ts';
+import { main } from '../../src/tools/cli/index.ts';
 import { projectRoot } from '../../src/config/schema.ts';
-import type { LoadReport } from '../../src/report/types.ts';
-import { startHecServer, type HecServer } from '../unit/loadgen/hec-server.ts';
+import type { LoadReport } from '../../src/tools/report/types.ts';
+import { startHecServer, type HecServer } from '../helpers/hec-server.ts';
 import { runCli } from '../helpers/cli.ts';
 
 const cli = runCli;

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.ts';
+import { buildApp } from '../../src/service/app.ts';
 import { buildConfig, DEV_ADMIN_TOKEN, devTokenFor } from '../../src/config/config.ts';
-import { loadRegions, servedRegions } from '../../src/region/regions.ts';
-import type { LoadReport } from '../../src/report/types.ts';
+import { loadRegions, servedRegions } from '../../src/service/region/regions.ts';
+import type { LoadReport } from '../../src/tools/report/types.ts';
 import { runCli } from '../helpers/cli.ts';
 
 const cli = runCli;

@@ -11,7 +11,7 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/config/schema.ts';
 import { DEV_ADMIN_TOKEN, devTokenFor } from '../../src/config/config.ts';
-import { cli } from './verify-tools.ts';
+import { cli } from '../helpers/verify-tools.ts';
 
 const host = (id: string) => `ingestor-${id}.xdr.trendmicro.com`;
 let dir: string;

@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateCa, issueServerCert } from '../../src/tls/ca.ts';
-import { startHecStub, type Stub } from './verify-stub.ts';
-import { cli, freePort, startConnectProxy, startSilentServer } from './verify-tools.ts';
+import { generateCa, issueServerCert } from '../../src/tools/tls/ca.ts';
+import { startHecStub, type Stub } from '../helpers/verify-stub.ts';
+import { cli, freePort, startConnectProxy, startSilentServer } from '../helpers/verify-tools.ts';
 
 const host = (id: string) => `ingestor-${id}.xdr.trendmicro.com`;
 const TOKEN_US = 'aaaaaaaa-0000-4000-8000-000000000001';
@@ -170,7 +170,7 @@ describe('verify usage errors', () => {
   });
 
   it('every bad input has its message (in process, through the same main())', async () => {
-    const { main } = await import('../../src/cli/index.ts');
+    const { main } = await import('../../src/tools/cli/index.ts');
     const cases: Array<[string[], RegExp]> = [
       [['--resolve', 'nonsense'], /--resolve 'nonsense': expected HOST:PORT:ADDR/],
       [['--region', 'mea'], /region 'mea' has no ingestor host/],

@@ -23,7 +23,7 @@ const rec = (n: number, over: Partial<StoreRecord> = {}): StoreRecord => ({
 const batch = (from: number, n: number) => Array.from({ length: n }, (_, i) => rec(from + i));
 
 const dir = mkdtempSync(join(tmpdir(), 'sim-log-'));
-const LOCK_CHILD = fileURLToPath(new URL('../../reliability/store-helpers/lock-child.ts', import.meta.url));
+const LOCK_CHILD = fileURLToPath(new URL('../../helpers/lock-child.ts', import.meta.url));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const file = (region: string, name: string) => join(dir, region, name);
 

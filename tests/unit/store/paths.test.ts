@@ -7,7 +7,7 @@ import { NoneBackend } from '../../../src/store/none.ts';
 import { foldPath, OVERFLOW_PATH, PathShapes } from '../../../src/store/paths.ts';
 import { SqliteBackend } from '../../../src/store/sqlite.ts';
 import { packRecords } from '../../../src/store/packed.ts';
-import type { FilteredField } from '../../../src/classify/types.ts';
+import type { FilteredField } from '../../../src/pipeline/classify/types.ts';
 import type { StoreRecord } from '../../../src/store/types.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sim-paths-'));

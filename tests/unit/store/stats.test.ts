@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { getDefaultMatcher } from '../../../src/classify/index.ts';
-import type { FilteredField } from '../../../src/classify/types.ts';
-import { applyPolicy, compilePolicy } from '../../../src/filter/index.ts';
+import { getDefaultMatcher } from '../../../src/pipeline/classify/index.ts';
+import type { FilteredField } from '../../../src/pipeline/classify/types.ts';
+import { applyPolicy, compilePolicy } from '../../../src/pipeline/filter/index.ts';
 import { aggregateItems, StatsCounter } from '../../../src/store/stats.ts';
 import type { StoreRecord } from '../../../src/store/types.ts';
 

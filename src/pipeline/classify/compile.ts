@@ -1,0 +1,628 @@
+import * as detectors from './detectors.ts';
+import * as grammar from './grammar.ts';
+import * as kv from './kv.ts';
+import { lookupModule } from '../policy/names.ts';
+import * as names from './normalize.ts';
+import type { By, CatalogDef, Category, DetectorName, FieldClass, ModuleDef } from './types.ts';
+import { CATEGORIES } from './types.ts';
+
+/**
+ * The precompiled matcher. Built once from the catalog (as ajv compiles a schema); the per-field cost is a
+ * cache lookup keyed by the raw path and a Map lookup per module, whatever the catalog's size.
+ *
+ * Resolution of one field in the context of module M (docs/classifier.md):
+ *   1. the field's name, then each shorter tail of its dotted path (`properties.status.errorCode`,
+ *      `status.errorCode`, `errorCode`): an item label or alias of M, else an alias of a field kind;
+ *   2. else the grammar (grammar.ts): the name's words read as role × entity, with the objects above it and a
+ *      sibling `type` as context; then a name ending at a word boundary; then the words of an item label of M;
+ *   3. the item of M that covers that kind (value detectors first pick a refined kind: `dest` holding an IP
+ *      is a destination IP), or its generic kind, or the item the object above names, or M's whole-record item;
+ *   4. else the field is undeclared, with its kind's category and `declaredBy` (the modules that declare the
+ *      kind: never attributed to them);
+ *   5. a name that says nothing: validated value detectors pick the kind; nothing at all → `unknown`
+ *      (`non-personal` only on evidence: a number, a date, a code).
+ * Then the value may raise the category: a credential in a command line, URL or text is `secret`; a card or
+ * IBAN is `financial`; an SSN `government-id`; an email, UPN, SID, phone or `user=…` in free text a
+ * `direct-identifier`.
+ */
+export interface Matcher {
+  readonly catalog: CatalogDef;
+  readonly modules: readonly ModuleDef[];
+  /** A module by id, exact notice name, alias or data-source name, case-insensitive; undefined for a name several modules share. */
+  resolveModule(idOrName: string): ModuleDef | undefined;
+  moduleForSourcetype(sourcetype: string): ModuleDef | undefined;
+  /** One entry per leaf field of the event (dotted paths; an array of scalars is one field). */
+  classifyEvent(event: unknown, moduleId: string | null): FieldClass[];
+  classifyField(path: string, value: unknown, moduleId: string | null): FieldClass;
+  /** Why a field got its classification, in words. */
+  explain(path: string, value: unknown, moduleId: string | null): string;
+  readonly cacheSize: number;
+}
+
+interface ItemRt {
+  label: string;
+  /** The notice's sub-group, or null. */
+  group: string | null;
+  /** Generic kinds this item lists a role-specific kind of (src-ip → ip): it is for that role, not for any. */
+  rolesOf?: Set<number>;
+  moduleId: string;
+  category: Category;
+  /** The kind an alias hit of this item stands for (its first kind), or -1. */
+  kind: number;
+  /** Found by the words of its label, not an alias: the name's own kind, when it has one, gives the category. */
+  byWords?: boolean;
+}
+
+interface KindRt {
+  id: string;
+  category: Category;
+  freeText: boolean;
+  itemCategory: boolean;
+  secrets: 0 | 1 | 2; // none, text, command
+  refine: Array<{ detector: DetectorName | 'default'; kinds: number[] }> | null;
+  /** Whether the value can change the result. */
+  valueDependent: boolean;
+  /** Only the refine step depends on the value (no free-text or secret scan): results are cached per step. */
+  refineOnly: boolean;
+}
+
+/** Per raw path: what its name resolves to, and the results per module slot. */
+interface PathEntry {
+  cands: string[];
+  /** Global kind from the name, -1 when the name says nothing. */
+  kind: number;
+  /** Per module slot: the result when it does not depend on the value. */
+  slots: Array<FieldClass | undefined>;
+  /** Per module slot: the results of a value-dependent field, one per variant. */
+  variants: Array<Map<number, FieldClass> | undefined> | null;
+  /** Per module slot, for kinds that only refine: the result per matched refine step (index step + 1). */
+  steps: Array<Array<FieldClass | undefined> | undefined> | null;
+  /**
+   * Per module slot, the result when the name says nothing and the value is a number or a boolean: no
+   * detector matches the text of one (a test holds that), so it is the same for every such value.
+   */
+  plain: Array<FieldClass | undefined> | null;
+  /** Per module slot: the item an alias of the module names (null: none; undefined: not looked up yet). */
+  itemHits: Array<ItemRt | null | undefined>;
+  /** The last key of the path is a CEF custom slot (cs1…), named by its sibling `<key>Label`. */
+  cef: boolean;
+  /** The last key of the path. */
+  key: string;
+  /** The label keys the leaf may match an item label by (grammar.nameKeys). */
+  labelKeys: string[];
+  /** The nearest parents' kinds and label keys (structural context: `services[].port` is the module's "Services"). */
+  parents: Array<{ kind: number; key: string }>;
+  /** How the name gave its kind: an alias, the grammar, a name ending, or nothing. */
+  via: 'alias' | 'grammar' | 'suffix' | 'none';
+}
+
+// Bound once: a module namespace's functions may be reached through getters (CommonJS interop of the
+// TypeScript loader), which costs a call per use on the hot path.
+const { carriesSecret, detectValue, freeTextCategory, fullText, moreSensitive, testDetector, valueText } = detectors;
+const { parseKeyValues } = kv;
+const { nameCandidates, normalizeName, pathSegments } = names;
+const { grammarKindOf, labelKey, nameKeys, plainValue, suffixKind } = grammar;
+
+const MAX_CACHE = 100_000;
+/** CEF's custom slots, named by a sibling `<slot>Label` (cs1Label=Logged-in User). */
+const CEF_CUSTOM = /^(?:cs[1-6]|cn[1-3]|cfp[1-4]|c6a[1-4]|flexString[12]|flexNumber[12]|flexDate1|deviceCustom(?:String|Number|Date|FloatingPoint|IPv6Address)[1-6])$/;
+const MAX_DEPTH = 64;
+const CAT_INDEX = new Map<Category, number>(CATEGORIES.map((c, i) => [c, i]));
+
+/**
+ * Each result the matcher hands out carries, under this symbol, a small mutable slot in which a filter
+ * caches its verdict (the result object itself is frozen and shared across events).
+ */
+export const VERDICT_SLOT: unique symbol = Symbol.for('ingestor-sim.verdict');
+export interface VerdictSlot { policy: object | null; verdict: unknown }
+
+export function compileMatcher(catalog: CatalogDef): Matcher {
+  const modules = catalog.modules;
+  const nullSlot = modules.length;
+  const moduleIndex = new Map<string, number>();
+  const sourcetypeIndex = new Map<string, ModuleDef>();
+  modules.forEach((m, i) => {
+    moduleIndex.set(m.id, i);
+    for (const st of m.sourcetypes) sourcetypeIndex.set(st.toLowerCase(), m);
+    sourcetypeIndex.set(m.id, m);
+  });
+
+  // ---- kinds ----
+  const kindIds = Object.keys(catalog.fieldKinds);
+  const kindIndex = new Map<string, number>(kindIds.map((k, i) => [k, i]));
+  const kinds: KindRt[] = kindIds.map((id) => {
+    const d = catalog.fieldKinds[id];
+    const refine = d.refine && d.refine.length > 0
+      ? d.refine.map((r) => ({ detector: r.detector, kinds: r.kinds.map((k) => kindIndex.get(k)!) }))
+      : null;
+    const secrets = d.secretsInValue === 'command' ? 2 : d.secretsInValue ? 1 : 0;
+    return {
+      id, category: d.category, freeText: d.freeText === true, itemCategory: d.itemCategory === true, secrets, refine,
+      valueDependent: refine !== null || d.freeText === true || secrets > 0,
+      refineOnly: refine !== null && d.freeText !== true && secrets === 0,
+    };
+  });
+  const aliasToKind = new Map<string, number>();
+  const suffixes: Array<[string, number]> = [];
+  /** Grammar patterns (`source ip`, `device id`, `user`) → kind. */
+  const gramTable = new Map<string, number>();
+  const detectorKind = new Map<DetectorName, number>();
+  kindIds.forEach((id, i) => {
+    const d = catalog.fieldKinds[id];
+    for (const a of d.aliases) aliasToKind.set(normalizeName(a), i);
+    for (const s of d.suffixes ?? []) suffixes.push([s, i]);
+    for (const g of d.grammar ?? []) if (!gramTable.has(g)) gramTable.set(g, i);
+    grammar.learnWords((d.grammar ?? []).flatMap((g) => g.split(' ')));
+    for (const det of d.detectors ?? []) if (!detectorKind.has(det)) detectorKind.set(det, i);
+  });
+  suffixes.sort((a, b) => b[0].length - a[0].length);
+  // The kind a role-specific kind falls back to in a module that declares only the generic one (src-port → port).
+  const genericKind: number[] = kindIds.map((id, i) => {
+    const first = catalog.fieldKinds[id].grammar?.[0];
+    if (first === undefined) return -1;
+    const ws = first.split(' ');
+    const head = grammar.GENERIC.has(ws[ws.length - 1]) ? ws[0] : ws[ws.length - 1];
+    const g = gramTable.get(head);
+    return g === undefined || g === i ? -1 : g;
+  });
+
+  // ---- items per module, and the kinds declared by exactly one module ----
+  const itemAlias: Array<Map<string, ItemRt>> = [];
+  const itemLabel: Array<Map<string, ItemRt>> = [];
+  const kindItem: Array<Map<number, ItemRt>> = [];
+  const recordItem: Array<ItemRt | null> = [];
+  const declaring = new Map<number, Set<string>>();
+  modules.forEach((m) => {
+    const aliases = new Map<string, ItemRt>();
+    const labels = new Map<string, ItemRt>();
+    const byKind = new Map<number, ItemRt>();
+    let record: ItemRt | null = null;
+    const rts = m.items.map((it): ItemRt => ({
+      label: it.label, group: it.group, moduleId: m.id, category: it.category,
+      kind: it.kinds.length > 0 ? kindIndex.get(it.kinds[0])! : -1,
+    }));
+    // the notice's own label is the name the field goes by in its module ("Deleted Item Size (Byte)" is the
+    // report's column; Splunk's "Hostname" is its host name): labels first, then the aliases
+    m.items.forEach((it, i) => {
+      const own = normalizeName(it.label);
+      if (own !== '' && !aliases.has(own)) aliases.set(own, rts[i]);
+      const key = grammar.labelKey(it.label);
+      if (key !== '' && !labels.has(key)) labels.set(key, { ...rts[i], byWords: true });
+    });
+    // a name that is a label less one of its words ("Send Count" for "Send actions (count)"), when only one
+    // label of the module reads so
+    const loose = new Map<string, ItemRt | null>();
+    m.items.forEach((it, i) => {
+      const ws = grammar.labelKey(it.label).split(' ');
+      if (ws.length < 3) return;
+      for (let j = 0; j < ws.length; j++) {
+        const k = [...ws.slice(0, j), ...ws.slice(j + 1)].join(' ');
+        if (labels.has(k)) continue;
+        const prev = loose.get(k);
+        loose.set(k, prev !== undefined && (prev === null || prev.label !== it.label) ? null : { ...rts[i], byWords: true });
+      }
+    });
+    for (const [k, v] of loose) if (v !== null && !labels.has(k)) labels.set(k, v);
+    m.items.forEach((it, i) => {
+      const rt = rts[i];
+      for (const a of it.aliases) {
+        const n = normalizeName(a);
+        if (!aliases.has(n)) aliases.set(n, rt);
+      }
+      if (it.record === true && record === null) record = rt;
+      for (const k of it.kinds) {
+        const ki = kindIndex.get(k)!;
+        if (!byKind.has(ki)) byKind.set(ki, rt);
+        if (genericKind[ki] !== -1) (rt.rolesOf ??= new Set()).add(genericKind[ki]);
+        let set = declaring.get(ki);
+        if (!set) declaring.set(ki, (set = new Set()));
+        set.add(m.id);
+      }
+    });
+    itemAlias.push(aliases);
+    itemLabel.push(labels);
+    kindItem.push(byKind);
+    recordItem.push(record);
+  });
+  // A field undeclared in its own module is reported with the modules that declare its kind; it is never
+  // attributed to them (their upload permissions say nothing about this module's events).
+  const declaredByOf: Array<readonly string[] | undefined> = kinds.map((_, ki) => {
+    const set = declaring.get(ki);
+    return set === undefined ? undefined : Object.freeze([...set].sort());
+  });
+
+  // ---- results are shared, frozen objects: no allocation per field once a path is known ----
+  const pathCache = new Map<string, PathEntry>();
+
+  /** `name` is what the field is called when it differs from its path (a CEF `cs1` labelled by `cs1Label`). */
+  function entryFor(path: string, name?: string): PathEntry {
+    const key = name === undefined ? path : `${path}\u0001${name}`;
+    let e = pathCache.get(key);
+    if (e !== undefined) return e;
+    if (pathCache.size >= MAX_CACHE) pathCache.clear();
+    const cands = nameCandidates(name ?? path);
+    const segs = pathSegments(name ?? path);
+    let kind = -1;
+    let via: PathEntry['via'] = 'none';
+    for (const c of cands) {
+      const k = aliasToKind.get(c);
+      if (k !== undefined) { kind = k; via = 'alias'; break; }
+    }
+    if (kind === -1) {
+      const g = grammarKindOf(segs, gramTable);
+      if (g !== undefined) { kind = g; via = 'grammar'; }
+    }
+    if (kind === -1 && segs.length > 0) {
+      const k = suffixKind(segs[segs.length - 1], suffixes);
+      if (k !== undefined) { kind = k; via = 'suffix'; }
+    }
+    const dot = path.lastIndexOf('.');
+    const last = dot === -1 ? path : path.slice(dot + 1);
+    e = {
+      cands, kind, slots: new Array(modules.length + 1), variants: null, steps: null, plain: null, // the last three made when first needed (memory per cached path)
+      itemHits: new Array(modules.length + 1), cef: name === undefined && CEF_CUSTOM.test(last), key: last, labelKeys: nameKeys(segs), via,
+      parents: parentsOf(segs),
+    };
+    pathCache.set(key, e);
+    return e;
+  }
+
+  function parentsOf(segs: string[]): Array<{ kind: number; key: string }> {
+    const out: Array<{ kind: number; key: string }> = [];
+    for (let i = segs.length - 2; i >= 0 && i >= segs.length - 3; i--) {
+      const n = normalizeName(segs[i]);
+      let kind = aliasToKind.get(n) ?? -1;
+      if (kind === -1) kind = grammarKindOf([segs[i]], gramTable) ?? -1;
+      out.push({ kind, key: grammar.labelKey(segs[i]) });
+    }
+    return out;
+  }
+
+  /** The item an alias of module `slot` names for this path, if its alias is more specific than the kind's. */
+  function itemHit(e: PathEntry, slot: number): ItemRt | null {
+    let hit = e.itemHits[slot];
+    if (hit !== undefined) return hit;
+    hit = null;
+    if (slot !== nullSlot) {
+      const aliases = itemAlias[slot];
+      for (const c of e.cands) {
+        const it = aliases.get(c);
+        if (it !== undefined) { hit = it; break; }
+        if (aliasToKind.has(c)) break; // a kind alias on a longer tail wins over a shorter item alias
+      }
+      // the words of a notice label, in any order and spelling ("Viewed Or Edited File Count" is the item
+      // "Files viewed or edited (count)"), when no alias of a kind said otherwise
+      if (hit === null && e.via !== 'alias') {
+        const labels = itemLabel[slot];
+        for (const k of e.labelKeys) {
+          const it = labels.get(k);
+          if (it !== undefined) { hit = it; break; }
+        }
+      }
+    }
+    e.itemHits[slot] = hit;
+    return hit;
+  }
+
+  function make(path: string, item: ItemRt | null, category: Category, by: By, kind: number): FieldClass {
+    const r: FieldClass = {
+      path,
+      item: item ? item.label : null,
+      module: rModule,
+      category,
+      by,
+      kind: kind >= 0 ? kinds[kind].id : null,
+      group: item ? item.group : null,
+      // always present (undefined when none): every result has one shape for the code that reads it
+      declaredBy: rDeclared ?? undefined,
+    };
+    // a slot where a filter may keep its verdict on this (shared, frozen) result: see src/pipeline/filter
+    Object.defineProperty(r, VERDICT_SLOT, { value: { policy: null, verdict: null }, enumerable: false });
+    return Object.freeze(r);
+  }
+
+  function detectKind(text: string | null): number {
+    if (text === null || text === '' || text.length > 2048) return -1;
+    const det = detectValue(text);
+    return det === null ? -1 : (detectorKind.get(det) ?? -1);
+  }
+
+  /** Which refine step of the kind the value matches: its index, or -1 (the `default` step, if any). */
+  function refineStep(kind: number, text: string | null): number {
+    const r = kinds[kind].refine;
+    if (r === null || text === null || text === '') return -1;
+    for (let i = 0; i < r.length; i++) {
+      const d = r[i].detector;
+      if (d !== 'default' && testDetector(d, text)) return i;
+    }
+    return -1;
+  }
+
+  /** The kinds to try first for a refine step: the step's, else the default step's, else none. */
+  function triesFor(kind: number, step: number): number[] | null {
+    const r = kinds[kind].refine;
+    if (r === null) return null;
+    if (step >= 0) return r[step].kinds;
+    for (const x of r) if (x.detector === 'default') return x.kinds;
+    return null;
+  }
+
+  function classifyField(path: string, value: unknown, moduleId: string | null): FieldClass {
+    const slot = moduleId === null ? nullSlot : (moduleIndex.get(moduleId) ?? nullSlot);
+    return classifySlot(entryFor(path), path, value, slot);
+  }
+
+  function classifySlot(e: PathEntry, path: string, value: unknown, slot: number): FieldClass {
+    const cached = e.slots[slot];
+    if (cached !== undefined) return cached;
+
+    const hit = itemHit(e, slot);
+    let kind = hit !== null && !(hit.byWords === true && e.kind !== -1) ? hit.kind : e.kind;
+    if (kind !== -1 && kinds[kind].refineOnly) {
+      // only the refine step depends on the value: one detector test, then an array load
+      const step = hit !== null ? -1 : refineStep(kind, valueText(value));
+      const steps = e.steps ?? (e.steps = new Array(modules.length + 1));
+      let arr = steps[slot];
+      if (arr === undefined) steps[slot] = arr = [];
+      let r = arr[step + 1];
+      if (r === undefined) {
+        resolve(hit, kind, hit !== null ? null : triesFor(kind, step), slot, 'name', value, e);
+        arr[step + 1] = r = make(path, rItem, rCategory, rBy, rKind);
+      }
+      return r;
+    }
+    let by: By = 'name';
+    let text: string | null = null;
+    const named = hit !== null || e.kind !== -1;
+    // a number says nothing to the detectors (a test holds that), save a payment card's 13 to 19 digits
+    if (!named && ((typeof value === 'number' && !(value >= 1e12)) || typeof value === 'boolean')) {
+      const plain = e.plain ?? (e.plain = new Array(modules.length + 1));
+      let r = plain[slot];
+      if (r === undefined) {
+        resolve(null, -1, null, slot, 'none', value, e);
+        plain[slot] = r = make(path, rItem, rCategory, rBy, rKind);
+      }
+      return r;
+    }
+    if (!named) {
+      text = valueText(value);
+      kind = detectKind(text);
+      by = kind === -1 ? 'none' : 'value';
+    }
+    const dependent = !named || (kind !== -1 && kinds[kind].valueDependent);
+    if (!dependent) {
+      resolve(hit, kind, kind === -1 ? null : triesFor(kind, -1), slot, by, value, e);
+      const r = make(path, rItem, rCategory, rBy, rKind);
+      e.slots[slot] = r;
+      return r;
+    }
+    if (named) text = valueText(value);
+    // value-dependent: share the result among the values that resolve alike
+    resolve(hit, kind, kind === -1 ? null : triesFor(kind, refineStep(kind, text)), slot, by, value, e);
+    const all = e.variants ?? (e.variants = new Array(modules.length + 1));
+    let variants = all[slot];
+    if (variants === undefined) all[slot] = variants = new Map();
+    // the key leaves the item out: within one path and module the item follows from the kind used
+    const key = ((rKind + 1) * 16 + CAT_INDEX.get(rCategory)!) * 4 + (rBy === 'name' ? 0 : rBy === 'value' ? 1 : 2);
+    const seen = variants.get(key);
+    if (seen !== undefined) return seen;
+    const r = make(path, rItem, rCategory, rBy, rKind);
+    if (variants.size < 64) variants.set(key, r);
+    return r;
+  }
+
+  // The result of resolve(), in scratch variables: the hot path allocates nothing until a new variant appears.
+  let rItem: ItemRt | null = null;
+  let rKind = -1;
+  let rCategory: Category = 'non-personal';
+  let rBy: By = 'none';
+  let rModule: string | null = null;
+  let rDeclared: readonly string[] | null = null;
+  const eventLogKind = kindIndex.get('event-log') ?? -2;
+
+  /** The item the object a field sits in names in this module: its label, else its kind's item. */
+  function parentItem(e: PathEntry, slot: number): ItemRt | null {
+    if (e.parents.length === 0) return null;
+    const labels = itemLabel[slot];
+    const local = kindItem[slot];
+    for (const p of e.parents) {
+      const byLabel = p.key !== '' ? labels.get(p.key) : undefined;
+      if (byLabel !== undefined) return byLabel;
+      if (p.kind !== -1) {
+        const it = local.get(p.kind);
+        if (it !== undefined) return it;
+      }
+    }
+    return null;
+  }
+
+  function resolve(hit: ItemRt | null, kind: number, tries: number[] | null, slot: number, by: By, value: unknown, e: PathEntry): void {
+    let item: ItemRt | null = hit;
+    let usedKind = kind;
+    if (item === null && kind !== -1) {
+      const local = slot === nullSlot ? null : kindItem[slot];
+      if (local !== null) {
+        if (tries !== null) {
+          for (const k of tries) {
+            const it = local.get(k);
+            if (it !== undefined) { item = it; usedKind = k; break; }
+          }
+        }
+        if (item === null) item = local.get(kind) ?? null;
+        // a module that declares only the generic kind (its "Port" for a source port)
+        // (unless that item is for another role of it: "Source IP address" lists src-ip, a destination IP is not it)
+        if (item === null && genericKind[kind] !== -1) {
+          const g = local.get(genericKind[kind]);
+          if (g !== undefined && !g.rolesOf?.has(genericKind[kind])) item = g;
+        }
+      }
+      if (item === null && local !== null) item = parentItem(e, slot);
+      if (item === null && tries !== null) usedKind = tries[0];
+    }
+    // a name that says nothing, in an object the module declares (`geolocation.lat` in Okta's "Location"): that item
+    let inParent = false;
+    if (item === null && usedKind === -1 && slot !== nullSlot) inParent = (item = parentItem(e, slot)) !== null;
+    let category: Category;
+    if (hit !== null && !(hit.byWords === true && usedKind !== -1 && !kinds[usedKind].itemCategory)) category = hit.category;
+    else if (inParent) category = item!.category;
+    else if (usedKind === -1) category = valueEvidence(value);
+    else if (kinds[usedKind].itemCategory && item !== null) category = item.category;
+    else category = kinds[usedKind].category;
+    if (category === 'unknown') category = valueEvidence(value);
+
+    // the value may say more than the name (never less)
+    const k = usedKind !== -1 ? kinds[usedKind] : null;
+    const scan = k !== null ? (k.secrets > 0 || k.freeText) : (typeof value === 'string' && value.length > 8 && /\s/.test(value));
+    if (scan) {
+      const t = fullText(value);
+      if (t !== '') {
+        const secrets = k === null ? 1 : k.secrets;
+        if (secrets > 0 && carriesSecret(t, secrets === 2)) category = 'secret';
+        else if (k === null || k.freeText) {
+          const c = freeTextCategory(t);
+          if (c !== null) {
+            category = moreSensitive(category, c);
+            if (by === 'none') by = 'value';
+          }
+        }
+      }
+    }
+    // a module whose notice item is the whole record: every field of its events is that item at least
+    if (item === null && slot !== nullSlot && recordItem[slot] !== null) item = recordItem[slot];
+    rItem = item;
+    rKind = usedKind;
+    rCategory = category;
+    rBy = by;
+    // text no parser split is the content of the event's own module (never another module's item)
+    rModule = item !== null ? item.moduleId : (usedKind === eventLogKind && slot !== nullSlot ? modules[slot].id : null);
+    rDeclared = item === null && usedKind !== -1 ? (declaredByOf[usedKind] ?? null) : null;
+  }
+
+  /** The category of a field no name explains: non-personal only on evidence (a number, a date, a code), else unknown. */
+  function valueEvidence(value: unknown): Category {
+    if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return 'non-personal';
+    if (typeof value === 'string') {
+      const t = value.trim();
+      return t !== '' && plainValue(t) ? 'non-personal' : 'unknown';
+    }
+    return 'unknown';
+  }
+
+  function walk(node: unknown, prefix: string, slot: number, out: FieldClass[], depth: number): void {
+    if (node === null || typeof node !== 'object' || depth >= MAX_DEPTH) {
+      out.push(classifySlot(entryFor(prefix), prefix, node, slot));
+      return;
+    }
+    if (Array.isArray(node)) {
+      let objects = false;
+      for (let i = 0; i < node.length; i++) {
+        const v = node[i];
+        if (v !== null && typeof v === 'object') { objects = true; break; }
+      }
+      if (!objects) {
+        out.push(classifySlot(entryFor(prefix), prefix, node, slot));
+        return;
+      }
+      for (let i = 0; i < node.length; i++) walk(node[i], `${prefix}[${i}]`, slot, out, depth + 1);
+      return;
+    }
+    const obj = node as Record<string, unknown>;
+    let any = false;
+    // a nested object that says what it is (`{"type": "User", "name": …}`): its generic leaves are read with that word
+    const what = prefix === '' ? null : objectType(obj);
+    for (const key in obj) {
+      if (!Object.prototype.hasOwnProperty.call(obj, key)) continue;
+      any = true;
+      const v = obj[key];
+      const path = prefix === '' ? key : `${prefix}.${key}`;
+      if (v !== null && typeof v === 'object') walk(v, path, slot, out, depth + 1);
+      else {
+        let e = entryFor(path);
+        if (what !== null && e.kind === -1 && isGenericLeaf(key)) e = entryFor(path, `${prefix}.${what}.${key}`);
+        else if (e.cef) {
+          const label = obj[`${key}Label`];
+          if (typeof label === 'string' && label.trim() !== '') e = entryFor(path, label);
+        }
+        out.push(classifySlot(e, path, v, slot));
+      }
+    }
+    if (!any && prefix !== '') out.push(classifySlot(entryFor(prefix), prefix, obj, slot));
+  }
+
+  /** The word a sibling `type` / `kind` / `objectType` / `entityType` key gives an object, when short. */
+  function objectType(obj: Record<string, unknown>): string | null {
+    const t = obj.type ?? obj.kind ?? obj.objectType ?? obj.entityType;
+    if (typeof t !== 'string' || t.length === 0 || t.length > 40) return null;
+    return t.replace(/^#/, '');
+  }
+  const genericLeaf = new Map<string, boolean>();
+  function isGenericLeaf(key: string): boolean {
+    let g = genericLeaf.get(key);
+    if (g === undefined) {
+      const r = grammar.read(key);
+      g = r.entity === null || grammar.GENERIC.has(r.entity);
+      if (genericLeaf.size < 10_000) genericLeaf.set(key, g);
+    }
+    return g;
+  }
+
+  function classifyEvent(event: unknown, moduleId: string | null): FieldClass[] {
+    const slot = moduleId === null ? nullSlot : (moduleIndex.get(moduleId) ?? nullSlot);
+    const out: FieldClass[] = [];
+    if (typeof event === 'string') {
+      const pairs = parseKeyValues(event);
+      if (pairs.length === 0) {
+        out.push(classifySlot(entryFor('_raw'), '_raw', event, slot));
+      } else {
+        let labels: Map<string, string> | null = null;
+        for (const p of pairs) {
+          if (p.key.endsWith('Label') && CEF_CUSTOM.test(p.key.slice(0, -5))) (labels ??= new Map()).set(p.key.slice(0, -5), p.value);
+        }
+        for (const p of pairs) {
+          const label = labels?.get(p.key);
+          out.push(classifySlot(label ? entryFor(p.key, label) : entryFor(p.key), p.key, p.value, slot));
+        }
+      }
+      return out;
+    }
+    if (event === null || typeof event !== 'object') {
+      out.push(classifySlot(entryFor('_raw'), '_raw', event, slot));
+      return out;
+    }
+    walk(event, '', slot, out, 0);
+    return out;
+  }
+
+  function explain(path: string, value: unknown, moduleId: string | null): string {
+    const slot = moduleId === null ? nullSlot : (moduleIndex.get(moduleId) ?? nullSlot);
+    const e = entryFor(path);
+    const r = classifySlot(e, path, value, slot);
+    const hit = itemHit(e, slot);
+    const ctx = moduleId === null ? 'no module context' : `module ${moduleId}`;
+    let how: string;
+    if (hit !== null) how = `the name is an alias of item '${hit.label}' in ${hit.moduleId}`;
+    else if (e.kind !== -1) how = `the name means field kind '${kinds[e.kind].id}'${e.via === 'grammar' ? ' (read by the grammar)' : e.via === 'suffix' ? ' (by its ending)' : ''}`;
+    else if (r.by === 'value') how = `the name says nothing; the value looks like '${r.kind}'`;
+    else how = 'neither the name nor the value says what it is';
+    const where = r.item === null
+      ? (r.module !== null ? `content of ${r.module}'s own events`
+        : r.declaredBy ? `undeclared in ${moduleId ?? 'this context'}; declared by ${r.declaredBy.join(', ')}` : 'no module in context declares it: undeclared')
+      : `declared by ${r.module} as '${r.item}'`;
+    return `${path} (${ctx}): ${how}; ${where}; category ${r.category}`;
+  }
+
+  return {
+    catalog,
+    modules,
+    // the one module a name means (src/pipeline/policy/names.ts); a name several modules share means none of them
+    resolveModule: (idOrName) => {
+      const r = lookupModule(modules, idOrName);
+      return r.kind === 'one' ? r.module : undefined;
+    },
+    moduleForSourcetype: (st) => sourcetypeIndex.get(st.trim().toLowerCase()),
+    classifyEvent,
+    classifyField,
+    explain,
+    get cacheSize() { return pathCache.size; },
+  };
+}

@@ -1,0 +1,141 @@
+import type { FieldClass, FilteredField, ModuleDef, SecretsPolicy, TenantSettingId } from '../classify/types.ts';
+import type { Envelope } from '../parse/envelope.ts';
+import { extractTime, inRange, RawRules, type RawEvent } from '../parse/linebreak.ts';
+import { epochSeconds } from '../parse/timestamp.ts';
+import type { StoreRecord } from '../../store/types.ts';
+
+/**
+ * The classifier and filter this service builds on (src/pipeline/classify/index.ts and src/pipeline/filter/index.ts).
+ * Typed structurally here so the service's stages stay Fastify-free pure functions over these.
+ */
+export interface MatcherLike {
+  readonly modules: readonly ModuleDef[];
+  resolveModule(idOrName: string): ModuleDef | undefined;
+  moduleForSourcetype(sourcetype: string): ModuleDef | undefined;
+  classifyEvent(event: unknown, moduleId: string | null): FieldClass[];
+}
+
+export interface PolicyLike {
+  readonly undeclared: 'keep' | 'flag' | 'drop';
+  isUploadAllowed(moduleId: string): boolean;
+  withPermission(moduleIdOrName: string, allowed: boolean): PolicyLike;
+  /** The options that rebuild it (src/pipeline/filter's policies; a test's may have none): settings, secrets, permissions. */
+  options?(): PolicyOptionsLike;
+}
+
+/** What compilePolicy takes (src/pipeline/filter PolicyOptions). */
+export interface PolicyOptionsLike {
+  uploadPermission?: Record<string, boolean>;
+  undeclared?: 'keep' | 'flag' | 'drop';
+  settings?: Partial<Record<TenantSettingId, boolean>>;
+  secrets?: SecretsPolicy;
+}
+
+export interface AppliedPolicy {
+  event: unknown;
+  fields: FilteredField[];
+  dropped: number;
+  flagged: number;
+}
+
+export interface ClassifierDeps {
+  matcher: MatcherLike;
+  compilePolicy(matcher: MatcherLike, opts: PolicyOptionsLike): PolicyLike;
+  /** `ctx`: the event's module and sourcetype (a permission is for the whole source). */
+  applyPolicy(policy: PolicyLike, event: unknown, fields: FieldClass[], ctx?: { module: string | null; sourcetype?: string }): AppliedPolicy;
+  /**
+   * True for the catalog's own classifier (defaultClassifier): an ingest worker thread builds the same one,
+   * so requests may be classified there. Any other classifier (a test's) runs in the event loop.
+   */
+  readonly inWorkers?: boolean;
+  /** Recognizes the filter's PolicyError (code + moduleId). */
+  isPolicyError(e: unknown): e is Error & { code: 'SIM_ERR_POLICY_MODULE_LOCKED' | 'SIM_ERR_POLICY_UNKNOWN_MODULE' | 'SIM_ERR_POLICY_AMBIGUOUS_MODULE'; moduleId: string };
+}
+
+/** Everything of a request that the records of its events share. */
+export interface RecordContext {
+  receivedAt: number;
+  tenant: string;
+  /** The token's module id (resolved at boot), or null. */
+  tokenModule: string | null;
+  endpoint: 'event' | 'raw';
+  /**
+   * What the query and the token give every event. `time`: the query's `time` (epoch, any unit), for events
+   * whose envelope or text gives none; `autoExtractTime`: /event's `?auto_extract_timestamp=true` (off when
+   * the query has `time`, as Splunk documents).
+   */
+  defaults: { host: string; source: string; sourcetype: string; index: string; time?: number; autoExtractTime?: boolean };
+  /** The sourcetype rules (timestamp settings for auto_extract_timestamp); absent: Splunk's [default]. */
+  rules?: RawRules;
+  matcher: MatcherLike;
+  policy: PolicyLike;
+  apply: ClassifierDeps['applyPolicy'];
+}
+
+/**
+ * One envelope → one store record: module (token's, else the sourcetype's), per-field classification,
+ * then the tenant's policy (upload permissions + undeclared) over the event and its indexed fields.
+ */
+export function toRecord(env: Envelope, ctx: RecordContext): StoreRecord {
+  const sourcetype = env.sourcetype ?? ctx.defaults.sourcetype;
+  const module = ctx.tokenModule ?? ctx.matcher.moduleForSourcetype(sourcetype)?.id ?? null;
+  const classes = ctx.matcher.classifyEvent(env.event, module);
+  const gate = { module, sourcetype };
+  const applied = ctx.apply(ctx.policy, env.event, classes, gate);
+  let fields: Record<string, unknown> | null = null;
+  let classification = applied.fields;
+  let dropped = applied.dropped;
+  let flagged = applied.flagged;
+  if (env.fields !== undefined) {
+    const fc = ctx.matcher.classifyEvent(env.fields, module);
+    const fa = ctx.apply(ctx.policy, env.fields, fc, gate);
+    fields = fa.event as Record<string, unknown>;
+    classification = classification.concat(fa.fields.map((f) => ({ ...f, path: `fields.${f.path}` })));
+    dropped += fa.dropped;
+    flagged += fa.flagged;
+  }
+  return {
+    receivedAt: ctx.receivedAt,
+    tenant: ctx.tenant,
+    module,
+    time: eventTime(env, sourcetype, ctx),
+    host: env.host ?? ctx.defaults.host,
+    source: env.source ?? ctx.defaults.source,
+    sourcetype,
+    index: env.index ?? ctx.defaults.index,
+    endpoint: ctx.endpoint,
+    event: applied.event,
+    fields,
+    classification,
+    dropped,
+    flagged,
+    // the policy left the event and its fields as parsed: the envelope's canonical text (as received when the
+    // parse proved it the same, src/pipeline/parse/envelope.ts canonicalText) holds exactly what was classified
+    envelope: dropped === 0 && applied.event === env.event && (env.fields === undefined || fields === env.fields) ? env.raw : undefined,
+  };
+}
+
+const SPLUNK_DEFAULTS = new RawRules();
+
+/**
+ * An event's time in epoch seconds: the envelope's (or the raw text's) `time` in any unit (epochSeconds), else
+ * with auto_extract_timestamp the timestamp in the event's text (the JSON text for an object event, as Splunk's
+ * _raw is), else the query's `time`, else null (the receive time applies).
+ */
+function eventTime(env: Envelope, sourcetype: string, ctx: RecordContext): number | null {
+  if (env.time !== undefined) return epochSeconds(env.time);
+  const d = ctx.defaults;
+  if (d.autoExtractTime === true && env.event !== undefined) {
+    const rule = (ctx.rules ?? SPLUNK_DEFAULTS).get(sourcetype);
+    const text = typeof env.event === 'string' ? env.event : JSON.stringify(env.event);
+    const t = extractTime(text, rule, ctx.receivedAt);
+    if (t !== undefined && inRange(t, rule, ctx.receivedAt)) return t;
+  }
+  return d.time === undefined ? null : epochSeconds(d.time);
+}
+
+/** A raw event as an envelope: its text, and the time and host its text gave (else the query / token defaults). */
+export function rawEnvelope(e: RawEvent | string): Envelope {
+  if (typeof e === 'string') return { time: undefined, host: undefined, source: undefined, sourcetype: undefined, index: undefined, event: e, fields: undefined, raw: undefined };
+  return { time: e.time, host: e.host, source: undefined, sourcetype: undefined, index: undefined, event: e.text, fields: undefined, raw: undefined };
+}

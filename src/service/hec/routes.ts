@@ -1,0 +1,376 @@
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { authenticate, isGuid } from '../auth/auth.ts';
+import type { TokenDef } from '../../config/config.ts';
+import { hecBody, SimError } from '../../errors/sim-error.ts';
+import { decodeBody, decompressBody } from '../../pipeline/parse/body.ts';
+import { parseEventBatch } from '../../pipeline/parse/envelope.ts';
+import { rawRulesFor } from '../../pipeline/parse/linebreak.ts';
+import { rawEvents } from '../../pipeline/parse/raw.ts';
+import { kPortRegion, routeRegion } from '../region/route.ts';
+import { packedModules } from '../../store/packed.ts';
+import type { RegionStore, StoreRecord } from '../../store/types.ts';
+import { rawEnvelope, toRecord, type RecordContext } from '../../pipeline/ingest/pipeline.ts';
+import { checkRawEvents, DECODED, Hold } from './admission.ts';
+import { snapshotOf, type IngestJob, type IngestResult } from '../../workers/pool.ts';
+import type { HecContext, RegionRuntime, SimState } from '../state.ts';
+
+export const HEC_JSON = 'application/json; charset=UTF-8';
+
+type Query = Record<string, string | string[] | undefined>;
+function q1(req: FastifyRequest, name: string): string | undefined {
+  const v = (req.query as Query)[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Routes a request to its region (one place; later hooks see `request.region`); null: any host, routed by the token. */
+export function regionOf(sim: SimState, req: FastifyRequest): RegionRuntime | null {
+  return routedRegion(sim, req.raw);
+}
+
+/** The region a request's port, TLS SNI name or Host header names (src/service/region/route.ts), or null: any other host. */
+function routedRegion(sim: SimState, raw: IncomingMessage): RegionRuntime | null {
+  const sock = raw.socket as typeof raw.socket & { servername?: string | false; [kPortRegion]?: string };
+  const id = routeRegion(sim.routes, { host: raw.headers.host, sni: sock.servername, portRegion: sock[kPortRegion] });
+  return id === null ? null : sim.regions.get(id)!;
+}
+
+/**
+ * What the request line and headers decide of a HEC request: its region (from the port, SNI or Host; any other
+ * host: the token's region) and its token, bound to that region. `onRegion` hears of the region as soon as it
+ * is known, so that its response headers go with any refusal. Shared by the HEC hook and the check before
+ * `100 Continue` (src/service/hec/continue.ts), so that both refuse alike.
+ */
+export function routeAndToken(
+  sim: SimState, raw: IncomingMessage, queryTokens: string | readonly string[] | undefined,
+  onRegion: (region: RegionRuntime) => void, warn: (obj: object, msg: string) => void,
+): { region: RegionRuntime; def: TokenDef } {
+  let region = routedRegion(sim, raw);
+  if (region !== null) onRegion(region);
+  if (sim.shuttingDown) throw new SimError('SIM_ERR_HEC_SHUTTING_DOWN');
+  // every ?token= value (a repeated one is refused, not read as its first: `?token=&token=<t>`)
+  const { def } = authenticate(sim.tokens, raw.headers.authorization, queryTokens);
+  if (region === null) {
+    // any host (localhost, an address, a LAN name) on the shared port: the token's region (src/service/region/route.ts)
+    const own = sim.regions.get(def.region);
+    if (own === undefined) throw new SimError('SIM_ERR_AUTH_TOKEN_WRONG_REGION', { headers: { 'x-sim-refused-reason': `token is bound to region '${def.region}', which this server does not serve` } });
+    region = own;
+    onRegion(region);
+  } else if (def.region !== region.def.id) {
+    const reason = `token is bound to region '${def.region}', but the request reached region '${region.def.id}' (${region.def.ingestorHost}); send it to ingestor-${def.region}`;
+    warn({ region: region.def.id, tokenRegion: def.region, tenant: def.tenant }, `refused token of another region: ${reason}`);
+    throw new SimError('SIM_ERR_AUTH_TOKEN_WRONG_REGION', { headers: { 'x-sim-refused-reason': reason } });
+  }
+  return { region, def };
+}
+
+/**
+ * The onRequest hook of every HEC route: region routing (response headers), then authentication with the
+ * token bound to the region, then the channel. Runs before the body is read. Callback style: it never waits,
+ * and an async hook costs every request a promise and a turn of the microtask queue.
+ */
+export function hecOnRequest(this: FastifyInstance, req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void {
+  try {
+    routeAndAuthenticate(this.sim, req, reply);
+  } catch (err) {
+    done(err as Error);
+    return;
+  }
+  done();
+}
+
+function routeAndAuthenticate(sim: SimState, req: FastifyRequest, reply: FastifyReply): void {
+  const kind = req.routeOptions.config.hec;
+  if (kind === undefined) return;
+  if (kind === 'health') {
+    try {
+      const region = regionOf(sim, req);
+      if (region === null) throw new Error('no region host');
+      req.region = region.def.id;
+      reply.headers(region.headers);
+      req.hec = { region, token: null, channel: null };
+    } catch {
+      req.hec = null; // health answers for the whole server on a non-region host (e.g. a container health check)
+    }
+    return;
+  }
+  // HEC takes any Content-Type (splunk-logging labels JSON as form-urlencoded; some clients send none or
+  // junk): the body is read as bytes whatever the header says, so an unparseable one must not become a 415.
+  req.headers['content-type'] = 'application/octet-stream';
+  const { region, def } = routeAndToken(sim, req.raw, (req.query as Query).token, (r) => {
+    req.region = r.def.id;
+    reply.headers(r.headers);
+  }, (obj, msg) => req.log.warn(obj, msg));
+  let channel: string | null = null;
+  const ch = (req.headers['x-splunk-request-channel'] as string | undefined) ?? q1(req, 'channel');
+  if (kind === 'ack' && !def.useAck) {
+    throw new SimError('SIM_ERR_HEC_ACK_DISABLED', { detail: 'this token has no "useAck": true' });
+  }
+  if (ch !== undefined && ch !== '') {
+    if (!isGuid(ch)) throw new SimError('SIM_ERR_HEC_CHANNEL_INVALID', { detail: `channel '${ch.slice(0, 80)}' is not a GUID` });
+    channel = ch;
+  } else if (def.useAck) {
+    throw new SimError('SIM_ERR_HEC_CHANNEL_MISSING', { detail: 'this token uses acks: send X-Splunk-Request-Channel: <GUID> or ?channel=' });
+  }
+  const cookie = q1(req, 'channel_cookie');
+  if (cookie && channel && /^[A-Za-z0-9_.-]{1,64}$/.test(cookie)) reply.header('set-cookie', `${cookie}=${channel}`);
+  // the tenant's policy in force when the request arrived is the one applied, however long it waits
+  req.hec = { region, token: def, channel, policy: sim.policies.get(def.tenant) };
+}
+
+const EPOCH_QUERY = /^\s*\d+(\.\d*)?\s*$/;
+
+function recordContext(sim: SimState, req: FastifyRequest, hec: HecContext, endpoint: 'event' | 'raw'): RecordContext {
+  const t = hec.token!;
+  const policy = hec.policy ?? sim.policies.get(t.tenant)!;
+  // ?time= (epoch) for events that give none; on /event it turns ?auto_extract_timestamp=true off (Splunk's docs)
+  const qt = q1(req, 'time');
+  const time = qt !== undefined && EPOCH_QUERY.test(qt) ? Number(qt) : undefined;
+  return {
+    receivedAt: Date.now(),
+    tenant: t.tenant,
+    tokenModule: sim.tokenModules.get(t) ?? null,
+    endpoint,
+    defaults: {
+      host: q1(req, 'host') ?? t.defaults?.host ?? req.ip,
+      source: q1(req, 'source') ?? t.defaults?.source ?? `http:${t.name ?? t.tenant}`,
+      sourcetype: q1(req, 'sourcetype') ?? t.defaults?.sourcetype ?? 'httpevent',
+      index: q1(req, 'index') ?? t.defaults?.index ?? 'main',
+      ...(time !== undefined ? { time } : {}),
+      ...(endpoint === 'event' && qt === undefined && q1(req, 'auto_extract_timestamp')?.toLowerCase() === 'true' ? { autoExtractTime: true } : {}),
+    },
+    rules: rawRulesFor(sim.cfg),
+    matcher: sim.classifier.matcher,
+    policy,
+    apply: sim.classifier.applyPolicy,
+  };
+}
+
+/** What a request stores: its events' count and per-module counts, and the write that commits them. */
+interface Stored {
+  events: number;
+  /** module ('' = none) → [events, dropped fields, flagged fields] */
+  perModule: Map<string, [number, number, number]>;
+  write(): Promise<void>;
+}
+
+/** Records classified in the event loop. */
+function storedRecords(store: RegionStore, records: StoreRecord[]): Stored {
+  // one counter update per module and request (label lookups cost more than the loop)
+  const perModule = new Map<string, [number, number, number]>();
+  for (const r of records) {
+    const m = r.module ?? '';
+    const c = perModule.get(m);
+    if (c) { c[0]++; c[1] += r.dropped; c[2] += r.flagged; } else perModule.set(m, [1, r.dropped, r.flagged]);
+  }
+  return { events: records.length, perModule, write: () => store.write(records) };
+}
+
+/** A batch an ingest worker classified and packed. */
+function storedBatch(store: RegionStore, r: IngestResult): Stored {
+  const b = r.batch;
+  if (b === null) return { events: 0, perModule: new Map(), write: () => Promise.resolve() };
+  return { events: b.events, perModule: packedModules(b), write: () => store.writePacked(b, r.verdicts) };
+}
+
+/**
+ * Stores the events (good prefix included), counts them, then answers success or the first error. Nothing
+ * here holds the records while their commit is on its way (the counts are taken first): a batch's parsed
+ * events then die young, where holding them for a commit's milliseconds moved them to the old generation.
+ */
+function commitAndReply(sim: SimState, req: FastifyRequest, reply: FastifyReply, hec: HecContext, stored: Stored, error: SimError | null, endpoint: string): Promise<void> {
+  const useAck = hec.token!.useAck === true && hec.channel !== null && error === null;
+  // acks belong to the token that opened the channel (src/service/hec/acks.ts); the region's faults may delay or lose them
+  const owner = hec.token!.token;
+  const ackId = useAck ? sim.acks.allocate(owner, hec.channel!) : undefined;
+  const { events, perModule } = stored;
+  return stored.write().then(() => {
+    if (ackId !== undefined) sim.acks.commit(owner, hec.channel!, ackId, hec.region.def.id);
+    const region = hec.region.def.id;
+    for (const [module, [n, dropped, flagged]] of perModule) {
+      sim.metrics.events.inc({ region, module }, n);
+      if (dropped) sim.metrics.droppedFields.inc({ region, module }, dropped);
+      if (flagged) sim.metrics.flaggedFields.inc({ region, module }, flagged);
+    }
+    if (error) {
+      if (events > 0) req.log.info({ stored: events }, `stored ${events} events before the first bad one`);
+      throw error;
+    }
+    sim.metrics.requests.inc({ region, endpoint, status: '200', hec_code: '0' });
+    reply.type(HEC_JSON).send(ackId === undefined ? hecBody(0) : { ...hecBody(0), ackId });
+  }, (err: unknown) => {
+    if (ackId !== undefined) sim.acks.release(owner, hec.channel!, ackId);
+    throw err;
+  });
+}
+
+/**
+ * The envelope parser names "the token's indexes" when an index is refused; a token without a list is checked
+ * against the indexes that exist (cfg.indexes), so say that instead (same code 7 and invalid-event-number).
+ */
+function explainIndex(sim: SimState, hec: HecContext, err: SimError | null): SimError | null {
+  if (err === null || err.code !== 'SIM_ERR_HEC_INCORRECT_INDEX' || hec.token!.indexes) return err;
+  const name = /index '([^']*)'/.exec(err.detail ?? '')?.[1] ?? '?';
+  const n = err.invalidEventNumber;
+  return new SimError('SIM_ERR_HEC_INCORRECT_INDEX', {
+    invalidEventNumber: n,
+    detail: `${n !== undefined ? `event ${n - 1}: ` : ''}index '${name}' does not exist (indexes: ${sim.cfg.indexes.join(', ')})`,
+  });
+}
+
+/** What an ingest worker takes from a request besides its body (as recordContext for the event loop). */
+function jobOf(sim: SimState, req: FastifyRequest, hec: HecContext, ctx: RecordContext): Omit<IngestJob, 'id' | 'body'> {
+  return {
+    kind: ctx.endpoint, encoding: req.headers['content-encoding'], receivedAt: ctx.receivedAt, tenant: ctx.tenant, tokenModule: ctx.tokenModule,
+    defaults: ctx.defaults, allowedIndexes: hec.token!.indexes ?? sim.cfg.indexes, policy: snapshotOf(sim.classifier, ctx.tenant, ctx.policy),
+  };
+}
+
+export function registerHecRoutes(app: FastifyInstance): void {
+  const sim = app.sim;
+  const limits = sim.cfg.limits;
+  /** Whether requests are decoded, parsed and classified in ingest worker threads (buildApp made a pool only if every store takes their batches). */
+  const inPool = sim.pool !== null;
+
+  /**
+   * A request's job in an ingest thread. A gzip body is gunzipped here first (zlib works on libuv's threads;
+   * the buffers are the event loop's, and they go back to the system once freed, where an ingest thread's
+   * malloc arena kept hundreds of MB after a bomb attack); the decoded bytes move to the thread without a copy
+   * and stay counted in the global budget until its answer.
+   */
+  const runInPool = async (req: FastifyRequest, job: Omit<IngestJob, 'id' | 'body'>): Promise<IngestResult> => {
+    const body = req.body as Buffer | undefined;
+    if (body === undefined || body.length === 0 || job.encoding === undefined) return sim.pool!.run(job, body);
+    const hold = new Hold(sim.budgets, DECODED);
+    try {
+      const bytes = await decompressBody(body, job.encoding, limits, hold);
+      return await sim.pool!.run({ ...job, encoding: undefined }, bytes);
+    } finally {
+      hold.release();
+    }
+  };
+
+  const eventHandler = async (req: FastifyRequest, reply: FastifyReply) => {
+    const hec = req.hec!;
+    if (inPool) {
+      const r = await runInPool(req, jobOf(sim, req, hec, recordContext(sim, req, hec, 'event')));
+      return commitAndReply(sim, req, reply, hec, storedBatch(hec.region.store, r), explainIndex(sim, hec, r.error), 'event');
+    }
+    const hold = new Hold(sim.budgets, DECODED);
+    try {
+      const text = await decodeBody(req.body as Buffer | undefined, req.headers['content-encoding'], limits, hold);
+      const ctx = recordContext(sim, req, hec, 'event');
+      const { events, error } = parseEventBatch(text, limits, {
+        // the token's list, else the indexes that exist (cfg.indexes): any other is Splunk's 400 code 7
+        allowedIndexes: hec.token!.indexes ?? sim.cfg.indexes,
+        defaultIndex: ctx.defaults.index,
+      });
+      // returned, not awaited: this frame (the body's text, the records) is not kept while the commit runs
+      return commitAndReply(sim, req, reply, hec, storedRecords(hec.region.store, events.map((e) => toRecord(e, ctx))), explainIndex(sim, hec, error), 'event');
+    } finally {
+      hold.release();
+    }
+  };
+  for (const url of ['/services/collector', '/services/collector/event', '/services/collector/event/1.0']) {
+    app.post(url, { config: { hec: 'event' } }, eventHandler);
+  }
+
+  const rawHandler = async (req: FastifyRequest, reply: FastifyReply) => {
+    const hec = req.hec!;
+    const ctx = recordContext(sim, req, hec, 'raw');
+    const allowed = hec.token!.indexes;
+    const refuseIndex = () => {
+      if (allowed && !allowed.includes(ctx.defaults.index)) {
+        throw new SimError('SIM_ERR_HEC_INCORRECT_INDEX', { detail: `index '${ctx.defaults.index}' is not among the token's indexes (${allowed.join(', ')})` });
+      }
+      if (!sim.cfg.indexes.includes(ctx.defaults.index)) {
+        throw new SimError('SIM_ERR_HEC_INCORRECT_INDEX', { detail: `index '${ctx.defaults.index}' does not exist (indexes: ${sim.cfg.indexes.join(', ')})` });
+      }
+    };
+    if (inPool) {
+      const r = await runInPool(req, jobOf(sim, req, hec, ctx));
+      if (r.batch === null && r.error) throw r.error; // the body's own errors first, as below
+      refuseIndex();
+      return commitAndReply(sim, req, reply, hec, storedBatch(hec.region.store, r), r.error, 'raw');
+    }
+    const hold = new Hold(sim.budgets, DECODED);
+    try {
+      const text = await decodeBody(req.body as Buffer | undefined, req.headers['content-encoding'], limits, hold);
+      refuseIndex();
+      checkRawEvents(text, limits.maxEventsPerRequest);
+      const events = rawEvents(text, ctx.rules!.get(ctx.defaults.sourcetype), limits.rawTruncate, ctx.receivedAt);
+      return commitAndReply(sim, req, reply, hec, storedRecords(hec.region.store, events.map((e) => toRecord(rawEnvelope(e), ctx))), null, 'raw');
+    } finally {
+      hold.release();
+    }
+  };
+  for (const url of ['/services/collector/raw', '/services/collector/raw/1.0']) {
+    app.post(url, { config: { hec: 'raw' } }, rawHandler);
+  }
+
+  app.post('/services/collector/ack', { config: { hec: 'ack' } }, async (req, reply) => {
+    const hec = req.hec!;
+    const body = req.body as Buffer | undefined;
+    // a gzip'd ack poll takes from the global decoded budget too (a bomb sent to /ack is no way around it)
+    const hold = new Hold(sim.budgets, DECODED);
+    let text: string;
+    try {
+      text = await decodeBody(body, req.headers['content-encoding'], limits, hold);
+    } finally {
+      hold.release();
+    }
+    let ids: unknown;
+    try {
+      ids = (JSON.parse(text) as { acks?: unknown }).acks;
+    } catch {
+      throw new SimError('SIM_ERR_HEC_INVALID_JSON', { detail: 'the ack body must be {"acks":[0,1,...]}' });
+    }
+    if (!Array.isArray(ids) || !ids.every((x) => Number.isInteger(x) && x >= 0)) {
+      throw new SimError('SIM_ERR_HEC_INVALID_JSON', { detail: 'the ack body must be {"acks":[0,1,...]} with non-negative integer ids' });
+    }
+    reply.type(HEC_JSON).send({ acks: sim.acks.query(hec.token!.token, hec.channel!, ids as number[]) });
+  });
+  app.get('/services/collector/ack', async () => {
+    throw new SimError('SIM_ERR_HTTP_METHOD_NOT_ALLOWED', { detail: 'poll acks with POST /services/collector/ack' });
+  });
+
+  const health = async (req: FastifyRequest, reply: FastifyReply) => {
+    const tokens = (req.query as Query).token;
+    if (Array.isArray(tokens) && tokens.length > 1) throw new SimError('SIM_ERR_HEALTH_TOKEN_INVALID', { detail: '?token= is given more than once' });
+    const token = q1(req, 'token');
+    if (token !== undefined && token !== '') {
+      const def = sim.tokens.get(token.toLowerCase());
+      if (!def) throw new SimError('SIM_ERR_HEALTH_TOKEN_INVALID');
+      if (def.disabled) throw new SimError('SIM_ERR_HEALTH_TOKEN_DISABLED');
+    }
+    if (sim.shuttingDown) throw new SimError('SIM_ERR_HEC_SHUTTING_DOWN');
+    const stores = req.hec ? [req.hec.region] : [...sim.regions.values()];
+    const full = stores.filter((r) => r.store.isFull());
+    // ack channels: exhausted (all, or this ?token='s share) is 503 code 19/20; a token at its share or 80% of all is 200 code 25
+    const ack = sim.acks.health(token || undefined);
+    const queues = full.length > 0 ? `write queue full in region ${full.map((r) => r.def.id).join(', ')}` : '';
+    if (ack === 'exhausted') {
+      const detail = `no ack channel can be opened (${sim.acks.size} open)${queues ? `; ${queues}` : ''}`;
+      throw new SimError(queues ? 'SIM_ERR_HEALTH_QUEUES_FULL_ACK_UNAVAILABLE' : 'SIM_ERR_HEALTH_ACK_UNAVAILABLE', { detail });
+    }
+    if (queues) throw new SimError('SIM_ERR_HEALTH_QUEUES_FULL', { detail: queues });
+    const degraded = stores.filter((r) => r.store.condition().state !== 'ok');
+    if (degraded.length > 0) {
+      throw new SimError('SIM_ERR_HEALTH_STORE_DEGRADED', { detail: degraded.map((r) => `region ${r.def.id}: ${r.store.condition().state}`).join('; ') });
+    }
+    reply.type(HEC_JSON).send(hecBody(ack === 'approaching' ? 25 : 17));
+  };
+  for (const url of ['/services/collector/health', '/services/collector/health/1.0']) {
+    app.get(url, { config: { hec: 'health' } }, health);
+  }
+
+  // Out of scope, answered as HEC does for a junk body: no data → 5, anything else → 6.
+  const other = async (req: FastifyRequest) => {
+    const body = req.body as Buffer | undefined;
+    if (!body || body.length === 0) throw new SimError('SIM_ERR_HEC_NO_DATA');
+    throw new SimError('SIM_ERR_HEC_INVALID_JSON', { detail: 'the emulator does not implement this endpoint (mint / s2s)' });
+  };
+  for (const url of ['/services/collector/mint', '/services/collector/mint/1.0', '/services/collector/s2s']) {
+    app.post(url, { config: { hec: 'other' } }, other);
+  }
+}

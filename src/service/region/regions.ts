@@ -1,0 +1,45 @@
+import { readdirSync } from 'node:fs';
+import { deepFreeze, readJsonFile, regionDir, validateAgainst } from '../../config/schema.ts';
+
+export interface DataCenterDef {
+  provider: 'Microsoft Entra ID' | 'AWS';
+  location: string;
+  futureSite: boolean;
+}
+
+/** One file of regions/, as validated by schemas/region.schema.json. */
+export interface RegionDef {
+  id: string;
+  name: string;
+  purchaseRegion: string;
+  ingestorHost: string | null;
+  localHost: string | null;
+  defaultPort: number | null;
+  note?: string;
+  dataCenters: DataCenterDef[];
+}
+
+/** Region ids in the order the data-source page lists hosts is alphabetical; we keep a stable, documented order. */
+export const REGION_ORDER = ['us', 'eu', 'jp', 'sg', 'anz', 'in', 'mea'] as const;
+
+/** Loads and validates every regions/*.json; sorted us, eu, jp, sg, anz, in, then others. */
+export function loadRegions(dir = regionDir): readonly RegionDef[] {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  const regions = files.map((f) => validateAgainst<RegionDef>('region', readJsonFile(`${dir}/${f}`), `region file ${f}`));
+  const rank = (id: string) => {
+    const i = (REGION_ORDER as readonly string[]).indexOf(id);
+    return i === -1 ? REGION_ORDER.length : i;
+  };
+  regions.sort((a, b) => rank(a.id) - rank(b.id) || a.id.localeCompare(b.id));
+  const seen = new Set<string>();
+  for (const r of regions) {
+    if (seen.has(r.id)) throw new Error(`region id '${r.id}' is defined twice in ${dir}`);
+    seen.add(r.id);
+  }
+  return deepFreeze(regions);
+}
+
+/** The regions that have an ingestor host (the ones the emulator serves). */
+export function servedRegions(regions: readonly RegionDef[]): RegionDef[] {
+  return regions.filter((r) => r.ingestorHost !== null);
+}

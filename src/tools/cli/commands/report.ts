@@ -1,0 +1,50 @@
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { CliExit } from '../index.ts';
+import { SchemaError } from '../../../config/schema.ts';
+import { mergeReports, readReport } from '../../report/merge.ts';
+import { renderHtml } from '../../report/html.ts';
+import { formatSummary } from '../../report/summary.ts';
+import type { LoadReport } from '../../report/types.ts';
+
+function readAll(files: string[]): LoadReport[] {
+  try {
+    return files.map((f) => readReport(f));
+  } catch (err) {
+    if (err instanceof SchemaError) throw new CliExit(2, err.message);
+    throw err;
+  }
+}
+
+function writeOut(file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (err) {
+    throw new CliExit(1, `cannot write ${file}: ${(err as Error).message}`);
+  }
+}
+
+export function register(program: Command): void {
+  const report = program.command('report').description('Work with the JSON reports of `ingestor-sim load --json`');
+  report.command('merge')
+    .description('Merge reports from several machines or runs: counters add up, latency histograms are added (exact percentiles)')
+    .argument('<files...>', 'two or more reports written by `load --json`')
+    .option('--json <file>', 'write the merged report as JSON')
+    .option('--html <file>', 'write the merged report as a self-contained HTML page')
+    .action((files: string[], flags: { json?: string; html?: string }) => {
+      if (files.length < 2) throw new CliExit(2, 'report merge needs at least two report files');
+      const merged = mergeReports(readAll(files), files);
+      process.stdout.write(formatSummary(merged));
+      if (flags.json) writeOut(flags.json, JSON.stringify(merged, null, 2) + '\n');
+      if (flags.html) writeOut(flags.html, renderHtml(merged));
+    });
+  report.command('show')
+    .description('Print the summary of one report, and optionally render it as HTML')
+    .argument('<file>', 'a report written by `load --json`')
+    .option('--html <file>', 'write it as a self-contained HTML page')
+    .action((file: string, flags: { html?: string }) => {
+      const [r] = readAll([file]);
+      process.stdout.write(formatSummary(r));
+      if (flags.html) writeOut(flags.html, renderHtml(r));
+    });
+}

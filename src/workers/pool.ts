@@ -1,0 +1,192 @@
+import { Worker } from 'node:worker_threads';
+import type { FilteredField } from '../pipeline/classify/types.ts';
+import type { Limits, SimConfig, UndeclaredPolicyName } from '../config/config.ts';
+import type { ErrorCode } from '../errors/codes.ts';
+import { SimError } from '../errors/sim-error.ts';
+import { shareVerdict } from '../pipeline/filter/index.ts';
+import type { PackedBatch } from '../store/packed.ts';
+import type { BudgetInit } from '../service/hec/admission.ts';
+import type { ClassifierDeps, PolicyLike, PolicyOptionsLike, RecordContext } from '../pipeline/ingest/pipeline.ts';
+
+/** A tenant's policy as a worker rebuilds it: the modules whose upload permission is off. */
+export interface PolicySnapshot {
+  tenant: string;
+  disabled: string[];
+  undeclared: UndeclaredPolicyName;
+  /** Tenant settings and the secrets policy (src/pipeline/filter PolicyOptions), when the policy has them. */
+  settings?: PolicyOptionsLike['settings'];
+  secrets?: PolicyOptionsLike['secrets'];
+}
+
+/** A tenant's policy as an ingest worker rebuilds it. */
+export function policySnapshot(classifier: ClassifierDeps, tenant: string, p: PolicyLike): PolicySnapshot {
+  const o = p.options?.();
+  return {
+    tenant, disabled: classifier.matcher.modules.filter((m) => !p.isUploadAllowed(m.id)).map((m) => m.id), undeclared: p.undeclared,
+    ...(o ? { settings: o.settings, secrets: o.secrets } : {}),
+  };
+}
+
+const snapshots = new WeakMap<PolicyLike, PolicySnapshot>();
+/** policySnapshot, made once per policy object (a policy is replaced, never changed, when a permission changes). */
+export function snapshotOf(classifier: ClassifierDeps, tenant: string, p: PolicyLike): PolicySnapshot {
+  let s = snapshots.get(p);
+  if (s === undefined || s.tenant !== tenant) snapshots.set(p, (s = policySnapshot(classifier, tenant, p)));
+  return s;
+}
+
+export interface WorkerInit {
+  limits: Pick<Limits, 'maxDepth' | 'maxEventBytes' | 'maxDecompressedBytes' | 'rawTruncate'> & Partial<Pick<Limits, 'maxEventsPerRequest'>>;
+  policies: PolicySnapshot[];
+  /** The config's sourcetype rules for /raw (src/pipeline/parse/linebreak.ts), over the built-in table. */
+  sourcetypes?: SimConfig['sourcetypes'];
+  /** The global decoded-bytes budget shared with the event loop (src/service/hec/admission.ts), if any. */
+  budgets?: BudgetInit;
+}
+
+/** One request's work: its body bytes and what its records take from the request (RecordContext). */
+export interface IngestJob {
+  id: number;
+  kind: 'event' | 'raw';
+  body: Uint8Array;
+  encoding: string | undefined;
+  receivedAt: number;
+  tenant: string;
+  tokenModule: string | null;
+  defaults: RecordContext['defaults'];
+  allowedIndexes: string[] | null;
+  /** The tenant's policy when the request arrived (what the README promises), whatever changes while it waits. */
+  policy?: PolicySnapshot;
+}
+
+export interface IngestReply {
+  id: number;
+  /** The records packed, or null when there are none. */
+  batch: PackedBatch | null;
+  /** [index, verdict JSON, ...] for the verdicts this batch is the first to use. */
+  fresh: Array<number | string>;
+  /** The thread's verdict list started again from 0 with this batch (it is bounded: src/workers/ingest-worker.ts). */
+  reset?: boolean;
+  /** The first error (the records before it are in batch, as HEC stores a bad batch's good prefix). */
+  error: { code: ErrorCode; detail?: string; invalidEventNumber?: number } | null;
+}
+
+export interface IngestResult {
+  batch: PackedBatch | null;
+  /** The verdicts batch.verdicts point into (shared objects: one per worker and verdict). */
+  verdicts: readonly FilteredField[];
+  error: SimError | null;
+}
+
+interface Slot {
+  worker: Worker;
+  verdicts: FilteredField[];
+  jobs: Map<number, { resolve: (r: IngestResult) => void; reject: (e: Error) => void }>;
+  dead: boolean;
+}
+
+/**
+ * Ingest worker threads (worker.ts): each request's decode, parse, classification and filtering run in one of
+ * them, so that the event loop only does HTTP, routing and the store's bookkeeping, and a machine's other
+ * cores do the rest. Started by warm() (the service calls it once listening) or as jobs need them; a job goes to
+ * the thread with the fewest jobs waiting.
+ * A thread that dies fails its waiting jobs (HEC 500 code 8) and is replaced by the next job.
+ */
+export class IngestPool {
+  private readonly slots: Slot[] = [];
+  private nextId = 0;
+  private closed = false;
+
+  /**
+   * `init` is read when a thread starts, so a late thread gets the policies as they are then; `onFail` hears of
+   * each thread that fails or exits (a thread that cannot even start would otherwise show only in 500s).
+   */
+  constructor(readonly size: number, private readonly init: () => WorkerInit, private readonly onFail: (why: string) => void = () => {}) {
+    if (!Number.isInteger(size) || size < 1) throw new Error(`an ingest pool needs at least one thread, not ${size}`);
+  }
+
+  /** Threads running now. */
+  get threads(): number {
+    return this.slots.length;
+  }
+
+  /** Requests in the threads now (being handled or waiting). */
+  get jobs(): number {
+    let n = 0;
+    for (const s of this.slots) n += s.jobs.size;
+    return n;
+  }
+
+  run(job: Omit<IngestJob, 'id' | 'body'>, body: Buffer | undefined): Promise<IngestResult> {
+    if (this.closed) return Promise.reject(new SimError('SIM_ERR_HEC_SHUTTING_DOWN'));
+    const slot = this.pick();
+    const id = ++this.nextId;
+    // the body's bytes move to the thread without a copy when the Buffer owns its memory (a body Fastify
+    // gathered into a buffer of its own); a view into a shared pool is copied
+    let bytes: Uint8Array;
+    if (body === undefined) bytes = new Uint8Array(0);
+    else if (body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer) bytes = new Uint8Array(body.buffer);
+    else bytes = new Uint8Array(body);
+    return new Promise<IngestResult>((resolve, reject) => {
+      slot.jobs.set(id, { resolve, reject });
+      slot.worker.postMessage({ ...job, id, body: bytes } satisfies IngestJob, [bytes.buffer as ArrayBuffer]);
+    });
+  }
+
+  /** Starts every thread now (a thread takes about 0.4 s to load the catalog), so the first requests need not wait. */
+  warm(): void {
+    while (!this.closed && this.slots.length < this.size) this.start();
+  }
+
+  /** A tenant's policy changed: every thread takes it before any job sent after this call. */
+  setPolicy(p: PolicySnapshot): void {
+    for (const s of this.slots) s.worker.postMessage({ policy: p });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.slots.splice(0).map((s) => {
+      s.dead = true;
+      for (const j of s.jobs.values()) j.reject(new SimError('SIM_ERR_HEC_SHUTTING_DOWN'));
+      s.jobs.clear();
+      return s.worker.terminate();
+    }));
+  }
+
+  private pick(): Slot {
+    let best: Slot | undefined;
+    for (const s of this.slots) if (best === undefined || s.jobs.size < best.jobs.size) best = s;
+    if (best !== undefined && (best.jobs.size === 0 || this.slots.length >= this.size)) return best;
+    return this.start();
+  }
+
+  private start(): Slot {
+    const worker = new Worker(new URL('./ingest-worker-entry.mjs', import.meta.url), { workerData: this.init(), execArgv: [] });
+    const slot: Slot = { worker, verdicts: [], jobs: new Map(), dead: false };
+    worker.on('message', (m: IngestReply) => {
+      // a new array: batches already answered keep the list their indices point into
+      if (m.reset === true) slot.verdicts = [];
+      for (let i = 0; i < m.fresh.length; i += 2) {
+        slot.verdicts[m.fresh[i] as number] = shareVerdict(JSON.parse(m.fresh[i + 1] as string) as FilteredField);
+      }
+      const job = slot.jobs.get(m.id);
+      if (!job) return;
+      slot.jobs.delete(m.id);
+      const error = m.error === null ? null : new SimError(m.error.code, { detail: m.error.detail, invalidEventNumber: m.error.invalidEventNumber });
+      job.resolve({ batch: m.batch, verdicts: slot.verdicts, error });
+    });
+    const fail = (why: string) => {
+      if (slot.dead) return;
+      slot.dead = true;
+      const i = this.slots.indexOf(slot);
+      if (i >= 0) this.slots.splice(i, 1);
+      for (const j of slot.jobs.values()) j.reject(new SimError('SIM_ERR_HEC_INTERNAL', { detail: `an ingest worker thread ${why}` }));
+      slot.jobs.clear();
+      this.onFail(`an ingest worker thread ${why}`);
+    };
+    worker.on('error', (err) => fail(`failed: ${err.message}`));
+    worker.on('exit', (code) => fail(`exited (code ${code})`));
+    this.slots.push(slot);
+    return slot;
+  }
+}

@@ -1,0 +1,307 @@
+/**
+ * The data-source page's dependencies at work, over real sockets with the catalog's own classifier: each relation
+ * with the related permissions and settings in each state, and what the store keeps. Then a restart keeps what
+ * the admin API changed, with an audit trail.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConfigFile } from '../../src/config/config.ts';
+import { defaultClassifier } from '../../src/pipeline/ingest/classifier.ts';
+import { call, splunk, start, US, type Started } from '../helpers/service.ts';
+
+const ADMIN = 'permissions-admin-token';
+const tok = (n: number) => `aaaaaaaa-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+const T = {
+  o365: tok(1), entra: tok(2), web: tok(3), es: tok(4), qualys: tok(5), okta: tok(6), ztsa: tok(7), sas: tok(8), any: tok(9),
+};
+function config(extra: Partial<ConfigFile> = {}): ConfigFile {
+  return {
+    adminToken: ADMIN,
+    tenants: [{ id: 'acme', uploadPermission: {} }],
+    tokens: [
+      { token: T.o365, tenant: 'acme', region: 'us', module: 'Office 365' },
+      { token: T.entra, tenant: 'acme', region: 'us', module: 'Azure AD' },
+      { token: T.web, tenant: 'acme', region: 'us', module: 'Web Sensor' },
+      { token: T.es, tenant: 'acme', region: 'us', module: 'Trend Micro Vision One Endpoint Sensor' },
+      { token: T.qualys, tenant: 'acme', region: 'us', module: 'Qualys' },
+      { token: T.okta, tenant: 'acme', region: 'us', module: 'Okta' },
+      { token: T.ztsa, tenant: 'acme', region: 'us', module: 'zero-trust-secure-access-internet-access' },
+      { token: T.sas, tenant: 'acme', region: 'us', module: 'trend-vision-one-security-assessment-service' },
+      { token: T.any, tenant: 'acme', region: 'us' },
+    ],
+    undeclared: 'flag',
+    ...extra,
+  };
+}
+
+const auth = { authorization: `Bearer ${ADMIN}` };
+function api(s: Started) {
+  return {
+    get: (p: string) => call(s.url, 'GET', `/admin/v1${p}`, { headers: auth }),
+    put: (p: string, body: unknown) => call(s.url, 'PUT', `/admin/v1${p}`, { headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    /** Sends one event with the token and returns it as stored (the newest event). */
+    async send(token: string, event: unknown, sourcetype?: string) {
+      const r = await call(s.url, 'POST', '/services/collector/event', { host: US, headers: splunk(token), body: JSON.stringify({ event, ...(sourcetype ? { sourcetype } : {}) }) });
+      expect(r.status, r.text).toBe(200);
+      const got = await call(s.url, 'GET', '/admin/v1/events?limit=1', { headers: auth });
+      return got.json.events[0];
+    },
+  };
+}
+
+const O365 = { 'User Principal Name': 'alice@contoso.com', 'Display Name': 'Alice Smith', 'Report Refresh Date': '2024-05-01', extra: 7 };
+
+let s: Started;
+let a: ReturnType<typeof api>;
+beforeAll(async () => {
+  s = await start(config(), {}, { classifier: defaultClassifier() });
+  a = api(s);
+});
+afterAll(async () => { await s.close(); });
+
+describe('a permission is for the whole source', () => {
+  it('with a module off nothing of its events is kept, undeclared fields included, and every field says why', async () => {
+    expect((await a.put('/tenants/acme/modules/Splunk', { uploadPermission: false })).status).toBe(200);
+    const e = await a.send(T.any, { src_ip: '10.1.2.3', bytes_out: 77, note: 'x' }, 'pan:traffic');
+    expect(e.module).toBe('splunk-network-firewall-web-gateway-logs');
+    expect(e.event).toBeNull();
+    expect(e.dropped).toBe(3);
+    for (const f of e.fields) expect(f).toMatchObject({ action: 'drop', reason: expect.stringMatching(/upload permission of module 'splunk-network-firewall-web-gateway-logs' \(Splunk - Network Firewall \/ Web Gateway Logs\) is off/) });
+    expect((await a.put('/tenants/acme/modules/Splunk', { uploadPermission: true })).status).toBe(200);
+    const kept = await a.send(T.any, { src_ip: '10.1.2.3', bytes_out: 77 }, 'pan:traffic');
+    expect(kept.event).toEqual({ src_ip: '10.1.2.3', bytes_out: 77 });
+  });
+});
+
+describe('requires: Office 365 → Azure AD upload permission', () => {
+  it('Azure AD on: the Office 365 event is stored; off: nothing of it, and the reason names the requirement', async () => {
+    const on = await a.send(T.o365, O365);
+    expect(on.event).toEqual(O365);
+    expect(on.fields.find((f: any) => f.path === 'User Principal Name')).toMatchObject({ item: 'User principal name', group: 'OneDrive activity report', action: 'keep' });
+
+    const r = await a.put('/tenants/acme/modules/Azure%20AD', { uploadPermission: false });
+    expect(r.status).toBe(200);
+    expect(r.json).toMatchObject({ module: 'microsoft-entra-id', uploadPermission: false, effectivePermission: false });
+    expect(r.json.consequences.join('\n')).toMatch(/office-365-usage \(Office 365\): its events are no longer kept: Office 365 requires the Azure AD upload permission, which is off/);
+    expect(r.json.consequences.join('\n')).toMatch(/Operations Dashboard, Zero Trust Secure Access/);
+    const o = (await a.get('/tenants/acme/modules/office-365-usage')).json;
+    expect(o).toMatchObject({ uploadPermission: true, effectivePermission: false, reason: expect.stringMatching(/^Office 365 requires the Azure AD upload permission, which is off/) });
+
+    const off = await a.send(T.o365, O365);
+    expect(off.event).toBeNull();
+    expect(off.fields.map((f: any) => f.action)).toEqual(['drop', 'drop', 'drop', 'drop']);
+    expect(off.fields[0].reason).toMatch(/^Office 365 requires the Azure AD upload permission, which is off; the data-source page: "Office 365 integration also requires that you permit data upload from Azure AD\."/);
+
+    await a.put('/tenants/acme/modules/microsoft-entra-id', { uploadPermission: true });
+    expect((await a.send(T.o365, O365)).event).toEqual(O365);
+  });
+});
+
+describe('requires: Web Sensor → the Internet Access Service (tenant setting)', () => {
+  it('enabled: stored; not enabled: nothing of it, with the reason', async () => {
+    const ev = { username: 'alice', url: 'https://example.org/x', browsingTime: '2024-05-01T10:00:00Z' };
+    expect((await a.send(T.web, ev)).event).toEqual(ev);
+    const r = await a.put('/tenants/acme/settings/internetAccessService', { value: false });
+    expect(r.status).toBe(200);
+    expect(r.json.consequences.join('\n')).toMatch(/trend-micro-web-security \(Web Sensor\): its events are no longer kept: Web Sensor requires the Internet Access Service/);
+    const off = await a.send(T.web, ev);
+    expect(off.event).toBeNull();
+    expect(off.fields[0].reason).toMatch(/^Web Sensor requires the Internet Access Service configured and enabled in the Zero Trust Secure Access app, which is not enabled \(tenant setting internetAccessService\)/);
+    await a.put('/tenants/acme/settings/internetAccessService', { value: true });
+    expect((await a.send(T.web, ev)).event).toEqual(ev);
+  });
+});
+
+describe('standsInFor: Endpoint Sensor for vulnerability data when Qualys is not configured', () => {
+  const es = { endpointName: 'LT-1', osName: 'Windows 11', installedSoftwareName: 'Chrome' };
+  const q = { hostname: 'srv1', ip: '10.0.0.1', vulnerabilityList: 'CVE-2024-1' };
+  it('Qualys configured and on: both stored, no stand-in', async () => {
+    expect((await a.send(T.qualys, q)).event).toEqual(q);
+    const e = await a.send(T.es, es);
+    expect(e.event).toEqual(es);
+    expect(e.fields.every((f: any) => f.note === undefined)).toBe(true);
+  });
+  it('Qualys not configured: Qualys events are not kept, Endpoint Sensor vulnerability items say it stands in', async () => {
+    const r = await a.put('/tenants/acme/settings/qualysConfigured', { value: false });
+    expect(r.json.consequences.join('\n')).toMatch(/endpoint-sensor \(Trend Micro Vision One Endpoint Sensor\) now acts as the data source for vulnerability detection/);
+    const qe = await a.send(T.qualys, q);
+    expect(qe.event).toBeNull();
+    expect(qe.fields[0].reason).toMatch(/^Qualys requires a Qualys account configured for the Qualys data source, which is not configured/);
+    const e = await a.send(T.es, es);
+    expect(e.event).toEqual(es);
+    const byPath = Object.fromEntries(e.fields.map((f: any) => [f.path, f]));
+    expect(byPath.osName.note).toMatch(/acts as the data source for vulnerability detection/);
+    expect(byPath.installedSoftwareName.note).toMatch(/acts as the data source for vulnerability detection/);
+    expect(byPath.endpointName.note).toBeUndefined(); // not a vulnerability item
+  });
+  it('Qualys configured but its upload off: the stand-in holds; Endpoint Sensor off too: no vulnerability source is said', async () => {
+    await a.put('/tenants/acme/settings/qualysConfigured', { value: true });
+    await a.put('/tenants/acme/modules/qualys', { uploadPermission: false });
+    expect((await a.send(T.es, es)).fields.find((f: any) => f.path === 'osName').note).toMatch(/Qualys is not configured or its upload is off/);
+    const r = await a.put('/tenants/acme/modules/endpoint-sensor', { uploadPermission: false });
+    expect(r.json.consequences.join('\n')).toMatch(/no vulnerability data source/);
+    expect((await a.send(T.es, es)).event).toBeNull();
+    await a.put('/tenants/acme/modules/endpoint-sensor', { uploadPermission: true });
+    const back = await a.put('/tenants/acme/modules/qualys', { uploadPermission: true });
+    expect(back.json.consequences.join('\n')).toMatch(/the data-source page advises: "Qualys integration only provides CVE detection data/);
+  });
+});
+
+describe('separatePermission: Office 365 threat detection upload', () => {
+  const threat = { 'User Principal Name': 'alice@contoso.com', threatName: 'phish', detectedAt: '2024-05-01' };
+  it('off (the default): threat events are not kept while usage events are; on: kept; Azure AD off: not kept', async () => {
+    const off = await a.send(T.o365, threat, 'o365:threat:detection');
+    expect(off.event).toBeNull();
+    expect(off.fields[0].reason).toMatch(/Office 365 events of sourcetype 'o365:threat:detection' need the Office 365 Threat detection upload permission, which is off/);
+    expect((await a.send(T.o365, O365, 'o365:reporting:usage')).event).toEqual(O365);
+    const r = await a.put('/tenants/acme/settings/office365ThreatDetection', { value: true });
+    expect(r.json.consequences.join('\n')).toMatch(/events of sourcetype o365:threat:detection are now kept/);
+    expect((await a.send(T.o365, threat, 'o365:threat:detection')).event).toEqual(threat);
+    await a.put('/tenants/acme/modules/microsoft-entra-id', { uploadPermission: false });
+    expect((await a.send(T.o365, threat, 'o365:threat:detection')).fields[0].reason).toMatch(/^Office 365 requires the Azure AD upload permission/);
+    await a.put('/tenants/acme/modules/microsoft-entra-id', { uploadPermission: true });
+    await a.put('/tenants/acme/settings/office365ThreatDetection', { value: false });
+  });
+});
+
+describe('affects: Azure AD and Okta → Operations Dashboard and Zero Trust Secure Access', () => {
+  const okta = { actor: { alternateId: 'alice@contoso.com' }, client: { ipAddress: '198.51.100.1' } };
+  const ztsa = { userPrincipalName: 'alice@contoso.com', url: 'https://x.example' };
+  it('Okta on: no warning; off: its events are not kept, the reason quotes the page, and ZTSA events carry the warning', async () => {
+    expect((await a.send(T.ztsa, ztsa)).fields.every((f: any) => f.note === undefined)).toBe(true);
+    const r = await a.put('/tenants/acme/modules/Okta', { uploadPermission: false });
+    expect(r.json.consequences.join('\n')).toMatch(/features the data-source page says are affected: Operations Dashboard, Zero Trust Secure Access: "Operations Dashboard and Zero Trust Secure Access both require/);
+    const o = await a.send(T.okta, okta);
+    expect(o.event).toBeNull();
+    expect(o.fields[0].reason).toMatch(/the data-source page warns: "Operations Dashboard and Zero Trust Secure Access both require the data upload permission/);
+    const z = await a.send(T.ztsa, ztsa);
+    expect(z.event).toEqual(ztsa); // "may prevent": a warning, not a drop
+    expect(z.fields[0].note).toMatch(/the Okta upload permission is off: the data-source page warns "Operations Dashboard and Zero Trust Secure Access/);
+    await a.put('/tenants/acme/modules/okta', { uploadPermission: true });
+    expect((await a.send(T.okta, okta)).event).toEqual(okta);
+  });
+  it('Azure AD off: ZTSA events carry the same warning, naming Azure AD; on again: none', async () => {
+    await a.put('/tenants/acme/modules/microsoft-entra-id', { uploadPermission: false });
+    const z = await a.send(T.ztsa, ztsa);
+    expect(z.event).toEqual(ztsa);
+    expect(z.fields.map((f: any) => f.note)).toEqual([expect.stringMatching(/^the Azure AD upload permission is off/), expect.stringMatching(/^the Azure AD upload permission is off/)]);
+    await a.put('/tenants/acme/modules/microsoft-entra-id', { uploadPermission: true });
+    expect((await a.send(T.ztsa, ztsa)).fields.every((f: any) => f.note === undefined)).toBe(true);
+  });
+});
+
+describe('locks that say what the notice says', () => {
+  it('partly: accepted with the warning in the answer and in the stored reason', async () => {
+    const r = await a.put('/tenants/acme/modules/trend-vision-one-security-assessment-service', { uploadPermission: false });
+    expect(r.status).toBe(200);
+    expect(r.json.canBeTurnedOff).toBe('partly');
+    expect(r.json.warnings[0]).toMatch(/the notice says some modules of Trend Vision One Security Assessment Service cannot be disabled/);
+    const e = await a.send(T.sas, { hostname: 'h1', n: 1 });
+    expect(e.event).toBeNull();
+    expect(e.fields[0].reason).toMatch(/cannot be disabled and names another article for which/);
+    await a.put('/tenants/acme/modules/trend-vision-one-security-assessment-service', { uploadPermission: true });
+  });
+  it('not-stated: accepted, with a warning that the notice does not say how', async () => {
+    const r = await a.put('/tenants/acme/modules/response-app', { uploadPermission: false });
+    expect([r.status, r.json.canBeTurnedOff]).toEqual([200, 'not-stated']);
+    expect(r.json.warnings).toEqual([expect.stringMatching(/the notice does not say how Response App is turned off/)]);
+    await a.put('/tenants/acme/modules/response-app', { uploadPermission: true });
+  });
+  it('no: 409 with the notice\'s words', async () => {
+    const r = await a.put('/tenants/acme/modules/xdr-portal-first-time', { uploadPermission: false });
+    expect(r.status).toBe(409);
+    expect(r.json.detail).toMatch(/cannot be turned off: the notice says "XDR Portal automatically collects/);
+  });
+  it('a name several modules share is refused with the candidates (ids and sections)', async () => {
+    const r = await a.put('/tenants/acme/modules/Service%20Gateway%20Management', { uploadPermission: false });
+    expect(r.status).toBe(409);
+    expect(r.json.text).toBe('Module name is ambiguous');
+    for (const c of ['service-gateway-service-gateway-management (Service Gateway)', 'local-active-update-service-service-gateway-management (Local Active Update Service)',
+      'forward-proxy-service-service-gateway-management (Forward Proxy Service)', 'smart-protection-service-service-gateway-management (Smart Protection Service)']) {
+      expect(r.json.detail).toContain(c);
+    }
+  });
+});
+
+describe('ambiguous names elsewhere', () => {
+  it('?module= of the events view and a token\'s module are refused with the candidates', async () => {
+    const r = await a.get('/events?module=Service%20Gateway%20Management');
+    expect([r.status, r.json.text]).toEqual([409, 'Module name is ambiguous']);
+    const bad = config();
+    bad.tokens = [{ token: tok(20), tenant: 'acme', region: 'us', module: 'Service Gateway Management' }];
+    const dir = mkdtempSync(join(tmpdir(), 'sim-perm-'));
+    await expect(start(bad, { dataDir: dir }, { classifier: defaultClassifier() }).finally(() => rmSync(dir, { recursive: true, force: true }))).rejects.toThrow(/\/tokens\/0\/module: 'Service Gateway Management' names 4 modules: service-gateway-service-gateway-management \(Service Gateway\)/);
+  });
+});
+
+describe('persisted: a restart keeps what the admin API changed', () => {
+  it('permissions and settings survive a restart, with an audit trail that never holds the token', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-perm-'));
+    try {
+      const one = await start(config(), { dataDir: dir }, { classifier: defaultClassifier() });
+      const x = api(one);
+      expect((await x.put('/tenants/acme/modules/Azure%20AD', { uploadPermission: false })).status).toBe(200);
+      expect((await x.put('/tenants/acme/settings/qualysConfigured', { value: false })).status).toBe(200);
+      await one.close();
+      expect(existsSync(join(dir, 'policy', 'tenants.json'))).toBe(true);
+
+      const two = await start(config(), { dataDir: dir }, { classifier: defaultClassifier() });
+      const y = api(two);
+      expect((await y.get('/tenants/acme/modules/microsoft-entra-id')).json.uploadPermission).toBe(false);
+      expect((await y.get('/tenants/acme/settings')).json.settings.qualysConfigured.value).toBe(false);
+      expect((await y.send(T.o365, O365)).event).toBeNull(); // the ingest threads have the restored policy too
+      const audit = (await y.get('/audit')).json;
+      expect(audit.entries.map((e: any) => [e.change, e.target, e.old, e.new])).toEqual([
+        ['setting', 'qualysConfigured', true, false],
+        ['uploadPermission', 'microsoft-entra-id', true, false],
+      ]);
+      expect(audit.entries[0].credential).toMatch(/^admin token sha256:[0-9a-f]{12}$/);
+      expect(Date.parse(audit.entries[0].at)).not.toBeNaN();
+      expect(readFileSync(join(dir, 'policy', 'audit.jsonl'), 'utf8')).not.toContain(ADMIN);
+      await two.close();
+
+      // --permissions-from config: the file wins, and the audit says so
+      const three = await start(config(), { dataDir: dir, permissionsFrom: 'config' }, { classifier: defaultClassifier() });
+      const z = api(three);
+      expect((await z.get('/tenants/acme/modules/microsoft-entra-id')).json.uploadPermission).toBe(true);
+      const fromConfig = (await z.get('/audit')).json.entries.filter((e: any) => e.credential === 'config file');
+      expect(fromConfig.map((e: any) => [e.target, e.old, e.new])).toEqual([['qualysConfigured', false, true], ['microsoft-entra-id', false, true]]);
+      await three.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a data folder whose policy state is not readable', () => {
+  it('refuses to start, naming the file (serve exits 2 on it)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-perm-'));
+    try {
+      const one = await start(config(), { dataDir: dir }, { classifier: defaultClassifier() });
+      await one.close();
+      writeFileSync(join(dir, 'policy', 'tenants.json'), '{"version":1,"tenants":');
+      await expect(start(config(), { dataDir: dir }, { classifier: defaultClassifier() })).rejects.toMatchObject({
+        name: 'SchemaError', code: 'SIM_ERR_CONFIG_INVALID', message: expect.stringMatching(/policy state .*tenants\.json is invalid:\n {2}- .*not JSON/),
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('secrets: keep | redact | drop', () => {
+  it('redact: the value is replaced in what is stored; the field and its classification are kept', async () => {
+    const r = await start(config({ secrets: 'redact' }), {}, { classifier: defaultClassifier() });
+    try {
+      const e = await api(r).send(T.any, { src_ip: '10.0.0.1', password: 'hunter2', n: 1 }, 'pan:traffic');
+      expect(e.event).toEqual({ src_ip: '10.0.0.1', password: '[redacted]', n: 1 });
+      expect(e.fields.find((f: any) => f.path === 'password')).toMatchObject({ category: 'secret', masked: 'redacted' });
+      const files = ['us'].map((d) => JSON.stringify(readFileSync(join(r.dataDir, d, 'events.log')).toString('latin1')));
+      expect(files.join('')).not.toContain('hunter2');
+    } finally {
+      await r.close();
+    }
+  });
+});

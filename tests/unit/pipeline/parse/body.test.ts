@@ -1,0 +1,39 @@
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { decodeBody, firstInvalidUtf8 } from '../../../../src/pipeline/parse/body.ts';
+
+const limits = { maxDecompressedBytes: 1024 };
+
+describe('decodeBody', () => {
+  it('plain UTF-8, BOM dropped', async () => {
+    expect(await decodeBody(Buffer.from('\ufeff{"event":"é"}'), undefined, limits)).toBe('{"event":"é"}');
+  });
+  it('gzip and x-gzip, identity', async () => {
+    expect(await decodeBody(gzipSync('hello'), 'gzip', limits)).toBe('hello');
+    expect(await decodeBody(gzipSync('hello'), 'X-GZIP', limits)).toBe('hello');
+    expect(await decodeBody(Buffer.from('hi'), 'identity', limits)).toBe('hi');
+  });
+  it('empty and blank bodies are code 5', async () => {
+    await expect(decodeBody(Buffer.alloc(0), undefined, limits)).rejects.toMatchObject({ hecCode: 5 });
+    await expect(decodeBody(undefined, undefined, limits)).rejects.toMatchObject({ hecCode: 5 });
+    await expect(decodeBody(Buffer.from(' \n'), undefined, limits)).rejects.toMatchObject({ hecCode: 5 });
+  });
+  it('gzip over the decompressed limit is 413, truncated gzip is code 6, deflate is 415', async () => {
+    await expect(decodeBody(gzipSync(Buffer.alloc(5000)), 'gzip', limits)).rejects.toMatchObject({ code: 'SIM_ERR_HTTP_DECOMPRESSED_TOO_LARGE', statusCode: 413 });
+    const z = gzipSync('x'.repeat(500));
+    await expect(decodeBody(z.subarray(0, z.length - 4), 'gzip', limits)).rejects.toMatchObject({ code: 'SIM_ERR_HEC_GZIP_INVALID', hecCode: 6 });
+    await expect(decodeBody(Buffer.from('x'), 'deflate', limits)).rejects.toMatchObject({ statusCode: 415 });
+  });
+  it('invalid UTF-8 is code 6', async () => {
+    await expect(decodeBody(Buffer.from([0x7b, 0xff]), undefined, limits)).rejects.toMatchObject({ code: 'SIM_ERR_HEC_INVALID_UTF8' });
+  });
+});
+
+describe('firstInvalidUtf8', () => {
+  it.each([
+    [[0x61, 0x62], -1], [[0xc3, 0xa9], -1], [[0xe2, 0x80, 0x93], -1], [[0xf0, 0x9f, 0x99, 0x82], -1],
+    [[0x61, 0xff], 1], [[0x61, 0xc3, 0x28], 1], [[0x61, 0x62, 0xe2, 0x80], 2], [[0xc0, 0x80], 0],
+  ])('%j → %i', (bytes, at) => {
+    expect(firstInvalidUtf8(Uint8Array.from(bytes))).toBe(at);
+  });
+});
