@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { spawnWorker } from './spawn.ts';
 import type { FilteredField } from '../pipeline/classify/types.ts';
 import type { Limits, SimConfig, UndeclaredPolicyName } from '../config/config.ts';
 import type { ErrorCode } from '../errors/codes.ts';
@@ -161,7 +162,7 @@ export class IngestPool {
   }
 
   private start(): Slot {
-    const worker = new Worker(new URL('./ingest-worker-entry.mjs', import.meta.url), { workerData: this.init(), execArgv: [] });
+    const worker = spawnWorker('./ingest-worker', import.meta.url, { workerData: this.init() });
     const slot: Slot = { worker, verdicts: [], jobs: new Map(), dead: false };
     worker.on('message', (m: IngestReply) => {
       // a new array: batches already answered keep the list their indices point into

@@ -38,6 +38,15 @@ export function shareVerdict(v: FilteredField): FilteredField {
   return Object.freeze(v);
 }
 
+/**
+ * A verdict's number: dense, never reused within a thread, the same for the verdict object as long as it lives.
+ * What the packer (src/pipeline/ingest) writes per field, and what the store's verdict tables are indexed by:
+ * nothing downstream reads a verdict's hidden state.
+ */
+export function verdictNumber(f: FilteredField): number {
+  return (f as FilteredField & { [TALLY_CELL]: TallyCell })[TALLY_CELL].uid;
+}
+
 export type PolicyErrorCode = 'SIM_ERR_POLICY_MODULE_LOCKED' | 'SIM_ERR_POLICY_UNKNOWN_MODULE' | 'SIM_ERR_POLICY_AMBIGUOUS_MODULE';
 
 /** A permission change the notice does not allow, a module the catalog does not have, or a name several share. */
