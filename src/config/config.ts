@@ -1,6 +1,10 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { deepFreeze, readJsonFile, SchemaError, validateAgainst } from './schema.ts';
+import { deepFreeze, readJsonFile, schemaValidator, SchemaError } from './schema.ts';
+import { attributeAjvErrors, attributeProblem, coerceTextLayer, mergeLayers, type Layer } from './layers.ts';
+import { envLayer, flagLayer, overridesLayer } from './sources.ts';
+
+export { parseRegionPorts, SETTINGS } from './sources.ts';
 import { loadRegions, servedRegions, type RegionDef } from '../service/region/regions.ts';
 import { checkSourcetypeRules, type SourcetypeRuleConfig } from '../pipeline/parse/linebreak.ts';
 import type { SecretsPolicy, TenantSettingId } from '../pipeline/classify/types.ts';
@@ -112,10 +116,12 @@ export interface SimConfig {
   /** CORS as Splunk's inputs.conf [http] crossOriginSharingPolicy / crossOriginSharingHeaders (src/service/region/cors.ts); '' = off. */
   crossOriginSharingPolicy: string;
   crossOriginSharingHeaders: string;
+  /** The served regions (regions/ with an ingestor host), read once per process (src/service/region/regions.ts). */
+  regions: readonly RegionDef[];
 }
 
 /** What a config file holds (schemas/config.schema.json): everything but adminToken/tenants/tokens is optional. */
-export type ConfigFile = Partial<Omit<SimConfig, 'store' | 'ingest' | 'limits' | 'listen' | 'dev' | 'indexes' | 'crossOriginSharingPolicy' | 'crossOriginSharingHeaders'>> & {
+export type ConfigFile = Partial<Omit<SimConfig, 'store' | 'ingest' | 'limits' | 'listen' | 'dev' | 'regions' | 'indexes' | 'crossOriginSharingPolicy' | 'crossOriginSharingHeaders'>> & {
   indexes?: string[];
   crossOriginSharingPolicy?: string;
   crossOriginSharingHeaders?: string;
@@ -181,6 +187,7 @@ export function devConfigFile(regions: readonly RegionDef[] = servedRegions(load
   };
 }
 
+/** Typed values over the config (tests, benchmarks); the same settings as the SIM_* variables and serve's flags (src/config/sources.ts). */
 export interface ConfigOverrides {
   host?: string;
   port?: number;
@@ -194,81 +201,86 @@ export interface ConfigOverrides {
   permissionsFrom?: SimConfig['permissionsFrom'];
 }
 
-/** Parses `us=8088,eu=8089`. */
-export function parseRegionPorts(spec: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const m = /^([a-z]{2,4})=(\d{1,5})$/.exec(part);
-    if (!m || Number(m[2]) > 65535) throw new SchemaError('--region-ports', [`'${part}' is not <region>=<port> (e.g. us=8088,eu=8089)`]);
-    out[m[1]] = Number(m[2]);
-  }
-  return out;
+/**
+ * The defaults layer: what the code applies where no source says otherwise (docs/configuration.md's Default
+ * column is generated from it; the schema's `default` annotations must agree, a test checks). ingest.workers is
+ * not here: its default depends on the machine (defaultsLayer adds it).
+ */
+export const CONFIG_DEFAULTS: Readonly<Record<string, unknown>> = deepFreeze({
+  undeclared: 'flag',
+  secrets: 'keep',
+  permissionsFrom: 'data',
+  store: { ...DEFAULT_STORE },
+  dataDir: './data',
+  listen: { host: '127.0.0.1', port: 8088, regionPorts: {} },
+  limits: { ...DEFAULT_LIMITS },
+  logLevel: 'info',
+  crossOriginSharingPolicy: '',
+  crossOriginSharingHeaders: '',
+});
+
+function defaultsLayer(): Layer {
+  return { source: 'defaults', data: { ...CONFIG_DEFAULTS, ingest: { workers: defaultIngestWorkers() } } };
 }
 
-/** SIM_* environment variables: between the config file and the command line. */
-export function envOverrides(env: NodeJS.ProcessEnv): ConfigOverrides {
-  const o: ConfigOverrides = {};
-  if (env.SIM_HOST) o.host = env.SIM_HOST;
-  if (env.SIM_PORT) {
-    const p = Number(env.SIM_PORT);
-    if (!Number.isInteger(p) || p < 0 || p > 65535) throw new SchemaError('environment', [`SIM_PORT: '${env.SIM_PORT}' is not a port`]);
-    o.port = p;
-  }
-  if (env.SIM_DATA_DIR) o.dataDir = env.SIM_DATA_DIR;
-  if (env.SIM_REGION_PORTS) o.regionPorts = parseRegionPorts(env.SIM_REGION_PORTS);
-  if (env.SIM_LOG_LEVEL) o.logLevel = env.SIM_LOG_LEVEL as SimConfig['logLevel'];
-  if (env.SIM_PERMISSIONS_FROM) {
-    if (env.SIM_PERMISSIONS_FROM !== 'data' && env.SIM_PERMISSIONS_FROM !== 'config') throw new SchemaError('environment', [`SIM_PERMISSIONS_FROM: '${env.SIM_PERMISSIONS_FROM}' is not data or config`]);
-    o.permissionsFrom = env.SIM_PERMISSIONS_FROM;
-  }
-  return o;
+/** Where the configuration comes from, lowest precedence first after the defaults. */
+export interface ConfigSources {
+  /** The config file's content and how problems name it ('config file cfg.json'); null: the development default. */
+  file: { data: unknown; source: string } | null;
+  /** SIM_* variables (src/config/sources.ts SETTINGS); absent: none. */
+  env?: NodeJS.ProcessEnv;
+  /** serve's parsed options (commander's); `flagBare`: the value of an optional-argument flag given alone (--tls). */
+  flags?: Readonly<Record<string, unknown>>;
+  flagBare?: Readonly<Record<string, string>>;
+  /** Typed layers over everything (tests, benchmarks). */
+  overrides?: readonly ConfigOverrides[];
 }
 
 /**
- * Builds the configuration: defaults < config file (or the development default) < SIM_* env < command line.
- * Validates the file against schemas/config.schema.json and checks cross-references; throws SchemaError
- * (code SIM_ERR_CONFIG_INVALID) naming each bad path.
+ * Builds the configuration from partial layers: defaults < config file (or the development default) < SIM_*
+ * environment < flags (< overrides), deep-merged (arrays replace), validated once against
+ * schemas/config.schema.json, cross-references checked, deep-frozen. Throws SchemaError
+ * (SIM_ERR_CONFIG_INVALID; serve exits 2) with one line per bad value naming its source and path.
  */
-export function buildConfig(file: ConfigFile | null, ...layers: ConfigOverrides[]): SimConfig {
+export function resolveConfig(src: ConfigSources): SimConfig {
   const regions = servedRegions(loadRegions());
-  const dev = file === null;
-  const f = validateAgainst<ConfigFile>('config', dev ? devConfigFile(regions) : file, dev ? 'development config' : 'config');
-  const cfg: SimConfig = {
-    adminToken: f.adminToken,
-    tenants: structuredClone(f.tenants),
-    tokens: structuredClone(f.tokens),
-    undeclared: f.undeclared ?? 'flag',
-    secrets: f.secrets ?? 'keep',
-    permissionsFrom: f.permissionsFrom ?? 'data',
-    store: { ...DEFAULT_STORE, ...f.store },
-    ingest: { workers: f.ingest?.workers ?? defaultIngestWorkers() },
-    dataDir: f.dataDir ?? './data',
-    listen: { host: '127.0.0.1', port: 8088, regionPorts: {}, ...f.listen },
-    tls: f.tls ?? null,
-    limits: { ...DEFAULT_LIMITS, ...f.limits },
-    logLevel: f.logLevel ?? 'info',
-    dev,
-    ...(f.faults !== undefined ? { faults: structuredClone(f.faults) } : {}),
-    ...(f.sourcetypes !== undefined ? { sourcetypes: structuredClone(f.sourcetypes) } : {}),
-    indexes: f.indexes ? [...new Set(f.indexes)] : defaultIndexes(f.tokens),
-    crossOriginSharingPolicy: f.crossOriginSharingPolicy ?? '',
-    crossOriginSharingHeaders: f.crossOriginSharingHeaders ?? '',
-  };
-  for (const o of layers) {
-    if (o.host !== undefined) cfg.listen.host = o.host;
-    if (o.port !== undefined) cfg.listen.port = o.port;
-    if (o.regionPorts !== undefined) cfg.listen.regionPorts = { ...cfg.listen.regionPorts, ...o.regionPorts };
-    if (o.dataDir !== undefined) cfg.dataDir = o.dataDir;
-    if (o.tlsDir !== undefined) cfg.tls = { dir: o.tlsDir };
-    if (o.store !== undefined) cfg.store.kind = o.store;
-    if (o.fsync !== undefined) cfg.store.fsync = o.fsync;
-    if (o.ingestWorkers !== undefined) cfg.ingest.workers = o.ingestWorkers;
-    if (o.logLevel !== undefined) cfg.logLevel = o.logLevel;
-    if (o.permissionsFrom !== undefined) cfg.permissionsFrom = o.permissionsFrom;
+  const dev = src.file === null;
+  const what = dev ? 'development config' : 'config';
+  let fileLayer: Layer;
+  if (src.file === null) fileLayer = { source: 'development default', data: devConfigFile(regions) as unknown as Record<string, unknown> };
+  else {
+    const d = src.file.data;
+    if (d === null || typeof d !== 'object' || Array.isArray(d)) throw new SchemaError(what, [`${src.file.source}: (root): must be a JSON object`]);
+    fileLayer = { source: src.file.source, data: d as Record<string, unknown> };
   }
-  cfg.dataDir = resolve(cfg.dataDir);
-  checkReferences(cfg, regions);
+  const problems: string[] = [];
+  const layers: Layer[] = [defaultsLayer(), fileLayer];
+  if (src.env !== undefined) layers.push(envLayer(src.env, problems));
+  if (src.flags !== undefined) layers.push(flagLayer(src.flags, problems, src.flagBare));
+  for (const o of src.overrides ?? []) layers.push(overridesLayer(o as Record<string, unknown>));
+  for (const l of layers) if (l.given !== undefined) coerceTextLayer(l.data);
+  const merged = mergeLayers(layers);
+  delete merged.data.$schema;
+  const validate = schemaValidator('config');
+  if (!validate(merged.data)) problems.push(...attributeAjvErrors(validate.errors ?? [], merged, fileLayer));
+  if (problems.length) throw new SchemaError(what, problems, validate.errors ?? []);
+  const m = merged.data as unknown as Omit<SimConfig, 'tls' | 'dev' | 'indexes' | 'regions'> & { tls?: { dir: string }; indexes?: string[] };
+  const cfg: SimConfig = {
+    ...m,
+    dataDir: resolve(m.dataDir),
+    tls: m.tls ?? null,
+    dev,
+    indexes: m.indexes ? [...new Set(m.indexes)] : defaultIndexes(m.tokens),
+    regions,
+  };
+  const refs = checkReferences(cfg, regions);
+  if (refs.length) throw new SchemaError('config', refs.map((p) => attributeProblem(p, merged, fileLayer)));
   return deepFreeze(cfg);
+}
+
+/** resolveConfig of a config file's content (null: the development default) and typed overrides. */
+export function buildConfig(file: ConfigFile | null, ...overrides: ConfigOverrides[]): SimConfig {
+  return resolveConfig({ file: file === null ? null : { data: file, source: 'config file' }, overrides });
 }
 
 /** The indexes that exist when the config names none: `main` and every index a token lists or defaults to. */
@@ -281,7 +293,7 @@ export function defaultIndexes(tokens: readonly TokenDef[]): string[] {
   return [...out];
 }
 
-function checkReferences(cfg: SimConfig, regions: readonly RegionDef[]): void {
+function checkReferences(cfg: SimConfig, regions: readonly RegionDef[]): string[] {
   const problems: string[] = [];
   const regionIds = new Set(regions.map((r) => r.id));
   const tenants = new Set<string>();
@@ -312,7 +324,7 @@ function checkReferences(cfg: SimConfig, regions: readonly RegionDef[]): void {
     if (port !== 0 && ports.has(port)) problems.push(`/listen/regionPorts/${rid}: port ${port} is already used by ${ports.get(port)}`);
     if (port !== 0) ports.set(port, rid);
   }
-  if (problems.length) throw new SchemaError('config', problems);
+  return problems;
 }
 
 /**
@@ -337,14 +349,30 @@ export function expandEnv(v: unknown, env: NodeJS.ProcessEnv, path = '', problem
   return v;
 }
 
-/** Reads, validates and merges a config file (or the development default when `path` is undefined). */
-export function loadConfig(path: string | undefined, ...layers: ConfigOverrides[]): SimConfig {
-  let file = path === undefined ? null : (readJsonFile(path) as ConfigFile);
-  if (file !== null && (typeof file !== 'object' || Array.isArray(file))) throw new SchemaError(path!, ['(root): must be a JSON object']);
-  if (file !== null) {
-    const problems: string[] = [];
-    file = expandEnv(file, process.env, '', problems) as ConfigFile;
-    if (problems.length) throw new SchemaError(path!, problems);
-  }
-  return buildConfig(file, ...layers);
+/**
+ * A config file's content with `${NAME}` strings put in from `env` (expandEnv); throws SchemaError naming the
+ * file for one that cannot be read, is not JSON or names an unset variable.
+ */
+export function readConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): unknown {
+  const data = readJsonFile(path);
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new SchemaError(path, ['(root): must be a JSON object']);
+  const problems: string[] = [];
+  const out = expandEnv(data, env, '', problems);
+  if (problems.length) throw new SchemaError(path, problems);
+  return out;
+}
+
+/**
+ * serve's configuration: the file at `path` (or the development default when undefined) < the SIM_* variables
+ * of `env` < `flags` (commander's options of serve).
+ */
+export function loadServeConfig(path: string | undefined, env: NodeJS.ProcessEnv, flags: Readonly<Record<string, unknown>>, flagBare?: Readonly<Record<string, string>>): SimConfig {
+  const file = path === undefined ? null : { data: readConfigFile(path, env), source: `config file ${path}` };
+  return resolveConfig({ file, env, flags, flagBare });
+}
+
+/** Reads, validates and merges a config file (or the development default when `path` is undefined); no environment layer. */
+export function loadConfig(path: string | undefined, ...overrides: ConfigOverrides[]): SimConfig {
+  const file = path === undefined ? null : { data: readConfigFile(path), source: `config file ${path}` };
+  return resolveConfig({ file, overrides });
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+import { SimError } from '../errors/sim-error.ts';
 
 /** The project's root folder (where package.json, schemas/ and regions/ live). */
 export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -12,11 +13,17 @@ const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
 (addFormats as unknown as (a: Ajv) => void)(ajv);
 const compiled = new Map<string, ValidateFunction>();
 
-/** Thrown when a JSON document does not match its schema; `problems` names every bad path. */
-export class SchemaError extends Error {
-  readonly code = 'SIM_ERR_CONFIG_INVALID';
+/**
+ * A SimError of code SIM_ERR_CONFIG_INVALID (the CLI exits 2 on it): a JSON document (the config, a region, the
+ * catalog, a report) does not match its schema, or a value from the environment or a flag is wrong.
+ * `problems` has one line per bad value, each naming its source and path; the message is
+ * `<what> is invalid:` followed by them.
+ */
+export class SchemaError extends SimError {
   constructor(readonly what: string, readonly problems: string[], readonly ajvErrors: ErrorObject[] = []) {
-    super(`${what} is invalid:\n  - ${problems.join('\n  - ')}`);
+    super('SIM_ERR_CONFIG_INVALID', { detail: `${what} is invalid: ${problems.join('; ')}` });
+    // the message people read: one problem a line (the detail above is the one-line form for JSON replies)
+    this.message = `${what} is invalid:\n  - ${problems.join('\n  - ')}`;
     this.name = 'SchemaError';
   }
 }

@@ -22,8 +22,21 @@ export interface RegionDef {
 /** Region ids in the order the data-source page lists hosts is alphabetical; we keep a stable, documented order. */
 export const REGION_ORDER = ['us', 'eu', 'jp', 'sg', 'anz', 'in', 'mea'] as const;
 
-/** Loads and validates every regions/*.json; sorted us, eu, jp, sg, anz, in, then others. */
-export function loadRegions(dir = regionDir): readonly RegionDef[] {
+let projectRegions: readonly RegionDef[] | undefined;
+
+/**
+ * Every region of the project's regions/ folder, read and validated once per process (the config, the app, the
+ * server, the CA and the commands all ask for them; the files are read the first time only). `dir`: read that
+ * folder instead, now, and keep nothing (tests of bad region files).
+ */
+export function loadRegions(dir?: string): readonly RegionDef[] {
+  if (dir !== undefined) return readRegions(dir);
+  projectRegions ??= readRegions(regionDir);
+  return projectRegions;
+}
+
+/** Reads and validates every DIR/*.json; sorted us, eu, jp, sg, anz, in, then others. */
+function readRegions(dir: string): readonly RegionDef[] {
   const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
   const regions = files.map((f) => validateAgainst<RegionDef>('region', readJsonFile(`${dir}/${f}`), `region file ${f}`));
   const rank = (id: string) => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildConfig, devConfigFile, devTokenFor, envOverrides, loadConfig, parseRegionPorts, type ConfigFile } from '../../../src/config/config.ts';
+import { buildConfig, devConfigFile, devTokenFor, loadConfig, parseRegionPorts, resolveConfig, type ConfigFile } from '../../../src/config/config.ts';
+import { envLayer } from '../../../src/config/sources.ts';
 
 const base = (): ConfigFile => ({
   adminToken: 'admin-token-1', tenants: [{ id: 'acme' }],
@@ -58,8 +59,13 @@ describe('parseRegionPorts and env', () => {
     expect(() => parseRegionPorts('us:1')).toThrow(/is not <region>=<port>/);
   });
   it('SIM_* variables', () => {
-    expect(envOverrides({ SIM_PORT: '9999', SIM_HOST: '::1', SIM_DATA_DIR: '/d', SIM_REGION_PORTS: 'jp=1', SIM_LOG_LEVEL: 'warn' }))
-      .toEqual({ port: 9999, host: '::1', dataDir: '/d', regionPorts: { jp: 1 }, logLevel: 'warn' });
-    expect(() => envOverrides({ SIM_PORT: 'x' })).toThrow(/SIM_PORT: 'x' is not a port/);
+    // the environment is a partial layer of the file's shape; the port's text becomes a number by the schema
+    const env = { SIM_PORT: '9999', SIM_HOST: '::1', SIM_DATA_DIR: '/d', SIM_REGION_PORTS: 'jp=1', SIM_LOG_LEVEL: 'warn' };
+    const problems: string[] = [];
+    expect(envLayer(env, problems).data).toEqual({ listen: { port: '9999', host: '::1', regionPorts: { jp: 1 } }, dataDir: '/d', logLevel: 'warn' });
+    expect(problems).toEqual([]);
+    const c = resolveConfig({ file: null, env });
+    expect([c.listen.port, c.listen.host, c.dataDir, c.listen.regionPorts, c.logLevel]).toEqual([9999, '::1', '/d', { jp: 1 }, 'warn']);
+    expect(() => resolveConfig({ file: null, env: { SIM_PORT: 'x' } })).toThrow(/SIM_PORT: 'x' is not a port/);
   });
 });

@@ -1,36 +1,21 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { CliExit } from '../index.ts';
-import { envOverrides, loadConfig, parseRegionPorts, type ConfigOverrides, type SimConfig } from '../../../config/config.ts';
-import { SchemaError } from '../../../config/schema.ts';
+import { loadServeConfig, type SimConfig } from '../../../config/config.ts';
+import { flagAttribute, SETTINGS } from '../../../config/sources.ts';
 import { isSimError } from '../../../errors/sim-error.ts';
 import { startServer, type RunningServer } from '../../../service/server.ts';
 import { DEFAULT_TLS_DIR, ensureLocalCa } from '../../tls/ca.ts';
 
 interface ServeOpts {
   config?: string;
-  host?: string;
-  port?: string;
-  dataDir?: string;
-  regionPorts?: string;
-  tls?: string | true;
-  store?: string;
-  fsync?: string;
-  ingestWorkers?: string;
-  logLevel?: string;
-  permissionsFrom?: string;
   allowPublicDev?: boolean;
+  /** the settings of SETTINGS (--port, --log-level, …), as commander parsed them: text, or true for --tls alone */
+  [setting: string]: string | boolean | undefined;
 }
 
-function portArg(v: string, what: string): number {
-  const n = Number(v);
-  if (!/^\d{1,5}$/.test(v) || n > 65535) throw new CliExit(2, `${what}: '${v}' is not a port number (0-65535)`);
-  return n;
-}
-
-function oneOf<T extends string>(v: string | undefined, allowed: readonly T[], what: string): T | undefined {
-  if (v === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(v)) throw new CliExit(2, `${what}: '${v}' is not one of ${allowed.join(', ')}`);
-  return v as T;
+/** An error of the configuration (a value of the file, a variable or a flag, or a cross-reference): exit 2. */
+function isConfigError(err: unknown): boolean {
+  return isSimError(err) && err.code === 'SIM_ERR_CONFIG_INVALID';
 }
 
 /** The startup banner: where to send data, with which token. */
@@ -69,52 +54,32 @@ export function banner(cfg: SimConfig, srv: RunningServer): string {
   return `${lines.join('\n')}\n`;
 }
 
+const TLS_SETTING = SETTINGS.find((s) => s.key === 'tls.dir')!;
+
 export function register(program: Command): void {
-  program
+  const serve = program
     .command('serve')
     .description('Run the regional ingestor service: Splunk HEC on every region host, admin API on /admin/v1, metrics on /metrics')
-    .option('--config <file>', 'JSON config (schemas/config.schema.json); without it: the development default')
-    .option('--host <addr>', 'address to listen on (default 127.0.0.1)')
-    .option('--port <n>', 'shared port, every region by Host header / SNI (default 8088; 0 = any free port)')
-    .option('--data-dir <dir>', 'one folder per region under it: event log, index, lock (default ./data)')
-    .option('--region-ports <spec>', 'one port per region as well, e.g. eu=8089,jp=8090')
-    .option('--tls [dir]', `serve HTTPS with the certificates of 'ca init --dir DIR' (SNI picks the region); without DIR: ${DEFAULT_TLS_DIR}; a folder without a CA gets a new local one on first start`)
-    .option('--store <kind>', 'sqlite | none')
-    .option('--fsync <mode>', 'always | batch | never')
-    .option('--ingest-workers <n>', 'threads that decode, parse and classify requests (0: in the event loop; default: one per core, at most 4)')
-    .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent')
-    .option('--permissions-from <where>', 'data | config: when the data folder keeps permissions and settings changed through the admin API, which wins at start (default data; docs/permissions.md)')
+    .option('--config <file>', 'JSON config (schemas/config.schema.json); without it: the development default');
+  // the settings the environment can give too, from one table (src/config/sources.ts); values are checked by the schema
+  for (const s of SETTINGS) {
+    const description = s.key === 'tls.dir' ? `${s.description.replace('; a folder', `; without DIR: ${DEFAULT_TLS_DIR}; a folder`)}` : s.description;
+    serve.addOption(new Option(s.flag, description));
+  }
+  serve
     .option('--allow-public-dev', 'serve the development default (public tokens, public admin token) on a non-loopback --host anyway')
     .action(async (o: ServeOpts) => {
-      const cli: ConfigOverrides = {};
-      if (o.host !== undefined) cli.host = o.host;
-      if (o.port !== undefined) cli.port = portArg(o.port, '--port');
-      if (o.dataDir !== undefined) cli.dataDir = o.dataDir;
-      if (o.tls !== undefined) cli.tlsDir = o.tls === true ? DEFAULT_TLS_DIR : o.tls;
-      const store = oneOf(o.store, ['sqlite', 'none'] as const, '--store');
-      if (store) cli.store = store;
-      const fsync = oneOf(o.fsync, ['always', 'batch', 'never'] as const, '--fsync');
-      if (fsync) cli.fsync = fsync;
-      if (o.ingestWorkers !== undefined) {
-        if (!/^\d{1,2}$/.test(o.ingestWorkers) || Number(o.ingestWorkers) > 64) throw new CliExit(2, `--ingest-workers: '${o.ingestWorkers}' is not a number of threads (0-64)`);
-        cli.ingestWorkers = Number(o.ingestWorkers);
-      }
-      const level = oneOf(o.logLevel, ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, '--log-level');
-      if (level) cli.logLevel = level;
-      const pf = oneOf(o.permissionsFrom, ['data', 'config'] as const, '--permissions-from');
-      if (pf) cli.permissionsFrom = pf;
       let cfg: SimConfig;
       let srv: RunningServer;
       try {
-        if (o.regionPorts !== undefined) cli.regionPorts = parseRegionPorts(o.regionPorts);
-        cfg = loadConfig(o.config, envOverrides(process.env), cli);
+        cfg = loadServeConfig(o.config, process.env, o, { [flagAttribute(TLS_SETTING)]: DEFAULT_TLS_DIR });
         if (cfg.tls) {
-          const made = ensureLocalCa(cfg.tls.dir);
+          const made = ensureLocalCa(cfg.tls.dir, { regions: cfg.regions });
           if (made) process.stdout.write(made);
         }
-        srv = await startServer(cfg, { allowPublicDev: o.allowPublicDev === true });
+        srv = await startServer(cfg, { allowPublicDev: o.allowPublicDev === true, regions: cfg.regions });
       } catch (err) {
-        if (err instanceof SchemaError) throw new CliExit(2, err.message);
+        if (isConfigError(err)) throw new CliExit(2, (err as Error).message);
         if (isSimError(err)) throw new CliExit(1, err.message);
         const e = err as NodeJS.ErrnoException;
         if (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL') {
