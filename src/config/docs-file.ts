@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { buildProgram } from '../tools/cli/index.ts';
-import { renderConfigKeys, renderServeFlags, replaceBetween } from './docs.ts';
+import { renderConfigKeys, renderEnvVars, renderServeFlags, replaceBetween } from './docs.ts';
+import { SETTINGS } from './sources.ts';
 import { projectRoot, schemaDir } from './schema.ts';
 
 /** docs/configuration.md as it should be: its text with the generated tables put in (scripts/config-docs.ts, the test). */
@@ -11,6 +12,7 @@ export function configDocs(): { path: string; expected: string } {
   if (!serve) throw new Error('no serve command');
   let doc = readFileSync(path, 'utf8');
   doc = replaceBetween(doc, 'serve-flags', renderServeFlags(serve));
+  doc = replaceBetween(doc, 'env-vars', renderEnvVars(SETTINGS, schema));
   doc = replaceBetween(doc, 'config-keys', renderConfigKeys(schema));
   return { path, expected: doc };
 }

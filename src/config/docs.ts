@@ -1,30 +1,29 @@
 /**
  * docs/configuration.md's reference tables, generated from their sources so they cannot drift: the config keys
- * from schemas/config.schema.json (descriptions, types) with the defaults the code applies (DEFAULT_LIMITS,
- * DEFAULT_STORE, the schema's `default` annotations), and `serve`'s flags from the command's own definition.
+ * from schemas/config.schema.json (descriptions, types) with the defaults the code applies (the defaults layer,
+ * CONFIG_DEFAULTS, else the schema's `default` annotations), `serve`'s flags from the command's own definition,
+ * and the SIM_* variables from the table the environment layer is read by (src/config/sources.ts).
  * `npm run docs:config` writes them between the markers; tests/unit/config/config-docs.test.ts fails when the
  * file is behind.
  */
 import type { Command } from 'commander';
-import { DEFAULT_LIMITS, DEFAULT_STORE } from './config.ts';
-
-interface SchemaNode {
-  type?: string | string[];
-  enum?: unknown[];
-  default?: unknown;
-  description?: string;
-  properties?: Record<string, SchemaNode>;
-  items?: SchemaNode;
-  additionalProperties?: SchemaNode | boolean;
-  required?: string[];
-}
+import { CONFIG_DEFAULTS } from './config.ts';
+import { schemaNodeAt, type SchemaNode } from './layers.ts';
+import type { SettingDef } from './sources.ts';
 
 export interface KeyRow { key: string; type: string; default: string; description: string }
 
-const CODE_DEFAULTS: Record<string, unknown> = {
-  ...Object.fromEntries(Object.entries(DEFAULT_LIMITS).map(([k, v]) => [`limits.${k}`, v])),
-  ...Object.fromEntries(Object.entries(DEFAULT_STORE).map(([k, v]) => [`store.${k}`, v])),
-};
+/** The defaults layer as dotted key → value (objects with keys are walked; scalars, arrays and {} are values). */
+export function flattenDefaults(o: Readonly<Record<string, unknown>>, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
+  for (const [k, v] of Object.entries(o)) {
+    const key = prefix === '' ? k : `${prefix}.${k}`;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0) flattenDefaults(v as Record<string, unknown>, key, out);
+    else out[key] = v;
+  }
+  return out;
+}
+
+const CODE_DEFAULTS = flattenDefaults(CONFIG_DEFAULTS);
 
 function typeOf(n: SchemaNode): string {
   if (n.enum) return n.enum.map((v) => JSON.stringify(v)).join(' \\| ');
@@ -76,6 +75,18 @@ export function renderServeFlags(serve: Command): string {
   for (const o of serve.options) {
     const d = o.defaultValue === undefined ? '' : ` (default \`${String(o.defaultValue)}\`)`;
     lines.push(`| \`${o.flags}\` | ${o.description.replace(/\|/g, '\\|')}${d} |`);
+  }
+  return lines.join('\n');
+}
+
+/** The SIM_* variables: each with its flag, the config key it sets and the key's type from the schema. */
+export function renderEnvVars(settings: readonly SettingDef[], schema: SchemaNode): string {
+  const lines = ['| Variable | Flag | Config key | Type |', '|---|---|---|---|'];
+  for (const s of settings) {
+    const node = schemaNodeAt(`/${s.key.split('.').join('/')}`, schema);
+    if (node === undefined) throw new Error(`docs: ${s.env} sets ${s.key}, which the schema does not have`);
+    const type = s.textForm !== undefined ? `\`${s.textForm}\` → ${typeOf(node)}` : typeOf(node);
+    lines.push(`| \`${s.env}\` | \`${s.flag.split(' ')[0]}\` | \`${s.key}\` | ${type} |`);
   }
   return lines.join('\n');
 }

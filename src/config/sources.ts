@@ -20,6 +20,8 @@ export interface SettingDef {
   readonly override: string;
   /** Text → value before the schema sees it, for values the schema cannot read from text (us=8088,eu=8089). */
   readonly parse?: (text: string) => unknown;
+  /** With `parse`: the text's form, for the docs. */
+  readonly textForm?: string;
 }
 
 /** Parses `us=8088,eu=8089`. */
@@ -37,7 +39,7 @@ export const SETTINGS: readonly SettingDef[] = [
   { key: 'listen.host', env: 'SIM_HOST', flag: '--host <addr>', override: 'host', description: 'address to listen on (default 127.0.0.1)' },
   { key: 'listen.port', env: 'SIM_PORT', flag: '--port <n>', override: 'port', description: 'shared port, every region by Host header / SNI (default 8088; 0 = any free port)' },
   { key: 'dataDir', env: 'SIM_DATA_DIR', flag: '--data-dir <dir>', override: 'dataDir', description: 'one folder per region under it: event log, index, lock (default ./data)' },
-  { key: 'listen.regionPorts', env: 'SIM_REGION_PORTS', flag: '--region-ports <spec>', override: 'regionPorts', parse: parseRegionPorts, description: 'one port per region as well, e.g. eu=8089,jp=8090' },
+  { key: 'listen.regionPorts', env: 'SIM_REGION_PORTS', flag: '--region-ports <spec>', override: 'regionPorts', parse: parseRegionPorts, textForm: 'us=8088,eu=8089', description: 'one port per region as well, e.g. eu=8089,jp=8090' },
   { key: 'tls.dir', env: 'SIM_TLS_DIR', flag: '--tls [dir]', override: 'tlsDir', description: "serve HTTPS with the certificates of 'ca init --dir DIR' (SNI picks the region); a folder without a CA gets a new local one on first start" },
   { key: 'store.kind', env: 'SIM_STORE', flag: '--store <kind>', override: 'store', description: 'sqlite | none' },
   { key: 'store.fsync', env: 'SIM_FSYNC', flag: '--fsync <mode>', override: 'fsync', description: 'always | batch | never' },
