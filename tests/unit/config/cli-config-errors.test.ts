@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../../src/config/schema.ts';
+import { projectRoot, SchemaError } from '../../../src/config/schema.ts';
+import { CliExit } from '../../../src/tools/cli/index.ts';
+import { exitOnConfigError } from '../../../src/tools/cli/commands/config-exit.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sim-conf-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -40,4 +42,18 @@ describe('serve: a bad value from any source is exit 2 and one message naming th
     expect(flag.stderr).toBe("ingestor-sim: development config is invalid:\n  - flag --log-level: 'loud' is not one of fatal, error, warn, info, debug, trace, silent (config key logLevel)\n");
     for (const r of [file, env, flag]) expect(r.stdout).toBe('');
   }, 60_000);
+});
+
+describe('exitOnConfigError (every command\'s action)', () => {
+  it('turns a configuration error into exit 2 with its message; anything else passes unchanged', async () => {
+    const bad = new SchemaError('region file xx.json', ['/defaultPort: must be <= 65535']);
+    const err = await exitOnConfigError(() => { throw bad; })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CliExit);
+    expect(err).toMatchObject({ exitCode: 2, message: 'region file xx.json is invalid:\n  - /defaultPort: must be <= 65535' });
+    const other = new Error('boom');
+    await expect(exitOnConfigError(async () => { throw other; })()).rejects.toBe(other);
+    const seen: unknown[] = [];
+    await exitOnConfigError((a: number, b: string) => { seen.push(a, b); })(1, 'x');
+    expect(seen).toEqual([1, 'x']);
+  });
 });

@@ -9,6 +9,7 @@ import { isSettingId, SETTING_IDS } from '../../../pipeline/policy/settings.ts';
 import { scanContainer } from '../../../pipeline/parse/envelope.ts';
 import { splitText, w3cFieldsDirective } from '../../../pipeline/parse/formats/index.ts';
 import { CliExit } from '../index.ts';
+import { exitOnConfigError } from './config-exit.ts';
 
 export interface InputEvent {
   /** 0-based number of the event across all inputs. */
@@ -465,7 +466,7 @@ export function register(program: Command): void {
     .option('--disable <module>', 'turn off the data upload permission of a module (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--setting <name=on|off>', 'a tenant setting of the data-source page, e.g. qualysConfigured=off (repeatable; docs/permissions.md)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .addOption(new Option('--secrets <policy>', 'what is stored of secret values').choices(['keep', 'redact', 'drop']).default('keep'))
-    .action(async (files: string[], opts: { module?: string; json?: boolean; input: InputKind; sourcetype?: string; undeclared: UndeclaredPolicy; disable: string[]; setting: string[]; secrets: SecretsPolicy }) => {
+    .action(exitOnConfigError(async (files: string[], opts: { module?: string; json?: boolean; input: InputKind; sourcetype?: string; undeclared: UndeclaredPolicy; disable: string[]; setting: string[]; secrets: SecretsPolicy }) => {
       const matcher = getDefaultMatcher();
       let moduleId: string | null = null;
       if (opts.module !== undefined) {
@@ -485,5 +486,5 @@ export function register(program: Command): void {
       }
       for (const w of policy.warnings) process.stderr.write(`ingestor-sim classify: warning: --disable: ${w}\n`);
       await classifyFiles(matcher, policy, files, moduleId, { json: opts.json === true, input: opts.input, sourcetype: opts.sourcetype });
-    });
+    }));
 }

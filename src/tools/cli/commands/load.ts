@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CliExit } from '../index.ts';
+import { exitOnConfigError } from './config-exit.ts';
 import { DEFAULT_START_TIME_MS, PROFILES, isProfile, seedFrom } from '../../gen/index.ts';
 import { buildPayloads } from '../../loadgen/payloads.ts';
 import { parseDuration, parseIntIn, parseRate, parseStartTime, resolveTarget } from '../../loadgen/parse.ts';
@@ -78,9 +79,9 @@ export function register(program: Command): void {
     .option('--ack-wait <time>', 'with --ack: after the run, how long to wait for acks still pending', '10s')
     .option('--json <file>', 'write the full report as JSON (with the encoded histogram, for `report merge`)')
     .option('--html <file>', 'write a self-contained HTML report (latency over time, percentile plot)')
-    .action(async (flags: LoadFlags) => {
+    .action(exitOnConfigError(async (flags: LoadFlags) => {
       process.exitCode = await loadCommand(flags);
-    });
+    }));
 }
 
 async function loadCommand(f: LoadFlags): Promise<number> {

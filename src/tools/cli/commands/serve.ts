@@ -3,6 +3,7 @@ import { CliExit } from '../index.ts';
 import { loadServeConfig, type SimConfig } from '../../../config/config.ts';
 import { flagAttribute, SETTINGS } from '../../../config/sources.ts';
 import { isSimError } from '../../../errors/sim-error.ts';
+import { isConfigError } from './config-exit.ts';
 import { startServer, type RunningServer } from '../../../service/server.ts';
 import { DEFAULT_TLS_DIR, ensureLocalCa } from '../../tls/ca.ts';
 
@@ -11,11 +12,6 @@ interface ServeOpts {
   allowPublicDev?: boolean;
   /** the settings of SETTINGS (--port, --log-level, …), as commander parsed them: text, or true for --tls alone */
   [setting: string]: string | boolean | undefined;
-}
-
-/** An error of the configuration (a value of the file, a variable or a flag, or a cross-reference): exit 2. */
-function isConfigError(err: unknown): boolean {
-  return isSimError(err) && err.code === 'SIM_ERR_CONFIG_INVALID';
 }
 
 /** The startup banner: where to send data, with which token. */

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { Command, Option } from 'commander';
 import { CliExit } from '../index.ts';
+import { exitOnConfigError } from './config-exit.ts';
 import { loadRegions, servedRegions } from '../../../service/region/regions.ts';
 import { verifyTargets, reportToJson } from '../../verify/check.ts';
 import { formatTable } from '../../verify/format.ts';
@@ -33,8 +34,8 @@ function parsePort(text: string): number {
 
 /** Which hosts to check, from --region / --host / --port / --local. */
 export function targetsFrom(flags: Pick<VerifyFlags, 'region' | 'host' | 'port' | 'local'>): Target[] {
-  const served = servedRegions(loadRegions());
   const all = loadRegions();
+  const served = servedRegions(all);
   const port = flags.port !== undefined ? parsePort(flags.port) : null;
   let ids: string[];
   if (flags.region === undefined || flags.region.trim() === 'all') {
@@ -76,7 +77,7 @@ export function register(program: Command): void {
     .addOption(new Option('--timeout <duration>', 'per-step timeout, e.g. 5s, 500ms').default('5s'))
     .option('--json', 'print JSON for scripts instead of the table')
     .option('--verbose', "the table also shows each step's detail for healthy regions")
-    .action(async (flags: VerifyFlags) => {
+    .action(exitOnConfigError(async (flags: VerifyFlags) => {
       let timeoutMs: number;
       let resolve: ResolveEntry[];
       try {
@@ -112,5 +113,5 @@ export function register(program: Command): void {
       });
       process.stdout.write(flags.json ? `${reportToJson(report)}\n` : formatTable(report, flags.verbose === true));
       process.exitCode = report.regions.every((r) => r.verdict === 'healthy') ? 0 : 1;
-    });
+    }));
 }
