@@ -3,11 +3,11 @@ import { resolve } from 'node:path';
 import { deepFreeze, readJsonFile, schemaValidator, SchemaError } from './schema.ts';
 import { attributeAjvErrors, attributeProblem, coerceTextLayer, mergeLayers, type Layer } from './layers.ts';
 import { envLayer, flagLayer, overridesLayer } from './sources.ts';
-
-export { parseRegionPorts, SETTINGS } from './sources.ts';
 import { loadRegions, servedRegions, type RegionDef } from '../service/region/regions.ts';
 import { checkSourcetypeRules, type SourcetypeRuleConfig } from '../pipeline/parse/linebreak.ts';
 import type { SecretsPolicy, TenantSettingId } from '../pipeline/classify/types.ts';
+
+export { parseRegionPorts, SETTINGS } from './sources.ts';
 
 export type FsyncMode = 'always' | 'batch' | 'never';
 export type StoreKind = 'sqlite' | 'none';
@@ -274,7 +274,7 @@ export function resolveConfig(src: ConfigSources): SimConfig {
     regions,
   };
   const refs = checkReferences(cfg, regions);
-  if (refs.length) throw new SchemaError('config', refs.map((p) => attributeProblem(p, merged, fileLayer)));
+  if (refs.length) throw new SchemaError(what, refs.map((p) => attributeProblem(p, merged, fileLayer)));
   return deepFreeze(cfg);
 }
 
