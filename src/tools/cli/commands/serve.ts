@@ -59,8 +59,7 @@ export function register(program: Command): void {
     .option('--config <file>', 'JSON config (schemas/config.schema.json); without it: the development default');
   // the settings the environment can give too, from one table (src/config/sources.ts); values are checked by the schema
   for (const s of SETTINGS) {
-    const description = s.key === 'tls.dir' ? `${s.description.replace('; a folder', `; without DIR: ${DEFAULT_TLS_DIR}; a folder`)}` : s.description;
-    serve.addOption(new Option(s.flag, description));
+    serve.addOption(new Option(s.flag, s === TLS_SETTING ? `${s.description}; without DIR: ${DEFAULT_TLS_DIR}` : s.description));
   }
   serve
     .option('--allow-public-dev', 'serve the development default (public tokens, public admin token) on a non-loopback --host anyway')
