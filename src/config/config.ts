@@ -315,7 +315,6 @@ function checkReferences(cfg: SimConfig, regions: readonly RegionDef[]): string[
     const d = t.defaults?.index;
     if (d !== undefined && !indexes.has(d)) problems.push(`/tokens/${i}/defaults/index: index '${d}' is not in /indexes (${cfg.indexes.join(', ')})`);
   });
-  if (cfg.limits.maxDecompressedBytes < 1) problems.push('/limits/maxDecompressedBytes: must be positive');
   problems.push(...checkSourcetypeRules(cfg.sourcetypes));
   const ports = new Map<number, string>();
   if (cfg.listen.port !== 0) ports.set(cfg.listen.port, '(shared port)');

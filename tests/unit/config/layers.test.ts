@@ -125,6 +125,9 @@ describe('one bad value per source: one error naming the source, the value and t
     const e = configError({ file: fromFile(file({ listen: { port: '8088' as never } })) });
     expect(e.problems).toEqual(['config file cfg.json: /listen/port: must be integer']);
   });
+  it('what the schema says is not checked again by hand: limits.maxDecompressedBytes 0 is the schema\'s minimum', () => {
+    expect(configError({ file: fromFile(file({ limits: { maxDecompressedBytes: 0 } })) }).problems).toEqual(['config file cfg.json: /limits/maxDecompressedBytes: must be >= 1']);
+  });
   it('a required key nobody gave is the file\'s', () => {
     const { adminToken: _, ...rest } = file();
     expect(configError({ file: fromFile(rest) }).problems).toEqual(["config file cfg.json: (root): must have required property 'adminToken'"]);
