@@ -7,8 +7,7 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { readFileSync } from 'node:fs';
-import { formatAjvErrors, schemaDir } from './schema.ts';
+import { formatAjvErrors, schemaJson } from './schema.ts';
 
 /** A node of schemas/config.schema.json, as far as this module reads it. */
 export interface SchemaNode {
@@ -39,12 +38,9 @@ export interface Layer {
   readonly given?: ReadonlyMap<string, GivenText>;
 }
 
-let configSchema: SchemaNode | undefined;
-
-/** schemas/config.schema.json, parsed once. */
+/** schemas/config.schema.json, parsed once (the same object the validator is compiled from). */
 export function configSchemaJson(): SchemaNode {
-  configSchema ??= JSON.parse(readFileSync(`${schemaDir}config.schema.json`, 'utf8')) as SchemaNode;
-  return configSchema;
+  return schemaJson('config') as SchemaNode;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);

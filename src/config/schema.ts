@@ -28,12 +28,23 @@ export class SchemaError extends SimError {
   }
 }
 
+const parsed = new Map<string, object>();
+
+/** schemas/<name>.schema.json, read and parsed once (do not change it: the validators are compiled from it). */
+export function schemaJson(name: string): object {
+  let j = parsed.get(name);
+  if (!j) {
+    j = JSON.parse(readFileSync(`${schemaDir}${name}.schema.json`, 'utf8')) as object;
+    parsed.set(name, j);
+  }
+  return j;
+}
+
 /** Compiles (once) the schema in schemas/<name>.schema.json. */
 export function schemaValidator(name: string): ValidateFunction {
   let v = compiled.get(name);
   if (!v) {
-    const schema = JSON.parse(readFileSync(`${schemaDir}${name}.schema.json`, 'utf8'));
-    v = ajv.compile(schema);
+    v = ajv.compile(schemaJson(name));
     compiled.set(name, v);
   }
   return v;
