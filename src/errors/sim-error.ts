@@ -9,6 +9,8 @@ export interface SimErrorOptions {
   invalidEventNumber?: number;
   /** Extra response headers (e.g. X-Sim-Refused-Reason). */
   headers?: Record<string, string>;
+  /** Each bad path of a document (a fault document, a config), listed in the reply as `problems`. */
+  problems?: readonly string[];
   cause?: unknown;
 }
 
@@ -24,6 +26,7 @@ export interface SimErrorWire {
   detail?: string;
   invalidEventNumber?: number;
   headers?: Record<string, string>;
+  problems?: string[];
   /** The cause's name, message and stack, when it had one. */
   cause?: { name: string; message: string; stack?: string };
 }
@@ -39,6 +42,7 @@ export class SimError extends Error {
   readonly detail: string | undefined;
   readonly invalidEventNumber: number | undefined;
   readonly headers: Record<string, string> | undefined;
+  readonly problems: readonly string[] | undefined;
   readonly [kSimError] = true;
 
   constructor(code: ErrorCode, opts: SimErrorOptions = {}) {
@@ -52,9 +56,10 @@ export class SimError extends Error {
     this.detail = opts.detail;
     this.invalidEventNumber = opts.invalidEventNumber;
     this.headers = opts.headers;
+    this.problems = opts.problems;
   }
 
-  /** The reply body: HEC keys exactly (`text`, `code`, `invalid-event-number`), plus `detail` where we have one. */
+  /** The reply body: HEC keys exactly (`text`, `code`, `invalid-event-number`), plus `detail` and `problems` where we have them. */
   body(): Record<string, unknown> {
     const def = ERROR_CODES[this.code];
     const out: Record<string, unknown> = {
@@ -63,16 +68,18 @@ export class SimError extends Error {
     };
     if (this.invalidEventNumber !== undefined) out['invalid-event-number'] = this.invalidEventNumber;
     if (this.detail) out.detail = this.detail;
+    if (this.problems) out.problems = [...this.problems];
     return out;
   }
 
-  /** The wire form: code, message, stack, detail, invalidEventNumber, headers and the cause's text survive postMessage. */
+  /** The wire form: code, message, stack, detail, invalidEventNumber, headers, problems and the cause's text survive postMessage. */
   toWire(): SimErrorWire {
     const w: SimErrorWire = { [kWire]: 1, code: this.code, message: this.message };
     if (this.stack !== undefined) w.stack = this.stack;
     if (this.detail !== undefined) w.detail = this.detail;
     if (this.invalidEventNumber !== undefined) w.invalidEventNumber = this.invalidEventNumber;
     if (this.headers !== undefined) w.headers = { ...this.headers };
+    if (this.problems !== undefined) w.problems = [...this.problems];
     const c = this.cause;
     if (c instanceof Error) w.cause = { name: c.name, message: c.message, ...(c.stack !== undefined ? { stack: c.stack } : {}) };
     else if (c !== undefined) w.cause = { name: 'Error', message: String(c) };
@@ -87,7 +94,7 @@ export class SimError extends Error {
       cause.name = w.cause.name;
       if (w.cause.stack !== undefined) cause.stack = w.cause.stack;
     }
-    const e = new SimError(w.code, { detail: w.detail, invalidEventNumber: w.invalidEventNumber, headers: w.headers, cause });
+    const e = new SimError(w.code, { detail: w.detail, invalidEventNumber: w.invalidEventNumber, headers: w.headers, problems: w.problems, cause });
     e.message = w.message;
     if (w.stack !== undefined) e.stack = w.stack;
     return e;
