@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { CliExit } from '../index.ts';
+import { SimError } from '../../../errors/sim-error.ts';
 import { SchemaError } from '../../../config/schema.ts';
 import { mergeReports, readReport } from '../../report/merge.ts';
 import { renderHtml } from '../../report/html.ts';
@@ -11,7 +11,7 @@ function readAll(files: string[]): LoadReport[] {
   try {
     return files.map((f) => readReport(f));
   } catch (err) {
-    if (err instanceof SchemaError) throw new CliExit(2, err.message);
+    if (err instanceof SchemaError) throw new SimError('SIM_ERR_USAGE', { detail: err.message });
     throw err;
   }
 }
@@ -20,7 +20,7 @@ function writeOut(file: string, text: string): void {
   try {
     writeFileSync(file, text);
   } catch (err) {
-    throw new CliExit(1, `cannot write ${file}: ${(err as Error).message}`);
+    throw new SimError('SIM_ERR_CLI_FAILED', { detail: `cannot write ${file}: ${(err as Error).message}` });
   }
 }
 
@@ -32,7 +32,7 @@ export function register(program: Command): void {
     .option('--json <file>', 'write the merged report as JSON')
     .option('--html <file>', 'write the merged report as a self-contained HTML page')
     .action((files: string[], flags: { json?: string; html?: string }) => {
-      if (files.length < 2) throw new CliExit(2, 'report merge needs at least two report files');
+      if (files.length < 2) throw new SimError('SIM_ERR_USAGE', { detail: 'report merge needs at least two report files' });
       const merged = mergeReports(readAll(files), files);
       process.stdout.write(formatSummary(merged));
       if (flags.json) writeOut(flags.json, JSON.stringify(merged, null, 2) + '\n');

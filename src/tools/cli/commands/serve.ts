@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { CliExit } from '../index.ts';
 import { envOverrides, loadConfig, parseRegionPorts, type ConfigOverrides, type SimConfig } from '../../../config/config.ts';
 import { SchemaError } from '../../../config/schema.ts';
-import { isSimError } from '../../../errors/sim-error.ts';
+import { isSimError, SimError } from '../../../errors/sim-error.ts';
 import { startServer, type RunningServer } from '../../../service/server.ts';
 import { DEFAULT_TLS_DIR, ensureLocalCa } from '../../tls/ca.ts';
 
@@ -23,13 +22,13 @@ interface ServeOpts {
 
 function portArg(v: string, what: string): number {
   const n = Number(v);
-  if (!/^\d{1,5}$/.test(v) || n > 65535) throw new CliExit(2, `${what}: '${v}' is not a port number (0-65535)`);
+  if (!/^\d{1,5}$/.test(v) || n > 65535) throw new SimError('SIM_ERR_USAGE', { detail: `${what}: '${v}' is not a port number (0-65535)` });
   return n;
 }
 
 function oneOf<T extends string>(v: string | undefined, allowed: readonly T[], what: string): T | undefined {
   if (v === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(v)) throw new CliExit(2, `${what}: '${v}' is not one of ${allowed.join(', ')}`);
+  if (!(allowed as readonly string[]).includes(v)) throw new SimError('SIM_ERR_USAGE', { detail: `${what}: '${v}' is not one of ${allowed.join(', ')}` });
   return v as T;
 }
 
@@ -96,7 +95,7 @@ export function register(program: Command): void {
       const fsync = oneOf(o.fsync, ['always', 'batch', 'never'] as const, '--fsync');
       if (fsync) cli.fsync = fsync;
       if (o.ingestWorkers !== undefined) {
-        if (!/^\d{1,2}$/.test(o.ingestWorkers) || Number(o.ingestWorkers) > 64) throw new CliExit(2, `--ingest-workers: '${o.ingestWorkers}' is not a number of threads (0-64)`);
+        if (!/^\d{1,2}$/.test(o.ingestWorkers) || Number(o.ingestWorkers) > 64) throw new SimError('SIM_ERR_USAGE', { detail: `--ingest-workers: '${o.ingestWorkers}' is not a number of threads (0-64)` });
         cli.ingestWorkers = Number(o.ingestWorkers);
       }
       const level = oneOf(o.logLevel, ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, '--log-level');
@@ -114,11 +113,11 @@ export function register(program: Command): void {
         }
         srv = await startServer(cfg, { allowPublicDev: o.allowPublicDev === true });
       } catch (err) {
-        if (err instanceof SchemaError) throw new CliExit(2, err.message);
-        if (isSimError(err)) throw new CliExit(1, err.message);
+        if (err instanceof SchemaError) throw new SimError('SIM_ERR_USAGE', { detail: err.message });
+        if (isSimError(err)) throw err; // exits with its code's status (src/errors/codes.ts)
         const e = err as NodeJS.ErrnoException;
         if (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL') {
-          throw new CliExit(1, `cannot listen: ${e.message}`);
+          throw new SimError('SIM_ERR_CLI_FAILED', { detail: `cannot listen: ${e.message}` });
         }
         throw err;
       }
