@@ -31,7 +31,7 @@ describe('regions, events, stats', () => {
     expect(r.json.regions[0].dataCenters.length).toBeGreaterThan(0);
   });
 
-  it('events: newest first, per-field classification with actions, module and limit filters', async () => {
+  it('events: newest first, each field\'s verdict (classification and action), module and limit filters', async () => {
     await ingest('{"event":{"src_ip":"10.0.0.1","n":1},"sourcetype":"fw:traffic"}');
     await ingest('{"event":{"host_id":"h-1","n":2}}');
     await ingest('{"event":{"user":"alice","n":3},"sourcetype":"fw:traffic"}');
