@@ -185,6 +185,13 @@ describe('bad input is refused by the route schemas (400, SIM_ERR_ADMIN_BAD_REQU
     expect(r.status).toBe(401);
   });
 
+  it('a route that takes no body takes an empty one whatever its Content-Type (DELETE with Content-Length: 0)', async () => {
+    const r = await call(s.url, 'DELETE', '/admin/v1/regions/us/faults', { headers: { ...auth, 'content-type': 'application/json', 'content-length': '0' }, body: '' });
+    expect([r.status, r.json.region]).toEqual([200, 'us']);
+    const bad = await call(s.url, 'PUT', '/admin/v1/regions/us/faults', { headers: { ...auth, 'content-type': 'application/json' }, body: '[1]' });
+    expect([bad.status, bad.json.detail]).toEqual([400, 'the body must be a fault document (docs/faults.md), got [1]']);
+  });
+
   it('good input still passes: an empty query value is no filter, JSON labelled form-urlencoded (curl -d) is read as JSON', async () => {
     expect((await get('/events?region=&limit=')).status).toBe(200);
     const r = await call(s.url, 'PUT', '/admin/v1/tenants/acme/modules/fw', {
