@@ -44,12 +44,12 @@ export function formatErrors(errors: readonly ErrorObject[], part: string): SimE
   let detail: string;
   if (e.keyword === 'required') {
     const missing = (e.params as { missingProperty: string }).missingProperty;
-    const shape = typeof (e.parentSchema as { description?: unknown })?.description === 'string' ? `; the body must be ${(e.parentSchema as { description: string }).description}` : '';
-    detail = `${fieldName(part, `${e.instancePath}/${missing}`)} is missing${part === 'body' ? shape : ''}`;
+    const shape = (e.parentSchema as { description?: unknown } | undefined)?.description;
+    detail = `${fieldName(part, `${e.instancePath}/${missing}`)} is missing${part === 'body' && typeof shape === 'string' ? `; the body must be ${shape}` : ''}`;
   } else if (e.keyword === 'additionalProperties') {
     const extra = (e.params as { additionalProperty: string }).additionalProperty;
     const known = Object.keys((e.parentSchema as { properties?: object })?.properties ?? {});
-    detail = `${fieldName(part, `${e.instancePath}/${extra}`)} is not a parameter of this route${known.length ? ` (it takes ${known.map((k) => fieldName(part, `/${k}`)).join(', ')})` : ''}`;
+    detail = `${fieldName(part, `${e.instancePath}/${extra}`)} is not a ${part === 'body' ? 'key this body takes' : 'parameter of this route'}${known.length ? ` (it takes ${known.map((k) => fieldName(part, `/${k}`)).join(', ')})` : ''}`;
   } else if (part !== 'body' && Array.isArray(e.data)) {
     detail = `${fieldName(part, e.instancePath)} is given more than once`;
   } else {
