@@ -20,8 +20,11 @@ const compiled = new Map<string, ValidateFunction>();
  * `<what> is invalid:` followed by them.
  */
 export class SchemaError extends SimError {
-  constructor(readonly what: string, readonly problems: string[], readonly ajvErrors: ErrorObject[] = []) {
-    super('SIM_ERR_CONFIG_INVALID', { detail: `${what} is invalid: ${problems.join('; ')}` });
+  /** One line per bad value (always present here). */
+  declare readonly problems: readonly string[];
+
+  constructor(readonly what: string, problems: string[], readonly ajvErrors: ErrorObject[] = []) {
+    super('SIM_ERR_CONFIG_INVALID', { detail: `${what} is invalid: ${problems.join('; ')}`, problems });
     // the message people read: one problem a line (the detail above is the one-line form for JSON replies)
     this.message = `${what} is invalid:\n  - ${problems.join('\n  - ')}`;
     this.name = 'SchemaError';

@@ -1,7 +1,9 @@
 /**
  * The error catalog: every error the service answers with, in one `as const` table.
  * `hecCode` is the Splunk HEC reply code (see shared hec-protocol.md §4) or null where HEC has none;
- * `text` is the exact HEC text for HEC codes, or the emulator's own text otherwise.
+ * `text` is the exact HEC text for HEC codes, or the emulator's own text otherwise; `exitStatus` is what the CLI
+ * exits with when the error ends a command (2: the command line, a file or the config it names is wrong — run it
+ * again differently; 1: the command was right and could not be done).
  * docs/errors.md lists every code; tests/unit/errors/catalog.test.ts keeps the two in sync.
  */
 
@@ -43,12 +45,17 @@ interface CodeDef {
   readonly hecCode: HecCode | null;
   /** Reply text: the HEC text when hecCode is set, else ours. */
   readonly text: string;
+  /** The process exit status when this error ends a CLI command: 2 usage or configuration, 1 a runtime failure. */
+  readonly exitStatus: ExitStatus;
   /** For docs/errors.md: when it happens. */
   readonly when: string;
 }
 
-const hec = (code: HecCode, when: string): CodeDef => ({ httpStatus: HEC_CODES[code].status, hecCode: code, text: HEC_CODES[code].text, when });
-const own = (httpStatus: number, text: string, when: string): CodeDef => ({ httpStatus, hecCode: null, text, when });
+/** 1: a runtime failure (the command was right and could not be done); 2: usage or configuration is wrong. */
+export type ExitStatus = 1 | 2;
+
+const hec = (code: HecCode, when: string): CodeDef => ({ httpStatus: HEC_CODES[code].status, hecCode: code, text: HEC_CODES[code].text, exitStatus: 1, when });
+const own = (httpStatus: number, text: string, when: string, exitStatus: ExitStatus = 1): CodeDef => ({ httpStatus, hecCode: null, text, exitStatus, when });
 
 export const ERROR_CODES = {
   // ---- authentication (HEC) ----
@@ -106,16 +113,19 @@ export const ERROR_CODES = {
   SIM_ERR_ROUTE_HOST_MISMATCH: own(421, 'Host does not match the connection', 'The Host header names another region than the TLS SNI name or the region port'),
   // ---- admin API ----
   SIM_ERR_ADMIN_UNAUTHORIZED: own(401, 'Admin token required', 'No or wrong "Authorization: Bearer <adminToken>" on /admin/v1'),
-  SIM_ERR_ADMIN_BAD_REQUEST: own(400, 'Bad admin request', 'A bad query parameter or JSON body on /admin/v1'),
-  SIM_ERR_ADMIN_UNKNOWN_REGION: own(404, 'Unknown region', '?region= names no served region'),
+  SIM_ERR_ADMIN_BAD_REQUEST: own(400, 'Bad admin request', 'A bad path parameter, query parameter or JSON body on /admin/v1 (checked by the route\'s schema; the detail names the field)'),
+  SIM_ERR_ADMIN_UNKNOWN_REGION: own(404, 'Unknown region', '?region= or :region names no served region (events, faults)'),
   SIM_ERR_ADMIN_UNKNOWN_TENANT: own(404, 'Unknown tenant', ':tenant is not in the config'),
   SIM_ERR_POLICY_UNKNOWN_MODULE: own(404, 'Unknown module', 'The module id / notice name is not in the catalog'),
   SIM_ERR_POLICY_MODULE_LOCKED: own(409, 'Module cannot be turned off', 'PUT uploadPermission=false for a module the notice says cannot be turned off'),
   SIM_ERR_POLICY_AMBIGUOUS_MODULE: own(409, 'Module name is ambiguous', 'A module name several modules share (e.g. Service Gateway Management); the detail lists the candidates by id and section'),
   // ---- startup ----
-  SIM_ERR_CONFIG_INVALID: own(500, 'Invalid configuration', 'serve: the config file, a flag or a cross-reference (tenant, region, module) is wrong; the message names the path'),
+  SIM_ERR_CONFIG_INVALID: own(500, 'Invalid configuration', 'serve: the config file, a flag or a cross-reference (tenant, region, module) is wrong; the message names the path', 2),
   SIM_ERR_TLS_FILES: own(500, 'TLS files missing', 'serve --tls DIR: a certificate or key file of DIR is missing or unreadable'),
   SIM_ERR_STORE_OPEN: own(500, 'Store cannot be opened', 'The store of a region (event log and SQLite index) cannot be opened or created under --data-dir, or another live process has it open'),
+  // ---- command line ----
+  SIM_ERR_USAGE: own(400, 'Usage error', 'A command\'s flag, argument or input file is wrong (bad port, unknown region or module, a line that is not JSON); the message names it', 2),
+  SIM_ERR_CLI_FAILED: own(500, 'Command failed', 'A command could not do its work: a file cannot be written, the server cannot listen, a CA cannot be made'),
 } as const satisfies Record<string, CodeDef>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -11,8 +11,9 @@ import { IngestPool, policySnapshot } from '../workers/pool.ts';
 import { HEC_JSON, hecOnRequest, registerHecRoutes } from './hec/routes.ts';
 import { admissionMetrics, Budgets, registerAdmission } from './hec/admission.ts';
 import { hecClientErrorHandler } from './hec/client-error.ts';
-import type { RegionRuntime, SimState } from './state.ts';
-import { adminRoutes } from './admin/routes.ts';
+import { SimState, type RegionRuntime } from './state.ts';
+import { TenantPolicies } from './tenant-policies.ts';
+import { adminPlugin } from './admin/plugin.ts';
 import { restorePolicies } from '../pipeline/policy/boot.ts';
 import { describeCandidates, lookupModule } from '../pipeline/policy/names.ts';
 import { createMetrics } from './metrics/metrics.ts';
@@ -143,21 +144,24 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
   // the packed batches they make; else all of it runs in the event loop
   // global bytes in flight (wire and decoded), shared with the ingest threads (src/service/hec/admission.ts)
   const budgets = Budgets.create(cfg.limits);
+  const tenantPolicies = new TenantPolicies(classifier, policies, restored.store, cfg.adminToken);
   const pool = cfg.ingest.workers > 0 && classifier.inWorkers === true && [...stores.values()].every((s) => s.packed)
     ? new IngestPool(cfg.ingest.workers, () => ({
       limits: cfg.limits,
       sourcetypes: cfg.sourcetypes,
-      policies: [...policies].map(([tenant, p]) => policySnapshot(classifier, tenant, p)),
+      policies: [...tenantPolicies].map(([tenant, p]) => policySnapshot(classifier, tenant, p)),
       budgets: budgets.init,
     }), (why) => app.log.error(`${why}; the next request starts another`))
     : null;
+  // a tenant policy that changes reaches every ingest thread before any job sent after the change
+  if (pool) tenantPolicies.onChange((tenant, p) => pool.setPolicy(policySnapshot(classifier, tenant, p)));
   // the threads load the catalog while the server starts listening, not when the first requests come
   if (pool) app.addHook('onReady', (done) => { pool.warm(); done(); });
   const metrics = createMetrics(stores, opts.defaultMetrics ?? true, pool);
-  const sim: SimState = {
+  const sim = new SimState({
     cfg, regions, routes: compileRouteTable(regionDefs), tokens: compileTokens(cfg.tokens), tokenModules,
-    acks, metrics, classifier, policies, pool, budgets, shuttingDown: false, log: app.log, policyStore: restored.store,
-  };
+    acks, metrics, classifier, policies: tenantPolicies, pool, budgets, log: app.log,
+  });
   for (const w of restored.warnings) app.log.warn(w);
   app.decorate('sim', sim);
   // Expect: 100-continue: refuse what the headers already decide before the client uploads (src/service/hec/continue.ts)
@@ -177,7 +181,7 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
   const admission = registerAdmission(app, budgets, cfg.limits);
   admissionMetrics(metrics.registry, budgets, admission.admitted);
   const faults = new FaultRegistry(regionDefs.map((r) => r.id), (cfg as { faults?: Record<string, unknown> }).faults);
-  registerFaults(app, faults, { adminToken: cfg.adminToken });
+  registerFaults(app, faults); // its admin routes are the admin plugin's (src/service/admin/plugin.ts)
   acks.fate = (region) => faults.ackFate(region); // indexing delay and ack loss per region (src/service/faults)
 
   app.addHook('onResponse', (req, reply, done) => {
@@ -206,7 +210,7 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
   });
 
   registerHecRoutes(app);
-  app.register(adminRoutes, { prefix: '/admin/v1' });
+  app.register(adminPlugin, { prefix: '/admin/v1', adminToken: cfg.adminToken });
   app.get('/metrics', async (_req, reply) => {
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();

@@ -289,7 +289,7 @@ export async function startServer(cfg: SimConfig, opts: ServerOptions = {}): Pro
     throw err;
   }
   const regionUrls = Object.fromEntries(extra.map((e) => [e.id, urlOf(scheme, e.server)]));
-  for (const e of extra) app.sim.regions.get(e.id)!.port = (e.server.address() as AddressInfo).port;
+  for (const e of extra) app.sim.setRegionPort(e.id, (e.server.address() as AddressInfo).port);
   let closing: Promise<void> | null = null;
   return {
     app,
@@ -297,7 +297,7 @@ export async function startServer(cfg: SimConfig, opts: ServerOptions = {}): Pro
     regionUrls,
     close() {
       closing ??= (async () => {
-        app.sim.shuttingDown = true;
+        app.sim.setShuttingDown(true);
         const grace = opts.closeGraceMs ?? 5000;
         await Promise.all(extra.map((e) => new Promise<void>((resolve) => {
           e.unguard();

@@ -31,7 +31,7 @@ describe('regions, events, stats', () => {
     expect(r.json.regions[0].dataCenters.length).toBeGreaterThan(0);
   });
 
-  it('events: newest first, per-field classification with actions, module and limit filters', async () => {
+  it('events: newest first, each field\'s verdict (classification and action), module and limit filters', async () => {
     await ingest('{"event":{"src_ip":"10.0.0.1","n":1},"sourcetype":"fw:traffic"}');
     await ingest('{"event":{"host_id":"h-1","n":2}}');
     await ingest('{"event":{"user":"alice","n":3},"sourcetype":"fw:traffic"}');
@@ -136,5 +136,67 @@ describe('/metrics', () => {
     expect(r.text).toMatch(/ingestor_sim_http_request_duration_seconds_bucket\{le="[^"]+",route="\/services\/collector\/event",method="POST",status="200"\}/);
     expect(r.text).toMatch(/ingestor_sim_store_queue_depth\{region="eu"\} 0/);
     expect(r.text).toMatch(/ingestor_sim_hec_requests_total\{region="us",endpoint="event",status="200",hec_code="0"\}/);
+  });
+});
+
+describe('bad input is refused by the route schemas (400, SIM_ERR_ADMIN_BAD_REQUEST, the detail names the field)', () => {
+  const bad = (r: Awaited<ReturnType<typeof get>>) => {
+    expect(r.status).toBe(400);
+    expect(r.headers['x-sim-error']).toBe('SIM_ERR_ADMIN_BAD_REQUEST');
+    expect(r.json).toMatchObject({ text: 'Bad admin request', code: 400 });
+    return r.json.detail as string;
+  };
+
+  it('a body field of the wrong type', async () => {
+    expect(bad(await put('/tenants/acme/settings/qualysConfigured', '{"value":"yes"}'))).toBe('"value" must be true or false, got "yes"');
+    // a body's boolean is a JSON boolean: "true" and 1 are not coerced
+    expect(bad(await put('/tenants/acme/modules/fw', '{"uploadPermission":"true"}'))).toBe('"uploadPermission" must be true or false, got "true"');
+    expect(bad(await put('/tenants/acme/modules/fw', '{"uploadPermission":1}'))).toBe('"uploadPermission" must be true or false, got 1');
+    expect(bad(await put('/tenants/acme/modules/fw', '[true]'))).toBe('the body must be {"uploadPermission": true|false}, got [true]');
+  });
+
+  it('a missing body field', async () => {
+    expect(bad(await put('/tenants/acme/settings/qualysConfigured', '{"Value":false}'))).toBe('"value" is missing; the body must be {"value": true|false}');
+    expect(bad(await call(s.url, 'PUT', '/admin/v1/tenants/acme/modules/fw', { headers: auth }))).toBe('the body must be {"uploadPermission": true|false}, got null');
+  });
+
+  it('a body that is not JSON, or empty', async () => {
+    expect(bad(await put('/tenants/acme/settings/qualysConfigured', '{value: false}'))).toMatch(/^the body is not JSON \(.+\); the body must be \{"value": true\|false\}$/);
+    expect(bad(await put('/tenants/acme/settings/qualysConfigured', ''))).toBe('the body is empty; the body must be {"value": true|false}');
+  });
+
+  it('an unknown or out-of-range query value, an unknown query parameter, a repeated one', async () => {
+    expect(bad(await get('/events?limit=5000'))).toBe("?limit= must be an integer from 1 to 1000, got '5000'");
+    expect(bad(await get('/events?limit=2.5'))).toBe("?limit= must be an integer from 1 to 1000, got '2.5'");
+    expect(bad(await get('/audit?limit=0'))).toBe("?limit= must be an integer from 1 to 10000, got '0'");
+    expect(bad(await get('/events?regoin=us'))).toBe('?regoin= is not a parameter of this route (it takes ?region=, ?module=, ?limit=)');
+    expect(bad(await get('/stats?verbose=1'))).toBe('?verbose= is not a parameter of this route');
+    expect(bad(await get('/events?region=us&region=eu'))).toBe('?region= is given more than once');
+    expect(bad(await get('/events?limit=1&limit=2'))).toBe('?limit= is given more than once');
+  });
+
+  it('an unknown path value where the schema lists the allowed ones', async () => {
+    const d = bad(await put('/tenants/acme/settings/nope', '{"value":true}'));
+    expect(d).toBe(":setting must be a tenant setting (qualysConfigured, internetAccessService, office365ThreatDetection), got 'nope'");
+  });
+
+  it('the admin token is checked before the input: a bad body without it is 401', async () => {
+    const r = await call(s.url, 'PUT', '/admin/v1/tenants/acme/modules/fw', { headers: { 'content-type': 'application/json' }, body: 'nope' });
+    expect(r.status).toBe(401);
+  });
+
+  it('a route that takes no body takes an empty one whatever its Content-Type (DELETE with Content-Length: 0)', async () => {
+    const r = await call(s.url, 'DELETE', '/admin/v1/regions/us/faults', { headers: { ...auth, 'content-type': 'application/json', 'content-length': '0' }, body: '' });
+    expect([r.status, r.json.region]).toEqual([200, 'us']);
+    const bad = await call(s.url, 'PUT', '/admin/v1/regions/us/faults', { headers: { ...auth, 'content-type': 'application/json' }, body: '[1]' });
+    expect([bad.status, bad.json.detail]).toEqual([400, 'the body must be a fault document (docs/faults.md), got [1]']);
+  });
+
+  it('good input still passes: an empty query value is no filter, JSON labelled form-urlencoded (curl -d) is read as JSON', async () => {
+    expect((await get('/events?region=&limit=')).status).toBe(200);
+    const r = await call(s.url, 'PUT', '/admin/v1/tenants/acme/modules/fw', {
+      headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded' }, body: '{"uploadPermission":true}',
+    });
+    expect([r.status, r.json.uploadPermission]).toEqual([200, true]);
   });
 });

@@ -244,14 +244,14 @@ describe('health, mint, unknown paths', () => {
 
 describe('shutting down', () => {
   it('while closing, HEC answers 503 code 23 and health says so too', async () => {
-    s.app.sim.shuttingDown = true;
+    s.app.sim.setShuttingDown(true);
     try {
       const r = await post('/services/collector/event', '{"event":1}');
       expect([r.status, r.json.code, r.json.text]).toEqual([503, 23, 'Server is shutting down']);
       const h = await call(s.url, 'GET', '/services/collector/health', { host: US });
       expect([h.status, h.json.code]).toEqual([503, 23]);
     } finally {
-      s.app.sim.shuttingDown = false;
+      s.app.sim.setShuttingDown(false);
     }
   });
 });

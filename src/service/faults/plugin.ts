@@ -2,14 +2,13 @@
  * Applies a region's faults to the HEC service: `registerFaults(app, registry)` adds
  * - an onRequest hook (after the service's region routing, which sets `request.region`): unreachable
  *   (refused: RST; dropped: never answered), added latency, connection resets, error answers, slow (trickled) replies;
- * - an onError hook, so an unreachable region stays unreachable for requests the routing/auth hook refused;
- * - the admin routes GET/PUT/DELETE /admin/v1/regions/:region/faults (admin-route.ts).
+ * - an onError hook, so an unreachable region stays unreachable for requests the routing/auth hook refused.
+ * The admin routes GET/PUT/DELETE /admin/v1/regions/:region/faults (admin-route.ts) are the admin plugin's.
  * `guardListener(server, region, registry)` does the same for a region's own port at the TCP level.
  */
 import type { Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { faultAdminRoutes } from './admin-route.ts';
 import type { FaultRegistry } from './registry.ts';
 
 const kHandled = Symbol('sim.fault.handled');
@@ -90,8 +89,6 @@ class HeldSockets {
 }
 
 export interface FaultPluginOptions {
-  /** Admin bearer token for /admin/v1/regions/:region/faults; without it the admin routes are not registered. */
-  adminToken?: string;
   /** Longest time a 'dropped' connection is held (default 10 minutes); clients normally give up long before. */
   maxHoldMs?: number;
 }
@@ -143,7 +140,10 @@ export function trickleResponse(res: ServerResponse, bytesPerSecond: number, chu
   });
 }
 
-/** Registers the fault hooks (and, with opts.adminToken, the admin routes) on the service; decorates app.faults. */
+/**
+ * Registers the fault hooks on the service and decorates app.faults; the admin plugin serves the registry's
+ * routes (/admin/v1/regions/:region/faults, admin-route.ts).
+ */
 export function registerFaults(app: FastifyInstance, registry: FaultRegistry, opts: FaultPluginOptions = {}): void {
   // A held request would keep server.close() waiting: release them as soon as the service starts shutting down
   // (src/service/server.ts sets sim.shuttingDown before it closes the region-port listeners), and on preClose.
@@ -201,7 +201,6 @@ export function registerFaults(app: FastifyInstance, registry: FaultRegistry, op
     held.releaseAll();
   });
 
-  if (opts.adminToken !== undefined) app.register(faultAdminRoutes, { prefix: '/admin/v1', registry, adminToken: opts.adminToken });
 }
 
 /**

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { randomInt } from 'node:crypto';
 import { SchemaError } from '../../config/schema.ts';
+import { SimError } from '../../errors/sim-error.ts';
 import { decideAck, decideFault, hasAckFaults, isEmptySpec, mulberry32, parseFaultSpec, type FaultDecision, type FaultSpec } from './model.ts';
 
 interface Entry {
@@ -15,12 +16,6 @@ interface Entry {
   decisions: number;
 }
 
-export class UnknownRegionError extends Error {
-  constructor(readonly region: string, readonly known: readonly string[]) {
-    super(`unknown region '${region}' (served: ${known.join(', ')})`);
-    this.name = 'UnknownRegionError';
-  }
-}
 
 /**
  * Faults per region, changeable at run time. Emits 'change' (region, spec) after set/clear, so listeners
@@ -47,7 +42,9 @@ export class FaultRegistry extends EventEmitter {
   }
 
   #check(region: string): void {
-    if (!this.#regions.includes(region)) throw new UnknownRegionError(region, this.#regions);
+    if (!this.#regions.includes(region)) {
+      throw new SimError('SIM_ERR_ADMIN_UNKNOWN_REGION', { detail: `'${region}' is not a served region (${this.#regions.join(', ')})` });
+    }
   }
 
   /** Replaces a region's faults (already validated: use parseFaultSpec on untrusted input). */

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { isSimError } from '../../errors/sim-error.ts';
 import { register as registerClassify } from './commands/classify.ts';
 import { register as loadCommand } from './commands/load.ts';
 import { register as reportCommand } from './commands/report.ts';
@@ -18,12 +19,6 @@ const commands: Array<(program: Command) => void> = [
   loadCommand,
   reportCommand,
 ];
-
-export class CliExit extends Error {
-  constructor(readonly exitCode: number, message: string) {
-    super(message);
-  }
-}
 
 export function buildProgram(): Command {
   const program = new Command('ingestor-sim')
@@ -45,9 +40,11 @@ export async function main(argv: string[]): Promise<number> {
       // help and version exit with 0, usage errors with 2
       return err.exitCode === 0 ? 0 : 2;
     }
-    if (err instanceof CliExit) {
-      process.stderr.write(`ingestor-sim: ${err.message}\n`);
-      return err.exitCode;
+    if (isSimError(err)) {
+      // a command's own failure (SIM_ERR_USAGE, SIM_ERR_CLI_FAILED) says only what was wrong; any other code its text too
+      const own = err.code === 'SIM_ERR_USAGE' || err.code === 'SIM_ERR_CLI_FAILED';
+      process.stderr.write(`ingestor-sim: ${own ? err.detail ?? err.message : err.message}\n`);
+      return err.exitStatus;
     }
     process.stderr.write(`ingestor-sim: ${(err as Error)?.stack ?? String(err)}\n`);
     return 1;

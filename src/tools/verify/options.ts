@@ -1,12 +1,9 @@
 /** Parsing of verify's inputs: --resolve, --timeout, proxy URL and HTTPS_PROXY / NO_PROXY. Pure functions. */
 import { isIP } from 'node:net';
+import { SimError } from '../../errors/sim-error.ts';
 
-export class VerifyInputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'VerifyInputError';
-  }
-}
+/** Bad input (a flag's value) is SimError SIM_ERR_USAGE: the CLI exits 2 with its detail. */
+const usage = (detail: string) => new SimError('SIM_ERR_USAGE', { detail });
 
 /** One `--resolve HOST:PORT:ADDR[,ADDR...]` entry, as curl has it. PORT may be `*` (any port). */
 export interface ResolveEntry {
@@ -22,12 +19,12 @@ function stripBrackets(a: string): string {
 /** Parses `HOST:PORT:ADDR[,ADDR]`; IPv6 addresses may be in brackets (`[::1]`). */
 export function parseResolve(spec: string): ResolveEntry {
   const m = /^([^:\s]+):(\d{1,5}|\*):(.+)$/.exec(spec.trim());
-  if (!m) throw new VerifyInputError(`--resolve '${spec}': expected HOST:PORT:ADDR (e.g. ingestor-us.xdr.trendmicro.com:443:127.0.0.1)`);
+  if (!m) throw usage(`--resolve '${spec}': expected HOST:PORT:ADDR (e.g. ingestor-us.xdr.trendmicro.com:443:127.0.0.1)`);
   const port = m[2] === '*' ? '*' : Number(m[2]);
-  if (port !== '*' && (port < 1 || port > 65535)) throw new VerifyInputError(`--resolve '${spec}': port ${m[2]} is out of range 1-65535`);
+  if (port !== '*' && (port < 1 || port > 65535)) throw usage(`--resolve '${spec}': port ${m[2]} is out of range 1-65535`);
   const addresses = m[3].split(',').map((a) => stripBrackets(a.trim()));
   for (const a of addresses) {
-    if (isIP(a) === 0) throw new VerifyInputError(`--resolve '${spec}': '${a}' is not an IPv4 or IPv6 address`);
+    if (isIP(a) === 0) throw usage(`--resolve '${spec}': '${a}' is not an IPv4 or IPv6 address`);
   }
   return { host: m[1].toLowerCase(), port, addresses };
 }
@@ -42,10 +39,10 @@ export function resolveOverride(entries: readonly ResolveEntry[], host: string, 
 /** Parses a duration: `5s`, `500ms`, `1.5s`, `1m`, or a bare number of seconds. Returns milliseconds. */
 export function parseDuration(text: string, what = '--timeout'): number {
   const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m)?$/.exec(text.trim());
-  if (!m) throw new VerifyInputError(`${what} '${text}': expected a duration like 5s, 500ms or 1m`);
+  if (!m) throw usage(`${what} '${text}': expected a duration like 5s, 500ms or 1m`);
   const n = Number(m[1]);
   const ms = m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
-  if (!(ms >= 1) || ms > 600_000) throw new VerifyInputError(`${what} '${text}': must be between 1ms and 10m`);
+  if (!(ms >= 1) || ms > 600_000) throw usage(`${what} '${text}': must be between 1ms and 10m`);
   return Math.round(ms);
 }
 
@@ -65,9 +62,9 @@ export function parseProxyUrl(text: string): ProxySpec {
   try {
     u = new URL(withScheme);
   } catch {
-    throw new VerifyInputError(`proxy '${text}' is not a URL (expected http://host:port)`);
+    throw usage(`proxy '${text}' is not a URL (expected http://host:port)`);
   }
-  if (u.protocol !== 'http:') throw new VerifyInputError(`proxy '${text}': only http:// proxies (HTTP CONNECT) are supported, not ${u.protocol}//`);
+  if (u.protocol !== 'http:') throw usage(`proxy '${text}': only http:// proxies (HTTP CONNECT) are supported, not ${u.protocol}//`);
   const port = u.port === '' ? 80 : Number(u.port);
   const auth = u.username || u.password ? `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}` : null;
   const host = stripBrackets(u.hostname);

@@ -3,9 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { projectRoot, SchemaError } from '../../../src/config/schema.ts';
-import { CliExit } from '../../../src/tools/cli/index.ts';
-import { exitOnConfigError } from '../../../src/tools/cli/commands/config-exit.ts';
+import { projectRoot } from '../../../src/config/schema.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sim-conf-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,16 +42,16 @@ describe('serve: a bad value from any source is exit 2 and one message naming th
   }, 60_000);
 });
 
-describe('exitOnConfigError (every command\'s action)', () => {
-  it('turns a configuration error into exit 2 with its message; anything else passes unchanged', async () => {
-    const bad = new SchemaError('region file xx.json', ['/defaultPort: must be <= 65535']);
-    const err = await exitOnConfigError(() => { throw bad; })().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(CliExit);
-    expect(err).toMatchObject({ exitCode: 2, message: 'region file xx.json is invalid:\n  - /defaultPort: must be <= 65535' });
-    const other = new Error('boom');
-    await expect(exitOnConfigError(async () => { throw other; })()).rejects.toBe(other);
-    const seen: unknown[] = [];
-    await exitOnConfigError((a: number, b: string) => { seen.push(a, b); })(1, 'x');
-    expect(seen).toEqual([1, 'x']);
-  });
+describe("every command: a configuration error is exit 2 with its message, never a stack trace", () => {
+  it('report merge of a file that is not a load report: exit 2, the problems listed', async () => {
+    const a = join(dir, 'a.json');
+    const b = join(dir, 'b.json');
+    writeFileSync(a, JSON.stringify({ not: 'a report' }));
+    writeFileSync(b, JSON.stringify({ not: 'a report' }));
+    const r = await run(['report', 'merge', a, b]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^ingestor-sim: .*a\.json.* is invalid:\n  - /);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack
+    expect(r.stdout).toBe('');
+  }, 60_000);
 });

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { relative } from 'node:path';
-import { CliExit } from '../index.ts';
+import { SimError } from '../../../errors/sim-error.ts';
 import { createLocalCa, DEFAULT_TLS_DIR, trustHint } from '../../tls/ca.ts';
 
 export function register(program: Command): void {
@@ -14,7 +14,7 @@ export function register(program: Command): void {
       try {
         r = createLocalCa(flags.dir, { force: flags.force === true });
       } catch (err) {
-        throw new CliExit(1, (err as Error).message);
+        throw new SimError('SIM_ERR_CLI_FAILED', { detail: (err as Error).message });
       }
       const rel = (p: string) => {
         const r = relative(process.cwd(), p);

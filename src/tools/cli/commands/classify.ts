@@ -1,5 +1,6 @@
 import { createReadStream, statSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { isSimError, SimError } from '../../../errors/sim-error.ts';
 import { getDefaultMatcher, type Matcher } from '../../../pipeline/classify/index.ts';
 import type { Category, FilteredField, SecretsPolicy, TenantSettingId, UndeclaredPolicy } from '../../../pipeline/classify/types.ts';
 import { CATEGORIES } from '../../../pipeline/classify/types.ts';
@@ -8,8 +9,6 @@ import { describeCandidates, lookupModule } from '../../../pipeline/policy/names
 import { isSettingId, SETTING_IDS } from '../../../pipeline/policy/settings.ts';
 import { scanContainer } from '../../../pipeline/parse/envelope.ts';
 import { splitText, w3cFieldsDirective } from '../../../pipeline/parse/formats/index.ts';
-import { CliExit } from '../index.ts';
-import { exitOnConfigError } from './config-exit.ts';
 
 export interface InputEvent {
   /** 0-based number of the event across all inputs. */
@@ -95,7 +94,7 @@ export class EventReader {
   }
 
   private fail(at: number, what: string): never {
-    throw new CliExit(2, `${this.file}:${this.lineAt(Math.min(at, this.buf.length))}: ${what}`);
+    throw new SimError('SIM_ERR_USAGE', { detail: `${this.file}:${this.lineAt(Math.min(at, this.buf.length))}: ${what}` });
   }
 
   private skipWs(k: number): number {
@@ -430,8 +429,8 @@ export async function classifyFiles(matcher: Matcher, policy: Policy, files: str
         await emit(reader.push(chunk));
       }
     } catch (err) {
-      if (err instanceof CliExit || typeof (err as NodeJS.ErrnoException).code !== 'string') throw err;
-      throw new CliExit(2, `${name}: cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      if (isSimError(err) || typeof (err as NodeJS.ErrnoException).code !== 'string') throw err;
+      throw new SimError('SIM_ERR_USAGE', { detail: `${name}: cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
     }
     await emit(reader.end());
     n = reader.count;
@@ -446,8 +445,8 @@ function settingArgs(args: string[]): Partial<Record<TenantSettingId, boolean>> 
   const out: Partial<Record<TenantSettingId, boolean>> = {};
   for (const a of args) {
     const m = /^([A-Za-z0-9]+)=(on|off|true|false)$/.exec(a.trim());
-    if (!m) throw new CliExit(2, `--setting: '${a}' is not <name>=on|off (settings: ${SETTING_IDS.join(', ')})`);
-    if (!isSettingId(m[1])) throw new CliExit(2, `--setting: no tenant setting '${m[1]}' (settings: ${SETTING_IDS.join(', ')})`);
+    if (!m) throw new SimError('SIM_ERR_USAGE', { detail: `--setting: '${a}' is not <name>=on|off (settings: ${SETTING_IDS.join(', ')})` });
+    if (!isSettingId(m[1])) throw new SimError('SIM_ERR_USAGE', { detail: `--setting: no tenant setting '${m[1]}' (settings: ${SETTING_IDS.join(', ')})` });
     out[m[1]] = m[2] === 'on' || m[2] === 'true';
   }
   return out;
@@ -466,13 +465,13 @@ export function register(program: Command): void {
     .option('--disable <module>', 'turn off the data upload permission of a module (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--setting <name=on|off>', 'a tenant setting of the data-source page, e.g. qualysConfigured=off (repeatable; docs/permissions.md)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .addOption(new Option('--secrets <policy>', 'what is stored of secret values').choices(['keep', 'redact', 'drop']).default('keep'))
-    .action(exitOnConfigError(async (files: string[], opts: { module?: string; json?: boolean; input: InputKind; sourcetype?: string; undeclared: UndeclaredPolicy; disable: string[]; setting: string[]; secrets: SecretsPolicy }) => {
+    .action(async (files: string[], opts: { module?: string; json?: boolean; input: InputKind; sourcetype?: string; undeclared: UndeclaredPolicy; disable: string[]; setting: string[]; secrets: SecretsPolicy }) => {
       const matcher = getDefaultMatcher();
       let moduleId: string | null = null;
       if (opts.module !== undefined) {
         const r = lookupModule(matcher.modules, opts.module);
-        if (r.kind === 'many') throw new CliExit(2, `--module: '${opts.module}' names ${r.candidates.length} modules: ${describeCandidates(r.candidates)}; use one of these ids`);
-        if (r.kind === 'none') throw new CliExit(2, `--module: no module '${opts.module}' in the catalog (give its id, e.g. splunk-network-firewall-web-gateway-logs, or its exact notice name)`);
+        if (r.kind === 'many') throw new SimError('SIM_ERR_USAGE', { detail: `--module: '${opts.module}' names ${r.candidates.length} modules: ${describeCandidates(r.candidates)}; use one of these ids` });
+        if (r.kind === 'none') throw new SimError('SIM_ERR_USAGE', { detail: `--module: no module '${opts.module}' in the catalog (give its id, e.g. splunk-network-firewall-web-gateway-logs, or its exact notice name)` });
         moduleId = r.module.id;
       }
       let policy: Policy;
@@ -481,10 +480,10 @@ export function register(program: Command): void {
           uploadPermission: Object.fromEntries(opts.disable.map((d) => [d, false])), undeclared: opts.undeclared, settings: settingArgs(opts.setting), secrets: opts.secrets,
         });
       } catch (err) {
-        if (err instanceof PolicyError) throw new CliExit(2, `--disable: ${err.message}`);
+        if (err instanceof PolicyError) throw new SimError('SIM_ERR_USAGE', { detail: `--disable: ${err.message}` });
         throw err;
       }
       for (const w of policy.warnings) process.stderr.write(`ingestor-sim classify: warning: --disable: ${w}\n`);
       await classifyFiles(matcher, policy, files, moduleId, { json: opts.json === true, input: opts.input, sourcetype: opts.sourcetype });
-    }));
+    });
 }

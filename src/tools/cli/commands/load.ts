@@ -1,7 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { CliExit } from '../index.ts';
-import { exitOnConfigError } from './config-exit.ts';
+import { SimError } from '../../../errors/sim-error.ts';
 import { DEFAULT_START_TIME_MS, PROFILES, isProfile, seedFrom } from '../../gen/index.ts';
 import { buildPayloads } from '../../loadgen/payloads.ts';
 import { parseDuration, parseIntIn, parseRate, parseStartTime, resolveTarget } from '../../loadgen/parse.ts';
@@ -45,7 +44,7 @@ function usage<T>(f: () => T): T {
   try {
     return f();
   } catch (err) {
-    if (err instanceof RangeError) throw new CliExit(2, err.message);
+    if (err instanceof RangeError) throw new SimError('SIM_ERR_USAGE', { detail: err.message });
     throw err;
   }
 }
@@ -79,26 +78,26 @@ export function register(program: Command): void {
     .option('--ack-wait <time>', 'with --ack: after the run, how long to wait for acks still pending', '10s')
     .option('--json <file>', 'write the full report as JSON (with the encoded histogram, for `report merge`)')
     .option('--html <file>', 'write a self-contained HTML report (latency over time, percentile plot)')
-    .action(exitOnConfigError(async (flags: LoadFlags) => {
+    .action(async (flags: LoadFlags) => {
       process.exitCode = await loadCommand(flags);
-    }));
+    });
 }
 
 async function loadCommand(f: LoadFlags): Promise<number> {
-  if (!f.token) throw new CliExit(2, '--token is required (the HEC token, sent as "Authorization: Splunk <token>")');
+  if (!f.token) throw new SimError('SIM_ERR_USAGE', { detail: '--token is required (the HEC token, sent as "Authorization: Splunk <token>")' });
   let regionHost: string | null = null;
   let regionPort: number | null = null;
   if (f.region !== undefined) {
     const served = servedRegions(loadRegions());
     const region = served.find((r) => r.id === f.region);
-    if (!region) throw new CliExit(2, `unknown region '${f.region}' (regions with an ingestor host: ${served.map((r) => r.id).join(', ')})`);
+    if (!region) throw new SimError('SIM_ERR_USAGE', { detail: `unknown region '${f.region}' (regions with an ingestor host: ${served.map((r) => r.id).join(', ')})` });
     regionHost = region.ingestorHost;
     regionPort = region.defaultPort;
   }
-  if (f.target === undefined && regionPort === null) throw new CliExit(2, '--target is required (e.g. --target http://127.0.0.1:8088), or give --region to use its local port');
+  if (f.target === undefined && regionPort === null) throw new SimError('SIM_ERR_USAGE', { detail: '--target is required (e.g. --target http://127.0.0.1:8088), or give --region to use its local port' });
   const target = usage(() => resolveTarget(f.target ?? `http://127.0.0.1:${regionPort}`));
   const profile = f.profile;
-  if (!isProfile(profile)) throw new CliExit(2, `unknown profile '${profile}' (one of: ${PROFILES.join(', ')})`);
+  if (!isProfile(profile)) throw new SimError('SIM_ERR_USAGE', { detail: `unknown profile '${profile}' (one of: ${PROFILES.join(', ')})` });
   const rate = f.rate === undefined ? undefined : usage(() => parseRate(f.rate as string));
   const connections = usage(() => parseIntIn(f.connections, '--connections', 1, 10_000));
   const pipelining = usage(() => parseIntIn(f.pipelining, '--pipelining', 1, 256));
@@ -117,11 +116,11 @@ async function loadCommand(f: LoadFlags): Promise<number> {
     try {
       ca = readFileSync(f.ca, 'utf8');
     } catch (err) {
-      throw new CliExit(2, `--ca ${f.ca}: ${(err as Error).message}`);
+      throw new SimError('SIM_ERR_USAGE', { detail: `--ca ${f.ca}: ${(err as Error).message}` });
     }
   }
   const hostHeader = f.hostHeader ?? regionHost;
-  if (f.channel !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(f.channel)) throw new CliExit(2, `--channel: '${f.channel}' is not a GUID`);
+  if (f.channel !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(f.channel)) throw new SimError('SIM_ERR_USAGE', { detail: `--channel: '${f.channel}' is not a GUID` });
   const ack = f.ack ? {
     channel: f.channel, pollMs: usage(() => parseDuration(f.ackPoll, '--ack-poll')), waitMs: usage(() => parseDuration(f.ackWait, '--ack-wait')),
   } : undefined;
@@ -171,6 +170,6 @@ function writeOut(file: string, text: string): void {
   try {
     writeFileSync(file, text);
   } catch (err) {
-    throw new CliExit(1, `cannot write ${file}: ${(err as Error).message}`);
+    throw new SimError('SIM_ERR_CLI_FAILED', { detail: `cannot write ${file}: ${(err as Error).message}` });
   }
 }

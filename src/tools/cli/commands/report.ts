@@ -1,26 +1,20 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { CliExit } from '../index.ts';
-import { exitOnConfigError, isConfigError } from './config-exit.ts';
+import { SimError } from '../../../errors/sim-error.ts';
 import { mergeReports, readReport } from '../../report/merge.ts';
 import { renderHtml } from '../../report/html.ts';
 import { formatSummary } from '../../report/summary.ts';
 import type { LoadReport } from '../../report/types.ts';
 
 function readAll(files: string[]): LoadReport[] {
-  try {
-    return files.map((f) => readReport(f));
-  } catch (err) {
-    if (isConfigError(err)) throw new CliExit(2, (err as Error).message);
-    throw err;
-  }
+  return files.map((f) => readReport(f)); // a bad report is a SIM_ERR_CONFIG_INVALID: exit 2
 }
 
 function writeOut(file: string, text: string): void {
   try {
     writeFileSync(file, text);
   } catch (err) {
-    throw new CliExit(1, `cannot write ${file}: ${(err as Error).message}`);
+    throw new SimError('SIM_ERR_CLI_FAILED', { detail: `cannot write ${file}: ${(err as Error).message}` });
   }
 }
 
@@ -31,13 +25,13 @@ export function register(program: Command): void {
     .argument('<files...>', 'two or more reports written by `load --json`')
     .option('--json <file>', 'write the merged report as JSON')
     .option('--html <file>', 'write the merged report as a self-contained HTML page')
-    .action(exitOnConfigError((files: string[], flags: { json?: string; html?: string }) => {
-      if (files.length < 2) throw new CliExit(2, 'report merge needs at least two report files');
+    .action((files: string[], flags: { json?: string; html?: string }) => {
+      if (files.length < 2) throw new SimError('SIM_ERR_USAGE', { detail: 'report merge needs at least two report files' });
       const merged = mergeReports(readAll(files), files);
       process.stdout.write(formatSummary(merged));
       if (flags.json) writeOut(flags.json, JSON.stringify(merged, null, 2) + '\n');
       if (flags.html) writeOut(flags.html, renderHtml(merged));
-    }));
+    });
   report.command('show')
     .description('Print the summary of one report, and optionally render it as HTML')
     .argument('<file>', 'a report written by `load --json`')

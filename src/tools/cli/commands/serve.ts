@@ -1,9 +1,7 @@
 import { Option, type Command } from 'commander';
-import { CliExit } from '../index.ts';
 import { loadServeConfig, type SimConfig } from '../../../config/config.ts';
 import { flagAttribute, SETTINGS } from '../../../config/sources.ts';
-import { isSimError } from '../../../errors/sim-error.ts';
-import { isConfigError } from './config-exit.ts';
+import { isSimError, SimError } from '../../../errors/sim-error.ts';
 import { startServer, type RunningServer } from '../../../service/server.ts';
 import { DEFAULT_TLS_DIR, ensureLocalCa } from '../../tls/ca.ts';
 
@@ -74,11 +72,10 @@ export function register(program: Command): void {
         }
         srv = await startServer(cfg, { allowPublicDev: o.allowPublicDev === true, regions: cfg.regions });
       } catch (err) {
-        if (isConfigError(err)) throw new CliExit(2, (err as Error).message);
-        if (isSimError(err)) throw new CliExit(1, err.message);
+        if (isSimError(err)) throw err; // exits with its code's status (src/errors/codes.ts: 2 for a config error)
         const e = err as NodeJS.ErrnoException;
         if (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL') {
-          throw new CliExit(1, `cannot listen: ${e.message}`);
+          throw new SimError('SIM_ERR_CLI_FAILED', { detail: `cannot listen: ${e.message}` });
         }
         throw err;
       }

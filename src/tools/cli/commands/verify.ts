@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { Command, Option } from 'commander';
-import { CliExit } from '../index.ts';
-import { exitOnConfigError } from './config-exit.ts';
+import { SimError } from '../../../errors/sim-error.ts';
 import { loadRegions, servedRegions } from '../../../service/region/regions.ts';
 import { verifyTargets, reportToJson } from '../../verify/check.ts';
 import { formatTable } from '../../verify/format.ts';
-import { parseDuration, parseResolve, parseProxyUrl, VerifyInputError, type ResolveEntry } from '../../verify/options.ts';
+import { parseDuration, parseResolve, parseProxyUrl, type ResolveEntry } from '../../verify/options.ts';
 import type { Target } from '../../verify/types.ts';
 
 interface VerifyFlags {
@@ -28,7 +27,7 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) < 1 || Number(text) > 65535) throw new CliExit(2, `--port '${text}' is not a port (1-65535)`);
+  if (!/^\d{1,5}$/.test(text) || Number(text) < 1 || Number(text) > 65535) throw new SimError('SIM_ERR_USAGE', { detail: `--port '${text}' is not a port (1-65535)` });
   return Number(text);
 }
 
@@ -42,17 +41,17 @@ export function targetsFrom(flags: Pick<VerifyFlags, 'region' | 'host' | 'port' 
     ids = served.map((r) => r.id);
   } else {
     ids = flags.region.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
-    if (ids.length === 0) throw new CliExit(2, `--region '${flags.region}': name at least one region or 'all'`);
+    if (ids.length === 0) throw new SimError('SIM_ERR_USAGE', { detail: `--region '${flags.region}': name at least one region or 'all'` });
     for (const id of ids) {
       const def = all.find((r) => r.id === id);
-      if (!def) throw new CliExit(2, `--region: unknown region '${id}' (served: ${served.map((r) => r.id).join(', ')}, or all)`);
-      if (!def.ingestorHost) throw new CliExit(2, `--region: region '${id}' has no ingestor host (${def.note ?? 'not served'})`);
+      if (!def) throw new SimError('SIM_ERR_USAGE', { detail: `--region: unknown region '${id}' (served: ${served.map((r) => r.id).join(', ')}, or all)` });
+      if (!def.ingestorHost) throw new SimError('SIM_ERR_USAGE', { detail: `--region: region '${id}' has no ingestor host (${def.note ?? 'not served'})` });
     }
   }
   if (flags.host !== undefined) {
     const host = flags.host.trim().replace(/^\[(.*)\]$/, '$1');
-    if (!host || /[\s/]/.test(host)) throw new CliExit(2, `--host '${flags.host}' is not a host name or address`);
-    if (flags.region !== undefined && ids.length > 1) throw new CliExit(2, '--host checks one host: give at most one --region with it (the label of the result)');
+    if (!host || /[\s/]/.test(host)) throw new SimError('SIM_ERR_USAGE', { detail: `--host '${flags.host}' is not a host name or address` });
+    if (flags.region !== undefined && ids.length > 1) throw new SimError('SIM_ERR_USAGE', { detail: '--host checks one host: give at most one --region with it (the label of the result)' });
     return [{ region: flags.region !== undefined ? ids[0] : 'custom', host, port: port ?? 443 }];
   }
   return ids.map((id) => {
@@ -77,31 +76,25 @@ export function register(program: Command): void {
     .addOption(new Option('--timeout <duration>', 'per-step timeout, e.g. 5s, 500ms').default('5s'))
     .option('--json', 'print JSON for scripts instead of the table')
     .option('--verbose', "the table also shows each step's detail for healthy regions")
-    .action(exitOnConfigError(async (flags: VerifyFlags) => {
-      let timeoutMs: number;
-      let resolve: ResolveEntry[];
-      try {
-        timeoutMs = parseDuration(flags.timeout);
-        resolve = flags.resolve.map(parseResolve);
-        if (flags.proxy) parseProxyUrl(flags.proxy);
-      } catch (err) {
-        if (err instanceof VerifyInputError) throw new CliExit(2, err.message);
-        throw err;
-      }
+    .action(async (flags: VerifyFlags) => {
+      // bad values throw SimError SIM_ERR_USAGE (exit 2)
+      const timeoutMs = parseDuration(flags.timeout);
+      const resolve: ResolveEntry[] = flags.resolve.map(parseResolve);
+      if (flags.proxy) parseProxyUrl(flags.proxy);
       let caPem: string | null = null;
       if (flags.ca !== undefined) {
         try {
           caPem = readFileSync(flags.ca, 'utf8');
         } catch (err) {
-          throw new CliExit(2, `--ca ${flags.ca}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+          throw new SimError('SIM_ERR_USAGE', { detail: `--ca ${flags.ca}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` });
         }
         try {
           new X509Certificate(caPem);
         } catch {
-          throw new CliExit(2, `--ca ${flags.ca}: not a PEM certificate`);
+          throw new SimError('SIM_ERR_USAGE', { detail: `--ca ${flags.ca}: not a PEM certificate` });
         }
       }
-      if (flags.token !== undefined && !flags.token.trim()) throw new CliExit(2, '--token is empty');
+      if (flags.token !== undefined && !flags.token.trim()) throw new SimError('SIM_ERR_USAGE', { detail: '--token is empty' });
       const targets = targetsFrom(flags);
       const report = await verifyTargets(targets, {
         timeoutMs,
@@ -113,5 +106,5 @@ export function register(program: Command): void {
       });
       process.stdout.write(flags.json ? `${reportToJson(report)}\n` : formatTable(report, flags.verbose === true));
       process.exitCode = report.regions.every((r) => r.verdict === 'healthy') ? 0 : 1;
-    }));
+    });
 }

@@ -223,7 +223,7 @@ describe('shutdown with held connections', () => {
     const pending = request(`${own.url}/services/collector/health`, { headers: { host: US }, headersTimeout: 20_000 }).then(() => 'answered', (e: NodeJS.ErrnoException) => e.code);
     await new Promise((r) => setTimeout(r, 200));
     const t0 = performance.now();
-    own.app.sim.shuttingDown = true;
+    own.app.sim.setShuttingDown(true);
     await own.close();
     expect(performance.now() - t0).toBeLessThan(15_000);
     expect(await pending).not.toBe('answered');

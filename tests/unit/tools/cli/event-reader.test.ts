@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { CliExit } from '../../../../src/tools/cli/index.ts';
 import { EventReader, readEvents } from '../../../../src/tools/cli/commands/classify.ts';
 
 /** Feeds the text in pieces of `size` characters. */
@@ -27,7 +26,7 @@ describe('EventReader', () => {
   it('names the line of bad input, also when it arrives in pieces', () => {
     const bad = '{"a":1}\n{"b":2}\n{"c": }\n';
     for (const size of [1, 5, 100]) {
-      expect(() => chunked(bad, size)).toThrow(CliExit);
+      expect(() => chunked(bad, size)).toThrow(expect.objectContaining({ name: 'SimError', code: 'SIM_ERR_USAGE', exitStatus: 2 }));
       expect(() => chunked(bad, size)).toThrow(/f:3: not valid JSON/);
     }
     expect(() => chunked('{"a":1}\n{"b":', 3)).toThrow(/f:2: .*never closes/);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { noProxyMatches, parseDuration, parseProxyUrl, parseResolve, pickProxy, resolveOverride, VerifyInputError } from '../../../../src/tools/verify/options.ts';
+import { noProxyMatches, parseDuration, parseProxyUrl, parseResolve, pickProxy, resolveOverride } from '../../../../src/tools/verify/options.ts';
 
 describe('parseResolve', () => {
   it('reads HOST:PORT:ADDR like curl, with several and bracketed IPv6 addresses', () => {
@@ -29,7 +29,7 @@ describe('parseDuration', () => {
     expect(parseDuration('1m')).toBe(60_000);
   });
   it('refuses junk and out-of-range values', () => {
-    expect(() => parseDuration('soon')).toThrow(VerifyInputError);
+    expect(() => parseDuration('soon')).toThrow(expect.objectContaining({ name: 'SimError', code: 'SIM_ERR_USAGE', exitStatus: 2 }));
     expect(() => parseDuration('0s')).toThrow(/between 1ms and 10m/);
     expect(() => parseDuration('11m')).toThrow(/between 1ms and 10m/);
   });

@@ -1,0 +1,95 @@
+/** TenantPolicies: the one place a tenant's policy changes; kept, audited, then heard by subscribers. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isSimError } from '../../../src/errors/sim-error.ts';
+import { defaultClassifier } from '../../../src/pipeline/ingest/classifier.ts';
+import type { PolicyLike } from '../../../src/pipeline/ingest/pipeline.ts';
+import { credentialId, PolicyStore } from '../../../src/pipeline/policy/persist.ts';
+import { TenantPolicies } from '../../../src/service/tenant-policies.ts';
+import type { Change } from '../../../src/pipeline/policy/consequences.ts';
+
+const classifier = defaultClassifier();
+const modules = classifier.matcher.modules;
+const mod = (id: string) => modules.find((m) => m.id === id)!;
+const compile = () => classifier.compilePolicy(classifier.matcher, { uploadPermission: {}, undeclared: 'flag' });
+const dirs: string[] = [];
+afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
+
+function make(kept: boolean) {
+  const dir = mkdtempSync(join(tmpdir(), 'sim-tp-'));
+  dirs.push(dir);
+  const store = kept ? new PolicyStore(dir) : null;
+  return { store, tp: new TenantPolicies(classifier, new Map([['acme', compile()], ['beta', compile()]]), store, 'tp-admin-token') };
+}
+
+describe('TenantPolicies', () => {
+  it('setPermission makes the new policy current, keeps it with the data, audits it and tells subscribers before it returns', () => {
+    const { tp, store } = make(true);
+    const heard: Array<[string, PolicyLike, Change]> = [];
+    tp.onChange((t, p, c) => heard.push([t, p, c]));
+    const before = tp.get('acme')!;
+    const r = tp.setPermission('acme', mod('microsoft-entra-id'), false);
+    expect(tp.get('acme')).toBe(r.after);
+    expect(r.before).toBe(before);
+    expect(r.after.isUploadAllowed('microsoft-entra-id')).toBe(false);
+    expect(tp.get('beta')!.isUploadAllowed('microsoft-entra-id')).toBe(true);
+    expect(heard).toEqual([['acme', r.after, { kind: 'permission', module: 'microsoft-entra-id', allowed: false }]]);
+    expect(r.consequences.join('\n')).toMatch(/office-365-usage .*no longer kept/);
+    expect(store!.load()!.tenants.acme.uploadPermission).toEqual({ 'microsoft-entra-id': false });
+    const [entry] = store!.readAudit();
+    expect(entry).toMatchObject({ tenant: 'acme', change: 'uploadPermission', target: 'microsoft-entra-id', old: true, new: false, credential: credentialId('tp-admin-token') });
+    expect(JSON.stringify(store!.readAudit())).not.toContain('tp-admin-token');
+  });
+
+  it('setSetting changes a tenant setting with its consequences', () => {
+    const { tp } = make(false);
+    const r = tp.setSetting('acme', 'qualysConfigured', false);
+    expect(r.audit).toMatchObject({ change: 'setting', target: 'qualysConfigured', old: true, new: false });
+    expect(r.consequences.some((c) => c.startsWith('qualys (Qualys): its events are no longer kept'))).toBe(true);
+    expect(tp.readAudit()).toEqual([]); // store kind none: not kept
+  });
+
+  it('a module the notice keeps on: SIM_ERR_POLICY_MODULE_LOCKED with the notice\'s words; nothing changes, nobody hears', () => {
+    const { tp } = make(true);
+    const locked = modules.find((m) => m.canBeTurnedOff === 'no')!;
+    let heard = 0;
+    tp.onChange(() => { heard++; });
+    const before = tp.get('acme');
+    let err: unknown;
+    try { tp.setPermission('acme', locked, false); } catch (e) { err = e; }
+    expect(isSimError(err) && err.code).toBe('SIM_ERR_POLICY_MODULE_LOCKED');
+    expect((err as Error).message).toContain(`the notice says "${locked.turnOffNote}"`);
+    expect([tp.get('acme'), heard]).toEqual([before, 0]);
+  });
+
+  it('an unknown tenant is SIM_ERR_ADMIN_UNKNOWN_TENANT naming the tenants', () => {
+    const { tp } = make(false);
+    expect(() => tp.setPermission('nobody', mod('okta'), false)).toThrow(expect.objectContaining({ code: 'SIM_ERR_ADMIN_UNKNOWN_TENANT', detail: "no tenant 'nobody' (tenants: acme, beta)" }));
+  });
+
+  it('a change that cannot be kept is not made (the data folder is not writable)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-tp-ro-'));
+    dirs.push(dir);
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    const blocked = new TenantPolicies(classifier, new Map([['acme', compile()]]), new PolicyStore(file), 't'); // <file>/policy cannot be made
+    let heard = 0;
+    blocked.onChange(() => { heard++; });
+    expect(() => blocked.setPermission('acme', mod('okta'), false)).toThrow(/ENOTDIR|EEXIST/);
+    expect([blocked.get('acme')!.isUploadAllowed('okta'), heard]).toEqual([true, 0]);
+  });
+
+  it('onChange returns the function that unsubscribes', () => {
+    const { tp } = make(false);
+    let heard = 0;
+    const off = tp.onChange(() => { heard++; });
+    tp.setPermission('acme', mod('okta'), false);
+    off();
+    tp.setPermission('acme', mod('okta'), true);
+    expect(heard).toBe(1);
+    expect(tp.tenants()).toEqual(['acme', 'beta']);
+    expect([...tp].map(([t]) => t)).toEqual(['acme', 'beta']);
+  });
+});
