@@ -4,7 +4,7 @@ import { getDefaultMatcher } from '../../../../src/pipeline/classify/index.ts';
 import { evaluate, readLabeledFields } from '../../../../src/tools/eval/classifier-eval.ts';
 
 const sets = {
-  'fields-visible (shared fixture)': new URL('../../../../../shared/fixtures/fields-visible.jsonl', import.meta.url).pathname,
+  'fields-visible (shared fixture)': new URL('../../../fixtures/shared/fields-visible.jsonl', import.meta.url).pathname,
   'held-out (other vendors)': new URL('../../../fixtures/heldout-fields.jsonl', import.meta.url).pathname,
 };
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { compileMatcher, loadCatalog, normalizeName } from '../../../../src/pipeline/classify/index.ts';
 import { catalogWithout, familyOut, readLabeledFields, sumRows } from '../../../../src/tools/eval/classifier-eval.ts';
 
-const visible = new URL('../../../../../shared/fixtures/fields-visible.jsonl', import.meta.url).pathname;
+const visible = new URL('../../../fixtures/shared/fields-visible.jsonl', import.meta.url).pathname;
 
 describe('family-out', () => {
   it("removes every alias equal to one of the family's field names, or a dotted tail of one", () => {

@@ -161,7 +161,7 @@ describe('events', () => {
 
 describe('the compiled matcher agrees with the naive reading of the rules', () => {
   const catalog = loadCatalog();
-  const files = [new URL('../../../../../shared/fixtures/fields-visible.jsonl', import.meta.url).pathname, new URL('../../../fixtures/heldout-fields.jsonl', import.meta.url).pathname];
+  const files = [new URL('../../../fixtures/shared/fields-visible.jsonl', import.meta.url).pathname, new URL('../../../fixtures/heldout-fields.jsonl', import.meta.url).pathname];
   for (const f of files) {
     it(`on every labeled field of ${f.split('/').pop()}, in its module and with no module`, () => {
       const recs = readLabeledFields(f);
@@ -180,7 +180,7 @@ describe('the compiled matcher agrees with the naive reading of the rules', () =
 describe('the compiled matcher agrees with the naive reading on real events', () => {
   it('on every leaf of the realdata JSON events, in their module and with no module', () => {
     const catalog = loadCatalog();
-    const file = new URL('../../../../../shared/fixtures/realdata/events.jsonl', import.meta.url).pathname;
+    const file = new URL('../../../fixtures/shared/realdata/events.jsonl', import.meta.url).pathname;
     const events = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as { module: string; event: unknown });
     let n = 0;
     for (const e of events) {

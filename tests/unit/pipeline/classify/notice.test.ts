@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../../../src/pipeline/classify/index.ts';
 
-const NOTICE = new URL('../../../../../shared/seeds/000_7af1eaa6cc54c2d6.txt', import.meta.url);
+const NOTICE = new URL('../../../fixtures/shared/seeds/000_7af1eaa6cc54c2d6.txt', import.meta.url);
 
 interface Block {
   /** Non-blank lines above the data heading, nearest last (the module's heading is among them). */

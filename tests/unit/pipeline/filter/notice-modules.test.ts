@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../../../src/pipeline/classify/index.ts';
 
-const NOTICE = new URL('../../../../../shared/seeds/000_7af1eaa6cc54c2d6.txt', import.meta.url);
+const NOTICE = new URL('../../../fixtures/shared/seeds/000_7af1eaa6cc54c2d6.txt', import.meta.url);
 const catalog = loadCatalog();
 const norm = (s: string) => s.replace(/[’]/g, "'").replace(/\s+/g, ' ').trim().toLowerCase();
 

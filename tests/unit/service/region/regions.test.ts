@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { loadRegions, servedRegions } from '../../../../src/service/region/regions.ts';
 import { regionDir } from '../../../../src/config/schema.ts';
 
-const dataSourcePage = readFileSync(new URL('../../../../../shared/seeds/003_04f562c8c0f9ad23.txt', import.meta.url), 'utf8');
+const dataSourcePage = readFileSync(new URL('../../../fixtures/shared/seeds/003_04f562c8c0f9ad23.txt', import.meta.url), 'utf8');
 
 describe('regions/', () => {
   it('serves exactly the ingestor hosts the data-source page lists', () => {

@@ -34,7 +34,7 @@ describe('splitText on damaged input', () => {
   });
 
   it('never throws on the realdata corpus lines with characters removed', () => {
-    const corpus = new URL('../../../../../../shared/fixtures/realdata/events.jsonl', import.meta.url);
+    const corpus = new URL('../../../../fixtures/shared/realdata/events.jsonl', import.meta.url);
     let lines: string[] = [];
     try {
       lines = readFileSync(corpus, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as { event: unknown })
