@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { buildProgram } from '../tools/cli/index.ts';
+import { Command } from 'commander';
+import { register as registerServe } from '../tools/cli/commands/serve.ts';
 import { renderConfigKeys, renderServeFlags, replaceBetween } from './docs.ts';
 import { projectRoot, schemaDir } from './schema.ts';
 
@@ -7,7 +8,9 @@ import { projectRoot, schemaDir } from './schema.ts';
 export function configDocs(): { path: string; expected: string } {
   const path = `${projectRoot}docs/configuration.md`;
   const schema = JSON.parse(readFileSync(`${schemaDir}config.schema.json`, 'utf8'));
-  const serve = buildProgram().commands.find((c) => c.name() === 'serve');
+  const program = new Command();
+  registerServe(program);
+  const serve = program.commands.find((c) => c.name() === 'serve');
   if (!serve) throw new Error('no serve command');
   let doc = readFileSync(path, 'utf8');
   doc = replaceBetween(doc, 'serve-flags', renderServeFlags(serve));
