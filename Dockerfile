@@ -8,7 +8,8 @@
 #     ingestor-sim serve --config /config.json --host 0.0.0.0 --port 8088 --data-dir /data
 #   The development default (no --config) on 0.0.0.0 is refused unless --allow-public-dev is given.
 
-# ---- build: production dependencies, better-sqlite3 compiled from source ----
+# ---- build: every dependency, better-sqlite3 compiled from source, src/ compiled to dist/, then the
+#      devDependencies (typescript, tsx, vitest ...) pruned ----
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update \
@@ -17,7 +18,16 @@ RUN apt-get update \
 COPY package.json package-lock.json ./
 # compile against the image's own Node headers (no header download), never a prebuilt binary
 ENV npm_config_build_from_source=better-sqlite3 npm_config_nodedir=/usr/local
-RUN npm ci --omit=dev --no-audit --no-fund \
+# the dependencies first, a layer kept while only the sources change: install scripts off here because `prepare`
+# (the build) needs the sources, then the native modules built on their own
+RUN npm ci --ignore-scripts --no-audit --no-fund \
+ && npm rebuild better-sqlite3 fs-ext \
+ && node -e "new (require('better-sqlite3'))(':memory:').prepare('select 1').get()"
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build.mjs ./scripts/
+COPY src ./src
+RUN npm run build \
+ && npm prune --omit=dev --no-audit --no-fund \
  && node -e "new (require('better-sqlite3'))(':memory:').prepare('select 1').get()"
 
 # ---- runtime: no compilers, non-root ----
@@ -29,8 +39,8 @@ ENV MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY package.json ./
-COPY bin ./bin
-COPY src ./src
+COPY bin/ingestor-sim.js ./bin/
+COPY --from=build /app/dist ./dist
 COPY schemas ./schemas
 COPY regions ./regions
 COPY docker ./docker
