@@ -37,9 +37,20 @@ export interface Matcher {
   /** Why a field got its classification, in words. */
   explain(path: string, value: unknown, moduleId: string | null): string;
   readonly cacheSize: number;
+  /**
+   * The number this matcher gave a result when it made it: dense (0, 1, 2, … in the order results are made),
+   * owned by this matcher instance, never reused, the same for the object as long as it lives; -1 for a
+   * result this matcher did not make (another matcher's, a copy, a literal). A filter indexes its verdict
+   * caches by it (src/pipeline/filter). It is not a property of the result's JSON.
+   */
+  resultNumber(f: FieldClass): number;
+  /** How many results this matcher has numbered: every number it gave is below this. */
+  readonly resultCount: number;
 }
 
 interface ItemRt {
+  /** Index in the matcher's item list (the copies made for label words keep their original's). */
+  no: number;
   label: string;
   /** The notice's sub-group, or null. */
   group: string | null;
@@ -107,18 +118,17 @@ const MAX_CACHE = 100_000;
 /** CEF's custom slots, named by a sibling `<slot>Label` (cs1Label=Logged-in User). */
 const CEF_CUSTOM = /^(?:cs[1-6]|cn[1-3]|cfp[1-4]|c6a[1-4]|flexString[12]|flexNumber[12]|flexDate1|deviceCustom(?:String|Number|Date|FloatingPoint|IPv6Address)[1-6])$/;
 const MAX_DEPTH = 64;
-const CAT_INDEX = new Map<Category, number>(CATEGORIES.map((c, i) => [c, i]));
+const CAT_INDEX: Readonly<Record<Category, number>> = Object.assign(Object.create(null) as Record<Category, number>, Object.fromEntries(CATEGORIES.map((c, i) => [c, i])));
 
-/**
- * Each result the matcher hands out carries, under this symbol, a small mutable slot in which a filter
- * caches its verdict (the result object itself is frozen and shared across events).
- */
-export const VERDICT_SLOT: unique symbol = Symbol.for('ingestor-sim.verdict');
-export interface VerdictSlot { policy: object | null; verdict: unknown }
+const BY: readonly By[] = ['name', 'value', 'none'];
+const BY_INDEX: Readonly<Record<By, number>> = { name: 0, value: 1, none: 2 };
 
 export function compileMatcher(catalog: CatalogDef): Matcher {
   const modules = catalog.modules;
   const nullSlot = modules.length;
+  // Each result is numbered when made, under a key of this matcher's own: a result of another matcher has none.
+  const NUMBER: unique symbol = Symbol('ingestor-sim.result-number') as never;
+  let resultCount = 0;
   const moduleIndex = new Map<string, number>();
   const sourcetypeIndex = new Map<string, ModuleDef>();
   modules.forEach((m, i) => {
@@ -172,13 +182,15 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
   const kindItem: Array<Map<number, ItemRt>> = [];
   const recordItem: Array<ItemRt | null> = [];
   const declaring = new Map<number, Set<string>>();
+  /** Every item of every module, by ItemRt.no. */
+  const allItems: ItemRt[] = [];
   modules.forEach((m) => {
     const aliases = new Map<string, ItemRt>();
     const labels = new Map<string, ItemRt>();
     const byKind = new Map<number, ItemRt>();
     let record: ItemRt | null = null;
-    const rts = m.items.map((it): ItemRt => ({
-      label: it.label, group: it.group, moduleId: m.id, category: it.category,
+    const rts = m.items.map((it, i): ItemRt => ({
+      no: allItems.length + i, label: it.label, group: it.group, moduleId: m.id, category: it.category,
       kind: it.kinds.length > 0 ? kindIndex.get(it.kinds[0])! : -1,
     }));
     // the notice's own label is the name the field goes by in its module ("Deleted Item Size (Byte)" is the
@@ -219,6 +231,7 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
         set.add(m.id);
       }
     });
+    allItems.push(...rts);
     itemAlias.push(aliases);
     itemLabel.push(labels);
     kindItem.push(byKind);
@@ -304,20 +317,36 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     return hit;
   }
 
-  function make(path: string, item: ItemRt | null, category: Category, by: By, kind: number): FieldClass {
+  // ---- a resolution is one number: (item, kind, category, by) packed, so that resolve() returns it without
+  // allocating and without scratch state (the matcher is re-entrant), and a value-dependent field's variants
+  // are keyed by it ----
+  const KINDS1 = kinds.length + 1;
+  function pack(item: ItemRt | null, kind: number, category: Category, by: By): number {
+    return (((item === null ? 0 : item.no + 1) * KINDS1 + (kind + 1)) * 16 + CAT_INDEX[category]) * 4 + BY_INDEX[by];
+  }
+
+  /** The result of a packed resolution of `path` in module `slot`: a new frozen object with its number. */
+  function make(path: string, packed: number, slot: number): FieldClass {
+    const by = BY[packed % 4];
+    const category = CATEGORIES[Math.floor(packed / 4) % 16];
+    const rest = Math.floor(packed / 64);
+    const kind = (rest % KINDS1) - 1;
+    const itemNo = Math.floor(rest / KINDS1) - 1;
+    const item = itemNo === -1 ? null : allItems[itemNo];
     const r: FieldClass = {
       path,
       item: item ? item.label : null,
-      module: rModule,
+      // text no parser split is the content of the event's own module (never another module's item)
+      module: item !== null ? item.moduleId : (kind === eventLogKind && slot !== nullSlot ? modules[slot].id : null),
       category,
       by,
       kind: kind >= 0 ? kinds[kind].id : null,
       group: item ? item.group : null,
       // always present (undefined when none): every result has one shape for the code that reads it
-      declaredBy: rDeclared ?? undefined,
+      declaredBy: item === null && kind !== -1 ? declaredByOf[kind] : undefined,
     };
-    // a slot where a filter may keep its verdict on this (shared, frozen) result: see src/pipeline/filter
-    Object.defineProperty(r, VERDICT_SLOT, { value: { policy: null, verdict: null }, enumerable: false });
+    // a readonly number, not enumerable: not in the result's JSON nor in a copy's spread (src/pipeline/filter)
+    Object.defineProperty(r, NUMBER, { value: resultCount++, enumerable: false, writable: false });
     return Object.freeze(r);
   }
 
@@ -365,10 +394,7 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
       let arr = steps[slot];
       if (arr === undefined) steps[slot] = arr = [];
       let r = arr[step + 1];
-      if (r === undefined) {
-        resolve(hit, kind, hit !== null ? null : triesFor(kind, step), slot, 'name', value, e);
-        arr[step + 1] = r = make(path, rItem, rCategory, rBy, rKind);
-      }
+      if (r === undefined) arr[step + 1] = r = make(path, resolve(hit, kind, hit !== null ? null : triesFor(kind, step), slot, 'name', value, e), slot);
       return r;
     }
     let by: By = 'name';
@@ -378,10 +404,7 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     if (!named && ((typeof value === 'number' && !(value >= 1e12)) || typeof value === 'boolean')) {
       const plain = e.plain ?? (e.plain = new Array(modules.length + 1));
       let r = plain[slot];
-      if (r === undefined) {
-        resolve(null, -1, null, slot, 'none', value, e);
-        plain[slot] = r = make(path, rItem, rCategory, rBy, rKind);
-      }
+      if (r === undefined) plain[slot] = r = make(path, resolve(null, -1, null, slot, 'none', value, e), slot);
       return r;
     }
     if (!named) {
@@ -391,33 +414,23 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     }
     const dependent = !named || (kind !== -1 && kinds[kind].valueDependent);
     if (!dependent) {
-      resolve(hit, kind, kind === -1 ? null : triesFor(kind, -1), slot, by, value, e);
-      const r = make(path, rItem, rCategory, rBy, rKind);
+      const r = make(path, resolve(hit, kind, kind === -1 ? null : triesFor(kind, -1), slot, by, value, e), slot);
       e.slots[slot] = r;
       return r;
     }
     if (named) text = valueText(value);
-    // value-dependent: share the result among the values that resolve alike
-    resolve(hit, kind, kind === -1 ? null : triesFor(kind, refineStep(kind, text)), slot, by, value, e);
+    // value-dependent: share the result among the values that resolve alike (the resolution is a number)
+    const key = resolve(hit, kind, kind === -1 ? null : triesFor(kind, refineStep(kind, text)), slot, by, value, e);
     const all = e.variants ?? (e.variants = new Array(modules.length + 1));
     let variants = all[slot];
     if (variants === undefined) all[slot] = variants = new Map();
-    // the key leaves the item out: within one path and module the item follows from the kind used
-    const key = ((rKind + 1) * 16 + CAT_INDEX.get(rCategory)!) * 4 + (rBy === 'name' ? 0 : rBy === 'value' ? 1 : 2);
     const seen = variants.get(key);
     if (seen !== undefined) return seen;
-    const r = make(path, rItem, rCategory, rBy, rKind);
+    const r = make(path, key, slot);
     if (variants.size < 64) variants.set(key, r);
     return r;
   }
 
-  // The result of resolve(), in scratch variables: the hot path allocates nothing until a new variant appears.
-  let rItem: ItemRt | null = null;
-  let rKind = -1;
-  let rCategory: Category = 'non-personal';
-  let rBy: By = 'none';
-  let rModule: string | null = null;
-  let rDeclared: readonly string[] | null = null;
   const eventLogKind = kindIndex.get('event-log') ?? -2;
 
   /** The item the object a field sits in names in this module: its label, else its kind's item. */
@@ -436,7 +449,8 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     return null;
   }
 
-  function resolve(hit: ItemRt | null, kind: number, tries: number[] | null, slot: number, by: By, value: unknown, e: PathEntry): void {
+  /** What a field resolves to: its item, the kind used, its category and how, packed in one number (pack). */
+  function resolve(hit: ItemRt | null, kind: number, tries: number[] | null, slot: number, by: By, value: unknown, e: PathEntry): number {
     let item: ItemRt | null = hit;
     let usedKind = kind;
     if (item === null && kind !== -1) {
@@ -489,13 +503,7 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     }
     // a module whose notice item is the whole record: every field of its events is that item at least
     if (item === null && slot !== nullSlot && recordItem[slot] !== null) item = recordItem[slot];
-    rItem = item;
-    rKind = usedKind;
-    rCategory = category;
-    rBy = by;
-    // text no parser split is the content of the event's own module (never another module's item)
-    rModule = item !== null ? item.moduleId : (usedKind === eventLogKind && slot !== nullSlot ? modules[slot].id : null);
-    rDeclared = item === null && usedKind !== -1 ? (declaredByOf[usedKind] ?? null) : null;
+    return pack(item, usedKind, category, by);
   }
 
   /** The category of a field no name explains: non-personal only on evidence (a number, a date, a code), else unknown. */
@@ -624,5 +632,7 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     classifyField,
     explain,
     get cacheSize() { return pathCache.size; },
+    resultNumber: (f) => (f as FieldClass & { [NUMBER]?: number })[NUMBER] ?? -1,
+    get resultCount() { return resultCount; },
   };
 }

@@ -21,9 +21,14 @@ export type DetectorName = (typeof DETECTORS)[number];
 
 /** How a field got its item: by its name, by its value (detectors), or not at all. */
 export type By = 'name' | 'value' | 'none';
-/** What the filter does with a field. */
-export type Action = 'keep' | 'drop' | 'flag';
-export type UndeclaredPolicy = 'keep' | 'flag' | 'drop';
+/**
+ * What the filter does with a field: the one definition of the action (a verdict's `action`, the policy for
+ * undeclared fields, the config's `undeclared`, the store's totals all use it).
+ */
+export const ACTIONS = ['keep', 'flag', 'drop'] as const;
+export type Action = (typeof ACTIONS)[number];
+/** What the filter does with an undeclared field: an action. */
+export type UndeclaredPolicy = Action;
 
 // ---- JSON definitions (schemas/catalog.json) ----
 

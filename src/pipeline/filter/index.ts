@@ -1,28 +1,16 @@
 import { cutKeys, parseKeyValues } from '../classify/kv.ts';
-import * as compiled from '../classify/compile.ts';
-import type { Matcher, VerdictSlot } from '../classify/compile.ts';
+import type { Matcher } from '../classify/compile.ts';
 import type { FieldClass, FilteredField, ModuleDef, SecretsPolicy, TenantSettingId, UndeclaredPolicy } from '../classify/types.ts';
 import { describeCandidates, lookupModule } from '../policy/names.ts';
 import { blockedBecause, compileRelations, pageName, partlyWarning, separateBlock, standsInActive, type CompiledRelations } from '../policy/relations.ts';
 import { defaultSettings, isSettingId, SETTING_IDS, type TenantSettings } from '../policy/settings.ts';
 
-const VERDICT_SLOT: typeof compiled.VERDICT_SLOT = compiled.VERDICT_SLOT; // bound once: a symbol read per field
-
 /**
- * Each verdict the filter hands out carries, under this symbol, a mutable cell that a counter may use as
- * scratch while it tallies one group of records (synchronously: `mark` says which tally the count belongs
- * to), and the verdict's item key. Verdicts are frozen and shared, so the cell is the only mutable part.
+ * Each verdict the filter hands out is a frozen object shared by every field it decides alike, and carries
+ * its number under this key: readonly and not enumerable, so it is neither in the verdict's JSON (stored, shown
+ * by the admin API) nor in a copy made by spreading it. Verdicts carry no mutable state.
  */
-export const TALLY_CELL: unique symbol = Symbol.for('ingestor-sim.tally');
-export interface TallyCell {
-  mark: number;
-  n: number;
-  /** itemKey(module, item) */
-  readonly key: string;
-  /** A number no other verdict of this process has: stores index their per-file ids by it. */
-  readonly uid: number;
-}
-let verdictUids = 0;
+const VERDICT_NO: unique symbol = Symbol('ingestor-sim.verdict-number');
 
 /** The key of a (module, item) pair in per-item totals: `module \u0000 item`, '' for null. */
 export function itemKey(module: string | null, item: string | null): string {
@@ -30,21 +18,14 @@ export function itemKey(module: string | null, item: string | null): string {
 }
 
 /**
- * Gives a verdict its tally cell (in place) and freezes it: for the filter's own verdicts, and for verdicts an
- * ingest worker sent (copies made once per worker and verdict, then shared like the filter's).
- */
-export function shareVerdict(v: FilteredField): FilteredField {
-  Object.defineProperty(v, TALLY_CELL, { value: { mark: 0, n: 0, key: itemKey(v.module, v.item), uid: ++verdictUids }, enumerable: false });
-  return Object.freeze(v);
-}
-
-/**
- * A verdict's number: dense, never reused within a thread, the same for the verdict object as long as it lives.
- * What the packer (src/pipeline/ingest) writes per field, and what the store's verdict tables are indexed by:
- * nothing downstream reads a verdict's hidden state.
+ * A verdict's number: dense (0, 1, 2, … as the policies of one matcher make verdicts; the service has one
+ * matcher per thread), never reused, the same for the verdict object as long as it lives. What the packer
+ * (src/pipeline/ingest) writes per field, and what the store's verdict tables and counters are indexed by.
+ * -1 for an object the filter did not hand out (a copy, a verdict parsed from JSON): count those by identity.
  */
 export function verdictNumber(f: FilteredField): number {
-  return (f as FilteredField & { [TALLY_CELL]: TallyCell })[TALLY_CELL].uid;
+  const n = (f as FilteredField & { [VERDICT_NO]?: number })[VERDICT_NO];
+  return n === undefined ? -1 : n;
 }
 
 export type PolicyErrorCode = 'SIM_ERR_POLICY_MODULE_LOCKED' | 'SIM_ERR_POLICY_UNKNOWN_MODULE' | 'SIM_ERR_POLICY_AMBIGUOUS_MODULE';
@@ -161,34 +142,58 @@ export function compilePolicy(matcher: Matcher, opts: PolicyOptions = {}): Polic
   return makePolicy(matcher, modelOf(matcher), disabled, opts.undeclared ?? 'flag', settings, opts.secrets ?? 'keep');
 }
 
-interface Model { byId: Map<string, ModuleDef>; rels: CompiledRelations }
+/**
+ * What every policy of one matcher shares: its modules by id, its relations, and the count of the verdicts its
+ * policies have made (verdict numbers are the matcher's, so two policies never give one number twice).
+ */
+interface Model { byId: Map<string, ModuleDef>; rels: CompiledRelations; verdicts: { count: number } }
 const models = new WeakMap<object, Model>();
 function modelOf(matcher: Matcher): Model {
   let m = models.get(matcher);
   if (!m) {
-    m = { byId: new Map(matcher.modules.map((x) => [x.id, x])), rels: compileRelations(matcher.modules) };
+    m = { byId: new Map(matcher.modules.map((x) => [x.id, x])), rels: compileRelations(matcher.modules), verdicts: { count: 0 } };
     models.set(matcher, m);
   }
   return m;
 }
 
-/** What happens to the fields of one kind of event (module + sourcetype): all dropped, or kept with notes. */
+/** Numbers a verdict (its number is the matcher's next) and freezes it: from then on it is shared. */
+function share(v: FilteredField, counter: { count: number }): FilteredField {
+  Object.defineProperty(v, VERDICT_NO, { value: counter.count++, enumerable: false, writable: false });
+  return Object.freeze(v);
+}
+
+/** Entries of one gate's verdict cache before it starts over (a matcher numbers each new result it makes). */
+const CACHE_MAX = 1 << 18;
+
+/**
+ * What happens to the fields of one kind of event (module + sourcetype) under one policy: all dropped, or kept
+ * with notes; and the verdicts given so far, by the number the matcher gave each result (a gate belongs to one
+ * policy: its cache is that policy's, nothing is kept on the shared results).
+ */
 interface Gate {
   /** The event's module. */
-  module: string | null;
+  readonly module: string | null;
   /** Every field is dropped, for this reason (the module's permission or a requirement is off). */
-  drop: string | null;
+  readonly drop: string | null;
   /** A note for kept fields of these items (a stand-in), or for all ('*': a feature at risk). */
-  notes: Map<string, string> | null;
+  readonly notes: Map<string, string> | null;
+  /** verdicts[n - base]: the verdict on the matcher's result number n (undefined: not decided yet). */
+  verdicts: Array<FilteredField | undefined>;
+  base: number;
+  /** Results the matcher did not number, or numbered before `base`. */
+  others: WeakMap<FieldClass, FilteredField> | null;
 }
-const OPEN: Gate = Object.freeze({ module: null, drop: null, notes: null }) as Gate;
+function newGate(module: string | null, drop: string | null, notes: Map<string, string> | null): Gate {
+  return { module, drop, notes, verdicts: [], base: 0, others: null };
+}
 
 function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undeclared: UndeclaredPolicy, settings: TenantSettings, secrets: SecretsPolicy): Policy {
-  // Verdicts are cached on the matcher's shared results (one property load on the hot path), for one gate at a
-  // time; results made elsewhere fall back to a WeakMap per gate.
-  const verdicts = new WeakMap<Gate, WeakMap<FieldClass, FilteredField>>();
-  const self = {};
-  const { byId, rels } = model;
+  // Verdicts are cached per gate, in an array indexed by the number the matcher gave each result (one load on
+  // the hot path); results the matcher did not number fall back to a WeakMap per gate.
+  const { byId, rels, verdicts: counter } = model;
+  const resultNumber = matcher.resultNumber;
+  const OPEN = newGate(null, null, null);
   const warnings: string[] = [];
   for (const id of disabled) {
     const m = byId.get(id);
@@ -233,7 +238,7 @@ function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undec
         (notes ??= new Map()).set('*', `the ${off.map((a) => pageName(byId.get(a)!)).join(' and ')} upload permission is off: the data-source page warns "${rel.quote}"`);
       }
     }
-    return drop === null && notes === null ? OPEN : { module: id, drop, notes };
+    return drop === null && notes === null ? OPEN : newGate(id, drop, notes);
   }
 
   function decide(f: FieldClass, ctx?: EventContext): FilteredField {
@@ -241,19 +246,34 @@ function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undec
   }
 
   function decideIn(f: FieldClass, gate: Gate): FilteredField {
-    const slot = (f as FieldClass & { [VERDICT_SLOT]?: VerdictSlot & { gate?: Gate } })[VERDICT_SLOT];
-    if (slot !== undefined) {
-      if (slot.policy === self && slot.gate === gate) return slot.verdict as FilteredField;
-      const v = verdictOf(f, gate);
-      slot.policy = self;
-      slot.gate = gate;
-      slot.verdict = v;
+    const n = resultNumber(f);
+    const i = n - gate.base;
+    if (n >= 0 && i >= 0) {
+      const cache = gate.verdicts;
+      if (i < cache.length) {
+        const v = cache[i];
+        if (v !== undefined) return v;
+        return (cache[i] = verdictOf(f, gate));
+      }
+      return remember(gate, i, n, verdictOf(f, gate));
+    }
+    let others = gate.others;
+    if (others === null) gate.others = others = new WeakMap();
+    let v = others.get(f);
+    if (v === undefined) others.set(f, (v = verdictOf(f, gate)));
+    return v;
+  }
+
+  /** Keeps a verdict at index i of the gate's cache: grown with undefined (a packed array, never sparse), or begun anew at n when full. */
+  function remember(gate: Gate, i: number, n: number, v: FilteredField): FilteredField {
+    if (i >= CACHE_MAX) {
+      gate.base = n;
+      gate.verdicts = [v];
       return v;
     }
-    let byGate = verdicts.get(gate);
-    if (byGate === undefined) verdicts.set(gate, (byGate = new WeakMap()));
-    let v = byGate.get(f);
-    if (v === undefined) byGate.set(f, (v = verdictOf(f, gate)));
+    const cache = gate.verdicts;
+    while (cache.length < i) cache.push(undefined);
+    cache.push(v);
     return v;
   }
 
@@ -281,8 +301,7 @@ function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undec
       const note = (f.item !== null && f.module === gate.module && gate.notes.get(f.item)) || gate.notes.get('*');
       if (note) v.note = note;
     }
-    // a scratch cell in which counters tally this shared verdict without a Map lookup (src/store/stats.ts)
-    return shareVerdict(v);
+    return share(v, counter);
   }
 
   const policy: Policy = {
