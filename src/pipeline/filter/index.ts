@@ -1,3 +1,4 @@
+import { isSimError, SimError } from '../../errors/sim-error.ts';
 import { cutKeys, parseKeyValues } from '../classify/kv.ts';
 import type { Matcher } from '../classify/compile.ts';
 import type { FieldClass, FilteredField, ModuleDef, SecretsPolicy, TenantSettingId, UndeclaredPolicy } from '../classify/types.ts';
@@ -28,14 +29,16 @@ export function verdictNumber(f: FilteredField): number {
   return n === undefined ? -1 : n;
 }
 
-export type PolicyErrorCode = 'SIM_ERR_POLICY_MODULE_LOCKED' | 'SIM_ERR_POLICY_UNKNOWN_MODULE' | 'SIM_ERR_POLICY_AMBIGUOUS_MODULE';
+/** The codes of a permission change the notice does not allow, a module the catalog does not have, or a name several share. */
+export const POLICY_ERROR_CODES = ['SIM_ERR_POLICY_MODULE_LOCKED', 'SIM_ERR_POLICY_UNKNOWN_MODULE', 'SIM_ERR_POLICY_AMBIGUOUS_MODULE'] as const;
+export type PolicyErrorCode = (typeof POLICY_ERROR_CODES)[number];
 
-/** A permission change the notice does not allow, a module the catalog does not have, or a name several share. */
-export class PolicyError extends Error {
-  constructor(readonly code: PolicyErrorCode, readonly moduleId: string, message: string) {
-    super(message);
-    this.name = 'PolicyError';
-  }
+/**
+ * Whether an error is the filter's refusal of a permission: the project's SimError with a SIM_ERR_POLICY_* code.
+ * Its `detail` names the module (its id, or the name given when none matched) in words for people.
+ */
+export function isPolicyError(e: unknown): e is SimError & { code: PolicyErrorCode } {
+  return isSimError(e) && (POLICY_ERROR_CODES as readonly string[]).includes(e.code);
 }
 
 export interface PolicyOptions {
@@ -79,7 +82,7 @@ export interface Policy {
   /** The module's own permission (not its requirements: see effective). */
   isUploadAllowed(moduleId: string): boolean;
   effective(moduleId: string): EffectivePermission;
-  /** A new policy with one module's permission changed; throws PolicyError for a locked, unknown or ambiguous module. */
+  /** A new policy with one module's permission changed; throws a SimError (isPolicyError) for a locked, unknown or ambiguous module. */
   withPermission(moduleIdOrName: string, allowed: boolean): Policy;
   withUndeclared(undeclared: UndeclaredPolicy): Policy;
   withSetting(id: TenantSettingId, value: boolean): Policy;
@@ -112,16 +115,20 @@ export function resolveOrThrow(matcher: Pick<Matcher, 'modules'>, name: string):
   const r = lookupModule(matcher.modules, name);
   if (r.kind === 'one') return r.module;
   if (r.kind === 'many') {
-    throw new PolicyError('SIM_ERR_POLICY_AMBIGUOUS_MODULE', name,
-      `'${name}' names ${r.candidates.length} modules: ${describeCandidates(r.candidates)}; use one of these ids`);
+    throw new SimError('SIM_ERR_POLICY_AMBIGUOUS_MODULE', {
+      detail: `'${name}' names ${r.candidates.length} modules: ${describeCandidates(r.candidates)}; use one of these ids`,
+    });
   }
-  throw new PolicyError('SIM_ERR_POLICY_UNKNOWN_MODULE', name, `no module '${name}' in the catalog (use a module id, its notice name, an alias or its data-source page name)`);
+  throw new SimError('SIM_ERR_POLICY_UNKNOWN_MODULE', {
+    detail: `no module '${name}' in the catalog (use a module id, its notice name, an alias or its data-source page name)`,
+  });
 }
 
 function assertCanTurnOff(m: ModuleDef): void {
   if (m.canBeTurnedOff === 'no') {
-    throw new PolicyError('SIM_ERR_POLICY_MODULE_LOCKED', m.id,
-      `the data upload of '${m.name}' cannot be turned off: the notice says "${m.turnOffNote}"`);
+    throw new SimError('SIM_ERR_POLICY_MODULE_LOCKED', {
+      detail: `the data upload of '${m.name}' (${m.id}) cannot be turned off: the notice says "${m.turnOffNote}"`,
+    });
   }
 }
 

@@ -48,8 +48,8 @@ export interface ClassifierDeps {
    * so requests may be classified there. Any other classifier (a test's) runs in the event loop.
    */
   readonly inWorkers?: boolean;
-  /** Recognizes the filter's PolicyError (code + moduleId). */
-  isPolicyError(e: unknown): e is Error & { code: 'SIM_ERR_POLICY_MODULE_LOCKED' | 'SIM_ERR_POLICY_UNKNOWN_MODULE' | 'SIM_ERR_POLICY_AMBIGUOUS_MODULE'; moduleId: string };
+  /** Recognizes the filter's refusal of a permission (a SimError with a SIM_ERR_POLICY_* code; its detail names the module). */
+  isPolicyError(e: unknown): e is Error & { code: 'SIM_ERR_POLICY_MODULE_LOCKED' | 'SIM_ERR_POLICY_UNKNOWN_MODULE' | 'SIM_ERR_POLICY_AMBIGUOUS_MODULE' };
 }
 
 /** Everything of a request that the records of its events share. */

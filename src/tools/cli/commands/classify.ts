@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { getDefaultMatcher, type Matcher } from '../../../pipeline/classify/index.ts';
 import type { Category, FilteredField, SecretsPolicy, TenantSettingId, UndeclaredPolicy } from '../../../pipeline/classify/types.ts';
 import { CATEGORIES } from '../../../pipeline/classify/types.ts';
-import { applyPolicy, compilePolicy, PolicyError, type Policy } from '../../../pipeline/filter/index.ts';
+import { applyPolicy, compilePolicy, isPolicyError, type Policy } from '../../../pipeline/filter/index.ts';
 import { describeCandidates, lookupModule } from '../../../pipeline/policy/names.ts';
 import { isSettingId, SETTING_IDS } from '../../../pipeline/policy/settings.ts';
 import { scanContainer } from '../../../pipeline/parse/envelope.ts';
@@ -480,7 +480,7 @@ export function register(program: Command): void {
           uploadPermission: Object.fromEntries(opts.disable.map((d) => [d, false])), undeclared: opts.undeclared, settings: settingArgs(opts.setting), secrets: opts.secrets,
         });
       } catch (err) {
-        if (err instanceof PolicyError) throw new CliExit(2, `--disable: ${err.message}`);
+        if (isPolicyError(err)) throw new CliExit(2, `--disable: ${err.detail ?? err.message}`);
         throw err;
       }
       for (const w of policy.warnings) process.stderr.write(`ingestor-sim classify: warning: --disable: ${w}\n`);
