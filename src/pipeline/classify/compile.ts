@@ -99,6 +99,8 @@ interface PathEntry {
   cef: boolean;
   /** The last key of the path. */
   key: string;
+  /** The path the entry is for (its key in pathCache is longer when the field is named otherwise). */
+  path: string;
   /** The label keys the leaf may match an item label by (grammar.nameKeys). */
   labelKeys: string[];
   /** The nearest parents' kinds and label keys (structural context: `services[].port` is the module's "Services"). */
@@ -120,14 +122,29 @@ const CEF_CUSTOM = /^(?:cs[1-6]|cn[1-3]|cfp[1-4]|c6a[1-4]|flexString[12]|flexNum
 const MAX_DEPTH = 64;
 const CAT_INDEX: Readonly<Record<Category, number>> = Object.assign(Object.create(null) as Record<Category, number>, Object.fromEntries(CATEGORIES.map((c, i) => [c, i])));
 
+/**
+ * Where a result keeps its number and the matcher that gave it (readonly, not enumerable). The keys are the
+ * same for every matcher, so that the code reading them sees one shape however many matchers a process has.
+ */
+const RESULT_NO: unique symbol = Symbol('ingestor-sim.result-number');
+const RESULT_OF: unique symbol = Symbol('ingestor-sim.result-matcher');
+type Numbered = FieldClass & { readonly [RESULT_NO]?: number; readonly [RESULT_OF]?: Matcher };
+
+/**
+ * The number matcher `m` gave result `f` (Matcher.resultNumber), or -1 when `m` did not make it. One function
+ * for every matcher: a hot loop calling it stays monomorphic however many matchers the process has.
+ */
+export function resultNumberOf(f: FieldClass, m: Matcher): number {
+  return (f as Numbered)[RESULT_OF] === m ? (f as Numbered)[RESULT_NO]! : -1;
+}
+
 const BY: readonly By[] = ['name', 'value', 'none'];
 const BY_INDEX: Readonly<Record<By, number>> = { name: 0, value: 1, none: 2 };
 
 export function compileMatcher(catalog: CatalogDef): Matcher {
   const modules = catalog.modules;
   const nullSlot = modules.length;
-  // Each result is numbered when made, under a key of this matcher's own: a result of another matcher has none.
-  const NUMBER: unique symbol = Symbol('ingestor-sim.result-number') as never;
+  // Each result is numbered when made, and says which matcher made it: another's number is not ours.
   let resultCount = 0;
   const moduleIndex = new Map<string, number>();
   const sourcetypeIndex = new Map<string, ModuleDef>();
@@ -246,13 +263,21 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
 
   // ---- results are shared, frozen objects: no allocation per field once a path is known ----
   const pathCache = new Map<string, PathEntry>();
+  /**
+   * Per module slot: path → its result, for paths whose result depends on nothing but the path (no value, no
+   * sibling label): the walk's fast path, one Map lookup per field. Cleared with pathCache.
+   */
+  const direct: Array<Map<string, FieldClass>> = Array.from({ length: modules.length + 1 }, () => new Map());
 
   /** `name` is what the field is called when it differs from its path (a CEF `cs1` labelled by `cs1Label`). */
   function entryFor(path: string, name?: string): PathEntry {
     const key = name === undefined ? path : `${path}\u0001${name}`;
     let e = pathCache.get(key);
     if (e !== undefined) return e;
-    if (pathCache.size >= MAX_CACHE) pathCache.clear();
+    if (pathCache.size >= MAX_CACHE) {
+      pathCache.clear();
+      for (const d of direct) d.clear();
+    }
     const cands = nameCandidates(name ?? path);
     const segs = pathSegments(name ?? path);
     let kind = -1;
@@ -273,7 +298,7 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     const last = dot === -1 ? path : path.slice(dot + 1);
     e = {
       cands, kind, slots: new Array(modules.length + 1), variants: null, steps: null, plain: null, // the last three made when first needed (memory per cached path)
-      itemHits: new Array(modules.length + 1), cef: name === undefined && CEF_CUSTOM.test(last), key: last, labelKeys: nameKeys(segs), via,
+      path: name === undefined ? path : key, itemHits: new Array(modules.length + 1), cef: name === undefined && CEF_CUSTOM.test(last), key: last, labelKeys: nameKeys(segs), via,
       parents: parentsOf(segs),
     };
     pathCache.set(key, e);
@@ -346,7 +371,8 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
       declaredBy: item === null && kind !== -1 ? declaredByOf[kind] : undefined,
     };
     // a readonly number, not enumerable: not in the result's JSON nor in a copy's spread (src/pipeline/filter)
-    Object.defineProperty(r, NUMBER, { value: resultCount++, enumerable: false, writable: false });
+    Object.defineProperty(r, RESULT_NO, { value: resultCount++, enumerable: false, writable: false });
+    Object.defineProperty(r, RESULT_OF, { value: matcher, enumerable: false, writable: false });
     return Object.freeze(r);
   }
 
@@ -381,6 +407,12 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     return classifySlot(entryFor(path), path, value, slot);
   }
 
+  /** Keeps a result that depends on the path alone: in its entry, and for the walk's fast path. */
+  function remember(e: PathEntry, path: string, slot: number, r: FieldClass): void {
+    e.slots[slot] = r;
+    if (!e.cef && path === e.path) direct[slot].set(path, r);
+  }
+
   function classifySlot(e: PathEntry, path: string, value: unknown, slot: number): FieldClass {
     const cached = e.slots[slot];
     if (cached !== undefined) return cached;
@@ -394,7 +426,11 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
       let arr = steps[slot];
       if (arr === undefined) steps[slot] = arr = [];
       let r = arr[step + 1];
-      if (r === undefined) arr[step + 1] = r = make(path, resolve(hit, kind, hit !== null ? null : triesFor(kind, step), slot, 'name', value, e), slot);
+      if (r === undefined) {
+        arr[step + 1] = r = make(path, resolve(hit, kind, hit !== null ? null : triesFor(kind, step), slot, 'name', value, e), slot);
+        // an item alias named it: the value refines nothing, the result is the path's alone
+        if (hit !== null) remember(e, path, slot, r);
+      }
       return r;
     }
     let by: By = 'name';
@@ -415,7 +451,7 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     const dependent = !named || (kind !== -1 && kinds[kind].valueDependent);
     if (!dependent) {
       const r = make(path, resolve(hit, kind, kind === -1 ? null : triesFor(kind, -1), slot, by, value, e), slot);
-      e.slots[slot] = r;
+      remember(e, path, slot, r);
       return r;
     }
     if (named) text = valueText(value);
@@ -538,10 +574,16 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     let any = false;
     // a nested object that says what it is (`{"type": "User", "name": …}`): its generic leaves are read with that word
     const what = prefix === '' ? null : objectType(obj);
+    const known = direct[slot];
     for (const key in obj) {
       if (!Object.prototype.hasOwnProperty.call(obj, key)) continue;
       any = true;
       const v = obj[key];
+      if (prefix === '' && (v === null || typeof v !== 'object')) {
+        // a top-level leaf whose result is the path's alone: one lookup
+        const r = known.get(key);
+        if (r !== undefined) { out.push(r); continue; }
+      }
       const path = prefix === '' ? key : `${prefix}.${key}`;
       if (v !== null && typeof v === 'object') walk(v, path, slot, out, depth + 1);
       else {
@@ -619,7 +661,7 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     return `${path} (${ctx}): ${how}; ${where}; category ${r.category}`;
   }
 
-  return {
+  const matcher: Matcher = {
     catalog,
     modules,
     // the one module a name means (src/pipeline/policy/names.ts); a name several modules share means none of them
@@ -632,7 +674,8 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     classifyField,
     explain,
     get cacheSize() { return pathCache.size; },
-    resultNumber: (f) => (f as FieldClass & { [NUMBER]?: number })[NUMBER] ?? -1,
+    resultNumber: (f) => resultNumberOf(f, matcher),
     get resultCount() { return resultCount; },
   };
+  return matcher;
 }

@@ -1,5 +1,6 @@
 import { isSimError, SimError } from '../../errors/sim-error.ts';
 import { cutKeys, parseKeyValues } from '../classify/kv.ts';
+import * as compiled from '../classify/compile.ts';
 import type { Matcher } from '../classify/compile.ts';
 import type { FieldClass, FilteredField, ModuleDef, SecretsPolicy, TenantSettingId, UndeclaredPolicy } from '../classify/types.ts';
 import { describeCandidates, lookupModule } from '../policy/names.ts';
@@ -11,6 +12,10 @@ import { defaultSettings, isSettingId, SETTING_IDS, type TenantSettings } from '
  * its number under this key: readonly and not enumerable, so it is neither in the verdict's JSON (stored, shown
  * by the admin API) nor in a copy made by spreading it. Verdicts carry no mutable state.
  */
+// Bound once: a module namespace's functions may be reached through getters (CommonJS interop of the
+// TypeScript loader), a call per use on the hot path.
+const resultNumberOf = compiled.resultNumberOf;
+
 const VERDICT_NO: unique symbol = Symbol('ingestor-sim.verdict-number');
 
 /** The key of a (module, item) pair in per-item totals: `module \u0000 item`, '' for null. */
@@ -190,16 +195,16 @@ interface Gate {
   base: number;
   /** Results the matcher did not number, or numbered before `base`. */
   others: WeakMap<FieldClass, FilteredField> | null;
-}
-function newGate(module: string | null, drop: string | null, notes: Map<string, string> | null): Gate {
-  return { module, drop, notes, verdicts: [], base: 0, others: null };
+  /** The policy's matcher: the cache is indexed by its result numbers (applyPolicy's loop reads the cache itself). */
+  readonly matcher: Matcher;
 }
 
 function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undeclared: UndeclaredPolicy, settings: TenantSettings, secrets: SecretsPolicy): Policy {
   // Verdicts are cached per gate, in an array indexed by the number the matcher gave each result (one load on
   // the hot path); results the matcher did not number fall back to a WeakMap per gate.
   const { byId, rels, verdicts: counter } = model;
-  const resultNumber = matcher.resultNumber;
+  const newGate = (module: string | null, drop: string | null, notes: Map<string, string> | null): Gate =>
+    ({ module, drop, notes, verdicts: [], base: 0, others: null, matcher });
   const OPEN = newGate(null, null, null);
   const warnings: string[] = [];
   for (const id of disabled) {
@@ -253,7 +258,7 @@ function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undec
   }
 
   function decideIn(f: FieldClass, gate: Gate): FilteredField {
-    const n = resultNumber(f);
+    const n = resultNumberOf(f, matcher);
     const i = n - gate.base;
     if (n >= 0 && i >= 0) {
       const cache = gate.verdicts;
@@ -394,9 +399,14 @@ export function applyPolicy(policy: Policy, event: unknown, fields: FieldClass[]
   let dropped = 0;
   let flagged = 0;
   let masked = 0;
-  const gate = policy.gate(ctx);
+  const gate = policy.gate(ctx) as Gate;
+  const owner = gate.matcher;
   for (let i = 0; i < fields.length; i++) {
-    const v = policy.decideIn(fields[i], gate);
+    const f = fields[i];
+    // the gate's cache, read here (an array load per field); the policy decides what it has not seen
+    const at = resultNumberOf(f, owner) - gate.base;
+    let v = at >= 0 ? gate.verdicts[at] : undefined;
+    if (v === undefined) v = policy.decideIn(f, gate);
     out[i] = v;
     if (v.action === 'drop') dropped++;
     else if (v.action === 'flag') flagged++;

@@ -85,7 +85,10 @@ describe('verdict numbers (the filter)', () => {
     }));
     expect(Object.isFrozen(src)).toBe(true);
     expect(Object.getOwnPropertySymbols(src).map((s) => Object.getOwnPropertyDescriptor(src, s)!.writable)).toEqual([false]);
-    expect(Object.getOwnPropertySymbols(m.classifyEvent(event, SPLUNK)[0]).map((s) => Object.getOwnPropertyDescriptor(m.classifyEvent(event, SPLUNK)[0], s)!.writable)).toEqual([false]);
+    // a result: its number and its matcher, readonly
+    const res = m.classifyEvent(event, SPLUNK)[0];
+    expect(Object.isFrozen(res)).toBe(true);
+    expect(Object.getOwnPropertySymbols(res).map((s) => Object.getOwnPropertyDescriptor(res, s)!.writable)).toEqual([false, false]);
   });
 
   it('decides a result another matcher made (no number of this one) by identity, alike', () => {
