@@ -139,6 +139,17 @@ export function resultNumberOf(f: FieldClass, m: Matcher): number {
 }
 
 const BY: readonly By[] = ['name', 'value', 'none'];
+
+/** The head word of a notice group's name: its last word before "information" / "info" ("Kubernetes Pod Information" → pod). */
+function groupHead(group: string): string | null {
+  const ws = group.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w !== '' && w !== 'information' && w !== 'info' && w !== 'details');
+  return ws.length === 0 ? null : singularWord(ws[ws.length - 1]);
+}
+
+/** A plural's singular, for matching a key (`containers`, `pods`) with a group's head word. */
+function singularWord(w: string): string {
+  return w.length > 3 && w.endsWith('s') && !w.endsWith('ss') ? w.slice(0, -1) : w;
+}
 const BY_INDEX: Readonly<Record<By, number>> = { name: 0, value: 1, none: 2 };
 
 export function compileMatcher(catalog: CatalogDef): Matcher {
@@ -261,13 +272,66 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     return set === undefined ? undefined : Object.freeze([...set].sort());
   });
 
+  // ---- slots: one per module, one for no module (nullSlot), then one per record group ----
+  // A module whose notice groups are each a whole record (`groupRecords`: Container Security's "Kubernetes Pod
+  // Information", "Node Information", "Container Information") gets a slot per group: the module's items, and the
+  // group as its whole-record item. An event (or a nested object) whose `kind` / `type` names a group, or a key
+  // that does (`containers[]`), is read in that group's slot: each of its fields belongs to the group at least.
+  const slotModule: number[] = modules.map((_, i) => i);
+  slotModule.push(-1);
+  itemAlias.push(new Map());
+  itemLabel.push(new Map());
+  kindItem.push(new Map());
+  recordItem.push(null);
+  /** Per module: its record groups' head words → the group's slot (null: the module has none). */
+  const groupSlots: Array<Map<string, number> | null> = modules.map((m, mi) => {
+    if (m.groupRecords !== true) return null;
+    const heads = new Map<string, number>();
+    for (const g of [...new Set(m.items.map((it) => it.group))]) {
+      if (g === null) continue;
+      const slot = slotModule.length;
+      slotModule.push(mi);
+      // the module's tables, where a label several groups share ("Namespace", "IP addresses") is this group's
+      const own = new Map<string, ItemRt>();
+      for (const rt of allItems) if (rt.moduleId === m.id && rt.group === g && !own.has(rt.label)) own.set(rt.label, rt);
+      const prefer = <K>(src: Map<K, ItemRt>): Map<K, ItemRt> => {
+        const out = new Map(src);
+        for (const [k, v] of out) {
+          const o = v.group !== g ? own.get(v.label) : undefined;
+          if (o !== undefined) out.set(k, v.byWords === true ? { ...o, byWords: true } : o);
+        }
+        return out;
+      };
+      itemAlias.push(prefer(itemAlias[mi]));
+      itemLabel.push(prefer(itemLabel[mi]));
+      kindItem.push(prefer(kindItem[mi]));
+      const rt: ItemRt = { no: allItems.length, label: g, group: g, moduleId: m.id, category: 'unknown', kind: -1 };
+      allItems.push(rt);
+      recordItem.push(rt);
+      // the group's head word: the last word of its name before "information" ("Kubernetes Pod Information" → pod);
+      // two groups with one head (Kubernetes and ECS "Service"): the first in the notice's order
+      const head = groupHead(g);
+      if (head !== null && !heads.has(head)) heads.set(head, slot);
+    }
+    return heads;
+  });
+  const slotCount = slotModule.length;
+
+  /** The record-group slot a word names in the module of `slot` (`Pod`, `containers`), or -1. */
+  function groupSlot(slot: number, word: string): number {
+    const mi = slotModule[slot];
+    const heads = mi < 0 ? null : groupSlots[mi];
+    if (heads === null) return -1;
+    return heads.get(singularWord(word.toLowerCase())) ?? -1;
+  }
+
   // ---- results are shared, frozen objects: no allocation per field once a path is known ----
   const pathCache = new Map<string, PathEntry>();
   /**
    * Per module slot: path → its result, for paths whose result depends on nothing but the path (no value, no
    * sibling label): the walk's fast path, one Map lookup per field. Cleared with pathCache.
    */
-  const direct: Array<Map<string, FieldClass>> = Array.from({ length: modules.length + 1 }, () => new Map());
+  const direct: Array<Map<string, FieldClass>> = Array.from({ length: slotCount }, () => new Map());
 
   /** `name` is what the field is called when it differs from its path (a CEF `cs1` labelled by `cs1Label`). */
   function entryFor(path: string, name?: string): PathEntry {
@@ -297,8 +361,8 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     const dot = path.lastIndexOf('.');
     const last = dot === -1 ? path : path.slice(dot + 1);
     e = {
-      cands, kind, slots: new Array(modules.length + 1), variants: null, steps: null, plain: null, // the last three made when first needed (memory per cached path)
-      path: name === undefined ? path : key, itemHits: new Array(modules.length + 1), cef: name === undefined && CEF_CUSTOM.test(last), key: last, labelKeys: nameKeys(segs), via,
+      cands, kind, slots: new Array(slotCount), variants: null, steps: null, plain: null, // the last three made when first needed (memory per cached path)
+      path: name === undefined ? path : key, itemHits: new Array(slotCount), cef: name === undefined && CEF_CUSTOM.test(last), key: last, labelKeys: nameKeys(segs), via,
       parents: parentsOf(segs),
     };
     pathCache.set(key, e);
@@ -362,7 +426,7 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
       path,
       item: item ? item.label : null,
       // text no parser split is the content of the event's own module (never another module's item)
-      module: item !== null ? item.moduleId : (kind === eventLogKind && slot !== nullSlot ? modules[slot].id : null),
+      module: item !== null ? item.moduleId : (kind === eventLogKind && slot !== nullSlot ? modules[slotModule[slot]].id : null),
       category,
       by,
       kind: kind >= 0 ? kinds[kind].id : null,
@@ -422,7 +486,7 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     if (kind !== -1 && kinds[kind].refineOnly) {
       // only the refine step depends on the value: one detector test, then an array load
       const step = hit !== null ? -1 : refineStep(kind, valueText(value));
-      const steps = e.steps ?? (e.steps = new Array(modules.length + 1));
+      const steps = e.steps ?? (e.steps = new Array(slotCount));
       let arr = steps[slot];
       if (arr === undefined) steps[slot] = arr = [];
       let r = arr[step + 1];
@@ -438,7 +502,7 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     const named = hit !== null || e.kind !== -1;
     // a number says nothing to the detectors (a test holds that), save a payment card's 13 to 19 digits
     if (!named && ((typeof value === 'number' && !(value >= 1e12)) || typeof value === 'boolean')) {
-      const plain = e.plain ?? (e.plain = new Array(modules.length + 1));
+      const plain = e.plain ?? (e.plain = new Array(slotCount));
       let r = plain[slot];
       if (r === undefined) plain[slot] = r = make(path, resolve(null, -1, null, slot, 'none', value, e), slot);
       return r;
@@ -457,7 +521,7 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     if (named) text = valueText(value);
     // value-dependent: share the result among the values that resolve alike (the resolution is a number)
     const key = resolve(hit, kind, kind === -1 ? null : triesFor(kind, refineStep(kind, text)), slot, by, value, e);
-    const all = e.variants ?? (e.variants = new Array(modules.length + 1));
+    const all = e.variants ?? (e.variants = new Array(slotCount));
     let variants = all[slot];
     if (variants === undefined) all[slot] = variants = new Map();
     const seen = variants.get(key);
@@ -572,6 +636,13 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     }
     const obj = node as Record<string, unknown>;
     let any = false;
+    const grouped = groupSlots[slotModule[slot]] != null;
+    if (grouped) {
+      // an object whose kind names one of the module's record groups (`"kind": "Pod"`) is read in its slot
+      const t = objectType(obj);
+      const g = t === null ? -1 : groupSlot(slot, t);
+      if (g !== -1) slot = g;
+    }
     // a nested object that says what it is (`{"type": "User", "name": …}`): its generic leaves are read with that word
     const what = prefix === '' ? null : objectType(obj);
     const known = direct[slot];
@@ -585,8 +656,11 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
         if (r !== undefined) { out.push(r); continue; }
       }
       const path = prefix === '' ? key : `${prefix}.${key}`;
-      if (v !== null && typeof v === 'object') walk(v, path, slot, out, depth + 1);
-      else {
+      if (v !== null && typeof v === 'object') {
+        // a key that names a record group (`containers`) puts its subtree in that group
+        const g = grouped ? groupSlot(slot, key) : -1;
+        walk(v, path, g === -1 ? slot : g, out, depth + 1);
+      } else {
         let e = entryFor(path);
         if (what !== null && e.kind === -1 && isGenericLeaf(key)) e = entryFor(path, `${prefix}.${what}.${key}`);
         else if (e.cef) {

@@ -132,6 +132,13 @@ export interface ModuleDef {
   sourcetypes: string[];
   /** Where the notice points to another article for the items. */
   itemsReference?: string;
+  /**
+   * Each of the notice's groups of this module is a whole record of one kind of object (Container Security's
+   * "Kubernetes Pod Information", "Node Information", "Container Information"): every field of an object of
+   * that kind (its `kind` / `type`, or the key it sits under, names the group's head word) belongs to the group
+   * at least, with its own category from name and value.
+   */
+  groupRecords?: boolean;
   items: ItemDef[];
 }
 
