@@ -31,8 +31,11 @@ export interface Matcher {
   /** A module by id, exact notice name, alias or data-source name, case-insensitive; undefined for a name several modules share. */
   resolveModule(idOrName: string): ModuleDef | undefined;
   moduleForSourcetype(sourcetype: string): ModuleDef | undefined;
-  /** One entry per leaf field of the event (dotted paths; an array of scalars is one field). */
-  classifyEvent(event: unknown, moduleId: string | null): FieldClass[];
+  /**
+   * One entry per leaf field of the event (dotted paths; an array of scalars is one field). A text event is split
+   * into fields by src/pipeline/parse/formats, by its content and its `sourcetype` (which may declare its format).
+   */
+  classifyEvent(event: unknown, moduleId: string | null, sourcetype?: string): FieldClass[];
   classifyField(path: string, value: unknown, moduleId: string | null): FieldClass;
   /** Why a field got its classification, in words. */
   explain(path: string, value: unknown, moduleId: string | null): string;
@@ -690,11 +693,11 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     return g;
   }
 
-  function classifyEvent(event: unknown, moduleId: string | null): FieldClass[] {
+  function classifyEvent(event: unknown, moduleId: string | null, sourcetype?: string): FieldClass[] {
     const slot = moduleId === null ? nullSlot : (moduleIndex.get(moduleId) ?? nullSlot);
     const out: FieldClass[] = [];
     if (typeof event === 'string') {
-      const pairs = parseKeyValues(event);
+      const pairs = parseKeyValues(event, sourcetype);
       if (pairs.length === 0) {
         out.push(classifySlot(entryFor('_raw'), '_raw', event, slot));
       } else {

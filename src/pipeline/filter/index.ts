@@ -377,11 +377,11 @@ function copyWithout(node: unknown, drop: Set<string>, prefix: string, mask: Set
   return out;
 }
 
-/** A raw key=value text with the values of the given keys replaced by REDACTED. */
-function maskKeys(text: string, keys: Set<string>): string {
+/** A raw key=value text with the values of the given keys replaced by REDACTED (split as the classifier split it). */
+function maskKeys(text: string, keys: Set<string>, sourcetype: string | undefined): string {
   let out = '';
   let at = 0;
-  for (const p of parseKeyValues(text)) {
+  for (const p of parseKeyValues(text, sourcetype)) {
     if (!keys.has(p.key)) continue;
     out += `${text.slice(at, p.start)}${p.key}=${REDACTED}`;
     at = p.end;
@@ -423,8 +423,9 @@ export function applyPolicy(policy: Policy, event: unknown, fields: FieldClass[]
   if (typeof event === 'string') {
     if (drop.has('_raw')) kept = null;
     else if (mask !== null && mask.has('_raw')) kept = REDACTED;
-    else kept = cutKeys(event, parseKeyValues(event), drop);
-    if (mask !== null && typeof kept === 'string' && kept !== REDACTED) kept = maskKeys(kept, mask);
+    // split as the classifier split it: the same sourcetype may declare the format
+    else kept = cutKeys(event, parseKeyValues(event, ctx?.sourcetype), drop);
+    if (mask !== null && typeof kept === 'string' && kept !== REDACTED) kept = maskKeys(kept, mask, ctx?.sourcetype);
   } else if (event === null || typeof event !== 'object') {
     kept = drop.has('_raw') ? null : mask !== null && mask.has('_raw') ? REDACTED : event;
   } else {

@@ -12,7 +12,7 @@ export interface MatcherLike {
   readonly modules: readonly ModuleDef[];
   resolveModule(idOrName: string): ModuleDef | undefined;
   moduleForSourcetype(sourcetype: string): ModuleDef | undefined;
-  classifyEvent(event: unknown, moduleId: string | null): FieldClass[];
+  classifyEvent(event: unknown, moduleId: string | null, sourcetype?: string): FieldClass[];
 }
 
 export interface PolicyLike {
@@ -79,7 +79,7 @@ export interface RecordContext {
 export function toRecord(env: Envelope, ctx: RecordContext): StoreRecord {
   const sourcetype = env.sourcetype ?? ctx.defaults.sourcetype;
   const module = ctx.tokenModule ?? ctx.matcher.moduleForSourcetype(sourcetype)?.id ?? null;
-  const classes = ctx.matcher.classifyEvent(env.event, module);
+  const classes = ctx.matcher.classifyEvent(env.event, module, sourcetype);
   const gate = { module, sourcetype };
   const applied = ctx.apply(ctx.policy, env.event, classes, gate);
   let fields: Record<string, unknown> | null = null;

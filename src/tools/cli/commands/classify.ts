@@ -275,7 +275,7 @@ export interface ClassifiedEvent {
 
 export function classifyOne(matcher: Matcher, policy: Policy, ev: InputEvent, moduleId: string | null): ClassifiedEvent {
   const mod = moduleId ?? (ev.sourcetype !== undefined ? matcher.moduleForSourcetype(ev.sourcetype)?.id ?? null : null);
-  const r = applyPolicy(policy, ev.event, matcher.classifyEvent(ev.event, mod), { module: mod, sourcetype: ev.sourcetype });
+  const r = applyPolicy(policy, ev.event, matcher.classifyEvent(ev.event, mod, ev.sourcetype), { module: mod, sourcetype: ev.sourcetype });
   return { input: ev, module: mod, fields: r.fields, dropped: r.dropped, flagged: r.flagged };
 }
 
