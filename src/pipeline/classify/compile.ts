@@ -335,6 +335,8 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
    * sibling label): the walk's fast path, one Map lookup per field. Cleared with pathCache.
    */
   const direct: Array<Map<string, FieldClass>> = Array.from({ length: slotCount }, () => new Map());
+  /** Per slot: the keys of the last top-level object walked, and their direct results (walk). */
+  const shapes: Array<{ keys: string[]; results: Array<FieldClass | undefined> }> = Array.from({ length: slotCount }, () => ({ keys: [], results: [] }));
 
   /** `name` is what the field is called when it differs from its path (a CEF `cs1` labelled by `cs1Label`). */
   function entryFor(path: string, name?: string): PathEntry {
@@ -344,6 +346,7 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     if (pathCache.size >= MAX_CACHE) {
       pathCache.clear();
       for (const d of direct) d.clear();
+      for (const sh of shapes) { sh.keys.length = 0; sh.results.length = 0; }
     }
     const cands = nameCandidates(name ?? path);
     const segs = pathSegments(name ?? path);
@@ -649,15 +652,28 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     // a nested object that says what it is (`{"type": "User", "name": …}`): its generic leaves are read with that word
     const what = prefix === '' ? null : objectType(obj);
     const known = direct[slot];
+    // the keys of the last top-level object of this slot, and their direct results: events of one source come
+    // with the same keys in the same order, so a key is mostly found by one string comparison, no hashing
+    const memo = prefix === '' ? shapes[slot] : null;
+    let at = 0;
     for (const key in obj) {
       if (!Object.prototype.hasOwnProperty.call(obj, key)) continue;
       any = true;
       const v = obj[key];
-      if (prefix === '' && (v === null || typeof v !== 'object')) {
-        // a top-level leaf whose result is the path's alone: one lookup
-        const r = known.get(key);
+      if (memo !== null && (v === null || typeof v !== 'object')) {
+        // a top-level leaf whose result is the path's alone: a string comparison, else one lookup
+        let r: FieldClass | undefined;
+        if (at < memo.keys.length && memo.keys[at] === key) {
+          r = memo.results[at];
+          if (r === undefined) r = memo.results[at] = known.get(key);
+        } else {
+          r = known.get(key);
+          memo.keys[at] = key;
+          memo.results[at] = r;
+        }
+        at++;
         if (r !== undefined) { out.push(r); continue; }
-      }
+      } else if (memo !== null) at++;
       const path = prefix === '' ? key : `${prefix}.${key}`;
       if (v !== null && typeof v === 'object') {
         // a key that names a record group (`containers`) puts its subtree in that group
