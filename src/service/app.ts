@@ -69,7 +69,7 @@ function compilePolicies(cfg: SimConfig, classifier: ClassifierDeps): Map<string
         uploadPermission: { ...t.uploadPermission }, undeclared: cfg.undeclared, settings: { ...t.settings }, secrets: cfg.secrets,
       }));
     } catch (err) {
-      problems.push(`/tenants/${i}/uploadPermission: ${(err as Error).message}`);
+      problems.push(`/tenants/${i}/uploadPermission: ${(isSimError(err) ? err.detail : undefined) ?? (err as Error).message}`);
     }
   });
   if (problems.length) throw new SchemaError('config', problems);

@@ -1,42 +1,25 @@
 import type { FilteredField } from '../pipeline/classify/types.ts';
 import * as filter from '../pipeline/filter/index.ts';
-import type { TallyCell } from '../pipeline/filter/index.ts';
 import { packedModules, type PackedBatch } from './packed.ts';
 import type { ItemStat, RegionStats, StoreRecord } from './types.ts';
-
-const TALLY_CELL: typeof filter.TALLY_CELL = filter.TALLY_CELL; // bound once: read per field
-
-let tallies = 0;
 
 /** Adds up per-(module, item, action) field counts of a group of records; key = itemKey(module, item). */
 export function aggregateItems(records: readonly StoreRecord[]): Map<string, ItemStat> {
   // Verdicts are shared objects (one per distinct field classification and policy), so count by identity
-  // first and build the key once per distinct verdict, not once per field: in the verdict's own tally cell
-  // (no hashing), else in a Map for verdicts made elsewhere.
-  const mark = ++tallies;
-  const seen: Array<FilteredField & { [TALLY_CELL]: TallyCell }> = [];
-  let others: Map<FilteredField, number> | null = null;
+  // first and build the key once per distinct verdict, not once per field.
+  const counts = new Map<FilteredField, number>();
   for (const r of records) {
-    const fields = r.classification as Array<FilteredField & { [TALLY_CELL]?: TallyCell }>;
-    for (let i = 0; i < fields.length; i++) {
-      const f = fields[i];
-      const c = f[TALLY_CELL];
-      if (c !== undefined) {
-        if (c.mark !== mark) { c.mark = mark; c.n = 1; seen.push(f as FilteredField & { [TALLY_CELL]: TallyCell }); } else c.n++;
-      } else {
-        (others ??= new Map()).set(f, (others.get(f) ?? 0) + 1);
-      }
-    }
+    const fields = r.classification;
+    for (let i = 0; i < fields.length; i++) counts.set(fields[i], (counts.get(fields[i]) ?? 0) + 1);
   }
   const out = new Map<string, ItemStat>();
-  for (const f of seen) addVerdict(out, f, f[TALLY_CELL].n);
-  if (others !== null) for (const [f, n] of others) addVerdict(out, f, n);
+  for (const [f, n] of counts) addVerdict(out, f, n);
   return out;
 }
 
 /** Adds n fields of verdict f to its (module, item) entry of `out`, by its action. */
-function addVerdict(out: Map<string, ItemStat>, f: FilteredField & { [TALLY_CELL]?: TallyCell }, n: number): void {
-  const key = f[TALLY_CELL]?.key ?? filter.itemKey(f.module, f.item);
+function addVerdict(out: Map<string, ItemStat>, f: FilteredField, n: number): void {
+  const key = filter.itemKey(f.module, f.item);
   let s = out.get(key);
   if (!s) out.set(key, (s = { module: f.module, item: f.item, kept: 0, dropped: 0, flagged: 0 }));
   if (f.action === 'drop') s.dropped += n;

@@ -1,12 +1,9 @@
 import type { FilteredField } from '../pipeline/classify/types.ts';
-import * as filter from '../pipeline/filter/index.ts';
-import type { TallyCell } from '../pipeline/filter/index.ts';
-
-const TALLY_CELL: typeof filter.TALLY_CELL = filter.TALLY_CELL; // bound once: read per field
+import { verdictNumber } from '../pipeline/filter/index.ts';
 
 /**
  * Numbers per-field verdicts: equal verdicts (equal JSON) get one number. The filter hands out shared
- * objects, so a verdict is found by its tally cell (an array index), another object by identity, and only a
+ * objects, so a verdict is found by its number (an array index), another object by identity, and only a
  * verdict seen for the first time is serialized. Used for the SQLite store's class ids and for an ingest
  * thread's verdict list.
  */
@@ -40,8 +37,8 @@ export class VerdictIds {
   }
 
   of(f: FilteredField): number {
-    const cell = (f as FilteredField & { [TALLY_CELL]?: TallyCell })[TALLY_CELL];
-    let id = cell !== undefined ? this.byUid[cell.uid] : this.byObj.get(f);
+    const num = verdictNumber(f);
+    let id = num >= 0 ? this.byUid[num] : this.byObj.get(f);
     if (id !== undefined) return id;
     const json = JSON.stringify(this.shape === null ? f : this.shape(f));
     id = this.byJson.get(json);
@@ -50,12 +47,12 @@ export class VerdictIds {
       this.byJson.set(json, id);
       this.onNew(id, json);
     }
-    if (cell !== undefined) {
+    if (num >= 0) {
       if (++this.cached > this.maxCached) {
         this.byUid = []; // each distinct field name made a verdict: the cache would grow with them
         this.cached = 1;
       }
-      this.byUid[cell.uid] = id;
+      this.byUid[num] = id;
     } else this.byObj.set(f, id);
     return id;
   }

@@ -4,7 +4,6 @@ import type { FilteredField } from '../pipeline/classify/types.ts';
 import type { Limits, SimConfig, UndeclaredPolicyName } from '../config/config.ts';
 import type { ErrorCode } from '../errors/codes.ts';
 import { SimError } from '../errors/sim-error.ts';
-import { shareVerdict } from '../pipeline/filter/index.ts';
 import type { PackedBatch } from '../store/packed.ts';
 import type { BudgetInit } from '../service/hec/admission.ts';
 import type { ClassifierDeps, PolicyLike, PolicyOptionsLike, RecordContext } from '../pipeline/ingest/pipeline.ts';
@@ -168,7 +167,7 @@ export class IngestPool {
       // a new array: batches already answered keep the list their indices point into
       if (m.reset === true) slot.verdicts = [];
       for (let i = 0; i < m.fresh.length; i += 2) {
-        slot.verdicts[m.fresh[i] as number] = shareVerdict(JSON.parse(m.fresh[i + 1] as string) as FilteredField);
+        slot.verdicts[m.fresh[i] as number] = Object.freeze(JSON.parse(m.fresh[i + 1] as string) as FilteredField);
       }
       const job = slot.jobs.get(m.id);
       if (!job) return;

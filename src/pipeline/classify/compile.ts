@@ -31,15 +31,29 @@ export interface Matcher {
   /** A module by id, exact notice name, alias or data-source name, case-insensitive; undefined for a name several modules share. */
   resolveModule(idOrName: string): ModuleDef | undefined;
   moduleForSourcetype(sourcetype: string): ModuleDef | undefined;
-  /** One entry per leaf field of the event (dotted paths; an array of scalars is one field). */
-  classifyEvent(event: unknown, moduleId: string | null): FieldClass[];
+  /**
+   * One entry per leaf field of the event (dotted paths; an array of scalars is one field). A text event is split
+   * into fields by src/pipeline/parse/formats, by its content and its `sourcetype` (which may declare its format).
+   */
+  classifyEvent(event: unknown, moduleId: string | null, sourcetype?: string): FieldClass[];
   classifyField(path: string, value: unknown, moduleId: string | null): FieldClass;
   /** Why a field got its classification, in words. */
   explain(path: string, value: unknown, moduleId: string | null): string;
   readonly cacheSize: number;
+  /**
+   * The number this matcher gave a result when it made it: dense (0, 1, 2, … in the order results are made),
+   * owned by this matcher instance, never reused, the same for the object as long as it lives; -1 for a
+   * result this matcher did not make (another matcher's, a copy, a literal). A filter indexes its verdict
+   * caches by it (src/pipeline/filter). It is not a property of the result's JSON.
+   */
+  resultNumber(f: FieldClass): number;
+  /** How many results this matcher has numbered: every number it gave is below this. */
+  readonly resultCount: number;
 }
 
 interface ItemRt {
+  /** Index in the matcher's item list (the copies made for label words keep their original's). */
+  no: number;
   label: string;
   /** The notice's sub-group, or null. */
   group: string | null;
@@ -88,6 +102,8 @@ interface PathEntry {
   cef: boolean;
   /** The last key of the path. */
   key: string;
+  /** The path the entry is for (its key in pathCache is longer when the field is named otherwise). */
+  path: string;
   /** The label keys the leaf may match an item label by (grammar.nameKeys). */
   labelKeys: string[];
   /** The nearest parents' kinds and label keys (structural context: `services[].port` is the module's "Services"). */
@@ -107,18 +123,43 @@ const MAX_CACHE = 100_000;
 /** CEF's custom slots, named by a sibling `<slot>Label` (cs1Label=Logged-in User). */
 const CEF_CUSTOM = /^(?:cs[1-6]|cn[1-3]|cfp[1-4]|c6a[1-4]|flexString[12]|flexNumber[12]|flexDate1|deviceCustom(?:String|Number|Date|FloatingPoint|IPv6Address)[1-6])$/;
 const MAX_DEPTH = 64;
-const CAT_INDEX = new Map<Category, number>(CATEGORIES.map((c, i) => [c, i]));
+const CAT_INDEX: Readonly<Record<Category, number>> = Object.assign(Object.create(null) as Record<Category, number>, Object.fromEntries(CATEGORIES.map((c, i) => [c, i])));
 
 /**
- * Each result the matcher hands out carries, under this symbol, a small mutable slot in which a filter
- * caches its verdict (the result object itself is frozen and shared across events).
+ * Where a result keeps its number and the matcher that gave it (readonly, not enumerable). The keys are the
+ * same for every matcher, so that the code reading them sees one shape however many matchers a process has.
  */
-export const VERDICT_SLOT: unique symbol = Symbol.for('ingestor-sim.verdict');
-export interface VerdictSlot { policy: object | null; verdict: unknown }
+const RESULT_NO: unique symbol = Symbol('ingestor-sim.result-number');
+const RESULT_OF: unique symbol = Symbol('ingestor-sim.result-matcher');
+type Numbered = FieldClass & { readonly [RESULT_NO]?: number; readonly [RESULT_OF]?: Matcher };
+
+/**
+ * The number matcher `m` gave result `f` (Matcher.resultNumber), or -1 when `m` did not make it. One function
+ * for every matcher: a hot loop calling it stays monomorphic however many matchers the process has.
+ */
+export function resultNumberOf(f: FieldClass, m: Matcher): number {
+  return (f as Numbered)[RESULT_OF] === m ? (f as Numbered)[RESULT_NO]! : -1;
+}
+
+const BY: readonly By[] = ['name', 'value', 'none'];
+
+/** The head word of a notice group's name: its last word before "information" / "info" ("Kubernetes Pod Information" → pod). */
+function groupHead(group: string): string | null {
+  const ws = group.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w !== '' && w !== 'information' && w !== 'info' && w !== 'details');
+  return ws.length === 0 ? null : singularWord(ws[ws.length - 1]);
+}
+
+/** A plural's singular, for matching a key (`containers`, `pods`) with a group's head word. */
+function singularWord(w: string): string {
+  return w.length > 3 && w.endsWith('s') && !w.endsWith('ss') ? w.slice(0, -1) : w;
+}
+const BY_INDEX: Readonly<Record<By, number>> = { name: 0, value: 1, none: 2 };
 
 export function compileMatcher(catalog: CatalogDef): Matcher {
   const modules = catalog.modules;
   const nullSlot = modules.length;
+  // Each result is numbered when made, and says which matcher made it: another's number is not ours.
+  let resultCount = 0;
   const moduleIndex = new Map<string, number>();
   const sourcetypeIndex = new Map<string, ModuleDef>();
   modules.forEach((m, i) => {
@@ -172,13 +213,15 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
   const kindItem: Array<Map<number, ItemRt>> = [];
   const recordItem: Array<ItemRt | null> = [];
   const declaring = new Map<number, Set<string>>();
+  /** Every item of every module, by ItemRt.no. */
+  const allItems: ItemRt[] = [];
   modules.forEach((m) => {
     const aliases = new Map<string, ItemRt>();
     const labels = new Map<string, ItemRt>();
     const byKind = new Map<number, ItemRt>();
     let record: ItemRt | null = null;
-    const rts = m.items.map((it): ItemRt => ({
-      label: it.label, group: it.group, moduleId: m.id, category: it.category,
+    const rts = m.items.map((it, i): ItemRt => ({
+      no: allItems.length + i, label: it.label, group: it.group, moduleId: m.id, category: it.category,
       kind: it.kinds.length > 0 ? kindIndex.get(it.kinds[0])! : -1,
     }));
     // the notice's own label is the name the field goes by in its module ("Deleted Item Size (Byte)" is the
@@ -219,6 +262,7 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
         set.add(m.id);
       }
     });
+    allItems.push(...rts);
     itemAlias.push(aliases);
     itemLabel.push(labels);
     kindItem.push(byKind);
@@ -231,15 +275,79 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     return set === undefined ? undefined : Object.freeze([...set].sort());
   });
 
+  // ---- slots: one per module, one for no module (nullSlot), then one per record group ----
+  // A module whose notice groups are each a whole record (`groupRecords`: Container Security's "Kubernetes Pod
+  // Information", "Node Information", "Container Information") gets a slot per group: the module's items, and the
+  // group as its whole-record item. An event (or a nested object) whose `kind` / `type` names a group, or a key
+  // that does (`containers[]`), is read in that group's slot: each of its fields belongs to the group at least.
+  const slotModule: number[] = modules.map((_, i) => i);
+  slotModule.push(-1);
+  itemAlias.push(new Map());
+  itemLabel.push(new Map());
+  kindItem.push(new Map());
+  recordItem.push(null);
+  /** Per module: its record groups' head words → the group's slot (null: the module has none). */
+  const groupSlots: Array<Map<string, number> | null> = modules.map((m, mi) => {
+    if (m.groupRecords !== true) return null;
+    const heads = new Map<string, number>();
+    for (const g of [...new Set(m.items.map((it) => it.group))]) {
+      if (g === null) continue;
+      const slot = slotModule.length;
+      slotModule.push(mi);
+      // the module's tables, where a label several groups share ("Namespace", "IP addresses") is this group's
+      const own = new Map<string, ItemRt>();
+      for (const rt of allItems) if (rt.moduleId === m.id && rt.group === g && !own.has(rt.label)) own.set(rt.label, rt);
+      const prefer = <K>(src: Map<K, ItemRt>): Map<K, ItemRt> => {
+        const out = new Map(src);
+        for (const [k, v] of out) {
+          const o = v.group !== g ? own.get(v.label) : undefined;
+          if (o !== undefined) out.set(k, v.byWords === true ? { ...o, byWords: true } : o);
+        }
+        return out;
+      };
+      itemAlias.push(prefer(itemAlias[mi]));
+      itemLabel.push(prefer(itemLabel[mi]));
+      kindItem.push(prefer(kindItem[mi]));
+      const rt: ItemRt = { no: allItems.length, label: g, group: g, moduleId: m.id, category: 'unknown', kind: -1 };
+      allItems.push(rt);
+      recordItem.push(rt);
+      // the group's head word: the last word of its name before "information" ("Kubernetes Pod Information" → pod);
+      // two groups with one head (Kubernetes and ECS "Service"): the first in the notice's order
+      const head = groupHead(g);
+      if (head !== null && !heads.has(head)) heads.set(head, slot);
+    }
+    return heads;
+  });
+  const slotCount = slotModule.length;
+
+  /** The record-group slot a word names in the module of `slot` (`Pod`, `containers`), or -1. */
+  function groupSlot(slot: number, word: string): number {
+    const mi = slotModule[slot];
+    const heads = mi < 0 ? null : groupSlots[mi];
+    if (heads === null) return -1;
+    return heads.get(singularWord(word.toLowerCase())) ?? -1;
+  }
+
   // ---- results are shared, frozen objects: no allocation per field once a path is known ----
   const pathCache = new Map<string, PathEntry>();
+  /**
+   * Per module slot: path → its result, for paths whose result depends on nothing but the path (no value, no
+   * sibling label): the walk's fast path, one Map lookup per field. Cleared with pathCache.
+   */
+  const direct: Array<Map<string, FieldClass>> = Array.from({ length: slotCount }, () => new Map());
+  /** Per slot: the keys of the last top-level object walked, and their direct results (walk). */
+  const shapes: Array<{ keys: string[]; results: Array<FieldClass | undefined> }> = Array.from({ length: slotCount }, () => ({ keys: [], results: [] }));
 
   /** `name` is what the field is called when it differs from its path (a CEF `cs1` labelled by `cs1Label`). */
   function entryFor(path: string, name?: string): PathEntry {
     const key = name === undefined ? path : `${path}\u0001${name}`;
     let e = pathCache.get(key);
     if (e !== undefined) return e;
-    if (pathCache.size >= MAX_CACHE) pathCache.clear();
+    if (pathCache.size >= MAX_CACHE) {
+      pathCache.clear();
+      for (const d of direct) d.clear();
+      for (const sh of shapes) { sh.keys.length = 0; sh.results.length = 0; }
+    }
     const cands = nameCandidates(name ?? path);
     const segs = pathSegments(name ?? path);
     let kind = -1;
@@ -259,8 +367,8 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     const dot = path.lastIndexOf('.');
     const last = dot === -1 ? path : path.slice(dot + 1);
     e = {
-      cands, kind, slots: new Array(modules.length + 1), variants: null, steps: null, plain: null, // the last three made when first needed (memory per cached path)
-      itemHits: new Array(modules.length + 1), cef: name === undefined && CEF_CUSTOM.test(last), key: last, labelKeys: nameKeys(segs), via,
+      cands, kind, slots: new Array(slotCount), variants: null, steps: null, plain: null, // the last three made when first needed (memory per cached path)
+      path: name === undefined ? path : key, itemHits: new Array(slotCount), cef: name === undefined && CEF_CUSTOM.test(last), key: last, labelKeys: nameKeys(segs), via,
       parents: parentsOf(segs),
     };
     pathCache.set(key, e);
@@ -304,20 +412,37 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     return hit;
   }
 
-  function make(path: string, item: ItemRt | null, category: Category, by: By, kind: number): FieldClass {
+  // ---- a resolution is one number: (item, kind, category, by) packed, so that resolve() returns it without
+  // allocating and without scratch state (the matcher is re-entrant), and a value-dependent field's variants
+  // are keyed by it ----
+  const KINDS1 = kinds.length + 1;
+  function pack(item: ItemRt | null, kind: number, category: Category, by: By): number {
+    return (((item === null ? 0 : item.no + 1) * KINDS1 + (kind + 1)) * 16 + CAT_INDEX[category]) * 4 + BY_INDEX[by];
+  }
+
+  /** The result of a packed resolution of `path` in module `slot`: a new frozen object with its number. */
+  function make(path: string, packed: number, slot: number): FieldClass {
+    const by = BY[packed % 4];
+    const category = CATEGORIES[Math.floor(packed / 4) % 16];
+    const rest = Math.floor(packed / 64);
+    const kind = (rest % KINDS1) - 1;
+    const itemNo = Math.floor(rest / KINDS1) - 1;
+    const item = itemNo === -1 ? null : allItems[itemNo];
     const r: FieldClass = {
       path,
       item: item ? item.label : null,
-      module: rModule,
+      // text no parser split is the content of the event's own module (never another module's item)
+      module: item !== null ? item.moduleId : (kind === eventLogKind && slot !== nullSlot ? modules[slotModule[slot]].id : null),
       category,
       by,
       kind: kind >= 0 ? kinds[kind].id : null,
       group: item ? item.group : null,
       // always present (undefined when none): every result has one shape for the code that reads it
-      declaredBy: rDeclared ?? undefined,
+      declaredBy: item === null && kind !== -1 ? declaredByOf[kind] : undefined,
     };
-    // a slot where a filter may keep its verdict on this (shared, frozen) result: see src/pipeline/filter
-    Object.defineProperty(r, VERDICT_SLOT, { value: { policy: null, verdict: null }, enumerable: false });
+    // a readonly number, not enumerable: not in the result's JSON nor in a copy's spread (src/pipeline/filter)
+    Object.defineProperty(r, RESULT_NO, { value: resultCount++, enumerable: false, writable: false });
+    Object.defineProperty(r, RESULT_OF, { value: matcher, enumerable: false, writable: false });
     return Object.freeze(r);
   }
 
@@ -352,6 +477,12 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     return classifySlot(entryFor(path), path, value, slot);
   }
 
+  /** Keeps a result that depends on the path alone: in its entry, and for the walk's fast path. */
+  function remember(e: PathEntry, path: string, slot: number, r: FieldClass): void {
+    e.slots[slot] = r;
+    if (!e.cef && path === e.path) direct[slot].set(path, r);
+  }
+
   function classifySlot(e: PathEntry, path: string, value: unknown, slot: number): FieldClass {
     const cached = e.slots[slot];
     if (cached !== undefined) return cached;
@@ -361,13 +492,14 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     if (kind !== -1 && kinds[kind].refineOnly) {
       // only the refine step depends on the value: one detector test, then an array load
       const step = hit !== null ? -1 : refineStep(kind, valueText(value));
-      const steps = e.steps ?? (e.steps = new Array(modules.length + 1));
+      const steps = e.steps ?? (e.steps = new Array(slotCount));
       let arr = steps[slot];
       if (arr === undefined) steps[slot] = arr = [];
       let r = arr[step + 1];
       if (r === undefined) {
-        resolve(hit, kind, hit !== null ? null : triesFor(kind, step), slot, 'name', value, e);
-        arr[step + 1] = r = make(path, rItem, rCategory, rBy, rKind);
+        arr[step + 1] = r = make(path, resolve(hit, kind, hit !== null ? null : triesFor(kind, step), slot, 'name', value, e), slot);
+        // an item alias named it: the value refines nothing, the result is the path's alone
+        if (hit !== null) remember(e, path, slot, r);
       }
       return r;
     }
@@ -376,12 +508,9 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     const named = hit !== null || e.kind !== -1;
     // a number says nothing to the detectors (a test holds that), save a payment card's 13 to 19 digits
     if (!named && ((typeof value === 'number' && !(value >= 1e12)) || typeof value === 'boolean')) {
-      const plain = e.plain ?? (e.plain = new Array(modules.length + 1));
+      const plain = e.plain ?? (e.plain = new Array(slotCount));
       let r = plain[slot];
-      if (r === undefined) {
-        resolve(null, -1, null, slot, 'none', value, e);
-        plain[slot] = r = make(path, rItem, rCategory, rBy, rKind);
-      }
+      if (r === undefined) plain[slot] = r = make(path, resolve(null, -1, null, slot, 'none', value, e), slot);
       return r;
     }
     if (!named) {
@@ -391,33 +520,23 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     }
     const dependent = !named || (kind !== -1 && kinds[kind].valueDependent);
     if (!dependent) {
-      resolve(hit, kind, kind === -1 ? null : triesFor(kind, -1), slot, by, value, e);
-      const r = make(path, rItem, rCategory, rBy, rKind);
-      e.slots[slot] = r;
+      const r = make(path, resolve(hit, kind, kind === -1 ? null : triesFor(kind, -1), slot, by, value, e), slot);
+      remember(e, path, slot, r);
       return r;
     }
     if (named) text = valueText(value);
-    // value-dependent: share the result among the values that resolve alike
-    resolve(hit, kind, kind === -1 ? null : triesFor(kind, refineStep(kind, text)), slot, by, value, e);
-    const all = e.variants ?? (e.variants = new Array(modules.length + 1));
+    // value-dependent: share the result among the values that resolve alike (the resolution is a number)
+    const key = resolve(hit, kind, kind === -1 ? null : triesFor(kind, refineStep(kind, text)), slot, by, value, e);
+    const all = e.variants ?? (e.variants = new Array(slotCount));
     let variants = all[slot];
     if (variants === undefined) all[slot] = variants = new Map();
-    // the key leaves the item out: within one path and module the item follows from the kind used
-    const key = ((rKind + 1) * 16 + CAT_INDEX.get(rCategory)!) * 4 + (rBy === 'name' ? 0 : rBy === 'value' ? 1 : 2);
     const seen = variants.get(key);
     if (seen !== undefined) return seen;
-    const r = make(path, rItem, rCategory, rBy, rKind);
+    const r = make(path, key, slot);
     if (variants.size < 64) variants.set(key, r);
     return r;
   }
 
-  // The result of resolve(), in scratch variables: the hot path allocates nothing until a new variant appears.
-  let rItem: ItemRt | null = null;
-  let rKind = -1;
-  let rCategory: Category = 'non-personal';
-  let rBy: By = 'none';
-  let rModule: string | null = null;
-  let rDeclared: readonly string[] | null = null;
   const eventLogKind = kindIndex.get('event-log') ?? -2;
 
   /** The item the object a field sits in names in this module: its label, else its kind's item. */
@@ -436,7 +555,8 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     return null;
   }
 
-  function resolve(hit: ItemRt | null, kind: number, tries: number[] | null, slot: number, by: By, value: unknown, e: PathEntry): void {
+  /** What a field resolves to: its item, the kind used, its category and how, packed in one number (pack). */
+  function resolve(hit: ItemRt | null, kind: number, tries: number[] | null, slot: number, by: By, value: unknown, e: PathEntry): number {
     let item: ItemRt | null = hit;
     let usedKind = kind;
     if (item === null && kind !== -1) {
@@ -489,13 +609,7 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     }
     // a module whose notice item is the whole record: every field of its events is that item at least
     if (item === null && slot !== nullSlot && recordItem[slot] !== null) item = recordItem[slot];
-    rItem = item;
-    rKind = usedKind;
-    rCategory = category;
-    rBy = by;
-    // text no parser split is the content of the event's own module (never another module's item)
-    rModule = item !== null ? item.moduleId : (usedKind === eventLogKind && slot !== nullSlot ? modules[slot].id : null);
-    rDeclared = item === null && usedKind !== -1 ? (declaredByOf[usedKind] ?? null) : null;
+    return pack(item, usedKind, category, by);
   }
 
   /** The category of a field no name explains: non-personal only on evidence (a number, a date, a code), else unknown. */
@@ -528,15 +642,44 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     }
     const obj = node as Record<string, unknown>;
     let any = false;
+    const grouped = groupSlots[slotModule[slot]] != null;
+    if (grouped) {
+      // an object whose kind names one of the module's record groups (`"kind": "Pod"`) is read in its slot
+      const t = objectType(obj);
+      const g = t === null ? -1 : groupSlot(slot, t);
+      if (g !== -1) slot = g;
+    }
     // a nested object that says what it is (`{"type": "User", "name": …}`): its generic leaves are read with that word
     const what = prefix === '' ? null : objectType(obj);
+    const known = direct[slot];
+    // the keys of the last top-level object of this slot, and their direct results: events of one source come
+    // with the same keys in the same order, so a key is mostly found by one string comparison, no hashing
+    const memo = prefix === '' ? shapes[slot] : null;
+    let at = 0;
     for (const key in obj) {
       if (!Object.prototype.hasOwnProperty.call(obj, key)) continue;
       any = true;
       const v = obj[key];
+      if (memo !== null && (v === null || typeof v !== 'object')) {
+        // a top-level leaf whose result is the path's alone: a string comparison, else one lookup
+        let r: FieldClass | undefined;
+        if (at < memo.keys.length && memo.keys[at] === key) {
+          r = memo.results[at];
+          if (r === undefined) r = memo.results[at] = known.get(key);
+        } else {
+          r = known.get(key);
+          memo.keys[at] = key;
+          memo.results[at] = r;
+        }
+        at++;
+        if (r !== undefined) { out.push(r); continue; }
+      } else if (memo !== null) at++;
       const path = prefix === '' ? key : `${prefix}.${key}`;
-      if (v !== null && typeof v === 'object') walk(v, path, slot, out, depth + 1);
-      else {
+      if (v !== null && typeof v === 'object') {
+        // a key that names a record group (`containers`) puts its subtree in that group
+        const g = grouped ? groupSlot(slot, key) : -1;
+        walk(v, path, g === -1 ? slot : g, out, depth + 1);
+      } else {
         let e = entryFor(path);
         if (what !== null && e.kind === -1 && isGenericLeaf(key)) e = entryFor(path, `${prefix}.${what}.${key}`);
         else if (e.cef) {
@@ -566,11 +709,11 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     return g;
   }
 
-  function classifyEvent(event: unknown, moduleId: string | null): FieldClass[] {
+  function classifyEvent(event: unknown, moduleId: string | null, sourcetype?: string): FieldClass[] {
     const slot = moduleId === null ? nullSlot : (moduleIndex.get(moduleId) ?? nullSlot);
     const out: FieldClass[] = [];
     if (typeof event === 'string') {
-      const pairs = parseKeyValues(event);
+      const pairs = parseKeyValues(event, sourcetype);
       if (pairs.length === 0) {
         out.push(classifySlot(entryFor('_raw'), '_raw', event, slot));
       } else {
@@ -611,7 +754,7 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     return `${path} (${ctx}): ${how}; ${where}; category ${r.category}`;
   }
 
-  return {
+  const matcher: Matcher = {
     catalog,
     modules,
     // the one module a name means (src/pipeline/policy/names.ts); a name several modules share means none of them
@@ -624,5 +767,8 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     classifyField,
     explain,
     get cacheSize() { return pathCache.size; },
+    resultNumber: (f) => resultNumberOf(f, matcher),
+    get resultCount() { return resultCount; },
   };
+  return matcher;
 }

@@ -107,9 +107,20 @@ const SEG_WORDS = new Set<string>([
   'address', 'name', 'mail', 'line', 'agent', 'number', 'code', 'data', 'info', 'event', 'current', 'working', 'common', 'real', 'nick', 'display', 'full', 'api', 'access', 'auth', 'http', 'https', 'of', 'or', 'and',
   'in', 'out', 'bound', 'inbound', 'outbound', 'item', 'list', 'detail', 'job', 'zone', 'interface', 'intf', 'vlan', 'category', 'cat', 'region', 'query', 'method', 'lookup', 'entry', 'record',
 ]);
-/** Adds words (from the catalog's grammar patterns) to those names written together are cut into. */
+/**
+ * Adds words (from the catalog's grammar patterns) to those names written together are cut into. A new word
+ * empties the memo of words(): a name cut before it was known would otherwise keep its old cut, so that the
+ * answer depended on which names were read before which catalog was compiled.
+ */
 export function learnWords(ws: Iterable<string>): void {
-  for (const w of ws) if (w.length >= 2) SEG_WORDS.add(w);
+  let added = false;
+  for (const w of ws) {
+    if (w.length >= 2 && !SEG_WORDS.has(w)) {
+      SEG_WORDS.add(w);
+      added = true;
+    }
+  }
+  if (added) wordsMemo.clear();
 }
 
 /** Words that never carry meaning in a name. */

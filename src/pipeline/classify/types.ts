@@ -21,9 +21,14 @@ export type DetectorName = (typeof DETECTORS)[number];
 
 /** How a field got its item: by its name, by its value (detectors), or not at all. */
 export type By = 'name' | 'value' | 'none';
-/** What the filter does with a field. */
-export type Action = 'keep' | 'drop' | 'flag';
-export type UndeclaredPolicy = 'keep' | 'flag' | 'drop';
+/**
+ * What the filter does with a field: the one definition of the action (a verdict's `action`, the policy for
+ * undeclared fields, the config's `undeclared`, the store's totals all use it).
+ */
+export const ACTIONS = ['keep', 'flag', 'drop'] as const;
+export type Action = (typeof ACTIONS)[number];
+/** What the filter does with an undeclared field: an action. */
+export type UndeclaredPolicy = Action;
 
 // ---- JSON definitions (schemas/catalog.json) ----
 
@@ -127,6 +132,13 @@ export interface ModuleDef {
   sourcetypes: string[];
   /** Where the notice points to another article for the items. */
   itemsReference?: string;
+  /**
+   * Each of the notice's groups of this module is a whole record of one kind of object (Container Security's
+   * "Kubernetes Pod Information", "Node Information", "Container Information"): every field of an object of
+   * that kind (its `kind` / `type`, or the key it sits under, names the group's head word) belongs to the group
+   * at least, with its own category from name and value.
+   */
+  groupRecords?: boolean;
   items: ItemDef[];
 }
 

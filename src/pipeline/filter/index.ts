@@ -1,28 +1,22 @@
+import { isSimError, SimError } from '../../errors/sim-error.ts';
 import { cutKeys, parseKeyValues } from '../classify/kv.ts';
 import * as compiled from '../classify/compile.ts';
-import type { Matcher, VerdictSlot } from '../classify/compile.ts';
+import type { Matcher } from '../classify/compile.ts';
 import type { FieldClass, FilteredField, ModuleDef, SecretsPolicy, TenantSettingId, UndeclaredPolicy } from '../classify/types.ts';
 import { describeCandidates, lookupModule } from '../policy/names.ts';
 import { blockedBecause, compileRelations, pageName, partlyWarning, separateBlock, standsInActive, type CompiledRelations } from '../policy/relations.ts';
 import { defaultSettings, isSettingId, SETTING_IDS, type TenantSettings } from '../policy/settings.ts';
 
-const VERDICT_SLOT: typeof compiled.VERDICT_SLOT = compiled.VERDICT_SLOT; // bound once: a symbol read per field
-
 /**
- * Each verdict the filter hands out carries, under this symbol, a mutable cell that a counter may use as
- * scratch while it tallies one group of records (synchronously: `mark` says which tally the count belongs
- * to), and the verdict's item key. Verdicts are frozen and shared, so the cell is the only mutable part.
+ * Each verdict the filter hands out is a frozen object shared by every field it decides alike, and carries
+ * its number under this key: readonly and not enumerable, so it is neither in the verdict's JSON (stored, shown
+ * by the admin API) nor in a copy made by spreading it. Verdicts carry no mutable state.
  */
-export const TALLY_CELL: unique symbol = Symbol.for('ingestor-sim.tally');
-export interface TallyCell {
-  mark: number;
-  n: number;
-  /** itemKey(module, item) */
-  readonly key: string;
-  /** A number no other verdict of this process has: stores index their per-file ids by it. */
-  readonly uid: number;
-}
-let verdictUids = 0;
+// Bound once: a module namespace's functions may be reached through getters (CommonJS interop of the
+// TypeScript loader), a call per use on the hot path.
+const resultNumberOf = compiled.resultNumberOf;
+
+const VERDICT_NO: unique symbol = Symbol('ingestor-sim.verdict-number');
 
 /** The key of a (module, item) pair in per-item totals: `module \u0000 item`, '' for null. */
 export function itemKey(module: string | null, item: string | null): string {
@@ -30,31 +24,26 @@ export function itemKey(module: string | null, item: string | null): string {
 }
 
 /**
- * Gives a verdict its tally cell (in place) and freezes it: for the filter's own verdicts, and for verdicts an
- * ingest worker sent (copies made once per worker and verdict, then shared like the filter's).
- */
-export function shareVerdict(v: FilteredField): FilteredField {
-  Object.defineProperty(v, TALLY_CELL, { value: { mark: 0, n: 0, key: itemKey(v.module, v.item), uid: ++verdictUids }, enumerable: false });
-  return Object.freeze(v);
-}
-
-/**
- * A verdict's number: dense, never reused within a thread, the same for the verdict object as long as it lives.
- * What the packer (src/pipeline/ingest) writes per field, and what the store's verdict tables are indexed by:
- * nothing downstream reads a verdict's hidden state.
+ * A verdict's number: dense (0, 1, 2, … as the policies of one matcher make verdicts; the service has one
+ * matcher per thread), never reused, the same for the verdict object as long as it lives. What the packer
+ * (src/pipeline/ingest) writes per field, and what the store's verdict tables and counters are indexed by.
+ * -1 for an object the filter did not hand out (a copy, a verdict parsed from JSON): count those by identity.
  */
 export function verdictNumber(f: FilteredField): number {
-  return (f as FilteredField & { [TALLY_CELL]: TallyCell })[TALLY_CELL].uid;
+  const n = (f as FilteredField & { [VERDICT_NO]?: number })[VERDICT_NO];
+  return n === undefined ? -1 : n;
 }
 
-export type PolicyErrorCode = 'SIM_ERR_POLICY_MODULE_LOCKED' | 'SIM_ERR_POLICY_UNKNOWN_MODULE' | 'SIM_ERR_POLICY_AMBIGUOUS_MODULE';
+/** The codes of a permission change the notice does not allow, a module the catalog does not have, or a name several share. */
+export const POLICY_ERROR_CODES = ['SIM_ERR_POLICY_MODULE_LOCKED', 'SIM_ERR_POLICY_UNKNOWN_MODULE', 'SIM_ERR_POLICY_AMBIGUOUS_MODULE'] as const;
+export type PolicyErrorCode = (typeof POLICY_ERROR_CODES)[number];
 
-/** A permission change the notice does not allow, a module the catalog does not have, or a name several share. */
-export class PolicyError extends Error {
-  constructor(readonly code: PolicyErrorCode, readonly moduleId: string, message: string) {
-    super(message);
-    this.name = 'PolicyError';
-  }
+/**
+ * Whether an error is the filter's refusal of a permission: the project's SimError with a SIM_ERR_POLICY_* code.
+ * Its `detail` names the module (its id, or the name given when none matched) in words for people.
+ */
+export function isPolicyError(e: unknown): e is SimError & { code: PolicyErrorCode } {
+  return isSimError(e) && (POLICY_ERROR_CODES as readonly string[]).includes(e.code);
 }
 
 export interface PolicyOptions {
@@ -98,7 +87,7 @@ export interface Policy {
   /** The module's own permission (not its requirements: see effective). */
   isUploadAllowed(moduleId: string): boolean;
   effective(moduleId: string): EffectivePermission;
-  /** A new policy with one module's permission changed; throws PolicyError for a locked, unknown or ambiguous module. */
+  /** A new policy with one module's permission changed; throws a SimError (isPolicyError) for a locked, unknown or ambiguous module. */
   withPermission(moduleIdOrName: string, allowed: boolean): Policy;
   withUndeclared(undeclared: UndeclaredPolicy): Policy;
   withSetting(id: TenantSettingId, value: boolean): Policy;
@@ -131,16 +120,20 @@ export function resolveOrThrow(matcher: Pick<Matcher, 'modules'>, name: string):
   const r = lookupModule(matcher.modules, name);
   if (r.kind === 'one') return r.module;
   if (r.kind === 'many') {
-    throw new PolicyError('SIM_ERR_POLICY_AMBIGUOUS_MODULE', name,
-      `'${name}' names ${r.candidates.length} modules: ${describeCandidates(r.candidates)}; use one of these ids`);
+    throw new SimError('SIM_ERR_POLICY_AMBIGUOUS_MODULE', {
+      detail: `'${name}' names ${r.candidates.length} modules: ${describeCandidates(r.candidates)}; use one of these ids`,
+    });
   }
-  throw new PolicyError('SIM_ERR_POLICY_UNKNOWN_MODULE', name, `no module '${name}' in the catalog (use a module id, its notice name, an alias or its data-source page name)`);
+  throw new SimError('SIM_ERR_POLICY_UNKNOWN_MODULE', {
+    detail: `no module '${name}' in the catalog (use a module id, its notice name, an alias or its data-source page name)`,
+  });
 }
 
 function assertCanTurnOff(m: ModuleDef): void {
   if (m.canBeTurnedOff === 'no') {
-    throw new PolicyError('SIM_ERR_POLICY_MODULE_LOCKED', m.id,
-      `the data upload of '${m.name}' cannot be turned off: the notice says "${m.turnOffNote}"`);
+    throw new SimError('SIM_ERR_POLICY_MODULE_LOCKED', {
+      detail: `the data upload of '${m.name}' (${m.id}) cannot be turned off: the notice says "${m.turnOffNote}"`,
+    });
   }
 }
 
@@ -161,34 +154,58 @@ export function compilePolicy(matcher: Matcher, opts: PolicyOptions = {}): Polic
   return makePolicy(matcher, modelOf(matcher), disabled, opts.undeclared ?? 'flag', settings, opts.secrets ?? 'keep');
 }
 
-interface Model { byId: Map<string, ModuleDef>; rels: CompiledRelations }
+/**
+ * What every policy of one matcher shares: its modules by id, its relations, and the count of the verdicts its
+ * policies have made (verdict numbers are the matcher's, so two policies never give one number twice).
+ */
+interface Model { byId: Map<string, ModuleDef>; rels: CompiledRelations; verdicts: { count: number } }
 const models = new WeakMap<object, Model>();
 function modelOf(matcher: Matcher): Model {
   let m = models.get(matcher);
   if (!m) {
-    m = { byId: new Map(matcher.modules.map((x) => [x.id, x])), rels: compileRelations(matcher.modules) };
+    m = { byId: new Map(matcher.modules.map((x) => [x.id, x])), rels: compileRelations(matcher.modules), verdicts: { count: 0 } };
     models.set(matcher, m);
   }
   return m;
 }
 
-/** What happens to the fields of one kind of event (module + sourcetype): all dropped, or kept with notes. */
+/** Numbers a verdict (its number is the matcher's next) and freezes it: from then on it is shared. */
+function share(v: FilteredField, counter: { count: number }): FilteredField {
+  Object.defineProperty(v, VERDICT_NO, { value: counter.count++, enumerable: false, writable: false });
+  return Object.freeze(v);
+}
+
+/** Entries of one gate's verdict cache before it starts over (a matcher numbers each new result it makes). */
+const CACHE_MAX = 1 << 18;
+
+/**
+ * What happens to the fields of one kind of event (module + sourcetype) under one policy: all dropped, or kept
+ * with notes; and the verdicts given so far, by the number the matcher gave each result (a gate belongs to one
+ * policy: its cache is that policy's, nothing is kept on the shared results).
+ */
 interface Gate {
   /** The event's module. */
-  module: string | null;
+  readonly module: string | null;
   /** Every field is dropped, for this reason (the module's permission or a requirement is off). */
-  drop: string | null;
+  readonly drop: string | null;
   /** A note for kept fields of these items (a stand-in), or for all ('*': a feature at risk). */
-  notes: Map<string, string> | null;
+  readonly notes: Map<string, string> | null;
+  /** verdicts[n - base]: the verdict on the matcher's result number n (undefined: not decided yet). */
+  verdicts: Array<FilteredField | undefined>;
+  base: number;
+  /** Results the matcher did not number, or numbered before `base`. */
+  others: WeakMap<FieldClass, FilteredField> | null;
+  /** The policy's matcher: the cache is indexed by its result numbers (applyPolicy's loop reads the cache itself). */
+  readonly matcher: Matcher;
 }
-const OPEN: Gate = Object.freeze({ module: null, drop: null, notes: null }) as Gate;
 
 function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undeclared: UndeclaredPolicy, settings: TenantSettings, secrets: SecretsPolicy): Policy {
-  // Verdicts are cached on the matcher's shared results (one property load on the hot path), for one gate at a
-  // time; results made elsewhere fall back to a WeakMap per gate.
-  const verdicts = new WeakMap<Gate, WeakMap<FieldClass, FilteredField>>();
-  const self = {};
-  const { byId, rels } = model;
+  // Verdicts are cached per gate, in an array indexed by the number the matcher gave each result (one load on
+  // the hot path); results the matcher did not number fall back to a WeakMap per gate.
+  const { byId, rels, verdicts: counter } = model;
+  const newGate = (module: string | null, drop: string | null, notes: Map<string, string> | null): Gate =>
+    ({ module, drop, notes, verdicts: [], base: 0, others: null, matcher });
+  const OPEN = newGate(null, null, null);
   const warnings: string[] = [];
   for (const id of disabled) {
     const m = byId.get(id);
@@ -233,7 +250,7 @@ function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undec
         (notes ??= new Map()).set('*', `the ${off.map((a) => pageName(byId.get(a)!)).join(' and ')} upload permission is off: the data-source page warns "${rel.quote}"`);
       }
     }
-    return drop === null && notes === null ? OPEN : { module: id, drop, notes };
+    return drop === null && notes === null ? OPEN : newGate(id, drop, notes);
   }
 
   function decide(f: FieldClass, ctx?: EventContext): FilteredField {
@@ -241,19 +258,34 @@ function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undec
   }
 
   function decideIn(f: FieldClass, gate: Gate): FilteredField {
-    const slot = (f as FieldClass & { [VERDICT_SLOT]?: VerdictSlot & { gate?: Gate } })[VERDICT_SLOT];
-    if (slot !== undefined) {
-      if (slot.policy === self && slot.gate === gate) return slot.verdict as FilteredField;
-      const v = verdictOf(f, gate);
-      slot.policy = self;
-      slot.gate = gate;
-      slot.verdict = v;
+    const n = resultNumberOf(f, matcher);
+    const i = n - gate.base;
+    if (n >= 0 && i >= 0) {
+      const cache = gate.verdicts;
+      if (i < cache.length) {
+        const v = cache[i];
+        if (v !== undefined) return v;
+        return (cache[i] = verdictOf(f, gate));
+      }
+      return remember(gate, i, n, verdictOf(f, gate));
+    }
+    let others = gate.others;
+    if (others === null) gate.others = others = new WeakMap();
+    let v = others.get(f);
+    if (v === undefined) others.set(f, (v = verdictOf(f, gate)));
+    return v;
+  }
+
+  /** Keeps a verdict at index i of the gate's cache: grown with undefined (a packed array, never sparse), or begun anew at n when full. */
+  function remember(gate: Gate, i: number, n: number, v: FilteredField): FilteredField {
+    if (i >= CACHE_MAX) {
+      gate.base = n;
+      gate.verdicts = [v];
       return v;
     }
-    let byGate = verdicts.get(gate);
-    if (byGate === undefined) verdicts.set(gate, (byGate = new WeakMap()));
-    let v = byGate.get(f);
-    if (v === undefined) byGate.set(f, (v = verdictOf(f, gate)));
+    const cache = gate.verdicts;
+    while (cache.length < i) cache.push(undefined);
+    cache.push(v);
     return v;
   }
 
@@ -281,8 +313,7 @@ function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undec
       const note = (f.item !== null && f.module === gate.module && gate.notes.get(f.item)) || gate.notes.get('*');
       if (note) v.note = note;
     }
-    // a scratch cell in which counters tally this shared verdict without a Map lookup (src/store/stats.ts)
-    return shareVerdict(v);
+    return share(v, counter);
   }
 
   const policy: Policy = {
@@ -346,11 +377,11 @@ function copyWithout(node: unknown, drop: Set<string>, prefix: string, mask: Set
   return out;
 }
 
-/** A raw key=value text with the values of the given keys replaced by REDACTED. */
-function maskKeys(text: string, keys: Set<string>): string {
+/** A raw key=value text with the values of the given keys replaced by REDACTED (split as the classifier split it). */
+function maskKeys(text: string, keys: Set<string>, sourcetype: string | undefined): string {
   let out = '';
   let at = 0;
-  for (const p of parseKeyValues(text)) {
+  for (const p of parseKeyValues(text, sourcetype)) {
     if (!keys.has(p.key)) continue;
     out += `${text.slice(at, p.start)}${p.key}=${REDACTED}`;
     at = p.end;
@@ -368,9 +399,14 @@ export function applyPolicy(policy: Policy, event: unknown, fields: FieldClass[]
   let dropped = 0;
   let flagged = 0;
   let masked = 0;
-  const gate = policy.gate(ctx);
+  const gate = policy.gate(ctx) as Gate;
+  const owner = gate.matcher;
   for (let i = 0; i < fields.length; i++) {
-    const v = policy.decideIn(fields[i], gate);
+    const f = fields[i];
+    // the gate's cache, read here (an array load per field); the policy decides what it has not seen
+    const at = resultNumberOf(f, owner) - gate.base;
+    let v = at >= 0 ? gate.verdicts[at] : undefined;
+    if (v === undefined) v = policy.decideIn(f, gate);
     out[i] = v;
     if (v.action === 'drop') dropped++;
     else if (v.action === 'flag') flagged++;
@@ -387,8 +423,9 @@ export function applyPolicy(policy: Policy, event: unknown, fields: FieldClass[]
   if (typeof event === 'string') {
     if (drop.has('_raw')) kept = null;
     else if (mask !== null && mask.has('_raw')) kept = REDACTED;
-    else kept = cutKeys(event, parseKeyValues(event), drop);
-    if (mask !== null && typeof kept === 'string' && kept !== REDACTED) kept = maskKeys(kept, mask);
+    // split as the classifier split it: the same sourcetype may declare the format
+    else kept = cutKeys(event, parseKeyValues(event, ctx?.sourcetype), drop);
+    if (mask !== null && typeof kept === 'string' && kept !== REDACTED) kept = maskKeys(kept, mask, ctx?.sourcetype);
   } else if (event === null || typeof event !== 'object') {
     kept = drop.has('_raw') ? null : mask !== null && mask.has('_raw') ? REDACTED : event;
   } else {

@@ -1,5 +1,5 @@
 import { getDefaultMatcher, type Matcher } from '../classify/index.ts';
-import { applyPolicy, compilePolicy, PolicyError, type Policy } from '../filter/index.ts';
+import { applyPolicy, compilePolicy, isPolicyError, type Policy } from '../filter/index.ts';
 import type { ClassifierDeps } from './pipeline.ts';
 
 /** The catalog's classifier (schemas/catalog.json, compiled once) and the filter, as the service uses them. */
@@ -9,7 +9,7 @@ export function defaultClassifier(): ClassifierDeps {
     matcher,
     compilePolicy: (_m, opts) => compilePolicy(matcher, opts),
     applyPolicy: (policy, event, fields, ctx) => applyPolicy(policy as Policy, event, fields, ctx),
-    isPolicyError: (e): e is PolicyError => e instanceof PolicyError,
+    isPolicyError,
     inWorkers: true,
   };
 }

@@ -12,7 +12,7 @@ export interface MatcherLike {
   readonly modules: readonly ModuleDef[];
   resolveModule(idOrName: string): ModuleDef | undefined;
   moduleForSourcetype(sourcetype: string): ModuleDef | undefined;
-  classifyEvent(event: unknown, moduleId: string | null): FieldClass[];
+  classifyEvent(event: unknown, moduleId: string | null, sourcetype?: string): FieldClass[];
 }
 
 export interface PolicyLike {
@@ -48,8 +48,8 @@ export interface ClassifierDeps {
    * so requests may be classified there. Any other classifier (a test's) runs in the event loop.
    */
   readonly inWorkers?: boolean;
-  /** Recognizes the filter's PolicyError (code + moduleId). */
-  isPolicyError(e: unknown): e is Error & { code: 'SIM_ERR_POLICY_MODULE_LOCKED' | 'SIM_ERR_POLICY_UNKNOWN_MODULE' | 'SIM_ERR_POLICY_AMBIGUOUS_MODULE'; moduleId: string };
+  /** Recognizes the filter's refusal of a permission (a SimError with a SIM_ERR_POLICY_* code; its detail names the module). */
+  isPolicyError(e: unknown): e is Error & { code: 'SIM_ERR_POLICY_MODULE_LOCKED' | 'SIM_ERR_POLICY_UNKNOWN_MODULE' | 'SIM_ERR_POLICY_AMBIGUOUS_MODULE' };
 }
 
 /** Everything of a request that the records of its events share. */
@@ -79,7 +79,7 @@ export interface RecordContext {
 export function toRecord(env: Envelope, ctx: RecordContext): StoreRecord {
   const sourcetype = env.sourcetype ?? ctx.defaults.sourcetype;
   const module = ctx.tokenModule ?? ctx.matcher.moduleForSourcetype(sourcetype)?.id ?? null;
-  const classes = ctx.matcher.classifyEvent(env.event, module);
+  const classes = ctx.matcher.classifyEvent(env.event, module, sourcetype);
   const gate = { module, sourcetype };
   const applied = ctx.apply(ctx.policy, env.event, classes, gate);
   let fields: Record<string, unknown> | null = null;

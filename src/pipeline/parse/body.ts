@@ -1,5 +1,5 @@
 import { createGunzip, gunzip } from 'node:zlib';
-import { SimError } from '../../errors/sim-error.ts';
+import { isSimError, SimError } from '../../errors/sim-error.ts';
 
 /** Where decoded bytes are counted against the global bound (src/service/hec/admission.ts Hold): take throws 503 code 9. */
 export interface DecodedHold {
@@ -17,12 +17,6 @@ function gunzipLimited(buf: Buffer, maxOutputLength: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     gunzip(buf, { maxOutputLength }, (err, out) => (err ? reject(err) : resolve(out)));
   });
-}
-
-class BudgetExceeded extends Error {
-  constructor(readonly simError: SimError) {
-    super(simError.message);
-  }
 }
 
 /**
@@ -54,7 +48,8 @@ function gunzipHeld(buf: Buffer, maxOutputLength: number, hold: DecodedHold): Pr
       try {
         hold.take(c.length);
       } catch (err) {
-        return fail(new BudgetExceeded(err as SimError));
+        // the hold's own SimError (503 code 9) goes to the caller as it is: gunzip's errors are never SimErrors
+        return fail(err as Error);
       }
       chunks.push(c);
     });
@@ -101,7 +96,7 @@ export async function decompressBody(body: Buffer, contentEncoding: string | und
     try {
       bytes = hold ? await gunzipHeld(body, limits.maxDecompressedBytes, hold) : await gunzipLimited(body, limits.maxDecompressedBytes);
     } catch (err) {
-      if (err instanceof BudgetExceeded) throw err.simError;
+      if (isSimError(err)) throw err; // the global budget (hold.take), not the gzip stream
       const e = err as NodeJS.ErrnoException;
       if (e.code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
         throw new SimError('SIM_ERR_HTTP_DECOMPRESSED_TOO_LARGE', {

@@ -82,6 +82,24 @@ const IKE_ANY = new RegExp('^Group = (?<group>[^,]+), (?:Username = (?<user>[^,]
 
 const TAG = /%(ASA|FTD|FWSM|PIX)-(?:[a-z]+-)?(\d)-(\d{6}):?\s*/y;
 
+/**
+ * A message body without its `%ASA-n-nnnnnn:` tag (a collector that strips it, `no logging message-id` relays):
+ * read by the first documented message text it matches, or null. Only for text whose sourcetype says it is ASA
+ * (src/pipeline/parse/formats/index.ts): by content alone, a line that does not carry the tag is not one.
+ */
+export function parseAsaBody(text: string, at: number): KvPair[] | null {
+  const msg = at === 0 ? text : text.slice(at);
+  for (const re of [...RULES.map((r) => r.re), VPN_ANY, IKE_ANY]) {
+    const m = re.exec(msg);
+    if (m) {
+      const pairs: KvPair[] = [];
+      pushGroups(m, at, pairs);
+      return pairs;
+    }
+  }
+  return null;
+}
+
 /** Offset of `%ASA-n-nnnnnn` (or FTD/FWSM/PIX) in the text, or -1. */
 const FIND = /%(?:ASA|FTD|FWSM|PIX)-(?:[a-z]+-)?\d-\d{6}/g;
 export function findAsa(text: string, from = 0): number {

@@ -1,4 +1,4 @@
-import { findAsa, parseAsa } from './asa.ts';
+import { findAsa, parseAsa, parseAsaBody } from './asa.ts';
 import { findCef, parseCef } from './cef.ts';
 import { parseEmbeddedJson } from './json.ts';
 import { splitKv } from './kv.ts';
@@ -17,9 +17,12 @@ export { w3cFieldsDirective } from './w3c.ts';
  *
  * 1. A syslog header (RFC 5424 or 3164 and their appliance variants) is read off the front; its time stamp,
  *    host, app, procid, msgid and structured data are fields too.
- * 2. The message is recognised by content, the sourcetype (when given) only choosing which parser is tried
- *    first: CEF, LEEF 1.0/2.0, Cisco ASA/FTD, PAN-OS CSV, JSON, Squid/WSA access lines, W3C extended lines,
- *    key=value (incl. Check Point `key:"value";`).
+ * 2. The message is recognised by content and by sourcetype: CEF, LEEF 1.0/2.0, Cisco ASA/FTD, PAN-OS CSV,
+ *    JSON, Squid/WSA access lines, W3C extended lines, key=value (incl. Check Point `key:"value";`). A sourcetype
+ *    that declares a format (`pan:traffic` → PAN-OS CSV, `cisco:asa` → ASA, `ms:iis:auto` → W3C, DECLARED) has
+ *    its parser tried first, and that parser may read what content alone leaves open (an ASA tag deep in the
+ *    line or none at all, a PAN-OS receive time in another form, an IIS line off the default shape); a line it
+ *    cannot read goes on to the others, by content.
  * 3. A header with a message no parser splits gives the header fields and `message`; text with neither
  *    stays unsplit (`format: 'raw'`, no pairs: the caller keeps it as one `_raw` field).
  *
@@ -27,7 +30,8 @@ export { w3cFieldsDirective } from './w3c.ts';
  */
 interface Parser {
   format: TextFormat;
-  parse(text: string, body: number, ctx: SplitContext): KvPair[] | null;
+  /** `declared`: the sourcetype says the text is in this parser's format. */
+  parse(text: string, body: number, ctx: SplitContext, declared: boolean): KvPair[] | null;
 }
 
 export interface SplitContext {
@@ -38,35 +42,68 @@ export interface SplitContext {
 const PARSERS: Parser[] = [
   { format: 'cef', parse: (t, b) => { const at = findCef(t, b); return at === -1 ? null : parseCef(t, at); } },
   { format: 'leef', parse: (t, b) => { const at = findLeef(t, b); return at === -1 ? null : parseLeef(t, at); } },
-  { format: 'cisco-asa', parse: (t, b) => { const at = findAsa(t, b); return at === -1 || at - b > 64 ? null : parseAsa(t, at); } },
-  { format: 'pan-csv', parse: (t, b) => { const type = panLogType(t, b); return type === null ? null : parsePanCsv(t, b, type); } },
+  {
+    format: 'cisco-asa',
+    parse: (t, b, _ctx, declared) => {
+      // by content, a tag past the first words may be quoted by another message; declared, it is the line's own,
+      // and a body without one is read by its documented message text
+      const at = findAsa(t, b);
+      if (at !== -1 && (declared || at - b <= 64)) return parseAsa(t, at);
+      return declared && at === -1 ? parseAsaBody(t, b) : null;
+    },
+  },
+  { format: 'pan-csv', parse: (t, b, _ctx, declared) => { const type = panLogType(t, b, declared); return type === null ? null : parsePanCsv(t, b, type); } },
   { format: 'json', parse: (t, b) => (t[b] === '{' ? parseEmbeddedJson(t, b) : null) },
   { format: 'squid', parse: (t, b) => (isSquid(t, b) ? parseSquid(t, b) : null) },
   {
     format: 'w3c',
-    parse: (t, b, ctx) => {
+    parse: (t, b, ctx, declared) => {
       if (t[b] === '#') return null;
       if (ctx.w3cFields) return parseW3c(t, b, ctx.w3cFields);
-      return isIisDefault(t, b) ? parseW3c(t, b, IIS_DEFAULT_FIELDS) : null;
+      // declared IIS: the default field set when the column count is its (by content: its shape too)
+      return declared || isIisDefault(t, b) ? parseW3c(t, b, IIS_DEFAULT_FIELDS) : null;
     },
   },
   { format: 'kv', parse: (t, b) => { const p = splitKv(t, b, t.length, 2); return p.length === 0 ? null : p; } },
 ];
 
-// sourcetype → the parser tried first (content still decides: a parser that does not match is passed over)
+/**
+ * Sourcetypes that declare a format: the names of the vendors' Splunk add-ons (Splunk_TA_paloalto `pan:*`,
+ * Splunk_TA_cisco-asa `cisco:asa`, Splunk_TA_squid `squid:access`, Splunk_TA_microsoft-iis `ms:iis:*`, `cef`,
+ * `leef`). Their parser is tried first and may read what content alone leaves open (Parser.parse `declared`).
+ */
+const DECLARED: [RegExp, TextFormat][] = [
+  [/^pan(?::[a-z_-]+|_log)$/i, 'pan-csv'],
+  [/^cisco[:_](?:asa|ftd|fwsm|pix)(?::syslog)?$/i, 'cisco-asa'],
+  [/^(?:[a-z0-9_]+:)*cef$/i, 'cef'],
+  [/^(?:[a-z0-9_]+:)*leef$/i, 'leef'],
+  [/^(?:squid(?::access)?|cisco:wsa:squid)$/i, 'squid'],
+  [/^(?:ms:iis(?::[a-z0-9]+)*|iis|w3c|[a-z0-9_:]*:w3c)$/i, 'w3c'],
+  [/^_json$|^json$|:json$/i, 'json'],
+];
+// sourcetypes that only say which parser to try first (content decides): names that mention a format
 const HINTS: [RegExp, TextFormat][] = [
   [/^pan[:_]/i, 'pan-csv'],
   [/^cisco[:_](?:asa|ftd|fwsm|pix)/i, 'cisco-asa'],
   [/cef/i, 'cef'],
   [/leef/i, 'leef'],
   [/squid|wsa/i, 'squid'],
-  [/^(?:ms[:_])?iis|w3c|elff/i, 'w3c'],
+  [/iis|w3c|elff/i, 'w3c'],
   [/json/i, 'json'],
 ];
 const ORDERS = new Map<TextFormat, Parser[]>();
-for (const [, f] of HINTS) ORDERS.set(f, [PARSERS.find((p) => p.format === f)!, ...PARSERS.filter((p) => p.format !== f)]);
+for (const [, f] of [...DECLARED, ...HINTS]) ORDERS.set(f, [PARSERS.find((p) => p.format === f)!, ...PARSERS.filter((p) => p.format !== f)]);
 
-function orderFor(sourcetype: string | undefined): Parser[] {
+/** The format a sourcetype declares (DECLARED), or null. */
+export function declaredFormat(sourcetype: string | undefined): TextFormat | null {
+  if (sourcetype === undefined || sourcetype === '') return null;
+  const st = sourcetype.trim();
+  for (const [re, f] of DECLARED) if (re.test(st)) return f;
+  return null;
+}
+
+function orderFor(sourcetype: string | undefined, declared: TextFormat | null): Parser[] {
+  if (declared !== null) return ORDERS.get(declared)!;
   if (sourcetype === undefined || sourcetype === '') return PARSERS;
   for (const [re, f] of HINTS) if (re.test(sourcetype)) return ORDERS.get(f)!;
   return PARSERS;
@@ -74,18 +111,21 @@ function orderFor(sourcetype: string | undefined): Parser[] {
 
 const NONE: SplitResult = Object.freeze({ format: 'raw', pairs: Object.freeze([]) as unknown as KvPair[] }) as SplitResult;
 
+/** Splits one text into fields; `sourcetype`, when given, may declare its format (DECLARED). */
 export function splitText(text: string, sourcetype?: string, ctx: SplitContext = {}): SplitResult {
+  const declared = declaredFormat(sourcetype);
   // a W3C line starts with its own date and time, which a syslog header reader would take for its own
   const c0 = text.charCodeAt(0);
   if (c0 >= 48 && c0 <= 57) {
-    const w = ctx.w3cFields ? parseW3c(text, 0, ctx.w3cFields) : isIisDefault(text, 0) ? parseW3c(text, 0, IIS_DEFAULT_FIELDS) : null;
+    const w = ctx.w3cFields ? parseW3c(text, 0, ctx.w3cFields)
+      : declared === 'w3c' || isIisDefault(text, 0) ? parseW3c(text, 0, IIS_DEFAULT_FIELDS) : null;
     if (w !== null) return { format: 'w3c', pairs: w };
   }
   const header = parseSyslogHeader(text);
   let body = header ? header.body : 0;
   while (body < text.length && (text[body] === ' ' || text[body] === '\t' || text.charCodeAt(body) === 0xfeff)) body++;
-  for (const p of orderFor(sourcetype)) {
-    const pairs = p.parse(text, body, ctx);
+  for (const p of orderFor(sourcetype, declared)) {
+    const pairs = p.parse(text, body, ctx, p.format === declared);
     if (pairs !== null && pairs.length > 0) {
       return { format: p.format, pairs: header && header.pairs.length > 0 ? header.pairs.concat(pairs) : pairs };
     }

@@ -58,9 +58,16 @@ for (const [t, cols] of Object.entries(PAN_COLUMNS)) NAMES[t] = [...HEAD, ...col
 // FUTURE_USE, receive time, serial, TYPE, …
 const SIGNATURE = /^[^,]{0,16},\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d,[^,]*,([A-Z][A-Z-]+),/;
 
-/** The PAN-OS log type of a CSV line starting at `at`, or null. */
-export function panLogType(text: string, at: number): string | null {
-  const m = SIGNATURE.exec(at === 0 ? text : text.slice(at, at + 80));
+// the same with any receive-time form (ISO 8601, a custom time format), for a line the sourcetype says is PAN-OS
+const DECLARED_SIGNATURE = /^[^,]{0,16},[^,]{8,40},[^,]*,([A-Z][A-Z-]+),/;
+
+/**
+ * The PAN-OS log type of a CSV line starting at `at`, or null. `declared`: the sourcetype says the line is
+ * PAN-OS (pan:traffic, pan:log …), so the receive time may be in any form; by content alone it must be PAN-OS's
+ * default `YYYY/MM/DD hh:mm:ss`.
+ */
+export function panLogType(text: string, at: number, declared = false): string | null {
+  const m = (declared ? DECLARED_SIGNATURE : SIGNATURE).exec(at === 0 ? text : text.slice(at, at + 120));
   return m && Object.prototype.hasOwnProperty.call(PAN_COLUMNS, m[1]) ? m[1] : null;
 }
 

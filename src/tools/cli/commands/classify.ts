@@ -4,7 +4,7 @@ import { isSimError, SimError } from '../../../errors/sim-error.ts';
 import { getDefaultMatcher, type Matcher } from '../../../pipeline/classify/index.ts';
 import type { Category, FilteredField, SecretsPolicy, TenantSettingId, UndeclaredPolicy } from '../../../pipeline/classify/types.ts';
 import { CATEGORIES } from '../../../pipeline/classify/types.ts';
-import { applyPolicy, compilePolicy, PolicyError, type Policy } from '../../../pipeline/filter/index.ts';
+import { applyPolicy, compilePolicy, isPolicyError, type Policy } from '../../../pipeline/filter/index.ts';
 import { describeCandidates, lookupModule } from '../../../pipeline/policy/names.ts';
 import { isSettingId, SETTING_IDS } from '../../../pipeline/policy/settings.ts';
 import { scanContainer } from '../../../pipeline/parse/envelope.ts';
@@ -32,7 +32,7 @@ const W3C_DIRECTIVE = /^#(?:Version|Software|Date|Remark|Start-Date|End-Date|Fie
  * separated or not, or in top-level arrays; an object with an `event` key is a HEC envelope whose `event` is
  * classified and whose `sourcetype` picks the module), or plain text, one event per line (W3C `#Fields:`
  * directives name the columns of the lines after them). Every character is looked at a bounded number of
- * times; line numbers are counted as the reader advances. Bad input throws CliExit(2) naming file and line.
+ * times; line numbers are counted as the reader advances. Bad input throws SimError SIM_ERR_USAGE (exit 2) naming file and line.
  */
 export class EventReader {
   private buf = '';
@@ -275,7 +275,7 @@ export interface ClassifiedEvent {
 
 export function classifyOne(matcher: Matcher, policy: Policy, ev: InputEvent, moduleId: string | null): ClassifiedEvent {
   const mod = moduleId ?? (ev.sourcetype !== undefined ? matcher.moduleForSourcetype(ev.sourcetype)?.id ?? null : null);
-  const r = applyPolicy(policy, ev.event, matcher.classifyEvent(ev.event, mod), { module: mod, sourcetype: ev.sourcetype });
+  const r = applyPolicy(policy, ev.event, matcher.classifyEvent(ev.event, mod, ev.sourcetype), { module: mod, sourcetype: ev.sourcetype });
   return { input: ev, module: mod, fields: r.fields, dropped: r.dropped, flagged: r.flagged };
 }
 
@@ -480,7 +480,7 @@ export function register(program: Command): void {
           uploadPermission: Object.fromEntries(opts.disable.map((d) => [d, false])), undeclared: opts.undeclared, settings: settingArgs(opts.setting), secrets: opts.secrets,
         });
       } catch (err) {
-        if (err instanceof PolicyError) throw new SimError('SIM_ERR_USAGE', { detail: `--disable: ${err.message}` });
+        if (isPolicyError(err)) throw new SimError('SIM_ERR_USAGE', { detail: `--disable: ${err.detail ?? err.message}` });
         throw err;
       }
       for (const w of policy.warnings) process.stderr.write(`ingestor-sim classify: warning: --disable: ${w}\n`);

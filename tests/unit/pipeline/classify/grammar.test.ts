@@ -2,13 +2,18 @@
 import { describe, expect, it } from 'vitest';
 import { getDefaultMatcher } from '../../../../src/pipeline/classify/index.ts';
 import { carriesSecret, detectValue, DETECTION_ORDER, freeTextCategory, isCardNumber, isIban, isPhoneNumber, testDetector } from '../../../../src/pipeline/classify/detectors.ts';
-import { read, splitWords, words } from '../../../../src/pipeline/classify/grammar.ts';
+import { learnWords, read, splitWords, words } from '../../../../src/pipeline/classify/grammar.ts';
 
 const m = getDefaultMatcher();
 const SPLUNK = 'splunk-network-firewall-web-gateway-logs';
 const one = (path: string, value: unknown, mod: string | null = SPLUNK) => m.classifyField(path, value, mod);
 
 describe('the grammar cuts names into words and reads role x entity', () => {
+  it('cuts a name by the words known now, whatever it was cut into before a catalog taught new ones', () => {
+    expect(words('srcblorfquux')).toEqual(['srcblorfquux']);
+    learnWords(['blorf', 'quux']); // a catalog whose grammar patterns use these words
+    expect(words('srcblorfquux')).toEqual(['source', 'blorf', 'quux']);
+  });
   it('splits case, separators, digits and runs of known words', () => {
     expect(splitWords('srcIPAddress_v2')).toEqual(['src', 'ip', 'address']);
     expect(splitWords('cs(User-Agent)')).toEqual(['cs', 'user', 'agent']);

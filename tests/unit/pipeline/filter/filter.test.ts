@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { getDefaultMatcher } from '../../../../src/pipeline/classify/index.ts';
-import { applyPolicy, compilePolicy, PolicyError } from '../../../../src/pipeline/filter/index.ts';
+import { SimError } from '../../../../src/errors/sim-error.ts';
+import { applyPolicy, compilePolicy, isPolicyError } from '../../../../src/pipeline/filter/index.ts';
 
 const m = getDefaultMatcher();
 const SPLUNK = 'splunk-network-firewall-web-gateway-logs';
@@ -41,13 +42,32 @@ describe('filter', () => {
     }
   });
 
+  it("refuses a permission with the project's one error class: SimError, a SIM_ERR_POLICY_* code and its HTTP status, the module named in the detail", () => {
+    const cases: Array<[() => unknown, string, number, RegExp]> = [
+      [() => compilePolicy(m, { uploadPermission: { 'no-such-module': false } }), 'SIM_ERR_POLICY_UNKNOWN_MODULE', 404, /no module 'no-such-module'/],
+      [() => compilePolicy(m).withPermission('service gateway management', false), 'SIM_ERR_POLICY_AMBIGUOUS_MODULE', 409, /'service gateway management' names 4 modules/],
+      [() => compilePolicy(m).withPermission('cloud-detections-for-aws-cloudtrail', false), 'SIM_ERR_POLICY_MODULE_LOCKED', 409, /\(cloud-detections-for-aws-cloudtrail\) cannot be turned off/],
+    ];
+    for (const [f, code, status, detail] of cases) {
+      let caught: unknown;
+      try { f(); } catch (err) { caught = err; }
+      expect(caught).toBeInstanceOf(SimError);
+      expect(isPolicyError(caught)).toBe(true);
+      expect(caught).toMatchObject({ code, statusCode: status });
+      expect((caught as SimError).detail).toMatch(detail);
+    }
+    expect(isPolicyError(new SimError('SIM_ERR_HEC_NO_DATA'))).toBe(false);
+    expect(isPolicyError(Object.assign(new Error('x'), { code: 'SIM_ERR_POLICY_MODULE_LOCKED' }))).toBe(false);
+  });
+
   it('refuses to turn off a module the notice says cannot be turned off', () => {
-    expect(() => compilePolicy(m, { uploadPermission: { 'XDR Portal (First Time)': false } })).toThrow(PolicyError);
+    expect(() => compilePolicy(m, { uploadPermission: { 'XDR Portal (First Time)': false } })).toThrow(SimError);
     try {
       compilePolicy(m).withPermission('cloud-detections-for-aws-cloudtrail', false);
       expect.unreachable();
     } catch (err) {
-      expect(err).toMatchObject({ code: 'SIM_ERR_POLICY_MODULE_LOCKED', moduleId: 'cloud-detections-for-aws-cloudtrail' });
+      // the module's id is in the SimError's detail (it had a moduleId field when it was the filter's own PolicyError)
+      expect(err).toMatchObject({ code: 'SIM_ERR_POLICY_MODULE_LOCKED', detail: expect.stringContaining('(cloud-detections-for-aws-cloudtrail)') });
       expect((err as Error).message).toMatch(/cannot be turned off/);
     }
     // turning it on is always allowed

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { getDefaultMatcher } from '../../../../src/pipeline/classify/index.ts';
-import { applyPolicy, compilePolicy, PolicyError, REDACTED } from '../../../../src/pipeline/filter/index.ts';
+import { SimError } from '../../../../src/errors/sim-error.ts';
+import { applyPolicy, compilePolicy, REDACTED } from '../../../../src/pipeline/filter/index.ts';
 import { lookupModule } from '../../../../src/pipeline/policy/names.ts';
 import { compileRelations } from '../../../../src/pipeline/policy/relations.ts';
 
@@ -107,7 +108,7 @@ describe('names and locks', () => {
       compilePolicy(m, { uploadPermission: { 'service gateway management': false } });
       expect.unreachable();
     } catch (err) {
-      expect(err).toBeInstanceOf(PolicyError);
+      expect(err).toBeInstanceOf(SimError);
       expect(err).toMatchObject({ code: 'SIM_ERR_POLICY_AMBIGUOUS_MODULE' });
       expect((err as Error).message).toMatch(/names 4 modules: service-gateway-service-gateway-management \(Service Gateway\), local-active-update-service-service-gateway-management \(Local Active Update Service\)/);
     }

@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { SimError } from '../../../../src/errors/sim-error.ts';
 import { decodeBody, firstInvalidUtf8 } from '../../../../src/pipeline/parse/body.ts';
 
 const limits = { maxDecompressedBytes: 1024 };
@@ -23,6 +24,14 @@ describe('decodeBody', () => {
     const z = gzipSync('x'.repeat(500));
     await expect(decodeBody(z.subarray(0, z.length - 4), 'gzip', limits)).rejects.toMatchObject({ code: 'SIM_ERR_HEC_GZIP_INVALID', hecCode: 6 });
     await expect(decodeBody(Buffer.from('x'), 'deflate', limits)).rejects.toMatchObject({ statusCode: 415 });
+  });
+  it("the global budget's own SimError comes out of a gzip body as it is (one error class, no wrapper)", async () => {
+    let taken = 0;
+    const busy = new SimError('SIM_ERR_HEC_BUSY_MEMORY', { detail: 'the global decoded-bytes budget is spent' });
+    const hold = { take(n: number) { taken += n; if (taken > 3000) throw busy; } };
+    await expect(decodeBody(gzipSync(Buffer.alloc(5000)), 'gzip', { maxDecompressedBytes: 1 << 20 }, hold)).rejects.toBe(busy);
+    taken = 0;
+    expect(await decodeBody(gzipSync('x'.repeat(100)), 'gzip', { maxDecompressedBytes: 1 << 20 }, hold)).toBe('x'.repeat(100));
   });
   it('invalid UTF-8 is code 6', async () => {
     await expect(decodeBody(Buffer.from([0x7b, 0xff]), undefined, limits)).rejects.toMatchObject({ code: 'SIM_ERR_HEC_INVALID_UTF8' });

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { compileMatcher, loadCatalog } from '../../../../src/pipeline/classify/index.ts';
+import type { FieldClass, FilteredField } from '../../../../src/pipeline/classify/types.ts';
+import { applyPolicy, compilePolicy, verdictNumber } from '../../../../src/pipeline/filter/index.ts';
+
+// Issue 12: classification results and verdicts are numbered when made (by the matcher and its policies, no
+// module-level counter); the filter caches verdicts by the result's number, nothing mutable rides on them.
+const catalog = loadCatalog();
+const SPLUNK = 'splunk-network-firewall-web-gateway-logs';
+const event = { src: '198.51.100.23', user: 'jdoe', src_port: 51514, nested: { homeDirectory: '\\\\fs01\\home$\\jdoe' }, list: [{ ip: '192.0.2.1' }] };
+
+describe('result numbers (the matcher)', () => {
+  it('numbers each result it makes densely from 0, stably, and knows no number for a result it did not make', () => {
+    const m = compileMatcher(catalog);
+    expect(m.resultCount).toBe(0);
+    const a = m.classifyEvent(event, SPLUNK);
+    const nums = a.map((f) => m.resultNumber(f));
+    expect([...nums].sort((x, y) => x - y)).toEqual(nums.map((_, i) => i)); // 0..n-1, each once
+    expect(m.resultCount).toBe(nums.length);
+    const b = m.classifyEvent(event, SPLUNK); // the same shared results, the same numbers
+    expect(b.map((f) => m.resultNumber(f))).toEqual(nums);
+    const other = compileMatcher(catalog);
+    expect(other.resultNumber(a[0])).toBe(-1); // another matcher's result
+    expect(m.resultNumber({ ...a[0] })).toBe(-1); // a copy
+    expect(JSON.stringify(a[0])).not.toMatch(/\d{3,}|number/i);
+    expect(Object.keys(a[0])).toEqual(['path', 'item', 'module', 'category', 'by', 'kind', 'group', 'declaredBy']);
+  });
+
+  it('is re-entrant: two matchers interleaved, and a classification nested in another, give the answers of a fresh matcher', () => {
+    const fresh = (ev: unknown, mod: string | null) => JSON.stringify(compileMatcher(catalog).classifyEvent(ev, mod));
+    const m1 = compileMatcher(catalog);
+    const m2 = compileMatcher(catalog);
+    const evA = { email: 'a.user@example.com', cmd: 'curl -u admin:hunter2 https://x', count: 3 };
+    const evB = { dest: '203.0.113.9', msg: 'logon by CORP\\jdoe from 10.1.2.3', k07: 'S-1-5-21-1004336348-1177238915-682003330-512' };
+    const r1 = m1.classifyEvent(evA, SPLUNK);
+    const r2 = m2.classifyEvent(evB, null);
+    const r1b = m1.classifyEvent(evB, null);
+    expect(JSON.stringify(r1)).toBe(fresh(evA, SPLUNK));
+    expect(JSON.stringify(r2)).toBe(fresh(evB, null));
+    expect(JSON.stringify(r1b)).toBe(fresh(evB, null));
+
+    // a value read during the walk (a getter) classifies something else with the same matcher, mid-event
+    const m3 = compileMatcher(catalog);
+    let inner: FieldClass[] = [];
+    const plain = { src: '198.51.100.7', note: 'run as user=jdoe@example.com with token=abc123def456', dest_port: 443 };
+    const sneaky = {
+      src: '198.51.100.7',
+      get note() { inner = m3.classifyEvent(evA, null); return 'run as user=jdoe@example.com with token=abc123def456'; },
+      dest_port: 443,
+    };
+    const outer = m3.classifyEvent(sneaky, SPLUNK);
+    expect(inner.length).toBe(3);
+    expect(JSON.stringify(inner)).toBe(fresh(evA, null));
+    expect(JSON.stringify(outer)).toBe(fresh(plain, SPLUNK));
+  });
+});
+
+describe('verdict numbers (the filter)', () => {
+  it('numbers each verdict once: dense, stable, shared by the policies of one matcher, never given twice', () => {
+    const m = compileMatcher(catalog);
+    const p1 = compilePolicy(m);
+    const p2 = p1.withPermission(SPLUNK, false);
+    const seen = new Map<number, FilteredField>();
+    for (const p of [p1, p2, p1, p2]) {
+      for (const v of applyPolicy(p, event, m.classifyEvent(event, SPLUNK)).fields) {
+        const n = verdictNumber(v);
+        expect(n).toBeGreaterThanOrEqual(0);
+        if (seen.has(n)) expect(seen.get(n)).toBe(v); // a number always means the same object
+        seen.set(n, v);
+      }
+    }
+    expect([...seen.keys()].sort((a, b) => a - b)).toEqual([...seen.keys()].map((_, i) => i));
+    // the second pass of each policy reused its verdicts (cached by result number): no new numbers
+    expect(seen.size).toBe(2 * m.classifyEvent(event, SPLUNK).length);
+    expect(verdictNumber({ ...[...seen.values()][0] })).toBe(-1); // a copy is not the filter's verdict
+  });
+
+  it("leaves a verdict's JSON as it was: no number, no hidden state, frozen", () => {
+    const m = compileMatcher(catalog);
+    const r = applyPolicy(compilePolicy(m, { uploadPermission: { [SPLUNK]: false } }), event, m.classifyEvent(event, SPLUNK));
+    const src = r.fields.find((f) => f.path === 'src')!;
+    expect(JSON.stringify(src)).toBe(JSON.stringify({
+      path: 'src', item: 'Source IP address', module: SPLUNK, category: 'online-identifier', by: 'name', kind: 'src-ip', group: null,
+      action: 'drop', reason: "upload permission of module 'splunk-network-firewall-web-gateway-logs' is off (item 'Source IP address')",
+    }));
+    expect(Object.isFrozen(src)).toBe(true);
+    expect(Object.getOwnPropertySymbols(src).map((s) => Object.getOwnPropertyDescriptor(src, s)!.writable)).toEqual([false]);
+    // a result: its number and its matcher, readonly
+    const res = m.classifyEvent(event, SPLUNK)[0];
+    expect(Object.isFrozen(res)).toBe(true);
+    expect(Object.getOwnPropertySymbols(res).map((s) => Object.getOwnPropertyDescriptor(res, s)!.writable)).toEqual([false, false]);
+  });
+
+  it('decides a result another matcher made (no number of this one) by identity, alike', () => {
+    const m = compileMatcher(catalog);
+    const other = compileMatcher(catalog);
+    const p = compilePolicy(m, { undeclared: 'drop' });
+    const mine = applyPolicy(p, event, m.classifyEvent(event, SPLUNK)).fields;
+    const theirs = applyPolicy(p, event, other.classifyEvent(event, SPLUNK)).fields;
+    expect(JSON.stringify(theirs)).toBe(JSON.stringify(mine));
+    expect(applyPolicy(p, event, other.classifyEvent(event, SPLUNK)).fields).toEqual(theirs);
+    expect(applyPolicy(p, event, other.classifyEvent(event, SPLUNK)).fields[0]).toBe(theirs[0]);
+  });
+});
