@@ -19,14 +19,14 @@ import { createMetrics } from './metrics/metrics.ts';
 import { loadRegions, servedRegions, type RegionDef } from './region/regions.ts';
 import { compileRouteTable, regionHeaders } from './region/route.ts';
 import { registerCors } from './region/cors.ts';
-import { openStores, watchStores, type BackendFactory } from '../store/index.ts';
+import { openStores, watchStores, type StoreFactory } from '../store/index.ts';
 import { FaultRegistry, registerFaults } from './faults/index.ts';
 
 export interface AppOptions {
   /** The classifier and filter; default: the catalog's (src/pipeline/classify, src/pipeline/filter). */
   classifier?: ClassifierDeps;
   /** Makes each region's store backend; default: SQLite or none per cfg.store.kind. */
-  backendFactory?: BackendFactory;
+  backendFactory?: StoreFactory;
   /** Fastify logger option; default: pino at cfg.logLevel. */
   logger?: FastifyServerOptions['logger'];
   /** For server.ts: HTTPS / several ports. */
@@ -143,13 +143,15 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
   // the packed batches they make; else all of it runs in the event loop
   // global bytes in flight (wire and decoded), shared with the ingest threads (src/service/hec/admission.ts)
   const budgets = Budgets.create(cfg.limits);
-  const pool = cfg.ingest.workers > 0 && classifier.inWorkers === true && [...stores.values()].every((s) => s.packed)
+  const pool = cfg.ingest.workers > 0 && classifier.inWorkers === true
     ? new IngestPool(cfg.ingest.workers, () => ({
       limits: cfg.limits,
       sourcetypes: cfg.sourcetypes,
       policies: [...policies].map(([tenant, p]) => policySnapshot(classifier, tenant, p)),
       budgets: budgets.init,
-    }), (why) => app.log.error(`${why}; the next request starts another`))
+    }), (why) => app.log.error(`${why}; the next request starts another`),
+    // each thread posts its batches straight to each region's store
+    () => Object.fromEntries([...stores].map(([id, s]) => [id, s.connect()])))
     : null;
   // the threads load the catalog while the server starts listening, not when the first requests come
   if (pool) app.addHook('onReady', (done) => { pool.warm(); done(); });
