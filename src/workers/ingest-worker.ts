@@ -7,13 +7,12 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { SimError } from '../errors/sim-error.ts';
-import { verdictNumber } from '../pipeline/filter/index.ts';
 import { RawRules } from '../pipeline/parse/linebreak.ts';
 import { countModules, type Batch } from '../store/packed.ts';
 import { VerdictList } from '../store/verdicts.ts';
 import { Budgets } from '../service/hec/admission.ts';
 import { defaultClassifier } from '../pipeline/ingest/classifier.ts';
-import { ingest } from '../pipeline/ingest/ingest.ts';
+import { ingest, verdictNumberOf } from '../pipeline/ingest/ingest.ts';
 import type { PolicyLike } from '../pipeline/ingest/pipeline.ts';
 import type { IngestReply, PolicySnapshot, PoolJob, WorkerInit } from './pool.ts';
 import { fromWire, toWire } from './wire.ts';
@@ -41,13 +40,6 @@ const budgets = init.budgets ? new Budgets(init.budgets) : null;
 const ports = init.ports ?? {};
 /** This thread's verdict list toward each region's store. */
 const lists = new Map<string, VerdictList>();
-const numberOf = (f: Parameters<typeof verdictNumber>[0]): number | undefined => {
-  try {
-    return verdictNumber(f);
-  } catch {
-    return undefined; // a verdict the filter did not make (an indexed field's copy): found by its JSON
-  }
-};
 
 async function run(job: PoolJob): Promise<IngestReply> {
   const policy = job.policy ? compile(job.policy) : policies.get(job.tenant);
@@ -55,7 +47,7 @@ async function run(job: PoolJob): Promise<IngestReply> {
   const dest = ports[job.region];
   if (dest === undefined) throw new Error(`no port to the store of region '${job.region}' in the ingest worker`);
   let list = lists.get(job.region);
-  if (list === undefined) lists.set(job.region, (list = new VerdictList(numberOf)));
+  if (list === undefined) lists.set(job.region, (list = new VerdictList(verdictNumberOf)));
   const r = await ingest({ ...job, refused: job.refused && fromWire(job.refused) }, {
     limits: init.limits, rules: rawRules, matcher: classifier.matcher, apply: classifier.applyPolicy, policy, budgets, verdicts: list, text: dest.text,
   });

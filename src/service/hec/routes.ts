@@ -5,13 +5,12 @@ import type { TokenDef } from '../../config/config.ts';
 import { hecBody, SimError } from '../../errors/sim-error.ts';
 import { decodeBody, decompressBody } from '../../pipeline/parse/body.ts';
 import { rawRulesFor } from '../../pipeline/parse/linebreak.ts';
-import { verdictNumber } from '../../pipeline/filter/index.ts';
 import { kPortRegion, routeRegion } from '../region/route.ts';
 import { countModules, type ModuleCounts } from '../../store/packed.ts';
 import type { Committed } from '../../store/types.ts';
 import { VerdictList } from '../../store/verdicts.ts';
 import type { RecordContext } from '../../pipeline/ingest/pipeline.ts';
-import { ingest, type IngestJob } from '../../pipeline/ingest/ingest.ts';
+import { ingest, verdictNumberOf, type IngestJob } from '../../pipeline/ingest/ingest.ts';
 import { DECODED, Hold } from './admission.ts';
 import { snapshotOf, type IngestResult, type PoolJob } from '../../workers/pool.ts';
 import { toWire } from '../../workers/wire.ts';
@@ -156,15 +155,6 @@ interface Stored {
   commit: Promise<Committed>;
 }
 
-/** A verdict's number for the event loop's batches: the filter's, or none for a verdict it did not make (a test classifier's). */
-function numberOf(f: Parameters<typeof verdictNumber>[0]): number | undefined {
-  try {
-    return verdictNumber(f);
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Stores the events (good prefix included), counts them, then answers success or the first error. Nothing
  * here holds the records while their commit is on its way (the counts are taken first): a batch's parsed
@@ -278,7 +268,7 @@ export function registerHecRoutes(app: FastifyInstance): void {
       error = r.error;
     } else {
       const r = await ingest({ ...job, body: req.body as Buffer | undefined }, {
-        limits, rules: ctx.rules!, matcher: ctx.matcher, apply: ctx.apply, policy: ctx.policy, budgets: sim.budgets, verdicts: new VerdictList(numberOf),
+        limits, rules: ctx.rules!, matcher: ctx.matcher, apply: ctx.apply, policy: ctx.policy, budgets: sim.budgets, verdicts: new VerdictList(verdictNumberOf),
       });
       const b = r.batch;
       stored = b === null
