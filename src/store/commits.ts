@@ -50,7 +50,9 @@ export class CommitTracker {
   admit(events?: number): number {
     if (this.closed) throw new SimError('SIM_ERR_HEC_SHUTTING_DOWN');
     const d = this.depth;
-    if (d > 0 && d + (events ?? 0) >= this.maxQueuedEvents + (events === undefined ? 0 : 1)) {
+    // with its size: refused when it would pass the bound; a producer thread's (size not known yet): when full
+    const over = events === undefined ? d >= this.maxQueuedEvents : d + events > this.maxQueuedEvents;
+    if (d > 0 && over) {
       throw new SimError('SIM_ERR_HEC_BUSY', {
         detail: `region '${this.region}' has ${d} events waiting to be committed; the bound is ${this.maxQueuedEvents} (store.maxQueuedEvents)`,
       });

@@ -10,7 +10,7 @@ import { NUMBERS, REFS, TEXTS } from './event-log.ts';
  * its producer's list for this destination (verdicts.ts: each verdict's JSON goes once, with the first batch
  * that uses it).
  *
- * Columns (event-log.mjs defines them: the log's records hold these batches as they are):
+ * Columns (event-log.ts defines them: the log's records hold these batches as they are):
  *   refsOf  per event, REFS columns: tenant, module, host, source, sourcetype, index, endpoint (-1 = null)
  *   lens    per event, TEXTS columns: event JSON, envelope as received, indexed fields JSON (-1 = null);
  *           an event stored whole has only its envelope's text (no second serialization), else its JSON

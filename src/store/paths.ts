@@ -3,7 +3,7 @@
  * cache entry) once per distinct *shape* of path, not once per name a client ever sent. A path's shape folds
  * array indexes (`tags[3]` → `tags[]`) and numeric segments (`metrics.1712.value` → `metrics.#.value`); past
  * `cap` distinct shapes, new ones go to one overflow bucket (OVERFLOW_PATH) and are counted. The exact path
- * of each field still goes to the log with its event (a chunk's exact paths, event-log.mjs), so that the
+ * of each field still goes to the log with its event (a chunk's exact paths, event-log.ts), so that the
  * admin API shows every field as it was sent.
  */
 import { OVERFLOW_PATH } from './event-log.ts';

@@ -194,7 +194,7 @@ export class SqliteStore implements RegionStore {
         // a new file only: the index's rows are small (the events are in the log)
         this.db.pragma('page_size = 4096');
         this.db.pragma('journal_mode = WAL');
-        // the log is what is synced; the index is read again from it when it lost commits (event-log.mjs)
+        // the log is what is synced; the index is read again from it when it lost commits (event-log.ts)
         this.db.pragma('synchronous = NORMAL');
         this.db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
       } catch (err) {

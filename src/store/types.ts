@@ -64,7 +64,7 @@ export interface RegionStats {
   items: ItemStat[];
 }
 
-/** A piece of the log recovery took out (event-log.mjs), and the quarantine file that holds its bytes. */
+/** A piece of the log recovery took out (event-log.ts), and the quarantine file that holds its bytes. */
 export interface QuarantinedPiece { offset: number; length: number; reason: 'damaged' | 'torn'; file: string }
 
 /** How a region's store is: whether it can write, and what opening it found. */

@@ -1,4 +1,4 @@
-// Recovery by record (event-log.mjs recover): a torn tail is cut back before anything is appended; a damaged
+// Recovery by record (event-log.ts recover): a torn tail is cut back before anything is appended; a damaged
 // record in the middle is quarantined and replaced by a skip record, and every whole record after it is kept.
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
