@@ -368,13 +368,11 @@ export class SqliteStore implements RegionStore {
     this.tracker.abandon(seq);
   }
 
-  /** A producer thread's port; the writer starts now if it has not (it takes a while to load: not on a request's time). */
+  /** A producer thread's port: its batches wait in it until the writer (started by the first request) takes them. */
   connect(): StorePort {
     const { port1, port2 } = new MessageChannel();
-    if (this.writer === null && this.broken === null) {
-      this.ports.push(port2);
-      this.writer = this.startWriter();
-    } else this.writer?.postMessage({ port: port2 }, [port2]);
+    if (this.writer === null) this.ports.push(port2);
+    else this.writer.postMessage({ port: port2 }, [port2]);
     return { port: port1, text: true };
   }
 
