@@ -12,15 +12,18 @@ import type { StoreRecord } from './types.ts';
 export const MAX_VERDICTS = 50_000;
 
 /**
- * A verdict's number for its producer: the filter's verdictNumber (src/pipeline/filter), or undefined for a
- * verdict the filter did not make (a test's, or a copy): those are found by their JSON.
+ * A verdict's number for its producer: the filter's verdictNumber (src/pipeline/filter: a dense integer ≥ 0, the
+ * same for a verdict object as long as it lives), or undefined for a verdict the filter did not make (a test's,
+ * or a copy): those are found by their JSON.
  */
 export type VerdictNumber = (f: FilteredField) => number | undefined;
 
 /** A producer's verdict list toward one store. */
 export class VerdictList {
-  private byNumber = new Map<number, number>();
+  /** Per verdict number (dense, the filter's): its index in this list + 1, 0 when not in it. */
+  private byNumber = new Int32Array(1024);
   private byJson = new Map<string, number>();
+  private count = 0;
   private fresh: Array<number | string> = [];
   /** A new list: its first batch tells the store to forget any list it had from this producer. */
   private reset = true;
@@ -29,14 +32,15 @@ export class VerdictList {
 
   /** Verdicts numbered. */
   get size(): number {
-    return this.byNumber.size + this.byJson.size;
+    return this.count;
   }
 
   /** Called before a batch is packed: a full list starts again (the batch then says so). */
   begin(): void {
-    if (this.size < MAX_VERDICTS) return;
-    this.byNumber = new Map();
+    if (this.count < MAX_VERDICTS) return;
+    this.byNumber.fill(0);
     this.byJson = new Map();
+    this.count = 0;
     this.reset = true;
   }
 
@@ -44,17 +48,22 @@ export class VerdictList {
   readonly number = (f: FilteredField): number => {
     const n = this.numberOf(f);
     if (n !== undefined) {
-      let i = this.byNumber.get(n);
-      if (i === undefined) {
-        this.byNumber.set(n, (i = this.size));
-        this.fresh.push(i, JSON.stringify(f));
+      if (n >= this.byNumber.length) {
+        const grown = new Int32Array(Math.max(this.byNumber.length * 2, n + 1));
+        grown.set(this.byNumber);
+        this.byNumber = grown;
       }
+      const known = this.byNumber[n];
+      if (known !== 0) return known - 1;
+      const i = this.count++;
+      this.byNumber[n] = i + 1;
+      this.fresh.push(i, JSON.stringify(f));
       return i;
     }
     const json = JSON.stringify(f);
     let i = this.byJson.get(json);
     if (i === undefined) {
-      this.byJson.set(json, (i = this.size));
+      this.byJson.set(json, (i = this.count++));
       this.fresh.push(i, json);
     }
     return i;

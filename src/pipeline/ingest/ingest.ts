@@ -19,7 +19,7 @@ import { rawEnvelope, toRecord, type ClassifierDeps, type PolicyLike, type Recor
 export function verdictNumberOf(f: FilteredField): number | undefined {
   try {
     const n = verdictNumber(f);
-    return typeof n === 'number' ? n : undefined;
+    return Number.isInteger(n) && n >= 0 ? n : undefined;
   } catch {
     return undefined;
   }
