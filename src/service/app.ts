@@ -25,7 +25,7 @@ import { FaultRegistry, registerFaults } from './faults/index.ts';
 export interface AppOptions {
   /** The classifier and filter; default: the catalog's (src/pipeline/classify, src/pipeline/filter). */
   classifier?: ClassifierDeps;
-  /** Makes each region's store backend; default: SQLite or none per cfg.store.kind. */
+  /** Makes each region's store; default: SQLite or none per cfg.store.kind. */
   backendFactory?: StoreFactory;
   /** Fastify logger option; default: pino at cfg.logLevel. */
   logger?: FastifyServerOptions['logger'];
@@ -139,8 +139,8 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
   });
   const sweeper = setInterval(() => acks.sweep(), Math.min(60_000, cfg.limits.ackIdleSeconds * 1000)).unref();
 
-  // ingest worker threads when the classifier is the catalog's (a worker builds the same) and every store takes
-  // the packed batches they make; else all of it runs in the event loop
+  // ingest worker threads when the classifier is the catalog's (a worker builds the same); else ingest() runs in
+  // the event loop
   // global bytes in flight (wire and decoded), shared with the ingest threads (src/service/hec/admission.ts)
   const budgets = Budgets.create(cfg.limits);
   const pool = cfg.ingest.workers > 0 && classifier.inWorkers === true
