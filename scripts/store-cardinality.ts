@@ -24,7 +24,10 @@ import { devTokenFor } from '../src/config/config.ts';
 import { projectRoot } from '../src/config/schema.ts';
 import { defaultClassifier } from '../src/pipeline/ingest/classifier.ts';
 import { toRecord, type RecordContext } from '../src/pipeline/ingest/pipeline.ts';
-import { SqliteBackend } from '../src/store/sqlite.ts';
+import { SqliteStore } from '../src/store/sqlite.ts';
+import { batchOf } from '../src/store/verdicts.ts';
+
+const put = (s: { append: (b: ReturnType<typeof batchOf>) => Promise<unknown> }, records: Parameters<typeof batchOf>[0]) => s.append(batchOf(records));
 
 const { values } = parseArgs({ options: {
   names: { type: 'string', default: '100000' }, batch: { type: 'string', default: '1000' }, 'max-paths': { type: 'string' },
@@ -112,7 +115,7 @@ const dir = mkdtempSync(join(tmpdir(), 'sim-card-'));
 const options = { fsync: 'never' as const, ...(values['max-paths'] ? { maxPaths: Number(values['max-paths']) } : {}) };
 try {
   const base = mem();
-  const s = new SqliteBackend('us', dir, options);
+  const s = new SqliteStore('us', dir, options);
   let t0 = performance.now();
   for (let from = 0; from < N; from += batch) {
     const records = [];
@@ -123,7 +126,7 @@ try {
           : { metrics: { [String(i)]: { value: 1 } }, src_ip: '10.0.0.1' };
       records.push(toRecord({ event } as never, ctx));
     }
-    await s.insert(records);
+    await put(s, records);
   }
   const writeMs = performance.now() - t0;
   const after = mem();
@@ -135,7 +138,7 @@ try {
   db.close();
   const closed = mem();
   t0 = performance.now();
-  const again = new SqliteBackend('us', dir, options);
+  const again = new SqliteStore('us', dir, options);
   const openMs = performance.now() - t0;
   const reopened = mem();
   const sample = again.list({ limit: 3 }).map((e) => e.classification.map((f) => f.path).join(','));

@@ -20,14 +20,14 @@ import { createMetrics } from './metrics/metrics.ts';
 import { loadRegions, servedRegions, type RegionDef } from './region/regions.ts';
 import { compileRouteTable, regionHeaders } from './region/route.ts';
 import { registerCors } from './region/cors.ts';
-import { openStores, watchStores, type BackendFactory } from '../store/index.ts';
+import { openStores, watchStores, type StoreFactory } from '../store/index.ts';
 import { FaultRegistry, registerFaults } from './faults/index.ts';
 
 export interface AppOptions {
   /** The classifier and filter; default: the catalog's (src/pipeline/classify, src/pipeline/filter). */
   classifier?: ClassifierDeps;
-  /** Makes each region's store backend; default: SQLite or none per cfg.store.kind. */
-  backendFactory?: BackendFactory;
+  /** Makes each region's store; default: SQLite or none per cfg.store.kind. */
+  backendFactory?: StoreFactory;
   /** Fastify logger option; default: pino at cfg.logLevel. */
   logger?: FastifyServerOptions['logger'];
   /** For server.ts: HTTPS / several ports. */
@@ -140,18 +140,20 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
   });
   const sweeper = setInterval(() => acks.sweep(), Math.min(60_000, cfg.limits.ackIdleSeconds * 1000)).unref();
 
-  // ingest worker threads when the classifier is the catalog's (a worker builds the same) and every store takes
-  // the packed batches they make; else all of it runs in the event loop
+  // ingest worker threads when the classifier is the catalog's (a worker builds the same); else ingest() runs in
+  // the event loop
   // global bytes in flight (wire and decoded), shared with the ingest threads (src/service/hec/admission.ts)
   const budgets = Budgets.create(cfg.limits);
   const tenantPolicies = new TenantPolicies(classifier, policies, restored.store, cfg.adminToken);
-  const pool = cfg.ingest.workers > 0 && classifier.inWorkers === true && [...stores.values()].every((s) => s.packed)
+  const pool = cfg.ingest.workers > 0 && classifier.inWorkers === true
     ? new IngestPool(cfg.ingest.workers, () => ({
       limits: cfg.limits,
       sourcetypes: cfg.sourcetypes,
       policies: [...tenantPolicies].map(([tenant, p]) => policySnapshot(classifier, tenant, p)),
       budgets: budgets.init,
-    }), (why) => app.log.error(`${why}; the next request starts another`))
+    }), (why) => app.log.error(`${why}; the next request starts another`),
+    // each thread posts its batches straight to each region's store
+    () => Object.fromEntries([...stores].map(([id, s]) => [id, s.connect()])))
     : null;
   // a tenant policy that changes reaches every ingest thread before any job sent after the change
   if (pool) tenantPolicies.onChange((tenant, p) => pool.setPolicy(policySnapshot(classifier, tenant, p)));

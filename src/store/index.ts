@@ -1,32 +1,31 @@
 import type { SimConfig } from '../config/config.ts';
-import { NoneBackend } from './none.ts';
-import { SqliteBackend } from './sqlite.ts';
-import type { RegionStore, StoreBackend, StoreCondition } from './types.ts';
-import { QueuedRegionStore } from './write-queue.ts';
+import { NoneStore } from './none.ts';
+import { SqliteStore } from './sqlite.ts';
+import type { RegionStore, StoreCondition } from './types.ts';
 
-export type { RegionStore, StoreBackend, StoreRecord, StoredEvent, RegionStats, ItemStat, ListQuery, StoreCondition } from './types.ts';
-export { QueuedRegionStore } from './write-queue.ts';
+export type { Committed, RegionStore, StorePort, StoreRecord, StoredEvent, RegionStats, ItemStat, ListQuery, StoreCondition } from './types.ts';
 
-/** Makes the backend of one region; buildApp takes another factory in tests. */
-export type BackendFactory = (region: string, cfg: SimConfig) => StoreBackend;
+/** Makes the store of one region; buildApp takes another factory in tests. */
+export type StoreFactory = (region: string, cfg: SimConfig) => RegionStore;
 
-export const defaultBackendFactory: BackendFactory = (region, cfg) =>
+export const defaultStoreFactory: StoreFactory = (region, cfg) =>
   cfg.store.kind === 'none'
-    ? new NoneBackend()
-    : new SqliteBackend(region, cfg.dataDir, { fsync: cfg.store.fsync, batchMs: cfg.store.batchMs, batchEvents: cfg.store.batchEvents, maxPaths: cfg.store.maxFieldPaths });
+    ? new NoneStore(region, cfg.store.maxQueuedEvents)
+    : new SqliteStore(region, cfg.dataDir, {
+      fsync: cfg.store.fsync, batchMs: cfg.store.batchMs, batchEvents: cfg.store.batchEvents, maxPaths: cfg.store.maxFieldPaths, maxQueuedEvents: cfg.store.maxQueuedEvents,
+    });
 
 /** One store per served region: data residency means an event only ever reaches its region's store. */
-export function openStores(regionIds: readonly string[], cfg: SimConfig, factory: BackendFactory = defaultBackendFactory): Map<string, RegionStore> {
+export function openStores(regionIds: readonly string[], cfg: SimConfig, factory: StoreFactory = defaultStoreFactory): Map<string, RegionStore> {
   const stores = new Map<string, RegionStore>();
   try {
-    for (const id of regionIds) stores.set(id, new QueuedRegionStore(id, factory(id, cfg), cfg.store));
+    for (const id of regionIds) stores.set(id, factory(id, cfg));
   } catch (err) {
     for (const s of stores.values()) void s.close();
     throw err;
   }
   return stores;
 }
-
 interface Log { info(o: object, msg: string): void; warn(o: object, msg: string): void; error(o: object, msg: string): void }
 
 /**

@@ -1,21 +1,22 @@
 import type { FilteredField } from '../pipeline/classify/types.ts';
 import type { StoreRecord } from './types.ts';
-import { countModules, NUMBERS, REFS, TEXTS } from './event-log.mjs';
+import { NUMBERS, REFS, TEXTS } from './event-log.ts';
 
 /**
  * A request's records packed into a few values: what an ingest worker sends to the event loop, and what the
  * SQLite writer thread takes. Copying a message between threads costs per value, so the records travel as a
  * table of their metadata strings (a request's events share them) with references into it, one string of
- * the events' texts with their lengths, typed arrays of numbers, and per field an index into a list of
- * verdicts (the filter's shared FilteredField objects) that goes with the batch.
+ * the events' texts with their lengths, typed arrays of numbers, and per field the number of its verdict in
+ * its producer's list for this destination (verdicts.ts: each verdict's JSON goes once, with the first batch
+ * that uses it).
  *
- * Columns (event-log.mjs defines them: the log's records hold these batches as they are):
+ * Columns (event-log.ts defines them: the log's records hold these batches as they are):
  *   refsOf  per event, REFS columns: tenant, module, host, source, sourcetype, index, endpoint (-1 = null)
  *   lens    per event, TEXTS columns: event JSON, envelope as received, indexed fields JSON (-1 = null);
  *           an event stored whole has only its envelope's text (no second serialization), else its JSON
  *   nums    per event, NUMBERS columns: receivedAt, time (NaN = null), dropped, flagged
  */
-export { NUM_DROPPED, NUM_FLAGGED, NUMBERS, REF_MODULE, REFS, TEXTS } from './event-log.mjs';
+export { countModules, NUM_DROPPED, NUM_FLAGGED, NUMBERS, REF_MODULE, REFS, TEXTS, type ModuleCounts } from './event-log.ts';
 
 export interface PackedBatch {
   events: number;
@@ -43,8 +44,11 @@ export function stringTable(): { table: string[]; ref: (v: string | null) => num
   return { table, ref };
 }
 
-/** Packs records; `verdictIndex` numbers each field's verdict (a class id, or an index into a verdict list). */
-export function packRecords(records: readonly StoreRecord[], verdictIndex: (f: FilteredField) => number): PackedBatch {
+/**
+ * Packs records; `verdictIndex` numbers each field's verdict (a class id, or a number in a verdict list).
+ * `texts` false: the events' texts are left out (every length -1), for a store that only counts.
+ */
+export function packRecords(records: readonly StoreRecord[], verdictIndex: (f: FilteredField) => number, texts = true): PackedBatch {
   let fieldCount = 0;
   for (const r of records) fieldCount += r.classification.length;
   const { table, ref } = stringTable();
@@ -66,7 +70,9 @@ export function packRecords(records: readonly StoreRecord[], verdictIndex: (f: F
     refsOf[t++] = ref(r.tenant); refsOf[t++] = ref(r.module); refsOf[t++] = ref(r.host); refsOf[t++] = ref(r.source);
     refsOf[t++] = ref(r.sourcetype); refsOf[t++] = ref(r.index); refsOf[t++] = ref(r.endpoint);
     const env = r.envelope;
-    if (env === undefined) {
+    if (!texts) {
+      lens[s++] = -1; lens[s++] = -1; lens[s++] = -1;
+    } else if (env === undefined) {
       const json = JSON.stringify(r.event);
       text += json;
       lens[s++] = json.length;
@@ -88,14 +94,17 @@ export function packRecords(records: readonly StoreRecord[], verdictIndex: (f: F
   return { events: records.length, table, refsOf, text, lens, nums, verdicts, idCounts };
 }
 
-const modulesOf = new WeakMap<PackedBatch, Map<string, [number, number, number]>>();
-
 /**
- * Per module ('' = none) of a packed batch: [events, dropped fields, flagged fields]. Counted once per batch
- * (the metrics and the `none` store both ask).
+ * A batch as a store takes it (RegionStore.append, or a producer thread's port): packed columns whose
+ * `verdicts` are numbers in its producer's verdict list for this store, the JSON of the ones new to the store,
+ * and the request's number in its store. Never changed once handed off: the store reads it, and keeps what it
+ * needs (class ids, counts) apart.
  */
-export function packedModules(b: PackedBatch): Map<string, [number, number, number]> {
-  let out = modulesOf.get(b);
-  if (out === undefined) modulesOf.set(b, (out = countModules(b, new Map())));
-  return out;
+export interface Batch extends PackedBatch {
+  /** The request's number in its store (RegionStore.admit): the store's answer names it. */
+  seq: number;
+  /** [number, verdict JSON, ...]: the verdicts this batch is the first to use toward its store. */
+  fresh: Array<number | string>;
+  /** The producer's list started again from 0 with this batch (it is bounded: verdicts.ts). */
+  reset: boolean;
 }

@@ -3,13 +3,13 @@
  * cache entry) once per distinct *shape* of path, not once per name a client ever sent. A path's shape folds
  * array indexes (`tags[3]` → `tags[]`) and numeric segments (`metrics.1712.value` → `metrics.#.value`); past
  * `cap` distinct shapes, new ones go to one overflow bucket (OVERFLOW_PATH) and are counted. The exact path
- * of each field still goes to the log with its event (a chunk's exact paths, event-log.mjs), so that the
+ * of each field still goes to the log with its event (a chunk's exact paths, event-log.ts), so that the
  * admin API shows every field as it was sent.
  */
-import { OVERFLOW_PATH } from './event-log.mjs';
+import { OVERFLOW_PATH } from './event-log.ts';
 
 /** Where paths past the cap are folded (defined with the log, which counts its fields in the totals). */
-export { OVERFLOW_PATH } from './event-log.mjs';
+export { OVERFLOW_PATH } from './event-log.ts';
 /** The default cap of distinct path shapes per region store (store.maxFieldPaths). */
 export const DEFAULT_MAX_FIELD_PATHS = 10_000;
 

@@ -1,26 +1,32 @@
 import { chmodSync, closeSync, existsSync, fdatasyncSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { FsyncMode } from '../config/config.ts';
 import { SimError } from '../errors/sim-error.ts';
 import type { FilteredField } from '../pipeline/classify/types.ts';
-import { NUM_DROPPED, NUM_FLAGGED, NUMBERS, packRecords, REF_MODULE, REFS, stringTable, TEXTS, type PackedBatch } from './packed.ts';
+import { NUM_DROPPED, NUM_FLAGGED, NUMBERS, REF_MODULE, REFS, stringTable, TEXTS, type Batch, type PackedBatch } from './packed.ts';
 import { StatsCounter } from './stats.ts';
-import { VerdictIds } from './verdict-ids.ts';
 import { DIR_MODE, FILE_MODE, lockDir } from './dir-lock.ts';
-import { chunkRecord, classesRecord, INDEX_DDL, isChunk, LOG_FILE, PATH_OVERFLOW, TOTALS_DDL, parseRecordChunk, readRecord, recover, writeAll, type Recovered } from './event-log.mjs';
-import { DEFAULT_MAX_FIELD_PATHS, foldPath, OVERFLOW_PATH, PathShapes } from './paths.ts';
-import type { ItemStat, ListQuery, RegionStats, StoreBackend, StoreCondition, StoredEvent, StoreRecord } from './types.ts';
+import { chunkRecord, classesRecord, INDEX_DDL, isChunk, LOG_FILE, PATH_OVERFLOW, TOTALS_DDL, parseRecordChunk, readRecord, recover, writeAll, type Recovered } from './event-log.ts';
+import { DEFAULT_MAX_FIELD_PATHS, foldPath, OVERFLOW_PATH as OVERFLOW } from './paths.ts';
+import type { Committed, ListQuery, RegionStats, RegionStore, StoreCondition, StoredEvent, StorePort } from './types.ts';
 import { ConditionTracker } from './condition.ts';
+import { CommitTracker } from './commits.ts';
+import { spawnWorker } from '../workers/spawn.ts';
+import type { WriterInit, WriterReply } from '../workers/store-writer.ts';
 
-const SCHEMA_VERSION = '5';
+const SCHEMA_VERSION = '6';
 
 /**
- * Schema 5: the events are in the region's log (event-log.mjs), a record per request (a chunk): the request's
+ * Schema 6: the events are in the region's log (event-log.ts), a record per request (a chunk): the request's
  * packed batch (packed.ts) with classification ids. This file is the index (INDEX_DDL): `chunks`
  * says where each chunk's record is, `chunk_modules` finds the chunks holding a module's events, newest first;
- * `module_stats` and `item_stats` are the running totals (stored once a second; `totals_through` in `meta`).
+ * `module_stats` and `item_stats` are the running totals (stored once a second; `totals_through` in `meta`),
+ * per module and per (module, item, group).
+ *
+ * Schema 5 counted item_stats per (module, item): opening one recounts the totals from the log (the log and
+ * the chunk rows are the same).
  *
  * Schema 4 kept the same chunks in this file (`body`, `meta` columns): opening one moves them to the log.
  */
@@ -90,11 +96,6 @@ function packSchema4(metas: EventMeta[], body: string): PackedBatch {
   return { events: n, table, refsOf, text, lens, nums, verdicts: Int32Array.from(ids), idCounts };
 }
 
-/** What a commit added to the totals: [class id, fields, ...], and [module, events, dropped, flagged] per module. */
-interface Delta { tally: number[]; modules: Array<[string, number, number, number]> }
-
-interface Pending { resolve: () => void; reject: (e: Error) => void; classes: number[] }
-
 export interface SqliteOptions {
   fsync: FsyncMode;
   /** Group commit, fsync=batch (see StoreConfig). */
@@ -104,19 +105,24 @@ export interface SqliteOptions {
   totalsMs?: number;
   /** Distinct path shapes kept (store.maxFieldPaths, paths.ts); past them, paths go to the overflow bucket. */
   maxPaths?: number;
+  /** Events accepted and not yet committed, at most (store.maxQueuedEvents): past it, 503 code 9. */
+  maxQueuedEvents?: number;
 }
 
 /**
- * One region's store: its events in a log (`<dataDir>/<region>/events.log`, event-log.mjs), a record per
- * request, and an SQLite index beside it (`events.sqlite`, WAL journal). fsync always/batch: `insert` resolves
- * once its record is on disk (the writer's fdatasync of the log); never: once written and indexed, no syncing.
+ * One region's store: its events in a log (`<dataDir>/<region>/events.log`, event-log.ts), a record per
+ * request, and an SQLite index beside it (`events.sqlite`, WAL journal). fsync always/batch: a request's commit
+ * resolves once its record is on disk (the writer's fdatasync of the log); never: once written and indexed.
  *
  * Two SQLite connections: this thread's makes and checks the schema, brings the index in step with the log
- * when the file opens (recover), and answers reads (list, stats, count); a worker thread's
- * (sqlite-writer.mjs) does every write, so writes and fsync never stall the event loop. WAL lets the reader
- * see each commit as soon as it is made. `insert` resolves once the writer committed.
+ * when the file opens (recover), and answers reads (list, stats, count); the writer thread's
+ * (src/workers/store-writer.ts) does every write, so writes and fsync never stall the event loop. WAL lets the
+ * reader see each commit as soon as it is made. Batches go to the writer straight from the thread that made
+ * them: the event loop's on the writer's own port (append), each ingest thread's on a port of its own
+ * (connect). The writer gives classifications their ids and counts; this thread hears per commit only the
+ * requests' numbers and what the commit added to the totals.
  */
-export class SqliteBackend implements StoreBackend {
+export class SqliteStore implements RegionStore {
   readonly kind = 'sqlite' as const;
   readonly path: string;
   readonly logPath: string;
@@ -126,29 +132,18 @@ export class SqliteBackend implements StoreBackend {
   /** The log, open for reading (list). */
   private readonly logFd: number;
   private writer: Worker | null = null;
-  private readonly writerData: { path: string; log: string; fsync: FsyncMode; batchMs: number; batchEvents: number; totalsMs: number };
-  private readonly pending = new Map<number, Pending>();
-  private seq = 0;
-  /** Set when the writer died: every later insert fails with it. */
+  private readonly writerData: Omit<WriterInit, 'ports'>;
+  /** Producers' ports made before the writer started: given to it when it starts. */
+  private readonly ports: MessagePort[] = [];
+  private readonly tracker: CommitTracker;
+  /** Set when the writer died: every later write fails with it. */
   private broken: Error | null = null;
   private exited: Promise<void> = Promise.resolve();
-  /**
-   * Per-field classifications are interned: the classifier and filter hand out shared objects (one per
-   * distinct verdict), so each is stored once in field_classes and an event keeps a list of ids. Ids are
-   * chosen here; a new one's row goes with every insert until a commit holding it succeeded (`unconfirmed`).
-   */
+  /** Classifications by id, read from field_classes as list() meets them (the writer stores them). */
   private readonly classById: FilteredField[] = [];
-  /** Classifications given an id whose row no commit has stored yet: sent with every insert until one does. */
-  private readonly unconfirmed = new Map<number, string>();
-  private readonly classIds = new VerdictIds(1, (id, json) => {
-    this.classById[id] = JSON.parse(json) as FilteredField;
-    this.unconfirmed.set(id, json);
-  }, (f) => ({ ...f, path: this.shapes.of(f.path) }), 100_000);
-  /**
-   * The distinct path shapes (paths.ts): a classification is stored per shape, not per field name, up to
-   * maxPaths shapes (then the overflow bucket); each field's exact path goes to the log with its chunk.
-   */
-  private readonly shapes: PathShapes;
+  private readonly classJson: Database.Statement<[number], string>;
+  /** Path shapes (paths.ts): distinct ones (the writer's count, from its replies), the cap, fields past it. */
+  private readonly paths: { distinct: number; cap: number; overflowFields: number };
   /**
    * The running totals (stats, count): read from the index at open, then each commit's reply adds its counts.
    * The writer stores them in the index once a second, and recovery counts from the log what it missed.
@@ -158,21 +153,20 @@ export class SqliteBackend implements StoreBackend {
   commits = 0;
   /**
    * What opening found: chunks read again from the log into the index, bytes cut off its end, a rebuilt index,
-   * and the pieces of the log taken out to the quarantine folder (event-log.mjs, recover).
+   * and the pieces of the log taken out to the quarantine folder (event-log.ts, recover).
    */
   readonly recovered: Recovered;
   /** Log offsets of records the index names that list() could not read (damaged since the store opened). */
   readonly unreadable: number[] = [];
   /** Whether writes succeed (disk full: 503 code 9 and health degraded until one does again). */
   private readonly health = new ConditionTracker(() => ({
-    recovery: this.recovered, unreadable: [...this.unreadable],
-    paths: { distinct: this.shapes.distinct, cap: this.shapes.cap, overflowFields: this.shapes.overflowFields },
+    recovery: this.recovered, unreadable: [...this.unreadable], paths: { ...this.paths },
   }));
-  readonly groups = true;
 
   constructor(readonly region: string, dataDir: string, options: FsyncMode | SqliteOptions) {
-    const { fsync, batchMs = 0, batchEvents = 5_000, totalsMs = 1_000, maxPaths = DEFAULT_MAX_FIELD_PATHS } = typeof options === 'string' ? { fsync: options } : options;
-    this.shapes = new PathShapes(maxPaths);
+    const { fsync, batchMs = 0, batchEvents = 5_000, totalsMs = 1_000, maxPaths = DEFAULT_MAX_FIELD_PATHS, maxQueuedEvents = 100_000 } = typeof options === 'string' ? { fsync: options } : options;
+    this.paths = { distinct: 0, cap: maxPaths, overflowFields: 0 };
+    this.tracker = new CommitTracker(region, maxQueuedEvents);
     const dir = join(dataDir, region);
     this.path = join(dir, 'events.sqlite');
     this.logPath = join(dir, LOG_FILE);
@@ -200,7 +194,7 @@ export class SqliteBackend implements StoreBackend {
         // a new file only: the index's rows are small (the events are in the log)
         this.db.pragma('page_size = 4096');
         this.db.pragma('journal_mode = WAL');
-        // the log is what is synced; the index is read again from it when it lost commits (event-log.mjs)
+        // the log is what is synced; the index is read again from it when it lost commits (event-log.ts)
         this.db.pragma('synchronous = NORMAL');
         this.db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
       } catch (err) {
@@ -213,7 +207,7 @@ export class SqliteBackend implements StoreBackend {
         throw new SimError('SIM_ERR_STORE_OPEN', { detail: `${this.path} holds region '${storedRegion}', not '${region}' (data residency: one file per region)` });
       }
       let storedSchema = (meta.get('schema') as { value: string } | undefined)?.value;
-      if (storedSchema !== undefined && !['2', '3', '4', SCHEMA_VERSION].includes(storedSchema)) {
+      if (storedSchema !== undefined && !['2', '3', '4', '5', SCHEMA_VERSION].includes(storedSchema)) {
         this.db.close();
         throw new SimError('SIM_ERR_STORE_OPEN', { detail: `${this.path} has store schema ${storedSchema}; this version writes schema ${SCHEMA_VERSION}: move the folder away` });
       }
@@ -222,7 +216,11 @@ export class SqliteBackend implements StoreBackend {
           this.db.transaction(() => this.db.exec(MIGRATE_TO_4(storedSchema === '3')))();
           storedSchema = '4';
         }
-        if (storedSchema === '4') this.migrateTo5();
+        if (storedSchema === '4') {
+          this.migrateTo5();
+          storedSchema = '5';
+        }
+        if (storedSchema === '5') this.migrateTo6();
         this.db.exec(INDEX_DDL);
         this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?), (?, ?)').run('region', region, 'schema', SCHEMA_VERSION);
         this.recovered = recover(this.db, this.logPath);
@@ -231,14 +229,27 @@ export class SqliteBackend implements StoreBackend {
         this.db.close();
         throw new SimError('SIM_ERR_STORE_OPEN', { detail: `${this.logPath}: ${(err as Error).message}`, cause: err });
       }
-      this.loadClasses();
+      this.classJson = this.db.prepare<[number], string>('SELECT json FROM field_classes WHERE id = ?').pluck();
+      this.loadShapes();
       this.loadTotals();
     } catch (err) {
       this.unlock();
       throw err;
     }
 
-    this.writerData = { path: this.path, log: this.logPath, fsync, batchMs, batchEvents, totalsMs };
+    this.writerData = { path: this.path, log: this.logPath, fsync, batchMs, batchEvents, totalsMs, maxPaths };
+  }
+
+  /**
+   * Schema 5 → 6: item_stats gains the item's group (its key is module, item, group). The totals are counted
+   * again from the log by recover (totals_through 0): the per-group counts exist only there.
+   */
+  private migrateTo6(): void {
+    this.db.transaction(() => {
+      this.db.exec('DROP TABLE IF EXISTS item_stats; DELETE FROM module_stats;');
+      this.db.prepare('DELETE FROM meta WHERE key = ?').run(PATH_OVERFLOW);
+      this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?), (?, ?)').run('totals_through', '0', 'schema', '6');
+    })();
   }
 
   /**
@@ -273,34 +284,16 @@ export class SqliteBackend implements StoreBackend {
       const move = this.db.prepare('INSERT INTO chunks_5 (id, first_event, events, log_offset, log_length) SELECT id, first_event, events, ?, ? FROM chunks WHERE id = ?');
       for (const [id, offset, size] of places) move.run(offset, size, id);
       this.db.exec('DROP TABLE chunks; ALTER TABLE chunks_5 RENAME TO chunks;');
-      this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?), (?, ?)').run('schema', SCHEMA_VERSION, 'log_synced', String(at));
+      this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?), (?, ?)').run('schema', '5', 'log_synced', String(at));
     })();
     this.db.exec('VACUUM'); // the texts' pages, free now
   }
 
-  /** The writer thread, started by the first insert: a region that never receives an event costs no thread. */
+  /** The writer thread, started by the first request: a region that never receives an event costs no thread. */
   private startWriter(): Worker {
-    // plain JavaScript: no loader flags of the parent (tsx) needed in the thread
-    const writer = new Worker(new URL('../workers/store-writer.mjs', import.meta.url), { workerData: this.writerData, execArgv: [] });
-    writer.on('message', (m: { seqs: number[]; ok: boolean; error?: string; code?: string; delta: Delta | null }) => {
-      const failure = m.ok ? null : Object.assign(new Error(m.error), { code: m.code });
-      if (failure === null) {
-        this.commits++;
-        this.health.ok();
-      } else this.health.failed(failure);
-      if (m.delta) this.addDelta(m.delta);
-      for (const seq of m.seqs) {
-        const p = this.pending.get(seq);
-        if (!p) continue;
-        this.pending.delete(seq);
-        if (m.ok) {
-          for (const id of p.classes) this.unconfirmed.delete(id);
-          p.resolve();
-        } else {
-          p.reject(failure!); // its new classifications stay unconfirmed: the next insert sends them again
-        }
-      }
-    });
+    const ports = this.ports.splice(0);
+    const writer = spawnWorker('../workers/store-writer', import.meta.url, { workerData: { ...this.writerData, ports } satisfies WriterInit, transferList: ports });
+    writer.on('message', (m: WriterReply) => this.onReply(m));
     this.exited = new Promise((resolve) => {
       writer.on('error', (err) => this.fail(err));
       writer.on('exit', (code) => {
@@ -311,81 +304,115 @@ export class SqliteBackend implements StoreBackend {
     return writer;
   }
 
-  private fail(err: Error): void {
-    this.broken ??= err;
-    for (const p of this.pending.values()) p.reject(err);
-    this.pending.clear();
+  /** A commit's reply: the totals, the condition, and each request it held. */
+  private onReply(m: WriterReply): void {
+    const failure = m.ok ? null : Object.assign(new Error(m.error!.message), { code: m.error!.code });
+    if (failure === null) {
+      this.commits++;
+      this.health.ok();
+    } else this.health.failed(failure);
+    this.paths.distinct = m.paths;
+    const d = m.delta;
+    if (d !== null) {
+      for (let i = 0; i < d.modules.length; i += 4) this.live.addEvents(d.modules[i] as string, d.modules[i + 1] as number, d.modules[i + 2] as number, d.modules[i + 3] as number);
+      this.live.addRows(d.items);
+      this.paths.overflowFields += d.overflow;
+    }
+    for (let i = 0; i < m.seqs.length; i++) {
+      if (failure === null) this.tracker.commit(m.seqs[i], { seq: m.seqs[i], firstEvent: m.firsts[i], events: m.counts[i] });
+      else this.tracker.fail(m.seqs[i], failure);
+    }
   }
 
-  /** Adds a commit's counts to the live totals. */
-  private addDelta(d: Delta): void {
-    for (let i = 0; i < d.tally.length; i += 2) {
-      const f = this.classById[d.tally[i]];
-      this.live.addVerdictCount(f, d.tally[i + 1]);
-      if (f.path === OVERFLOW_PATH) this.shapes.overflowFields += d.tally[i + 1];
+  private fail(err: Error): void {
+    this.broken ??= err;
+    this.tracker.failAll(err);
+  }
+
+  private get running(): Worker {
+    if (this.broken) throw this.broken;
+    return (this.writer ??= this.startWriter());
+  }
+
+  append(batch: Omit<Batch, 'seq'>): Promise<Committed> {
+    let seq = 0;
+    try {
+      seq = this.tracker.admit(batch.events); // refused first when closed or full
+      if (batch.events === 0) return this.tracker.settle(seq, 0);
+      const writer = this.running;
+      const b: Batch = { ...batch, seq };
+      writer.postMessage(b, [b.refsOf.buffer, b.lens.buffer, b.nums.buffer, b.verdicts.buffer, b.idCounts.buffer] as ArrayBuffer[]);
+    } catch (err) {
+      this.tracker.abandon(seq);
+      return Promise.reject(err);
     }
-    for (const [m, events, dropped, flagged] of d.modules) this.live.addEvents(m, events, dropped, flagged);
+    return this.tracker.settle(seq, batch.events);
+  }
+
+  admit(): number {
+    const seq = this.tracker.admit();
+    try {
+      void this.running; // started now: the producer's batch waits in its port until the writer takes it
+    } catch (err) {
+      this.tracker.abandon(seq);
+      throw err;
+    }
+    return seq;
+  }
+
+  settle(seq: number, events: number): Promise<Committed> {
+    return this.tracker.settle(seq, events);
+  }
+
+  abandon(seq: number): void {
+    this.tracker.abandon(seq);
+  }
+
+  /** A producer thread's port: its batches wait in it until the writer (started by the first request) takes them. */
+  connect(): StorePort {
+    const { port1, port2 } = new MessageChannel();
+    if (this.writer === null) this.ports.push(port2);
+    else this.writer.postMessage({ port: port2 }, [port2]);
+    return { port: port1, text: true };
+  }
+
+  queueDepth(): number {
+    return this.tracker.queueDepth();
+  }
+
+  isFull(): boolean {
+    return this.tracker.isFull();
   }
 
   /** The totals as the index holds them (recover brought them up to the end of the log). */
   private loadTotals(): void {
-    this.shapes.overflowFields = Number((this.db.prepare('SELECT value FROM meta WHERE key = ?').get(PATH_OVERFLOW) as { value: string } | undefined)?.value ?? 0);
+    this.paths.overflowFields = Number((this.db.prepare('SELECT value FROM meta WHERE key = ?').get(PATH_OVERFLOW) as { value: string } | undefined)?.value ?? 0);
     for (const m of this.db.prepare('SELECT module, events, dropped, flagged FROM module_stats').all() as Array<{ module: string; events: number; dropped: number; flagged: number }>) {
       this.live.addEvents(m.module, m.events, m.dropped, m.flagged);
     }
-    for (const s of this.db.prepare('SELECT module, item, kept, dropped, flagged FROM item_stats').all() as ItemStat[]) {
-      this.live.addItem({ ...s, module: s.module === '' ? null : s.module, item: s.item === '' ? null : s.item });
-    }
+    const rows = this.db.prepare('SELECT module, item, grp, kept, dropped, flagged FROM item_stats').raw().all() as Array<[string, string, string, number, number, number]>;
+    this.live.addRows(rows.flat());
   }
 
-  private loadClasses(): void {
-    for (const row of this.db.prepare('SELECT id, json FROM field_classes').iterate() as Iterable<{ id: number; json: string }>) {
-      const f = this.classById[row.id] = JSON.parse(row.json) as FilteredField;
-      this.classIds.preset(row.json, row.id);
-      this.shapes.add(foldPath(f.path)); // a store written before this version has exact paths here
+  /** The distinct path shapes the classes hold (the writer keeps them from here on). */
+  private loadShapes(): void {
+    const known = new Set<string>();
+    for (const json of this.db.prepare('SELECT json FROM field_classes').pluck().iterate() as Iterable<string>) {
+      const shape = foldPath((JSON.parse(json) as FilteredField).path); // a store written before shapes has exact paths here
+      if (shape !== OVERFLOW) known.add(shape);
     }
+    this.paths.distinct = known.size;
   }
 
-  insert(records: readonly StoreRecord[]): Promise<void> {
-    if (this.broken) return Promise.reject(this.broken);
-    const b = packRecords(records, (f) => this.classIds.of(f));
-    const exact: Array<number | string> = [];
-    let k = 0;
-    for (const r of records) {
-      for (const f of r.classification) {
-        if (this.classById[b.verdicts[k]].path !== f.path) exact.push(k, f.path);
-        k++;
-      }
+  /** Classification `id` (stored by the writer before the chunk that names it was indexed). */
+  private classOf(id: number): FilteredField {
+    let f = this.classById[id];
+    if (f === undefined) {
+      const json = this.classJson.get(id);
+      if (json === undefined) throw new Error(`classification ${id} is not in ${this.path}`);
+      this.classById[id] = f = JSON.parse(json) as FilteredField;
     }
-    return this.send(b, exact);
-  }
-
-  /** A batch an ingest worker packed: its verdict indices (into `verdicts`) become class ids here. */
-  insertPacked(batch: PackedBatch, verdicts: readonly FilteredField[]): Promise<void> {
-    if (this.broken) return Promise.reject(this.broken);
-    const ids = batch.verdicts;
-    const exact: Array<number | string> = [];
-    for (let k = 0; k < ids.length; k++) {
-      const v = verdicts[ids[k]];
-      const id = ids[k] = this.classIds.of(v);
-      if (this.classById[id].path !== v.path) exact.push(k, v.path); // folded: the exact path goes with the chunk
-    }
-    return this.send(batch, exact);
-  }
-
-  /** Posts a packed batch whose `verdicts` are class ids to the writer; resolves once committed. */
-  private send(b: PackedBatch, exact: Array<number | string>): Promise<void> {
-    const classes: Array<number | string> = [];
-    const carried: number[] = [];
-    for (const [id, json] of this.unconfirmed) classes.push(id, json), carried.push(id);
-    const seq = ++this.seq;
-    return new Promise<void>((resolve, reject) => {
-      this.pending.set(seq, { resolve, reject, classes: carried });
-      (this.writer ??= this.startWriter()).postMessage(
-        { seq, events: b.events, table: b.table, refsOf: b.refsOf, text: b.text, lens: b.lens, nums: b.nums, verdicts: b.verdicts, idCounts: b.idCounts, classes, exact },
-        [b.refsOf.buffer, b.lens.buffer, b.nums.buffer, b.verdicts.buffer, b.idCounts.buffer] as ArrayBuffer[],
-      );
-    });
+    return f;
   }
 
   list(q: ListQuery): StoredEvent[] {
@@ -445,7 +472,7 @@ export class SqliteBackend implements StoreBackend {
         }
         const classification: FilteredField[] = [];
         for (let k = idStarts[e], end = k + c.idCounts[e]; k < end; k++) {
-          const f = this.classById[c.verdicts[k]];
+          const f = this.classOf(c.verdicts[k]);
           const path = exactOf?.get(k);
           classification.push(path === undefined ? f : { ...f, path });
         }
@@ -478,10 +505,14 @@ export class SqliteBackend implements StoreBackend {
     return this.live.events;
   }
 
-  /** Closes the writer (if one started) once what was sent is committed (the write queue waits for that), then the reader. */
+  /** Closes the writer (if one started) once it committed what it was sent, then the reader. */
   async close(): Promise<void> {
+    const settled = this.tracker.close();
+    // the writer commits everything its ports hold (a producer thread's batch posted before the pool closed too)
     if (this.writer !== null && this.broken === null) this.writer.postMessage({ close: true });
     await this.exited;
+    await settled;
+    for (const p of this.ports.splice(0)) p.close();
     if (this.db.open) {
       this.db.close();
       closeSync(this.logFd);

@@ -1,4 +1,5 @@
-import type { PackedBatch } from './packed.ts';
+import type { MessagePort } from 'node:worker_threads';
+import type { Batch } from './packed.ts';
 import type { FilteredField } from '../pipeline/classify/types.ts';
 
 /** What the ingest pipeline hands to a region store: one event after classification and filtering. */
@@ -44,6 +45,11 @@ export interface ListQuery {
 export interface ItemStat {
   module: string | null;
   item: string | null;
+  /**
+   * The notice's sub-group of the item (Office 365's eight "User principal name" items differ only by it);
+   * absent for an item without one (and undeclared fields).
+   */
+  group?: string;
   kept: number;
   dropped: number;
   flagged: number;
@@ -58,7 +64,7 @@ export interface RegionStats {
   items: ItemStat[];
 }
 
-/** A piece of the log recovery took out (event-log.mjs), and the quarantine file that holds its bytes. */
+/** A piece of the log recovery took out (event-log.ts), and the quarantine file that holds its bytes. */
 export interface QuarantinedPiece { offset: number; length: number; reason: 'damaged' | 'torn'; file: string }
 
 /** How a region's store is: whether it can write, and what opening it found. */
@@ -80,49 +86,34 @@ export interface StoreCondition {
   paths?: { distinct: number; cap: number; overflowFields: number };
 }
 
-/**
- * A region's storage engine. `insert` writes one group of records in one transaction (durable per the
- * fsync mode when it returns/resolves). The write queue in front of it (write-queue.ts) decides the grouping.
- */
-export interface StoreBackend {
-  readonly kind: 'sqlite' | 'none';
-  /**
-   * Inserts cost nothing and are never lost by a crash that they could outlive (the `none` store keeps
-   * counts in memory): the write queue then calls insert (synchronous for such a backend) at once instead of grouping writes.
-   */
-  readonly immediate?: boolean;
-  /**
-   * The backend groups concurrent inserts into commits itself (the SQLite writer thread): the write queue
-   * hands it each write at once, keeping only the bound and the count of what is not yet committed.
-   */
-  readonly groups?: boolean;
-  insert(records: readonly StoreRecord[]): void | Promise<void>;
-  /**
-   * Inserts a batch an ingest worker packed (src/store/packed.ts), its verdict indices pointing into
-   * `verdicts`; a backend without it gets records, and the service then classifies in the event loop.
-   * Only for `immediate` or `groups` backends.
-   */
-  insertPacked?(batch: PackedBatch, verdicts: readonly FilteredField[]): void | Promise<void>;
-  list(q: ListQuery): StoredEvent[];
-  stats(): RegionStats;
-  count(): number;
-  /** Its condition (a backend without it is always ok); `watch` hears of each change of `state`. */
-  condition?(): StoreCondition;
-  watch?(listener: (c: StoreCondition) => void): void;
-  /** Called once every write has settled. */
-  close(): void | Promise<void>;
-}
+/** A request's commit, as its store tells it: its number, the id of its first event (0: the none store), its events. */
+export interface Committed { seq: number; firstEvent: number; events: number }
 
-/** What the service uses: a backend behind a bounded write queue. */
+/**
+ * A producer thread's way to a store (an ingest worker's): batches posted on `port` are appended as `append`
+ * appends them, and their commits settle the requests admitted for them (RegionStore.settle). `text`: whether
+ * the store keeps the events' texts (the none store only counts: a producer may leave them out).
+ */
+export interface StorePort { port: MessagePort; text: boolean }
+
+/**
+ * A region's store. One way in: a batch (packed.ts), appended by the thread that made it (`append`), or
+ * posted by a producer thread on its port (`connect`) for a request the event loop admitted (`admit`) and
+ * waits for (`settle`). The requests waiting for their commit are bounded (commits.ts: 503 code 9).
+ */
 export interface RegionStore {
   readonly region: string;
   readonly kind: 'sqlite' | 'none';
-  /** Resolves once the records are committed; throws SimError SIM_ERR_HEC_BUSY when the queue is full. */
-  write(records: readonly StoreRecord[]): Promise<void>;
-  /** True when the backend takes packed batches (writePacked). */
-  readonly packed: boolean;
-  /** As write, for a batch an ingest worker packed. */
-  writePacked(batch: PackedBatch, verdicts: readonly FilteredField[]): Promise<void>;
+  /** Appends a batch made in this thread (its `seq` is set here); resolves once it is committed. */
+  append(batch: Omit<Batch, 'seq'>): Promise<Committed>;
+  /** A request's number for a batch a producer thread will post; throws SIM_ERR_HEC_BUSY when the queue is full. */
+  admit(): number;
+  /** The commit of admitted request `seq`, whose producer packed `events` events (0: it posts nothing). */
+  settle(seq: number, events: number): Promise<Committed>;
+  /** An admitted request whose producer failed before posting. */
+  abandon(seq: number): void;
+  /** A new producer thread's port to this store. */
+  connect(): StorePort;
   /** Events accepted but not yet committed. */
   queueDepth(): number;
   /** True when the queue cannot take another event. */

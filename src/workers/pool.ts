@@ -1,10 +1,11 @@
 import type { Worker } from 'node:worker_threads';
 import { spawnWorker } from './spawn.ts';
-import type { FilteredField } from '../pipeline/classify/types.ts';
-import type { Limits, SimConfig, UndeclaredPolicyName } from '../config/config.ts';
-import type { ErrorCode } from '../errors/codes.ts';
+import type { SimConfig, UndeclaredPolicyName } from '../config/config.ts';
 import { SimError } from '../errors/sim-error.ts';
-import type { PackedBatch } from '../store/packed.ts';
+import type { IngestContext, IngestJob } from '../pipeline/ingest/ingest.ts';
+import type { ModuleCounts } from '../store/packed.ts';
+import type { StorePort } from '../store/types.ts';
+import { fromWire, type ErrorWire } from './wire.ts';
 import type { BudgetInit } from '../service/hec/admission.ts';
 import type { ClassifierDeps, PolicyLike, PolicyOptionsLike, RecordContext } from '../pipeline/ingest/pipeline.ts';
 
@@ -36,59 +37,56 @@ export function snapshotOf(classifier: ClassifierDeps, tenant: string, p: Policy
 }
 
 export interface WorkerInit {
-  limits: Pick<Limits, 'maxDepth' | 'maxEventBytes' | 'maxDecompressedBytes' | 'rawTruncate'> & Partial<Pick<Limits, 'maxEventsPerRequest'>>;
+  limits: IngestContext['limits'];
   policies: PolicySnapshot[];
   /** The config's sourcetype rules for /raw (src/pipeline/parse/linebreak.ts), over the built-in table. */
   sourcetypes?: SimConfig['sourcetypes'];
   /** The global decoded-bytes budget shared with the event loop (src/service/hec/admission.ts), if any. */
   budgets?: BudgetInit;
+  /** Per region, the thread's port to that region's store (its batches go there, not to the event loop). */
+  ports?: Record<string, StorePort>;
 }
 
-/** One request's work: its body bytes and what its records take from the request (RecordContext). */
-export interface IngestJob {
+/** One request's job in a thread: ingest's job, and the store request it is for. */
+export interface PoolJob extends Omit<IngestJob, 'body' | 'refused'> {
   id: number;
-  kind: 'event' | 'raw';
   body: Uint8Array;
-  encoding: string | undefined;
-  receivedAt: number;
-  tenant: string;
-  tokenModule: string | null;
-  defaults: RecordContext['defaults'];
-  allowedIndexes: string[] | null;
+  /** The region whose store takes the batch, and the request's number there (RegionStore.admit). */
+  region: string;
+  seq: number;
   /** The tenant's policy when the request arrived (what the README promises), whatever changes while it waits. */
   policy?: PolicySnapshot;
+  refused?: ErrorWire;
 }
 
+/** A thread's answer: what the event loop needs to answer the request, never the batch nor a verdict. */
 export interface IngestReply {
   id: number;
-  /** The records packed, or null when there are none. */
-  batch: PackedBatch | null;
-  /** [index, verdict JSON, ...] for the verdicts this batch is the first to use. */
-  fresh: Array<number | string>;
-  /** The thread's verdict list started again from 0 with this batch (it is bounded: src/workers/ingest-worker.ts). */
-  reset?: boolean;
-  /** The first error (the records before it are in batch, as HEC stores a bad batch's good prefix). */
-  error: { code: ErrorCode; detail?: string; invalidEventNumber?: number } | null;
+  /** Events posted to the store (0: none, nothing was posted). */
+  events: number;
+  /** Per module: [module ('' = none), events, dropped fields, flagged fields, ...]. */
+  modules: Array<string | number>;
+  /** The first error (the events before it went to the store, as HEC stores a bad batch's good prefix). */
+  error: ErrorWire | null;
 }
 
 export interface IngestResult {
-  batch: PackedBatch | null;
-  /** The verdicts batch.verdicts point into (shared objects: one per worker and verdict). */
-  verdicts: readonly FilteredField[];
+  events: number;
+  modules: ModuleCounts;
   error: SimError | null;
 }
 
 interface Slot {
   worker: Worker;
-  verdicts: FilteredField[];
   jobs: Map<number, { resolve: (r: IngestResult) => void; reject: (e: Error) => void }>;
   dead: boolean;
 }
 
 /**
- * Ingest worker threads (worker.ts): each request's decode, parse, classification and filtering run in one of
- * them, so that the event loop only does HTTP, routing and the store's bookkeeping, and a machine's other
- * cores do the rest. Started by warm() (the service calls it once listening) or as jobs need them; a job goes to
+ * Ingest worker threads (ingest-worker.ts): each request's decode, parse, classification, filtering and
+ * packing (src/pipeline/ingest ingest) run in one of them, and the batch goes from there straight to the
+ * region's store on the thread's own port (the SQLite writer thread), so that the event loop only does HTTP,
+ * routing and the store's bookkeeping, and a machine's other cores do the rest. Started by warm() (the service calls it once listening) or as jobs need them; a job goes to
  * the thread with the fewest jobs waiting.
  * A thread that dies fails its waiting jobs (HEC 500 code 8) and is replaced by the next job.
  */
@@ -101,7 +99,11 @@ export class IngestPool {
    * `init` is read when a thread starts, so a late thread gets the policies as they are then; `onFail` hears of
    * each thread that fails or exits (a thread that cannot even start would otherwise show only in 500s).
    */
-  constructor(readonly size: number, private readonly init: () => WorkerInit, private readonly onFail: (why: string) => void = () => {}) {
+  constructor(
+    readonly size: number, private readonly init: () => WorkerInit, private readonly onFail: (why: string) => void = () => {},
+    /** Each new thread's ports to the stores, by region (RegionStore.connect). */
+    private readonly connect: () => Record<string, StorePort> = () => ({}),
+  ) {
     if (!Number.isInteger(size) || size < 1) throw new Error(`an ingest pool needs at least one thread, not ${size}`);
   }
 
@@ -117,7 +119,7 @@ export class IngestPool {
     return n;
   }
 
-  run(job: Omit<IngestJob, 'id' | 'body'>, body: Buffer | undefined): Promise<IngestResult> {
+  run(job: Omit<PoolJob, 'id' | 'body'>, body: Buffer | undefined): Promise<IngestResult> {
     if (this.closed) return Promise.reject(new SimError('SIM_ERR_HEC_SHUTTING_DOWN'));
     const slot = this.pick();
     const id = ++this.nextId;
@@ -129,7 +131,7 @@ export class IngestPool {
     else bytes = new Uint8Array(body);
     return new Promise<IngestResult>((resolve, reject) => {
       slot.jobs.set(id, { resolve, reject });
-      slot.worker.postMessage({ ...job, id, body: bytes } satisfies IngestJob, [bytes.buffer as ArrayBuffer]);
+      slot.worker.postMessage({ ...job, id, body: bytes } satisfies PoolJob, [bytes.buffer as ArrayBuffer]);
     });
   }
 
@@ -161,19 +163,18 @@ export class IngestPool {
   }
 
   private start(): Slot {
-    const worker = spawnWorker('./ingest-worker', import.meta.url, { workerData: this.init() });
-    const slot: Slot = { worker, verdicts: [], jobs: new Map(), dead: false };
+    const ports = this.connect();
+    const worker = spawnWorker('./ingest-worker', import.meta.url, {
+      workerData: { ...this.init(), ports } satisfies WorkerInit, transferList: Object.values(ports).map((p) => p.port),
+    });
+    const slot: Slot = { worker, jobs: new Map(), dead: false };
     worker.on('message', (m: IngestReply) => {
-      // a new array: batches already answered keep the list their indices point into
-      if (m.reset === true) slot.verdicts = [];
-      for (let i = 0; i < m.fresh.length; i += 2) {
-        slot.verdicts[m.fresh[i] as number] = Object.freeze(JSON.parse(m.fresh[i + 1] as string) as FilteredField);
-      }
       const job = slot.jobs.get(m.id);
       if (!job) return;
       slot.jobs.delete(m.id);
-      const error = m.error === null ? null : new SimError(m.error.code, { detail: m.error.detail, invalidEventNumber: m.error.invalidEventNumber });
-      job.resolve({ batch: m.batch, verdicts: slot.verdicts, error });
+      const modules: ModuleCounts = new Map();
+      for (let i = 0; i < m.modules.length; i += 4) modules.set(m.modules[i] as string, [m.modules[i + 1] as number, m.modules[i + 2] as number, m.modules[i + 3] as number]);
+      job.resolve({ events: m.events, modules, error: m.error === null ? null : fromWire(m.error) });
     });
     const fail = (why: string) => {
       if (slot.dead) return;

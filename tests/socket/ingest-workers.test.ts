@@ -119,3 +119,40 @@ describe.each<StoreKind>(['sqlite', 'none'])('ingest worker threads, %s store', 
     expect(totals.droppedFields).toBeGreaterThan(0);
   });
 });
+
+describe('ingest worker threads hand their batches to the store writer directly', () => {
+  it('the event loop receives counts and request numbers, never a batch nor a verdict', async () => {
+    const s = await serve('sqlite', 2);
+    try {
+      // the region's writer starts with its first request
+      await call(s.url, 'POST', '/services/collector/event', { host: US, headers: splunk(T.us), body: batches[0] });
+      // every message the event loop gets from the ingest threads and from the region's writer thread from now on
+      const received: unknown[] = [];
+      const listen = (w: { on(e: 'message', l: (m: unknown) => void): void }) => w.on('message', (m) => received.push(m));
+      for (const slot of (s.app.sim.pool as unknown as { slots: Array<{ worker: Parameters<typeof listen>[0] }> }).slots) listen(slot.worker);
+      const writer = (s.app.sim.regions.get('us')!.store as unknown as { writer: Parameters<typeof listen>[0] | null }).writer;
+      listen(writer!);
+      for (const body of [...batches, '{"event":{"user":"a"}}\n{"event": oops}']) {
+        await call(s.url, 'POST', '/services/collector/event', { host: US, headers: splunk(T.us), body });
+      }
+      const auth = { authorization: `Bearer ${ADMIN}` };
+      const stats = (await call(s.url, 'GET', '/admin/v1/stats', { headers: auth })).json;
+      expect(stats.totals.events).toBe(batches.length * 40 + 40 + 1);
+      const replies = received.filter((m) => (m as { id?: unknown }).id !== undefined);
+      const commits = received.filter((m) => (m as { seqs?: unknown }).seqs !== undefined);
+      expect(replies).toHaveLength(batches.length + 1);
+      expect(commits.length).toBeGreaterThan(0);
+      for (const m of replies) expect(Object.keys(m as object).sort()).toEqual(['error', 'events', 'id', 'modules']);
+      for (const m of commits) expect(Object.keys(m as object).sort()).toEqual(['counts', 'delta', 'firsts', 'ok', 'paths', 'seqs']);
+      expect(received).toHaveLength(replies.length + commits.length);
+      // no verdict went through the event loop: no verdict JSON, no field path, no batch column
+      const text = JSON.stringify(received);
+      expect(text).not.toMatch(/"(action|category|path|by|reason)"/);
+      expect(text).not.toMatch(/\\"action\\"/);
+      expect(text).not.toMatch(/"(refsOf|verdicts|fresh|table|text)"/);
+    } finally {
+      await s.app.close();
+      rmSync(s.dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -7,7 +7,7 @@ import { buildConfig, type ConfigFile } from '../../src/config/config.ts';
 import { defaultClassifier } from '../../src/pipeline/ingest/classifier.ts';
 import { buildPayloads } from '../../src/tools/loadgen/payloads.ts';
 import { startServer } from '../../src/service/server.ts';
-import { SqliteBackend } from '../../src/store/sqlite.ts';
+import { SqliteStore } from '../../src/store/sqlite.ts';
 import { ADMIN, T, US } from '../helpers/service.ts';
 
 /** Closing the server (what SIGTERM does) with requests in flight, in the ingest threads and in the event loop. */
@@ -36,7 +36,7 @@ describe('closing with requests in flight', () => {
     await pool.close();
     expect(await first).toEqual([200, { text: 'Success', code: 0 }]);
     expect(await second).toEqual([503, { text: 'Server is shutting down', code: 23 }]);
-    const store = new SqliteBackend('us', dir, 'batch');
+    const store = new SqliteStore('us', dir, 'batch');
     expect(store.count()).toBe(1);
     await store.close();
   });
@@ -63,7 +63,7 @@ describe('closing with requests in flight', () => {
       else if (s === 503) expect(body).toEqual({ text: 'Server is shutting down', code: 23 });
       else expect(s).toBe(0);
     }
-    const store = new SqliteBackend('us', dir, 'batch');
+    const store = new SqliteStore('us', dir, 'batch');
     expect(store.count()).toBeGreaterThanOrEqual(ok * 500); // at least once: a commit whose reply was cut off may be stored too
     expect(store.count()).toBeLessThanOrEqual(16 * 500);
     await store.close();

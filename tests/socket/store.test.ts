@@ -2,9 +2,13 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { StoreBackend, StoreRecord } from '../../src/store/types.ts';
-import { NoneBackend } from '../../src/store/none.ts';
+import type { StoreRecord } from '../../src/store/types.ts';
+import { CommitTracker } from '../../src/store/commits.ts';
+import { NoneStore } from '../../src/store/none.ts';
 import { ADMIN, call, EU, splunk, start, T, testConfigFile, US } from '../helpers/service.ts';
+import { batchOf } from '../../src/store/verdicts.ts';
+
+const put = (s: { append: (b: ReturnType<typeof batchOf>) => Promise<unknown> }, records: Parameters<typeof batchOf>[0]) => s.append(batchOf(records));
 
 const dirs: string[] = [];
 afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
@@ -65,25 +69,31 @@ describe('none store', () => {
   });
 });
 
-/** A backend whose commits wait until the test opens the gate: the write queue fills up for real. */
-class GatedBackend implements StoreBackend {
-  readonly kind = 'none' as const;
-  private inner = new NoneBackend();
+/** A store whose commits wait until the test opens the gate: the bounded queue fills up for real. */
+class GatedStore extends NoneStore {
+  private readonly waits: CommitTracker;
   private gate: Promise<void>;
   open!: () => void;
-  constructor() { this.gate = new Promise((r) => { this.open = r; }); }
-  async insert(records: readonly StoreRecord[]) { await this.gate; this.inner.insert(records); }
-  list(q: Parameters<StoreBackend['list']>[0]) { return this.inner.list(q); }
-  stats() { return this.inner.stats(); }
-  count() { return this.inner.count(); }
-  close() {}
+  constructor(region: string, max: number) {
+    super(region);
+    this.waits = new CommitTracker(region, max);
+    this.gate = new Promise((r) => { this.open = r; });
+  }
+  override append(b: Parameters<NoneStore['append']>[0]) {
+    const seq = this.waits.admit(b.events);
+    const committed = this.waits.settle(seq, b.events);
+    void this.gate.then(() => super.append(b)).then((c) => this.waits.commit(seq, c));
+    return committed;
+  }
+  override queueDepth() { return this.waits.queueDepth(); }
+  override isFull() { return this.waits.isFull(); }
 }
 
 describe('backpressure: a bounded write queue', () => {
   it('full queue → HEC 503 code 9, health 503 code 18, queue depth in metrics and admin; acks true only after commit', async () => {
-    const gated = new Map<string, GatedBackend>();
+    const gated = new Map<string, GatedStore>();
     const a = await start(testConfigFile({ store: { maxQueuedEvents: 3, fsync: 'always' } }), {}, {
-      backendFactory: (region) => { const g = new GatedBackend(); gated.set(region, g); return g; },
+      backendFactory: (region, cfg) => { const g = new GatedStore(region, cfg.store.maxQueuedEvents); gated.set(region, g); return g; },
     });
     const ch = 'AAAAAAAA-0000-4000-8000-000000000001';
     const post = (body: string, token = T.us) => call(a.url, 'POST', `/services/collector/event?channel=${ch}`, { host: US, headers: splunk(token), body });

@@ -4,15 +4,16 @@ import { authenticate, isGuid } from '../auth/auth.ts';
 import type { TokenDef } from '../../config/config.ts';
 import { hecBody, SimError } from '../../errors/sim-error.ts';
 import { decodeBody, decompressBody } from '../../pipeline/parse/body.ts';
-import { parseEventBatch } from '../../pipeline/parse/envelope.ts';
 import { rawRulesFor } from '../../pipeline/parse/linebreak.ts';
-import { rawEvents } from '../../pipeline/parse/raw.ts';
 import { kPortRegion, routeRegion } from '../region/route.ts';
-import { packedModules } from '../../store/packed.ts';
-import type { RegionStore, StoreRecord } from '../../store/types.ts';
-import { rawEnvelope, toRecord, type RecordContext } from '../../pipeline/ingest/pipeline.ts';
-import { checkRawEvents, DECODED, Hold } from './admission.ts';
-import { snapshotOf, type IngestJob, type IngestResult } from '../../workers/pool.ts';
+import { countModules, type ModuleCounts } from '../../store/packed.ts';
+import type { Committed } from '../../store/types.ts';
+import { VerdictList } from '../../store/verdicts.ts';
+import type { RecordContext } from '../../pipeline/ingest/pipeline.ts';
+import { ingest, verdictNumberOf, type IngestJob } from '../../pipeline/ingest/ingest.ts';
+import { DECODED, Hold } from './admission.ts';
+import { snapshotOf, type IngestResult, type PoolJob } from '../../workers/pool.ts';
+import { toWire } from '../../workers/wire.ts';
 import type { HecContext, RegionRuntime, SimState } from '../state.ts';
 
 export const HEC_JSON = 'application/json; charset=UTF-8';
@@ -146,31 +147,12 @@ function recordContext(sim: SimState, req: FastifyRequest, hec: HecContext, endp
   };
 }
 
-/** What a request stores: its events' count and per-module counts, and the write that commits them. */
+/** What a request stores: its events' count, per-module counts, and its commit. */
 interface Stored {
   events: number;
   /** module ('' = none) → [events, dropped fields, flagged fields] */
-  perModule: Map<string, [number, number, number]>;
-  write(): Promise<void>;
-}
-
-/** Records classified in the event loop. */
-function storedRecords(store: RegionStore, records: StoreRecord[]): Stored {
-  // one counter update per module and request (label lookups cost more than the loop)
-  const perModule = new Map<string, [number, number, number]>();
-  for (const r of records) {
-    const m = r.module ?? '';
-    const c = perModule.get(m);
-    if (c) { c[0]++; c[1] += r.dropped; c[2] += r.flagged; } else perModule.set(m, [1, r.dropped, r.flagged]);
-  }
-  return { events: records.length, perModule, write: () => store.write(records) };
-}
-
-/** A batch an ingest worker classified and packed. */
-function storedBatch(store: RegionStore, r: IngestResult): Stored {
-  const b = r.batch;
-  if (b === null) return { events: 0, perModule: new Map(), write: () => Promise.resolve() };
-  return { events: b.events, perModule: packedModules(b), write: () => store.writePacked(b, r.verdicts) };
+  perModule: ModuleCounts;
+  commit: Promise<Committed>;
 }
 
 /**
@@ -184,7 +166,7 @@ function commitAndReply(sim: SimState, req: FastifyRequest, reply: FastifyReply,
   const owner = hec.token!.token;
   const ackId = useAck ? sim.acks.allocate(owner, hec.channel!) : undefined;
   const { events, perModule } = stored;
-  return stored.write().then(() => {
+  return stored.commit.then(() => {
     if (ackId !== undefined) sim.acks.commit(owner, hec.channel!, ackId, hec.region.def.id);
     const region = hec.region.def.id;
     for (const [module, [n, dropped, flagged]] of perModule) {
@@ -218,19 +200,28 @@ function explainIndex(sim: SimState, hec: HecContext, err: SimError | null): Sim
   });
 }
 
-/** What an ingest worker takes from a request besides its body (as recordContext for the event loop). */
-function jobOf(sim: SimState, req: FastifyRequest, hec: HecContext, ctx: RecordContext): Omit<IngestJob, 'id' | 'body'> {
-  return {
+/** A request's ingest job (src/pipeline/ingest/ingest.ts) without its body. */
+function jobOf(sim: SimState, req: FastifyRequest, hec: HecContext, ctx: RecordContext): Omit<IngestJob, 'body'> {
+  const job: Omit<IngestJob, 'body'> = {
     kind: ctx.endpoint, encoding: req.headers['content-encoding'], receivedAt: ctx.receivedAt, tenant: ctx.tenant, tokenModule: ctx.tokenModule,
-    defaults: ctx.defaults, allowedIndexes: hec.token!.indexes ?? sim.cfg.indexes, policy: snapshotOf(sim.classifier, ctx.tenant, ctx.policy),
+    defaults: ctx.defaults, allowedIndexes: hec.token!.indexes ?? sim.cfg.indexes,
   };
+  if (ctx.endpoint === 'raw') {
+    // /raw names one index for all its events, in the query: refused after the body is decoded (its own errors first)
+    const allowed = hec.token!.indexes;
+    const index = ctx.defaults.index;
+    if (allowed && !allowed.includes(index)) {
+      job.refused = new SimError('SIM_ERR_HEC_INCORRECT_INDEX', { detail: `index '${index}' is not among the token's indexes (${allowed.join(', ')})` });
+    } else if (!sim.cfg.indexes.includes(index)) {
+      job.refused = new SimError('SIM_ERR_HEC_INCORRECT_INDEX', { detail: `index '${index}' does not exist (indexes: ${sim.cfg.indexes.join(', ')})` });
+    }
+  }
+  return job;
 }
 
 export function registerHecRoutes(app: FastifyInstance): void {
   const sim = app.sim;
   const limits = sim.cfg.limits;
-  /** Whether requests are decoded, parsed and classified in ingest worker threads (buildApp made a pool only if every store takes their batches). */
-  const inPool = sim.pool !== null;
 
   /**
    * A request's job in an ingest thread. A gzip body is gunzipped here first (zlib works on libuv's threads;
@@ -238,7 +229,7 @@ export function registerHecRoutes(app: FastifyInstance): void {
    * malloc arena kept hundreds of MB after a bomb attack); the decoded bytes move to the thread without a copy
    * and stay counted in the global budget until its answer.
    */
-  const runInPool = async (req: FastifyRequest, job: Omit<IngestJob, 'id' | 'body'>): Promise<IngestResult> => {
+  const runInPool = async (req: FastifyRequest, job: Omit<PoolJob, 'id' | 'body'>): Promise<IngestResult> => {
     const body = req.body as Buffer | undefined;
     if (body === undefined || body.length === 0 || job.encoding === undefined) return sim.pool!.run(job, body);
     const hold = new Hold(sim.budgets, DECODED);
@@ -250,62 +241,49 @@ export function registerHecRoutes(app: FastifyInstance): void {
     }
   };
 
-  const eventHandler = async (req: FastifyRequest, reply: FastifyReply) => {
+  /**
+   * One path for /event and /raw: ingest (decode, parse, classify, filter, pack) in an ingest thread, whose
+   * batch goes from there to the region's store, or here (ingest.workers 0, or a test's classifier), whose
+   * batch is appended here; then the answer once the store committed.
+   */
+  const handler = (kind: 'event' | 'raw') => async (req: FastifyRequest, reply: FastifyReply) => {
     const hec = req.hec!;
-    if (inPool) {
-      const r = await runInPool(req, jobOf(sim, req, hec, recordContext(sim, req, hec, 'event')));
-      return commitAndReply(sim, req, reply, hec, storedBatch(hec.region.store, r), explainIndex(sim, hec, r.error), 'event');
-    }
-    const hold = new Hold(sim.budgets, DECODED);
-    try {
-      const text = await decodeBody(req.body as Buffer | undefined, req.headers['content-encoding'], limits, hold);
-      const ctx = recordContext(sim, req, hec, 'event');
-      const { events, error } = parseEventBatch(text, limits, {
-        // the token's list, else the indexes that exist (cfg.indexes): any other is Splunk's 400 code 7
-        allowedIndexes: hec.token!.indexes ?? sim.cfg.indexes,
-        defaultIndex: ctx.defaults.index,
+    const store = hec.region.store;
+    const ctx = recordContext(sim, req, hec, kind);
+    const job = jobOf(sim, req, hec, ctx);
+    let stored: Stored;
+    let error: SimError | null;
+    if (sim.pool !== null) {
+      const seq = store.admit();
+      let r: IngestResult;
+      try {
+        r = await runInPool(req, {
+          ...job, refused: job.refused && toWire(job.refused, 'hec'), region: hec.region.def.id, seq, policy: snapshotOf(sim.classifier, ctx.tenant, ctx.policy),
+        });
+      } catch (err) {
+        store.abandon(seq);
+        throw err;
+      }
+      stored = { events: r.events, perModule: r.modules, commit: store.settle(seq, r.events) };
+      error = r.error;
+    } else {
+      const r = await ingest({ ...job, body: req.body as Buffer | undefined }, {
+        limits, rules: ctx.rules!, matcher: ctx.matcher, apply: ctx.apply, policy: ctx.policy, budgets: sim.budgets, verdicts: new VerdictList(verdictNumberOf),
       });
-      // returned, not awaited: this frame (the body's text, the records) is not kept while the commit runs
-      return commitAndReply(sim, req, reply, hec, storedRecords(hec.region.store, events.map((e) => toRecord(e, ctx))), explainIndex(sim, hec, error), 'event');
-    } finally {
-      hold.release();
+      const b = r.batch;
+      stored = b === null
+        ? { events: 0, perModule: new Map(), commit: Promise.resolve({ seq: 0, firstEvent: 0, events: 0 }) }
+        : { events: b.events, perModule: countModules(b, new Map()), commit: store.append(b) };
+      error = r.error;
     }
+    // returned, not awaited: this frame is not kept while the commit runs
+    return commitAndReply(sim, req, reply, hec, stored, kind === 'event' ? explainIndex(sim, hec, error) : error, kind);
   };
   for (const url of ['/services/collector', '/services/collector/event', '/services/collector/event/1.0']) {
-    app.post(url, { config: { hec: 'event' } }, eventHandler);
+    app.post(url, { config: { hec: 'event' } }, handler('event'));
   }
-
-  const rawHandler = async (req: FastifyRequest, reply: FastifyReply) => {
-    const hec = req.hec!;
-    const ctx = recordContext(sim, req, hec, 'raw');
-    const allowed = hec.token!.indexes;
-    const refuseIndex = () => {
-      if (allowed && !allowed.includes(ctx.defaults.index)) {
-        throw new SimError('SIM_ERR_HEC_INCORRECT_INDEX', { detail: `index '${ctx.defaults.index}' is not among the token's indexes (${allowed.join(', ')})` });
-      }
-      if (!sim.cfg.indexes.includes(ctx.defaults.index)) {
-        throw new SimError('SIM_ERR_HEC_INCORRECT_INDEX', { detail: `index '${ctx.defaults.index}' does not exist (indexes: ${sim.cfg.indexes.join(', ')})` });
-      }
-    };
-    if (inPool) {
-      const r = await runInPool(req, jobOf(sim, req, hec, ctx));
-      if (r.batch === null && r.error) throw r.error; // the body's own errors first, as below
-      refuseIndex();
-      return commitAndReply(sim, req, reply, hec, storedBatch(hec.region.store, r), r.error, 'raw');
-    }
-    const hold = new Hold(sim.budgets, DECODED);
-    try {
-      const text = await decodeBody(req.body as Buffer | undefined, req.headers['content-encoding'], limits, hold);
-      refuseIndex();
-      checkRawEvents(text, limits.maxEventsPerRequest);
-      const events = rawEvents(text, ctx.rules!.get(ctx.defaults.sourcetype), limits.rawTruncate, ctx.receivedAt);
-      return commitAndReply(sim, req, reply, hec, storedRecords(hec.region.store, events.map((e) => toRecord(rawEnvelope(e), ctx))), null, 'raw');
-    } finally {
-      hold.release();
-    }
-  };
   for (const url of ['/services/collector/raw', '/services/collector/raw/1.0']) {
-    app.post(url, { config: { hec: 'raw' } }, rawHandler);
+    app.post(url, { config: { hec: 'raw' } }, handler('raw'));
   }
 
   app.post('/services/collector/ack', { config: { hec: 'ack' } }, async (req, reply) => {

@@ -6,10 +6,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { NoneBackend } from '../../../src/store/none.ts';
-import { SqliteBackend } from '../../../src/store/sqlite.ts';
-import { KIND_CHUNK, readRecord } from '../../../src/store/event-log.mjs';
+import { NoneStore } from '../../../src/store/none.ts';
+import { SqliteStore } from '../../../src/store/sqlite.ts';
+import { KIND_CHUNK, readRecord } from '../../../src/store/event-log.ts';
 import type { StoreRecord } from '../../../src/store/types.ts';
+import { batchOf } from '../../../src/store/verdicts.ts';
+
+const put = (s: { append: (b: ReturnType<typeof batchOf>) => Promise<unknown> }, records: Parameters<typeof batchOf>[0]) => s.append(batchOf(records));
 
 const rec = (n: number, over: Partial<StoreRecord> = {}): StoreRecord => ({
   receivedAt: 1_700_000_000_000 + n, tenant: 't', module: n % 2 ? 'fw' : null, time: n, host: 'h', source: 's', sourcetype: 'st',
@@ -41,13 +44,13 @@ function chunkOffsets(region: string): number[] {
 
 describe('event log: the index is brought in step with the log when the store opens', () => {
   it('an index that lost its newest commits reads them again from the log', async () => {
-    const a = new SqliteBackend('lost', dir, 'always');
-    await a.insert(batch(1, 3));
+    const a = new SqliteStore('lost', dir, 'always');
+    await put(a, batch(1, 3));
     await a.close();
     copyFileSync(file('lost', 'events.sqlite'), join(dir, 'lost-index-then'));
-    const b = new SqliteBackend('lost', dir, 'always');
-    await b.insert(batch(4, 1));
-    await b.insert(batch(5, 2));
+    const b = new SqliteStore('lost', dir, 'always');
+    await put(b, batch(4, 1));
+    await put(b, batch(5, 2));
     const stats = b.stats();
     const events = b.list({ limit: 10 });
     await b.close();
@@ -55,20 +58,20 @@ describe('event log: the index is brought in step with the log when the store op
     copyFileSync(join(dir, 'lost-index-then'), file('lost', 'events.sqlite'));
     rmSync(file('lost', 'events.sqlite-wal'), { force: true });
     rmSync(file('lost', 'events.sqlite-shm'), { force: true });
-    const c = new SqliteBackend('lost', dir, 'always');
+    const c = new SqliteStore('lost', dir, 'always');
     expect(c.recovered).toEqual({ replayed: 2, truncated: 0, rebuilt: false, quarantined: [] });
     expect(c.count()).toBe(6);
     expect(c.stats()).toEqual(stats);
     expect(c.list({ limit: 10 })).toEqual(events);
-    await c.insert(batch(7, 1)); // ids go on after the replayed ones
+    await put(c, batch(7, 1)); // ids go on after the replayed ones
     expect(c.list({ limit: 1 })[0].id).toBe(7);
     await c.close();
   });
 
   it('totals are stored once a second: a writer stopped before that (killed) loses no count, the log has them', async () => {
-    const a = new SqliteBackend('totals', dir, 'always');
-    await a.insert(batch(1, 3));
-    await a.insert(batch(4, 2));
+    const a = new SqliteStore('totals', dir, 'always');
+    await put(a, batch(1, 3));
+    await put(a, batch(4, 2));
     const stats = a.stats(); // live: from the commits' replies
     expect(stats.events).toBe(5);
     await (a as unknown as { writer: { terminate(): Promise<number> } }).writer.terminate();
@@ -77,18 +80,18 @@ describe('event log: the index is brought in step with the log when the store op
     const stored = db.prepare('SELECT COUNT(*) AS n FROM module_stats').get() as { n: number };
     db.close();
     expect(stored.n).toBe(0); // not yet written when the writer stopped
-    const b = new SqliteBackend('totals', dir, 'always');
+    const b = new SqliteStore('totals', dir, 'always');
     expect(b.recovered).toEqual({ replayed: 0, truncated: 0, rebuilt: false, quarantined: [] });
     expect(b.stats()).toEqual(stats);
     await b.close();
-    const c = new SqliteBackend('totals', dir, 'never'); // counted once: the recount was stored
+    const c = new SqliteStore('totals', dir, 'never'); // counted once: the recount was stored
     expect(c.stats()).toEqual(stats);
     await c.close();
   });
 
   it('the writer stores the totals every totalsMs while it runs', async () => {
-    const a = new SqliteBackend('tick', dir, { fsync: 'batch', totalsMs: 50 });
-    await a.insert(batch(1, 3));
+    const a = new SqliteStore('tick', dir, { fsync: 'batch', totalsMs: 50 });
+    await put(a, batch(1, 3));
     const db = new Database(file('tick', 'events.sqlite'), { readonly: true });
     const stored = () => db.prepare('SELECT module, events FROM module_stats ORDER BY module').all();
     for (let i = 0; i < 100 && stored().length === 0; i++) await new Promise((r) => setTimeout(r, 20)); // bounded: 2 s
@@ -98,21 +101,21 @@ describe('event log: the index is brought in step with the log when the store op
   });
 
   it('a record cut short at the end (a write that never completed, never answered) is cut off; writing goes on', async () => {
-    const a = new SqliteBackend('torn', dir, 'batch');
-    await a.insert(batch(1, 2));
-    await a.insert(batch(3, 2));
+    const a = new SqliteStore('torn', dir, 'batch');
+    await put(a, batch(1, 2));
+    await put(a, batch(3, 2));
     await a.close();
     const log = file('torn', 'events.log');
     const whole = statSync(log).size;
     const last = chunkOffsets('torn').at(-1)!;
     appendFileSync(log, readFileSync(log).subarray(last, last + 60)); // the start of a record, no more
-    const b = new SqliteBackend('torn', dir, 'batch');
+    const b = new SqliteStore('torn', dir, 'batch');
     expect(b.recovered).toEqual({ replayed: 0, truncated: 60, rebuilt: false, quarantined: [{ offset: whole, length: 60, reason: 'torn', file: expect.any(String) }] });
     expect(readFileSync(b.recovered.quarantined[0].file)).toEqual(readFileSync(log).subarray(last, last + 60)); // kept aside, not lost
     expect(statSync(log).size).toBe(whole);
-    await b.insert(batch(5, 1));
+    await put(b, batch(5, 1));
     await b.close();
-    const c = new SqliteBackend('torn', dir, 'never');
+    const c = new SqliteStore('torn', dir, 'never');
     expect(c.recovered).toEqual({ replayed: 0, truncated: 0, rebuilt: false, quarantined: [] });
     expect(c.list({ limit: 10 }).map((e) => e.id)).toEqual([5, 4, 3, 2, 1]);
     expect(c.list({ limit: 1 })[0].event).toEqual(rec(5).event);
@@ -120,40 +123,40 @@ describe('event log: the index is brought in step with the log when the store op
   });
 
   it('an index row whose record is not whole on disk (the power went): the index is built again from the log', async () => {
-    const a = new SqliteBackend('power', dir, 'batch');
-    await a.insert(batch(1, 3));
-    await a.insert(batch(4, 2));
+    const a = new SqliteStore('power', dir, 'batch');
+    await put(a, batch(1, 3));
+    await put(a, batch(4, 2));
     await a.close();
     // the second record half on disk, and an index that says nothing was known to be synced
     truncateSync(file('power', 'events.log'), chunkOffsets('power')[1] + 100);
     const db = new Database(file('power', 'events.sqlite'));
     db.prepare("UPDATE meta SET value = '0' WHERE key = 'log_synced'").run();
     db.close();
-    const b = new SqliteBackend('power', dir, 'batch');
+    const b = new SqliteStore('power', dir, 'batch');
     expect(b.recovered).toMatchObject({ replayed: 1, rebuilt: true });
     expect(b.recovered.truncated).toBeGreaterThan(0);
-    const only = new NoneBackend();
-    only.insert(batch(1, 3));
+    const only = new NoneStore();
+    put(only, batch(1, 3));
     expect(b.stats()).toEqual(only.stats()); // the totals are those of what the log holds
     expect(b.list({ limit: 10 }).map((e) => e.id)).toEqual([3, 2, 1]);
-    await b.insert(batch(4, 1));
+    await put(b, batch(4, 1));
     expect(b.list({ limit: 1 })[0]).toMatchObject({ id: 4, event: rec(4).event, fields: rec(4).fields });
     await b.close();
   });
 
   it('a commit that fails leaves nothing in the log: its request is not read again at the next open', async () => {
-    const a = new SqliteBackend('fail', dir, 'always');
-    await a.insert(batch(1, 2));
+    const a = new SqliteStore('fail', dir, 'always');
+    await put(a, batch(1, 2));
     const size = statSync(file('fail', 'events.log')).size;
     const other = new Database(file('fail', 'events.sqlite'));
     other.exec("CREATE TRIGGER refuse BEFORE INSERT ON chunks BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
-    await expect(a.insert(batch(3, 2))).rejects.toThrow(/injected failure/);
+    await expect(put(a, batch(3, 2))).rejects.toThrow(/injected failure/);
     expect(statSync(file('fail', 'events.log')).size).toBe(size);
     other.exec('DROP TRIGGER refuse');
     other.close();
-    await a.insert(batch(5, 1));
+    await put(a, batch(5, 1));
     await a.close();
-    const b = new SqliteBackend('fail', dir, 'always');
+    const b = new SqliteStore('fail', dir, 'always');
     expect(b.recovered).toEqual({ replayed: 0, truncated: 0, rebuilt: false, quarantined: [] });
     expect(b.list({ limit: 10 }).map((e) => (e.event as { n: number }).n)).toEqual([5, 2, 1]);
     expect(b.list({ limit: 10 }).map((e) => e.id)).toEqual([3, 2, 1]); // the failed commit's ids were given again
@@ -182,13 +185,13 @@ describe('event log: the index is brought in step with the log when the store op
     ];
     db.prepare('INSERT INTO chunks VALUES (1, 11, 2, ?, ?)').run(`${envelope}{"b":2}`, JSON.stringify(meta));
     db.close();
-    const s = new SqliteBackend('old4', dir, 'always');
+    const s = new SqliteStore('old4', dir, 'always');
     expect(s.list({ limit: 5 })).toMatchObject([
       { id: 12, module: null, time: null, host: 'h2', index: 'other', endpoint: 'raw', event: { b: 2 }, fields: { g: 3 }, dropped: 1, classification: [{ path: 'a' }] },
       { id: 11, module: 'fw', time: 5.5, host: 'h1', event: { a: 1 }, fields: { f: 'x' }, receivedAt: 1000, classification: [{ path: 'a' }] },
     ]);
     expect(s.stats().modules).toEqual({ fw: { events: 1, droppedFields: 0, flaggedFields: 0 }, '': { events: 1, droppedFields: 1, flaggedFields: 0 } });
-    await s.insert(batch(1, 1));
+    await put(s, batch(1, 1));
     expect(s.list({ limit: 1 })[0].id).toBe(13);
     await s.close();
     const check = new Database(file('old4', 'events.sqlite'), { readonly: true });
@@ -202,10 +205,10 @@ describe('event log: the index is brought in step with the log when the store op
 describe('one process at a time writes a region folder (events.lock)', () => {
   it('refuses a second open in this process or while another live process holds it; takes over a dead holder\'s lock', async () => {
     const lock = file('lock', 'events.lock');
-    const a = new SqliteBackend('lock', dir, 'batch');
+    const a = new SqliteStore('lock', dir, 'batch');
     expect(readFileSync(lock, 'utf8')).toBe(`${process.pid}\n`);
-    expect(() => new SqliteBackend('lock', dir, 'batch')).toThrow(expect.objectContaining({ code: 'SIM_ERR_STORE_OPEN', message: expect.stringContaining('open in this process already') }));
-    await a.insert(batch(1, 2)); // the refused open changed nothing
+    expect(() => new SqliteStore('lock', dir, 'batch')).toThrow(expect.objectContaining({ code: 'SIM_ERR_STORE_OPEN', message: expect.stringContaining('open in this process already') }));
+    await put(a, batch(1, 2)); // the refused open changed nothing
     await a.close();
     expect(existsSync(lock)).toBe(false);
     // another process (alive) holds it (the OS lock, flock): two writers would cut off each other's records
@@ -214,13 +217,13 @@ describe('one process at a time writes a region folder (events.lock)', () => {
       const [line] = await once(other.stdout!, 'data');
       expect(String(line)).toBe(`locked ${other.pid}\n`);
       expect(readFileSync(lock, 'utf8')).toBe(`${other.pid}\n`);
-      expect(() => new SqliteBackend('lock', dir, 'batch')).toThrow(expect.objectContaining({ message: expect.stringContaining(`in use by process ${other.pid}`) }));
+      expect(() => new SqliteStore('lock', dir, 'batch')).toThrow(expect.objectContaining({ message: expect.stringContaining(`in use by process ${other.pid}`) }));
     } finally {
       other.kill('SIGKILL');
     }
     await once(other, 'exit');
     // its holder is gone (killed): the kernel released its lock, taken over at once
-    const b = new SqliteBackend('lock', dir, 'batch');
+    const b = new SqliteStore('lock', dir, 'batch');
     expect(readFileSync(lock, 'utf8')).toBe(`${process.pid}\n`);
     expect(b.count()).toBe(2);
     await b.close();

@@ -2,8 +2,11 @@ import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SqliteBackend } from '../../../src/store/sqlite.ts';
+import { SqliteStore } from '../../../src/store/sqlite.ts';
 import type { StoreRecord } from '../../../src/store/types.ts';
+import { batchOf } from '../../../src/store/verdicts.ts';
+
+const put = (s: { append: (b: ReturnType<typeof batchOf>) => Promise<unknown> }, records: Parameters<typeof batchOf>[0]) => s.append(batchOf(records));
 
 const dir = mkdtempSync(join(tmpdir(), 'sim-modes-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,8 +23,8 @@ describe('the data folder is its owner\'s alone: folders 700, files 600', () => 
     const old = process.umask(0o022); // the usual umask, which gave 755 and 644
     try {
       const data = join(dir, 'new');
-      const s = new SqliteBackend('us', data, 'batch');
-      await s.insert([rec]);
+      const s = new SqliteStore('us', data, 'batch');
+      await put(s, [rec]);
       expect(mode(join(data, 'us'))).toBe('700');
       expect(mode(data)).toBe('700'); // created by the store
       const open = modes(join(data, 'us'));
@@ -36,13 +39,13 @@ describe('the data folder is its owner\'s alone: folders 700, files 600', () => 
 
   it('a store an older version left readable (755, 644) is tightened when it opens', async () => {
     const data = join(dir, 'old');
-    const s = new SqliteBackend('eu', data, 'batch');
-    await s.insert([rec]);
+    const s = new SqliteStore('eu', data, 'batch');
+    await put(s, [rec]);
     await s.close();
     chmodSync(join(data, 'eu'), 0o755);
     for (const f of readdirSync(join(data, 'eu'))) chmodSync(join(data, 'eu', f), 0o644);
     writeFileSync(join(data, 'eu', 'events.sqlite-wal'), '', { mode: 0o644 });
-    const again = new SqliteBackend('eu', data, 'batch');
+    const again = new SqliteStore('eu', data, 'batch');
     expect(mode(join(data, 'eu'))).toBe('700');
     for (const [f, m] of Object.entries(modes(join(data, 'eu')))) expect([f, m]).toEqual([f, '600']);
     expect(again.count()).toBe(1);

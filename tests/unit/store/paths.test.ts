@@ -3,12 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { NoneBackend } from '../../../src/store/none.ts';
+import { NoneStore } from '../../../src/store/none.ts';
 import { foldPath, OVERFLOW_PATH, PathShapes } from '../../../src/store/paths.ts';
-import { SqliteBackend } from '../../../src/store/sqlite.ts';
+import { SqliteStore } from '../../../src/store/sqlite.ts';
 import { packRecords } from '../../../src/store/packed.ts';
+import { VerdictList } from '../../../src/store/verdicts.ts';
 import type { FilteredField } from '../../../src/pipeline/classify/types.ts';
 import type { StoreRecord } from '../../../src/store/types.ts';
+import { batchOf } from '../../../src/store/verdicts.ts';
+
+const put = (s: { append: (b: ReturnType<typeof batchOf>) => Promise<unknown> }, records: Parameters<typeof batchOf>[0]) => s.append(batchOf(records));
 
 const dir = mkdtempSync(join(tmpdir(), 'sim-paths-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -55,7 +59,7 @@ const rows = (region: string) => {
 
 describe('a store keeps a classification per path shape, not per field name', () => {
   it('1,000 distinct names, array indexes and numeric segments: classifications bounded by the cap; every field listed with its exact path', async () => {
-    const s = new SqliteBackend('card', dir, { fsync: 'batch', maxPaths: 20 });
+    const s = new SqliteStore('card', dir, { fsync: 'batch', maxPaths: 20 });
     const all: StoreRecord[] = [];
     for (let q = 0; q < 10; q++) {
       const batch = Array.from({ length: 100 }, (_, i) => {
@@ -63,7 +67,7 @@ describe('a store keeps a classification per path shape, not per field name', ()
         return rec(n, ['src_ip', `list[${n}]`, `m.${n}.v`, `name_${n}`]);
       });
       all.push(...batch);
-      await s.insert(batch);
+      await put(s, batch);
     }
     const classes = rows('card');
     // src_ip, list[], m.#.v, then name_0.. up to the cap of 20, then one overflow class: never a row per name
@@ -72,7 +76,7 @@ describe('a store keeps a classification per path shape, not per field name', ()
     const c = s.condition().paths!;
     expect(c).toMatchObject({ cap: 20, distinct: 20 });
     expect(c.overflowFields).toBe(1000 - 17); // name_0..name_16 took the 17 shapes left
-    const check = (listed: ReturnType<SqliteBackend['list']>) => {
+    const check = (listed: ReturnType<SqliteStore['list']>) => {
       expect(listed).toHaveLength(1000);
       for (const e of listed) {
         const n = (e.event as { src_ip: number }).src_ip;
@@ -83,29 +87,31 @@ describe('a store keeps a classification per path shape, not per field name', ()
     };
     check(s.list({ limit: 5000 }));
     // the totals do not depend on the folding
-    const none = new NoneBackend();
-    none.insert(all);
+    const none = new NoneStore();
+    put(none, all);
     expect(s.stats()).toEqual(none.stats());
     await s.close();
     // reopened: the same shapes, the same exact paths, and a new name still goes to the overflow bucket
-    const again = new SqliteBackend('card', dir, { fsync: 'batch', maxPaths: 20 });
+    const again = new SqliteStore('card', dir, { fsync: 'batch', maxPaths: 20 });
     check(again.list({ limit: 5000 }));
     expect(again.condition().paths).toMatchObject({ distinct: 20, overflowFields: 1000 - 17 }); // counted with the totals
-    await again.insert([rec(5000, ['src_ip', 'list[9999]', 'm.77.v', 'brand_new'])]);
+    await put(again, [rec(5000, ['src_ip', 'list[9999]', 'm.77.v', 'brand_new'])]);
     expect(again.list({ limit: 1 })[0].classification.map((f) => f.path)).toEqual(['src_ip', 'list[9999]', 'm.77.v', 'brand_new']);
     expect(again.condition().paths!.overflowFields).toBe(1000 - 17 + 1);
     expect(rows('card').length).toBe(classes.length);
-    expect(again.stats()).toEqual((() => { none.insert([rec(5000, ['src_ip', 'list[9999]', 'm.77.v', 'brand_new'])]); return none.stats(); })());
+    expect(again.stats()).toEqual((() => { put(none, [rec(5000, ['src_ip', 'list[9999]', 'm.77.v', 'brand_new'])]); return none.stats(); })());
     await again.close();
   });
 
   it('packed batches (the ingest workers\' path) keep exact paths too', async () => {
-    const s = new SqliteBackend('packed', dir, { fsync: 'batch', maxPaths: 2 });
+    const s = new SqliteStore('packed', dir, { fsync: 'batch', maxPaths: 2 });
     const records = [rec(1, ['src_ip', 'a[0]', 'x']), rec(2, ['src_ip', 'a[1]', 'y'])];
-    const verdicts: FilteredField[] = [];
-    const index = new Map<FilteredField, number>();
-    const b = packRecords(records, (f) => { let i = index.get(f); if (i === undefined) index.set(f, (i = verdicts.push(f) - 1)); return i; });
-    await s.insertPacked(b, verdicts);
+    // an ingest thread's list toward this store: the second batch names the first one's verdicts by number only
+    const list = new VerdictList();
+    for (const r of records) {
+      list.begin();
+      await s.append({ ...packRecords([r], list.number), ...list.end() });
+    }
     expect(s.list({ limit: 5 }).map((e) => e.classification.map((f) => f.path))).toEqual([['src_ip', 'a[1]', 'y'], ['src_ip', 'a[0]', 'x']]);
     expect(rows('packed').map((f) => f.path).sort()).toEqual([OVERFLOW_PATH, 'a[]', 'src_ip'].sort());
     await s.close();
@@ -114,14 +120,14 @@ describe('a store keeps a classification per path shape, not per field name', ()
 
 describe('100,000 distinct names (about a second)', () => {
   it('the classifications stay at the cap, the reopen reads no more', async () => {
-    const s = new SqliteBackend('heavy', dir, { fsync: 'never', maxPaths: 1000 });
+    const s = new SqliteStore('heavy', dir, { fsync: 'never', maxPaths: 1000 });
     for (let q = 0; q < 100; q++) {
-      await s.insert(Array.from({ length: 1000 }, (_, i) => rec(q * 1000 + i, ['src_ip', `u${q * 1000 + i}_name`, `x.${i}.y`])));
+      await put(s, Array.from({ length: 1000 }, (_, i) => rec(q * 1000 + i, ['src_ip', `u${q * 1000 + i}_name`, `x.${i}.y`])));
     }
     expect(s.condition().paths).toMatchObject({ distinct: 1000, overflowFields: 100_000 - 998 });
     await s.close();
     expect(rows('heavy').length).toBeLessThanOrEqual(1002);
-    const again = new SqliteBackend('heavy', dir, { fsync: 'never', maxPaths: 1000 });
+    const again = new SqliteStore('heavy', dir, { fsync: 'never', maxPaths: 1000 });
     expect(again.list({ limit: 1 })[0].classification.map((f) => f.path)).toEqual(['src_ip', 'u99999_name', 'x.999.y']);
     await again.close();
   }, 300_000);

@@ -1,14 +1,17 @@
-// Recovery by record (event-log.mjs recover): a torn tail is cut back before anything is appended; a damaged
+// Recovery by record (event-log.ts recover): a torn tail is cut back before anything is appended; a damaged
 // record in the middle is quarantined and replaced by a skip record, and every whole record after it is kept.
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SqliteBackend } from '../../../src/store/sqlite.ts';
-import { chunkRecord, HEADER, KIND_CHUNK, KIND_CLASSES, KIND_SKIP, readRecord } from '../../../src/store/event-log.mjs';
+import { SqliteStore } from '../../../src/store/sqlite.ts';
+import { chunkRecord, HEADER, KIND_CHUNK, KIND_CLASSES, KIND_SKIP, readRecord } from '../../../src/store/event-log.ts';
 import { packRecords } from '../../../src/store/packed.ts';
 import type { StoreRecord } from '../../../src/store/types.ts';
+import { batchOf } from '../../../src/store/verdicts.ts';
+
+const put = (s: { append: (b: ReturnType<typeof batchOf>) => Promise<unknown> }, records: Parameters<typeof batchOf>[0]) => s.append(batchOf(records));
 
 const dir = mkdtempSync(join(tmpdir(), 'sim-recover-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -35,11 +38,11 @@ function records(region: string): Array<{ offset: number; size: number; kind: nu
 
 /** A store of `requests` requests of 5 events each (ids 1..5×requests), closed. */
 async function make(region: string, requests: number): Promise<void> {
-  const s = new SqliteBackend(region, dir, 'batch');
-  for (let q = 0; q < requests; q++) await s.insert(Array.from({ length: 5 }, (_, i) => rec(q * 5 + i + 1)));
+  const s = new SqliteStore(region, dir, 'batch');
+  for (let q = 0; q < requests; q++) await put(s, Array.from({ length: 5 }, (_, i) => rec(q * 5 + i + 1)));
   await s.close();
 }
-const ids = (s: SqliteBackend) => s.list({ limit: 1_000_000 }).map((e) => e.id).sort((a, b) => a - b);
+const ids = (s: SqliteStore) => s.list({ limit: 1_000_000 }).map((e) => e.id).sort((a, b) => a - b);
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 function flip(region: string, at: number, n: number): void {
   const fd = openSync(file(region, 'events.log'), 'r+');
@@ -58,14 +61,14 @@ describe('recovery by record', () => {
     const before = records('tear5');
     const lastChunk = before.at(-1)!;
     truncateSync(log, statSync(log).size - 5);
-    const b = new SqliteBackend('tear5', dir, 'batch');
+    const b = new SqliteStore('tear5', dir, 'batch');
     expect(b.recovered).toMatchObject({ truncated: lastChunk.size - 5, rebuilt: true });
     expect(b.recovered.quarantined).toEqual([{ offset: lastChunk.offset, length: lastChunk.size - 5, reason: 'torn', file: expect.any(String) }]);
     expect(statSync(log).size).toBe(lastChunk.offset);
     expect(ids(b)).toEqual(range(1, 15)); // the torn request's events are gone (their bytes are in quarantine)
-    await b.insert([rec(100), rec(101)]);
+    await put(b, [rec(100), rec(101)]);
     await b.close();
-    const c = new SqliteBackend('tear5', dir, 'batch');
+    const c = new SqliteStore('tear5', dir, 'batch');
     expect(c.recovered).toEqual({ replayed: 0, truncated: 0, rebuilt: false, quarantined: [] });
     expect(ids(c)).toEqual([...range(1, 15), 21, 22]); // the torn request's ids (acked once) are not given again
     expect(c.list({ limit: 1 })[0].event).toEqual(rec(101).event);
@@ -73,7 +76,7 @@ describe('recovery by record', () => {
     await c.close();
     // a rebuild later reads every record, and cuts nothing
     dropIndex('tear5');
-    const d = new SqliteBackend('tear5', dir, 'batch');
+    const d = new SqliteStore('tear5', dir, 'batch');
     expect(d.recovered).toMatchObject({ truncated: 0, quarantined: [] });
     expect(ids(d)).toEqual([...range(1, 15), 21, 22]);
     await d.close();
@@ -87,7 +90,7 @@ describe('recovery by record', () => {
     const original = readFileSync(file('flip8', 'events.log')).subarray(victim.offset, victim.offset + victim.size);
     flip('flip8', victim.offset + 60, 8);
     dropIndex('flip8');
-    const b = new SqliteBackend('flip8', dir, 'batch');
+    const b = new SqliteStore('flip8', dir, 'batch');
     expect(b.recovered).toMatchObject({ replayed: 9, truncated: 0 }); // an index built from the whole log
     expect(b.recovered.quarantined).toEqual([{ offset: victim.offset, length: victim.size, reason: 'damaged', file: expect.any(String) }]);
     const q = readFileSync(b.recovered.quarantined[0].file);
@@ -100,9 +103,9 @@ describe('recovery by record', () => {
     expect(b.count()).toBe(45);
     // in the log, a skip record of the same size: every offset after it unchanged
     expect(records('flip8').map((r) => [r.offset, r.size, r.kind])).toEqual(before.map((r) => [r.offset, r.size, r.offset === victim.offset ? KIND_SKIP : r.kind]));
-    await b.insert([rec(200)]);
+    await put(b, [rec(200)]);
     await b.close();
-    const c = new SqliteBackend('flip8', dir, 'batch');
+    const c = new SqliteStore('flip8', dir, 'batch');
     expect(c.recovered).toEqual({ replayed: 0, truncated: 0, rebuilt: false, quarantined: [] });
     expect(ids(c)).toEqual([...range(1, 20), ...range(26, 51)]);
     await c.close();
@@ -114,7 +117,7 @@ describe('recovery by record', () => {
     const victim = chunks[2]; // events 11..15
     flip('head', victim.offset, 8);
     dropIndex('head');
-    const b = new SqliteBackend('head', dir, 'batch');
+    const b = new SqliteStore('head', dir, 'batch');
     expect(b.recovered.quarantined).toMatchObject([{ offset: victim.offset, length: victim.size, reason: 'damaged' }]);
     expect(ids(b)).toEqual([...range(1, 10), ...range(16, 30)]);
     await b.close();
@@ -127,7 +130,7 @@ describe('recovery by record', () => {
     const at = chunks[2].offset;
     const bytes = readFileSync(log);
     writeFileSync(log, Buffer.concat([bytes.subarray(0, at), Buffer.from('junk!'), bytes.subarray(at)]));
-    const b = new SqliteBackend('stray', dir, 'batch');
+    const b = new SqliteStore('stray', dir, 'batch');
     expect(b.recovered).toMatchObject({ rebuilt: true, truncated: 0, quarantined: [{ offset: at, length: 5, reason: 'damaged' }] });
     expect(readFileSync(b.recovered.quarantined[0].file, 'latin1')).toBe('junk!');
     expect(readFileSync(log)).toEqual(bytes);
@@ -141,14 +144,14 @@ describe('recovery by record', () => {
     expect(classes.length).toBeGreaterThan(2);
     flip('cls', classes[1].offset + HEADER + 2, 4);
     dropIndex('cls');
-    const b = new SqliteBackend('cls', dir, 'batch');
+    const b = new SqliteStore('cls', dir, 'batch');
     expect(b.recovered.quarantined).toMatchObject([{ offset: classes[1].offset, reason: 'damaged' }]);
     const all = b.list({ limit: 100 });
     expect(all.map((e) => e.id).sort((x, y) => x - y)).toEqual(range(1, 30));
     const lost = all.filter((e) => e.classification[0].reason?.includes('damaged log record'));
     expect(lost.length).toBeGreaterThan(0);
     expect(lost.length).toBeLessThan(30);
-    await b.insert([rec(300)]); // new classifications get new ids, never a lost one
+    await put(b, [rec(300)]); // new classifications get new ids, never a lost one
     const ids2 = new Set(b.list({ limit: 200 }).map((e) => e.classification[0].path));
     expect(ids2.has(rec(300).classification[0].path)).toBe(true);
     await b.close();
@@ -157,13 +160,13 @@ describe('recovery by record', () => {
   it('damage after the store opened: list skips the record and reports it; the next rebuild quarantines it', async () => {
     await make('late', 4);
     const victim = records('late').filter((r) => r.kind === KIND_CHUNK)[1];
-    const b = new SqliteBackend('late', dir, 'batch');
+    const b = new SqliteStore('late', dir, 'batch');
     flip('late', victim.offset + 40, 2);
     expect(ids(b)).toEqual([...range(1, 5), ...range(11, 20)]);
     expect(b.unreadable).toEqual([victim.offset]);
     await b.close();
     dropIndex('late');
-    const c = new SqliteBackend('late', dir, 'batch');
+    const c = new SqliteStore('late', dir, 'batch');
     expect(c.recovered.quarantined).toMatchObject([{ offset: victim.offset, length: victim.size, reason: 'damaged' }]);
     expect(existsSync(join(dir, 'late', 'quarantine'))).toBe(true);
     expect(readdirSync(join(dir, 'late', 'quarantine'))).toHaveLength(1);

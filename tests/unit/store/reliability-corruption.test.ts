@@ -7,9 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SqliteBackend } from '../../../src/store/sqlite.ts';
-import { isChunk, parseRecordChunk, readRecord } from '../../../src/store/event-log.mjs';
+import { SqliteStore } from '../../../src/store/sqlite.ts';
+import { isChunk, parseRecordChunk, readRecord } from '../../../src/store/event-log.ts';
 import type { StoreRecord } from '../../../src/store/types.ts';
+import { batchOf } from '../../../src/store/verdicts.ts';
+
+const put = (s: { append: (b: ReturnType<typeof batchOf>) => Promise<unknown> }, records: Parameters<typeof batchOf>[0]) => s.append(batchOf(records));
 
 const HEAVY = process.env.SIM_HEAVY === '1';
 const SEED = Number(process.env.SIM_SEED ?? 1313);
@@ -84,12 +87,12 @@ describe('the log survives tearing, flipping, truncation and splicing at random 
       async (requests, d, dropIndex) => {
         const dir = join(root, `r${++runs}`);
         // write and ack every request
-        const s = new SqliteBackend('us', dir, 'batch');
+        const s = new SqliteStore('us', dir, 'batch');
         const padOf = new Map<number, number>();
         let n = 0;
         for (const q of requests) {
           const batch = Array.from({ length: q.events }, () => { n++; padOf.set(n, q.pad); return rec(n, q.pad); });
-          await s.insert(batch);
+          await put(s, batch);
         }
         await s.close();
         const logPath = join(dir, 'us', 'events.log');
@@ -111,7 +114,7 @@ describe('the log survives tearing, flipping, truncation and splicing at random 
         const kept = chunks.filter((c) => c.offset + c.size <= from
           || (d.op === 'flip' && c.offset >= to)
           || (d.op === 'insert' && c.offset >= from));
-        const b = new SqliteBackend('us', dir, 'batch');
+        const b = new SqliteStore('us', dir, 'batch');
         const listed = b.list({ limit: 1_000_000 });
         const got = new Set(listed.map((e) => e.id));
         for (const c of kept) for (const id of c.ids) expect(got.has(id), `event ${id} of an untouched record`).toBe(true);
@@ -126,9 +129,9 @@ describe('the log survives tearing, flipping, truncation and splicing at random 
         }
         if (dropIndex) expect(b.count()).toBe(listed.length); // the totals are those of what the log holds
         // the log ends with a whole record: what comes next is readable
-        await b.insert([rec(n + 1, 5)]);
+        await put(b, [rec(n + 1, 5)]);
         await b.close();
-        const c = new SqliteBackend('us', dir, 'batch');
+        const c = new SqliteStore('us', dir, 'batch');
         const after = c.list({ limit: 1_000_000 });
         const again = after.map((e) => e.id);
         const added = after.find((e) => (e.event as { n: number }).n === n + 1);

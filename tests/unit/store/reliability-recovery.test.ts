@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ADMIN, call, splunk, start, T, testConfigFile, US } from '../../helpers/service.ts';
-import { isChunk, readRecord } from '../../../src/store/event-log.mjs';
+import { isChunk, readRecord } from '../../../src/store/event-log.ts';
 
 const dirs: string[] = [];
 afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });

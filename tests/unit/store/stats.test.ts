@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { getDefaultMatcher } from '../../../src/pipeline/classify/index.ts';
 import type { FilteredField } from '../../../src/pipeline/classify/types.ts';
 import { applyPolicy, compilePolicy } from '../../../src/pipeline/filter/index.ts';
-import { aggregateItems, StatsCounter } from '../../../src/store/stats.ts';
+import { aggregateItems, countingTable, StatsCounter } from '../../../src/store/stats.ts';
+import { packRecords } from '../../../src/store/packed.ts';
+import { VerdictList } from '../../../src/store/verdicts.ts';
 import type { StoreRecord } from '../../../src/store/types.ts';
 
 const matcher = getDefaultMatcher();
@@ -18,11 +20,11 @@ function record(event: Record<string, unknown>, module: string | null): StoreRec
 
 /** The same tally with nothing clever: one string key per field. */
 function naive(records: StoreRecord[]) {
-  const out = new Map<string, { module: string | null; item: string | null; kept: number; dropped: number; flagged: number }>();
+  const out = new Map<string, { module: string | null; item: string | null; group?: string; kept: number; dropped: number; flagged: number }>();
   for (const r of records) {
     for (const f of r.classification as FilteredField[]) {
-      const k = `${f.module ?? ''}\u0000${f.item ?? ''}`;
-      const s = out.get(k) ?? { module: f.module, item: f.item, kept: 0, dropped: 0, flagged: 0 };
+      const k = `${f.module ?? ''}\u0000${f.item ?? ''}\u0000${f.group ?? ''}`;
+      const s = out.get(k) ?? { module: f.module, item: f.item, ...(f.group ? { group: f.group } : {}), kept: 0, dropped: 0, flagged: 0 };
       if (f.action === 'drop') s.dropped++; else if (f.action === 'flag') s.flagged++; else s.kept++;
       out.set(k, s);
     }
@@ -48,8 +50,11 @@ describe('aggregateItems', () => {
     const r = { ...fw(5), classification: [...fw(5).classification, plain, plain] };
     expect(aggregateItems([r])).toEqual(naive([r]));
     const c = new StatsCounter();
-    c.add([fw(1), entra(1)]);
-    c.add([fw(2)]);
+    const table = countingTable(); // one producer's verdicts, numbered on across its batches
+    const list = new VerdictList();
+    const add = (records: StoreRecord[]) => { list.begin(); c.addBatch({ ...packRecords(records, list.number), ...list.end(), seq: 0 }, table); };
+    add([fw(1), entra(1)]);
+    add([fw(2)]);
     const expected = [...naive([fw(1), entra(1), fw(2)]).values()];
     expect(c.snapshot().items).toEqual(expect.arrayContaining(expected));
     expect(c.snapshot().items).toHaveLength(expected.length);

@@ -1,39 +1,76 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../../src/config/config.ts';
-import { IngestPool, type IngestJob, type IngestResult, type WorkerInit } from '../../../src/workers/pool.ts';
-import { packedModules } from '../../../src/store/packed.ts';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { IngestPool, type PoolJob, type WorkerInit } from '../../../src/workers/pool.ts';
+import type { FilteredField } from '../../../src/pipeline/classify/types.ts';
+import type { Batch } from '../../../src/store/packed.ts';
+import { VerdictTable } from '../../../src/store/verdicts.ts';
 
 const init = (): WorkerInit => ({ limits: DEFAULT_LIMITS, policies: [{ tenant: 't', disabled: ['network-sensor'], undeclared: 'flag' }] });
-const job = (over: Partial<IngestJob> = {}): Omit<IngestJob, 'id' | 'body'> => ({
+let seq = 0;
+const job = (over: Partial<PoolJob> = {}): Omit<PoolJob, 'id' | 'body'> => ({
   kind: 'event', encoding: undefined, receivedAt: 1_700_000_000_000, tenant: 't', tokenModule: null,
-  defaults: { host: 'h', source: 's', sourcetype: 'httpevent', index: 'main' }, allowedIndexes: null, ...over,
+  defaults: { host: 'h', source: 's', sourcetype: 'httpevent', index: 'main' }, allowedIndexes: null, region: 'us', seq: ++seq, ...over,
 });
 const pools: IngestPool[] = [];
-afterAll(async () => { await Promise.all(pools.map((p) => p.close())); });
+const ends: MessagePort[] = [];
+afterAll(async () => { await Promise.all(pools.map((p) => p.close())); for (const p of ends) p.close(); });
+
+/**
+ * A store's end of each thread's port, as a test sees it: the batches by request number, and their verdicts
+ * (what each batch's numbers stand for, read from the JSON the thread sent once per verdict).
+ */
+function storeEnd() {
+  const got = new Map<number, { batch: Batch; verdicts: readonly FilteredField[]; listSize: number }>();
+  const waiters = new Map<number, (b: { batch: Batch; verdicts: readonly FilteredField[]; listSize: number }) => void>();
+  const connect = () => {
+    const { port1, port2 } = new MessageChannel();
+    const table = new VerdictTable((json) => JSON.parse(json) as FilteredField);
+    port2.on('message', (b: Batch) => {
+      const verdicts = table.take(b);
+      const r = { batch: b, verdicts, listSize: verdicts.length };
+      got.set(b.seq, r);
+      waiters.get(b.seq)?.(r);
+    });
+    ends.push(port2);
+    return { us: { port: port1, text: true } };
+  };
+  const batchOf = (s: number) => got.get(s) ?? new Promise<{ batch: Batch; verdicts: readonly FilteredField[]; listSize: number }>((r) => waiters.set(s, r));
+  return { connect, batchOf };
+}
+
+/** A job run in the pool, with the batch it posted to the store (null: none) and what its verdict numbers stand for. */
+async function runAt(pool: IngestPool, end: ReturnType<typeof storeEnd>, j: Omit<PoolJob, 'id' | 'body'>, body: Buffer | undefined) {
+  const r = await pool.run(j, body);
+  const posted = r.events > 0 ? await end.batchOf(j.seq) : null;
+  return { ...r, batch: posted?.batch ?? null, verdicts: posted?.verdicts ?? [] };
+}
 
 describe('IngestPool', () => {
   it('classifies a request in a thread and answers with the packed records and their verdicts', async () => {
-    const pool = new IngestPool(2, init);
+    const end = storeEnd();
+    const pool = new IngestPool(2, init, undefined, end.connect);
     pools.push(pool);
     expect(pool.threads).toBe(0); // started by the first job
     const body = Buffer.from('{"event":{"src_ip":"192.0.2.1","user":"alice"},"sourcetype":"pan:traffic"}\n{"event":"x"}\n{"event": nope}');
-    const r = await pool.run(job(), body);
+    const r = await runAt(pool, end, job(), body);
     expect(pool.threads).toBe(1);
     expect(r.batch!.events).toBe(2);
     expect(r.error).toMatchObject({ code: 'SIM_ERR_HEC_INVALID_JSON', invalidEventNumber: 2 });
     const used = [...r.batch!.verdicts].map((i) => r.verdicts[i]);
     expect(used.map((v) => v.path)).toEqual(expect.arrayContaining(['src_ip', 'user']));
-    expect(packedModules(r.batch!).size).toBeGreaterThan(0);
+    expect(r.modules.size).toBeGreaterThan(0); // what the event loop hears: counts per module
     // a module whose upload permission is off in the tenant's policy: its fields are dropped in the thread
-    const net = await pool.run(job({ tokenModule: 'network-sensor' }), Buffer.from('{"event":{"src_ip":"192.0.2.1"}}'));
+    const net = await runAt(pool, end, job({ tokenModule: 'network-sensor' }), Buffer.from('{"event":{"src_ip":"192.0.2.1"}}'));
     expect([...net.batch!.verdicts].map((i) => net.verdicts[i].action)).toContain('drop');
     pool.setPolicy({ tenant: 't', disabled: [], undeclared: 'flag' });
-    const on = await pool.run(job({ tokenModule: 'network-sensor' }), Buffer.from('{"event":{"src_ip":"192.0.2.1"}}'));
+    const on = await runAt(pool, end, job({ tokenModule: 'network-sensor' }), Buffer.from('{"event":{"src_ip":"192.0.2.1"}}'));
     expect([...on.batch!.verdicts].map((i) => on.verdicts[i].action)).not.toContain('drop');
   });
 
   it('keeps its verdict list bounded: past 50,000 distinct verdicts it starts again, and earlier batches keep theirs', async () => {
-    const pool = new IngestPool(1, init);
+    const end = storeEnd();
+    const pool = new IngestPool(1, init, undefined, end.connect);
     pools.push(pool);
     // every distinct field name makes a verdict; n events of 1,000 names never seen before
     let next = 0;
@@ -46,10 +83,10 @@ describe('IngestPool', () => {
       }
       return Buffer.from(lines.join('\n'));
     };
-    const paths = (r: IngestResult) => [...r.batch!.verdicts].map((i) => r.verdicts[i].path);
-    const first = await pool.run(job(), batchOf(40)); // 40,000 verdicts
-    const second = await pool.run(job(), batchOf(20)); // 60,000: past the bound from the next batch on
-    const third = await pool.run(job(), batchOf(5));
+    const paths = (r: Awaited<ReturnType<typeof runAt>>) => [...r.batch!.verdicts].map((i) => r.verdicts[i].path);
+    const first = await runAt(pool, end, job(), batchOf(40)); // 40,000 verdicts
+    const second = await runAt(pool, end, job(), batchOf(20)); // 60,000: past the bound from the next batch on
+    const third = await runAt(pool, end, job(), batchOf(5));
     expect(paths(first)).toEqual(Array.from({ length: 40_000 }, (_, i) => `f${i}`));
     expect(paths(second)).toEqual(Array.from({ length: 20_000 }, (_, i) => `f${40_000 + i}`));
     expect(paths(third)).toEqual(Array.from({ length: 5_000 }, (_, i) => `f${60_000 + i}`));
@@ -59,20 +96,23 @@ describe('IngestPool', () => {
   }, 60_000);
 
   it('answers body errors as the event loop does: no records, the SimError', async () => {
-    const pool = new IngestPool(1, init);
+    const end = storeEnd();
+    const pool = new IngestPool(1, init, undefined, end.connect);
     pools.push(pool);
-    const empty = await pool.run(job(), undefined);
+    const empty = await runAt(pool, end, job(), undefined);
     expect(empty.batch).toBeNull();
+    expect(empty.events).toBe(0);
     expect(empty.error).toMatchObject({ code: 'SIM_ERR_HEC_NO_DATA', statusCode: 400 });
-    const gz = await pool.run(job({ encoding: 'gzip' }), Buffer.from('not gzip'));
+    const gz = await runAt(pool, end, job({ encoding: 'gzip' }), Buffer.from('not gzip'));
     expect(gz.error).toMatchObject({ code: 'SIM_ERR_HEC_GZIP_INVALID' });
-    const tenant = await pool.run(job({ tenant: 'nobody' }), Buffer.from('{"event":"x"}'));
+    const tenant = await runAt(pool, end, job({ tenant: 'nobody' }), Buffer.from('{"event":"x"}'));
     expect(tenant.error).toMatchObject({ code: 'SIM_ERR_HEC_INTERNAL', detail: expect.stringContaining("no policy for tenant 'nobody'") });
   });
 
   it('a thread that dies fails its jobs with HEC 500 code 8; the next job gets a new thread', async () => {
     const failures: string[] = [];
-    const pool = new IngestPool(1, init, (why) => failures.push(why));
+    const end = storeEnd();
+    const pool = new IngestPool(1, init, (why) => failures.push(why), end.connect);
     pools.push(pool);
     const waiting = pool.run(job(), Buffer.from('{"event":"x"}'));
     // the thread is still starting (loading the catalog): it cannot have answered yet
@@ -80,27 +120,29 @@ describe('IngestPool', () => {
     await expect(waiting).rejects.toMatchObject({ code: 'SIM_ERR_HEC_INTERNAL', statusCode: 500, hecCode: 8, detail: expect.stringContaining('exited') });
     expect(pool.threads).toBe(0);
     expect(failures).toEqual([expect.stringContaining('exited')]); // told (the service logs it as an error)
-    const r = await pool.run(job(), Buffer.from('{"event":"x"}'));
+    const r = await runAt(pool, end, job(), Buffer.from('{"event":"x"}'));
     expect(r.batch!.events).toBe(1);
     expect(pool.threads).toBe(1);
   });
 
   it('after close, a job is refused as HEC refuses during shutdown', async () => {
-    const pool = new IngestPool(1, init);
+    const end = storeEnd();
+    const pool = new IngestPool(1, init, undefined, end.connect);
     await pool.close();
     await expect(pool.run(job(), Buffer.from('{"event":"x"}'))).rejects.toMatchObject({ code: 'SIM_ERR_HEC_SHUTTING_DOWN' });
   });
 
   it('a request body that owns its memory moves to the thread without a copy', async () => {
-    const pool = new IngestPool(1, init);
+    const end = storeEnd();
+    const pool = new IngestPool(1, init, undefined, end.connect);
     pools.push(pool);
     const body = Buffer.alloc(64 * 1024, ' ');
     body.write('{"event":"x"}', 0);
-    const r = await pool.run(job(), body);
+    const r = await runAt(pool, end, job(), body);
     expect(r.batch!.events).toBe(1);
     expect(body.buffer.byteLength).toBe(0); // transferred (detached here)
     const pooled = Buffer.from('{"event":"y"}'); // a view into Node's shared pool: copied, left intact
-    await pool.run(job(), pooled);
+    await runAt(pool, end, job(), pooled);
     expect(pooled.toString()).toBe('{"event":"y"}');
   });
 });

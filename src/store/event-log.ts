@@ -1,4 +1,4 @@
-// A region's event log (`<dataDir>/<region>/events.log`) and the SQLite index kept beside it (schema 5).
+// A region's event log (`<dataDir>/<region>/events.log`) and the SQLite index kept beside it (schema 6).
 //
 // The log is the truth: an append-only file of records, each a request's events (a chunk) or the
 // classifications that later chunks name by id. A reply waits for the log's fdatasync, nothing else. The
@@ -8,7 +8,7 @@
 // (`recover`). Writing each request once, to a file, is what made the default store fast enough: SQLite wrote
 // each request's text twice (its WAL, then the database at a checkpoint) into B-tree pages.
 //
-// Plain JavaScript: the writer thread (sqlite-writer.mjs) runs without a TypeScript loader and uses it too.
+// The writer thread (src/workers/store-writer.ts) and the parent's store (sqlite.ts) both use it.
 //
 // Record: a 16-byte header, then the payload.
 //   header: 'ISL1' | payload length (u32 LE) | CRC-32 of the payload (u32 LE) | kind (u8) | 3 zero bytes
@@ -35,6 +35,8 @@ import { closeSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, mkdirSyn
 import { dirname, join } from 'node:path';
 import { endianness } from 'node:os';
 import { crc32 } from 'node:zlib';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { PackedBatch } from './packed.ts';
 
 export const LOG_FILE = 'events.log';
 export const HEADER = 16;
@@ -47,9 +49,24 @@ export const KIND_CLASSES = 1;
 export const KIND_CHUNK = 2;
 export const KIND_CHUNK_PATHS = 3;
 /** A record of events (kind 2, or 3 with exact paths). */
-export const isChunk = (kind) => kind === KIND_CHUNK || kind === KIND_CHUNK_PATHS;
+export const isChunk = (kind: number): boolean => kind === KIND_CHUNK || kind === KIND_CHUNK_PATHS;
 const MAGIC = Buffer.from('ISL1', 'latin1');
 const MAX_PAYLOAD = 0xffff_ffff;
+
+export interface EncodedRecord { buffers: Buffer[]; size: number }
+/** A record read from the log: its kind, its payload, its size with the header. */
+export interface LogRecord { kind: number; payload: Buffer; size: number }
+/** Per module ('' = none): [events, dropped fields, flagged fields]. */
+export type ModuleCounts = Map<string, [number, number, number]>;
+/** A packed batch whose `verdicts` are classification ids; `exact`: [field index, path, ...] (a kind 3 record when any). */
+export type ChunkColumns = Omit<PackedBatch, 'verdicts'> & { verdicts: Int32Array; exact?: Array<number | string> };
+/** A chunk record decoded: its first event id, its columns, and `exact` ([field index, path, ...]). */
+export type ParsedChunk = PackedBatch & { firstEvent: number; exact: Array<number | string> };
+/** A piece of the log recovery took out, and the file of the region's quarantine folder that holds its bytes. */
+export interface Quarantined { offset: number; length: number; reason: 'damaged' | 'torn'; file: string }
+export interface Recovered { replayed: number; truncated: number; rebuilt: boolean; quarantined: Quarantined[] }
+type Database = BetterSqlite3.Database;
+type Statement = BetterSqlite3.Statement<unknown[]>;
 
 /** The index's tables besides `chunks` (schema 4 had them too): modules per chunk, totals, verdicts. */
 export const TOTALS_DDL = `
@@ -64,10 +81,11 @@ CREATE TABLE IF NOT EXISTS field_classes (id INTEGER PRIMARY KEY, json TEXT NOT 
 CREATE TABLE IF NOT EXISTS item_stats (
   module TEXT NOT NULL,
   item TEXT NOT NULL,
+  grp TEXT NOT NULL DEFAULT '',
   kept INTEGER NOT NULL DEFAULT 0,
   dropped INTEGER NOT NULL DEFAULT 0,
   flagged INTEGER NOT NULL DEFAULT 0,
-  PRIMARY KEY (module, item)
+  PRIMARY KEY (module, item, grp)
 ) WITHOUT ROWID;
 `;
 
@@ -90,7 +108,7 @@ export const REF_MODULE = 1, NUM_DROPPED = 2, NUM_FLAGGED = 3;
 const CHUNK_HEAD = 24;
 
 /** The buffers of one record (header first) and its size in the log. */
-function record(kind, parts) {
+function record(kind: number, parts: Buffer[]): EncodedRecord {
   let length = 0;
   let crc = 0;
   for (const p of parts) {
@@ -108,17 +126,17 @@ function record(kind, parts) {
 }
 
 /** A classes record: [[id, json], ...]. */
-export function classesRecord(pairs) {
+export function classesRecord(pairs: ReadonlyArray<readonly [number, string]>): EncodedRecord {
   return record(KIND_CLASSES, [Buffer.from(JSON.stringify(pairs), 'utf8')]);
 }
 
-const bytes = (a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+const bytes = (a: ArrayBufferView): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 /**
  * A chunk record: its first event id and a packed batch (packed.ts) whose `verdicts` are classification ids:
  * { events, table, refsOf, lens, nums, verdicts, idCounts, text }.
  */
-export function chunkRecord(firstEvent, b) {
+export function chunkRecord(firstEvent: number, b: ChunkColumns): EncodedRecord {
   const parts = chunkParts(firstEvent, b);
   if (!b.exact || b.exact.length === 0) return record(KIND_CHUNK, parts);
   const json = JSON.stringify(b.exact);
@@ -130,7 +148,7 @@ export function chunkRecord(firstEvent, b) {
 }
 
 /** The parts of a kind 2 payload. */
-function chunkParts(firstEvent, b) {
+function chunkParts(firstEvent: number, b: ChunkColumns): Buffer[] {
   const head = Buffer.alloc(CHUNK_HEAD);
   const table = Buffer.from(JSON.stringify(b.table), 'utf8');
   const text = Buffer.from(b.text, 'utf8');
@@ -146,26 +164,26 @@ function chunkParts(firstEvent, b) {
  * Decodes a chunk record of either kind: parseChunk's fields and `exact`, [field index, path, ...] of the
  * fields whose path is not their classification's (empty for kind 2).
  */
-export function parseRecordChunk(kind, payload) {
+export function parseRecordChunk(kind: number, payload: Buffer): ParsedChunk {
   if (kind === KIND_CHUNK) return Object.assign(parseChunk(payload), { exact: [] });
   if (kind !== KIND_CHUNK_PATHS) throw new Error(`a record of kind ${kind} is not a chunk`);
   if (payload.length < 8) throw new Error('a chunk record with paths is shorter than its head');
   const n = payload.readUInt32LE(0);
   if (8 + n > payload.length) throw new Error(`a chunk record of ${payload.length} bytes says its paths take ${n}`);
-  const exact = JSON.parse(payload.toString('utf8', 8, 8 + n));
+  const exact = JSON.parse(payload.toString('utf8', 8, 8 + n)) as unknown;
   if (!Array.isArray(exact)) throw new Error('the paths of a chunk record are not a list');
   return Object.assign(parseChunk(payload.subarray(8 + n)), { exact });
 }
 
 /** `n` values of a typed array type at `at` in `buf`: a view when aligned, else a copy. */
-function column(Type, buf, at, n) {
+function column<T extends Int32Array | Float64Array>(Type: { new (b: ArrayBufferLike, at: number, n: number): T; new (b: ArrayBufferLike): T; BYTES_PER_ELEMENT: number }, buf: Buffer, at: number, n: number): T {
   const start = buf.byteOffset + at;
   if (start % Type.BYTES_PER_ELEMENT === 0) return new Type(buf.buffer, start, n);
   return new Type(buf.buffer.slice(start, start + n * Type.BYTES_PER_ELEMENT));
 }
 
 /** Decodes a chunk record's payload: { firstEvent, events, table, refsOf, lens, nums, verdicts, idCounts, text }. */
-export function parseChunk(payload) {
+export function parseChunk(payload: Buffer): PackedBatch & { firstEvent: number } {
   if (payload.length < CHUNK_HEAD) throw new Error(`a chunk record of ${payload.length} bytes is shorter than its head`);
   const firstEvent = payload.readDoubleLE(0);
   const events = payload.readUInt32LE(8);
@@ -185,14 +203,14 @@ export function parseChunk(payload) {
   at += events * 4;
   const verdicts = column(Int32Array, payload, at, fields);
   at += fields * 4;
-  const table = JSON.parse(payload.toString('utf8', at, at + tableBytes));
+  const table = JSON.parse(payload.toString('utf8', at, at + tableBytes)) as string[];
   at += tableBytes;
   const text = payload.toString('utf8', at, at + textBytes);
   return { firstEvent, events, table, refsOf, lens, nums, verdicts, idCounts, text };
 }
 
 /** Adds a packed batch's events to `modules`: per module ('' = none) [events, dropped, flagged]. */
-export function countModules(b, modules) {
+export function countModules(b: PackedBatch, modules: ModuleCounts): ModuleCounts {
   for (let e = 0; e < b.events; e++) {
     const i = b.refsOf[e * REFS + REF_MODULE];
     const key = i < 0 ? '' : b.table[i];
@@ -209,7 +227,7 @@ export function countModules(b, modules) {
  * Adds a packed batch's counts to a commit's totals: tally[classification id] += fields, and its modules'
  * counts to `modules`. Returns the batch's own modules (for chunk_modules).
  */
-export function countChunk(b, tally, modules) {
+export function countChunk(b: PackedBatch, tally: number[], modules: ModuleCounts): string[] {
   const ids = b.verdicts;
   for (let k = 0; k < ids.length; k++) tally[ids[k]] = (tally[ids[k]] ?? 0) + 1;
   const own = countModules(b, new Map());
@@ -218,7 +236,7 @@ export function countChunk(b, tally, modules) {
 }
 
 /** Adds per-module counts ([events, dropped, flagged] by module) to `into`. */
-export function addModules(into, from) {
+export function addModules(into: ModuleCounts, from: ModuleCounts): void {
   for (const [key, st] of from) {
     const t = into.get(key);
     if (t) { t[0] += st[0]; t[1] += st[1]; t[2] += st[2]; } else into.set(key, [...st]);
@@ -230,7 +248,7 @@ export function addModules(into, from) {
  * Node 20's crc32 of that empty part was 0, and the CRC went on from there over the table and the text. -1
  * for any other chunk.
  */
-function legacyCrc(payload) {
+function legacyCrc(payload: Buffer): number {
   if (payload.length < CHUNK_HEAD || payload.readUInt32LE(12) !== 0) return -1;
   const start = CHUNK_HEAD + payload.readUInt32LE(8) * (NUMBERS * 8 + (REFS + TEXTS + 1) * 4);
   return start <= payload.length ? crc32(payload.subarray(start)) : -1;
@@ -241,7 +259,7 @@ function legacyCrc(payload) {
  * past `end`, when given: a damaged length is not read), cut short, not a record header, or a payload whose
  * CRC does not match.
  */
-export function readRecord(fd, offset, end = Infinity) {
+export function readRecord(fd: number, offset: number, end = Infinity): LogRecord | null {
   const head = Buffer.alloc(HEADER);
   if (readSync(fd, head, 0, HEADER, offset) !== HEADER) return null;
   if (!head.subarray(0, 4).equals(MAGIC)) return null;
@@ -260,7 +278,7 @@ export function readRecord(fd, offset, end = Infinity) {
 }
 
 /** Writes every buffer at the end of the append-mode `fd`; throws unless all of them were written. */
-export function writeAll(fd, buffers) {
+export function writeAll(fd: number, buffers: readonly Buffer[]): void {
   for (let i = 0; i < buffers.length;) {
     const batch = buffers.slice(i, i + 256); // well under IOV_MAX
     let want = 0;
@@ -281,11 +299,31 @@ export function writeAll(fd, buffers) {
 }
 
 /** The classification stored for an id whose classes record was damaged and quarantined. */
-export function lostClass(id) {
+export function lostClass(id: number): string {
   return JSON.stringify({
     path: '', item: null, module: null, category: 'non-personal', by: 'none', kind: null, action: 'keep',
     reason: `classification ${id} was in a damaged log record (moved to the quarantine folder)`,
   });
+}
+
+/** [module, item, group, action, in the overflow bucket] of a classification: what the totals count it under. */
+export type ClassInfo = [module: string, item: string, group: string, action: string, overflow: boolean];
+
+/** What the totals count a classification (its JSON) under. */
+export function classInfo(json: string): ClassInfo {
+  const f = JSON.parse(json) as { module?: string | null; item?: string | null; group?: string | null; action: string; path: string };
+  return [f.module ?? '', f.item ?? '', f.group ?? '', f.action, f.path === OVERFLOW_PATH];
+}
+
+/** Per-(module, item, group) counts: key `module \u0000 item \u0000 group` → [module, item, group, kept, dropped, flagged]. */
+export type ItemCounts = Map<string, [string, string, string, number, number, number]>;
+
+/** Adds `count` fields of a classification to `items`, by its action. */
+export function addItemCount(items: ItemCounts, info: ClassInfo, count: number): void {
+  const key = `${info[0]}\u0000${info[1]}\u0000${info[2]}`;
+  let st = items.get(key);
+  if (!st) items.set(key, (st = [info[0], info[1], info[2], 0, 0, 0]));
+  st[info[3] === 'drop' ? 4 : info[3] === 'flag' ? 5 : 3] += count;
 }
 
 /**
@@ -293,29 +331,38 @@ export function lostClass(id) {
  * (recovery, migration): classes, chunk rows and the running totals.
  */
 export class LogIndex {
-  constructor(db) {
+  private readonly insertChunk: Statement;
+  private readonly insertChunkModule: Statement;
+  private readonly upsertModule: Statement;
+  private readonly insertClass: Statement;
+  private readonly upsertItem: Statement;
+  readonly setMeta: Statement;
+  private readonly addMeta: Statement;
+  private readonly classJson: Statement;
+  /** What item_stats needs of each classification, by id; read when first counted. */
+  classInfo: ClassInfo[] = [];
+  /** Recovery: a classification whose classes record was quarantined gets a row that says so (lostClass). */
+  lostClasses = false;
+
+  constructor(db: Database) {
     this.insertChunk = db.prepare('INSERT INTO chunks (first_event, events, log_offset, log_length) VALUES (?, ?, ?, ?)');
     this.insertChunkModule = db.prepare('INSERT OR IGNORE INTO chunk_modules (module, chunk) VALUES (?, ?)');
     this.upsertModule = db.prepare(`INSERT INTO module_stats (module, events, dropped, flagged) VALUES (?, ?, ?, ?)
       ON CONFLICT (module) DO UPDATE SET events = events + excluded.events, dropped = dropped + excluded.dropped, flagged = flagged + excluded.flagged`);
     this.insertClass = db.prepare('INSERT OR IGNORE INTO field_classes (id, json) VALUES (?, ?)');
-    this.upsertItem = db.prepare(`INSERT INTO item_stats (module, item, kept, dropped, flagged) VALUES (?, ?, ?, ?, ?)
-      ON CONFLICT (module, item) DO UPDATE SET kept = kept + excluded.kept, dropped = dropped + excluded.dropped, flagged = flagged + excluded.flagged`);
+    this.upsertItem = db.prepare(`INSERT INTO item_stats (module, item, grp, kept, dropped, flagged) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (module, item, grp) DO UPDATE SET kept = kept + excluded.kept, dropped = dropped + excluded.dropped, flagged = flagged + excluded.flagged`);
     this.setMeta = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
     this.addMeta = db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?)
       ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + CAST(excluded.value AS INTEGER) AS TEXT)`);
     this.classJson = db.prepare('SELECT json FROM field_classes WHERE id = ?').pluck();
-    /** What item_stats needs of each classification: [module, item, action], by id; read when first counted. */
-    this.classInfo = [];
-    /** Recovery: a classification whose classes record was quarantined gets a row that says so (lostClass). */
-    this.lostClasses = false;
   }
 
-  /** [module, item, action] of classification `id` (stored by addClasses, in this transaction or before). */
-  info(id) {
+  /** What classification `id` is counted under (stored by addClasses, in this transaction or before). */
+  info(id: number): ClassInfo {
     let c = this.classInfo[id];
     if (c === undefined) {
-      let json = this.classJson.get(id);
+      let json = this.classJson.get(id) as string | undefined;
       if (json === undefined && this.lostClasses) {
         // its classes record was damaged and quarantined (recover): the id keeps a row saying so, and is never
         // given to another classification
@@ -323,56 +370,54 @@ export class LogIndex {
         this.insertClass.run(id, json);
       }
       if (json === undefined) throw new Error(`classification ${id} is counted but not stored`);
-      const f = JSON.parse(json);
-      this.classInfo[id] = c = [f.module ?? '', f.item ?? '', f.action, f.path === OVERFLOW_PATH];
+      this.classInfo[id] = c = classInfo(json);
     }
     return c;
   }
 
   /** Stores classifications [[id, json], ...]. */
-  addClasses(pairs) {
+  addClasses(pairs: ReadonlyArray<readonly [number, string]>): void {
     for (const [id, json] of pairs) this.insertClass.run(id, json);
   }
 
   /** One chunk's row and its modules (module ids, '' for none). */
-  addChunk(firstEvent, events, offset, size, modules) {
+  addChunk(firstEvent: number, events: number, offset: number, size: number, modules: Iterable<string>): number | bigint {
     const chunk = this.insertChunk.run(firstEvent, events, offset, size).lastInsertRowid;
     for (const m of modules) this.insertChunkModule.run(m, chunk);
     return chunk;
   }
 
   /** Adds counts to the totals: tally[classification id] = fields, modules: Map module → [events, dropped, flagged]. */
-  addTotals(tally, modules) {
-    const items = new Map();
+  addTotals(tally: ArrayLike<number>, modules: ModuleCounts): void {
+    const items: ItemCounts = new Map();
     let overflow = 0;
-    tally.forEach((count, id) => {
-      const [module, item, action, over] = this.info(id);
-      if (over) overflow += count;
-      const key = `${module}\u0000${item}`;
-      let st = items.get(key);
-      if (!st) items.set(key, (st = [module, item, 0, 0, 0]));
-      st[action === 'drop' ? 3 : action === 'flag' ? 4 : 2] += count;
-    });
-    for (const st of items.values()) this.upsertItem.run(st[0], st[1], st[2], st[3], st[4]);
+    for (let id = 0; id < tally.length; id++) {
+      const count = tally[id];
+      if (!count) continue;
+      const info = this.info(id);
+      if (info[4]) overflow += count;
+      addItemCount(items, info, count);
+    }
+    for (const st of items.values()) this.upsertItem.run(st[0], st[1], st[2], st[3], st[4], st[5]);
     if (overflow > 0) this.addMeta.run(PATH_OVERFLOW, String(overflow));
     for (const [m, st] of modules) this.upsertModule.run(m, st[0], st[1], st[2]);
   }
 
   /** The log offset up to which every chunk row's record is known to be on disk. */
-  setSynced(offset) {
+  setSynced(offset: number): void {
     this.setMeta.run('log_synced', String(offset));
   }
 
   /** The log offset up to which the totals count every chunk (they are written once a second, not per commit). */
-  setTotalsThrough(offset) {
+  setTotalsThrough(offset: number): void {
     this.setMeta.run('totals_through', String(offset));
   }
 
   /** Counts one chunk record read back from the log (recovery) in the totals, and indexes it when `indexed`. */
-  addChunkRecord(payload, offset, size, indexed, kind = KIND_CHUNK, parsed = null) {
+  addChunkRecord(payload: Buffer, offset: number, size: number, indexed: boolean, kind = KIND_CHUNK, parsed: ParsedChunk | null = null): void {
     const c = parsed ?? parseRecordChunk(kind, payload);
-    const tally = [];
-    const modules = new Map();
+    const tally: number[] = [];
+    const modules: ModuleCounts = new Map();
     const own = countChunk(c, tally, modules);
     if (indexed) this.addChunk(c.firstEvent, c.events, offset, size, own);
     this.addTotals(tally, modules);
@@ -383,8 +428,8 @@ export class LogIndex {
  * The record at `at` when it is whole and readable (a chunk's own lengths agree), else null; a chunk's decoded
  * form goes with it (`chunk`), so that it is decoded once.
  */
-function wholeRecord(fd, at, end) {
-  const r = readRecord(fd, at, end);
+function wholeRecord(fd: number, at: number, end: number): (LogRecord & { chunk?: ParsedChunk }) | null {
+  const r: (LogRecord & { chunk?: ParsedChunk }) | null = readRecord(fd, at, end);
   if (r === null) return null;
   if (isChunk(r.kind)) {
     try {
@@ -407,7 +452,7 @@ function wholeRecord(fd, at, end) {
  * Its own header is tried first (a damaged payload whose length is right), then the log is searched for the
  * next magic whose header and CRC hold.
  */
-export function resync(fd, at, end) {
+export function resync(fd: number, at: number, end: number): number {
   const head = Buffer.alloc(HEADER);
   if (readSync(fd, head, 0, HEADER, at) === HEADER && head.subarray(0, 4).equals(MAGIC)) {
     const next = at + HEADER + head.readUInt32LE(4);
@@ -428,7 +473,7 @@ export function resync(fd, at, end) {
 }
 
 /** A skip record of `size` bytes (at least HEADER): zeros, with their CRC. */
-function skipRecord(size) {
+function skipRecord(size: number): Buffer {
   const payload = Buffer.alloc(size - HEADER);
   const head = Buffer.alloc(HEADER);
   MAGIC.copy(head, 0);
@@ -442,7 +487,7 @@ function skipRecord(size) {
  * Copies `length` bytes of the log at `offset` to a file of the region's quarantine folder (synced before
  * the log changes), and returns its path.
  */
-function quarantine(fd, logPath, offset, length, reason, stamp) {
+function quarantine(fd: number, logPath: string, offset: number, length: number, reason: 'damaged' | 'torn', stamp: string): string {
   const folder = join(dirname(logPath), 'quarantine');
   mkdirSync(folder, { recursive: true, mode: 0o700 });
   const file = join(folder, `${stamp}-${reason}-at-${offset}-${length}.bin`);
@@ -469,8 +514,9 @@ function quarantine(fd, logPath, offset, length, reason, stamp) {
  * stops there: `moved`, to be read again). Returns { end, damaged: [{ offset, length, reason, file }], moved }: `end` is where the last
  * whole record ends; what follows it (a torn tail) is not touched here.
  */
-function walk(fd, logPath, from, size, each, stamp) {
-  const damaged = [];
+function walk(fd: number, logPath: string, from: number, size: number, each: (r: LogRecord & { chunk?: ParsedChunk }, at: number) => void, stamp: string):
+  { end: number; damaged: Quarantined[]; moved: boolean; size: number } {
+  const damaged: Quarantined[] = [];
   let at = from;
   while (at < size) {
     const r = wholeRecord(fd, at, size);
@@ -500,7 +546,7 @@ function walk(fd, logPath, from, size, each, stamp) {
  * Writes the log without its bytes [from, to) to a new file, syncs it and renames it over the log (a crash
  * leaves the old log or the new one, never a mix).
  */
-function compactInto(fd, logPath, from, to, size) {
+function compactInto(fd: number, logPath: string, from: number, to: number, size: number): void {
   const tmp = `${logPath}.compact`;
   const out = openSync(tmp, 'w', 0o600);
   try {
@@ -541,7 +587,7 @@ function compactInto(fd, logPath, from, to, size) {
  *   `quarantine/` and cut off (`truncated` bytes), before anything new is appended.
  * `quarantined` lists each piece taken out: { offset, length, reason: 'damaged' | 'torn', file }.
  */
-export function recover(db, logPath) {
+export function recover(db: Database, logPath: string): Recovered {
   // the columns are written as the machine holds them
   if (endianness() !== 'LE') throw new Error('the event log is written little-endian, and this machine is big-endian');
   let fd = openSync(logPath, 'r+');
@@ -549,14 +595,14 @@ export function recover(db, logPath) {
   try {
     const index = new LogIndex(db);
     index.lostClasses = true;
-    const metaOf = (key) => db.prepare('SELECT value FROM meta WHERE key = ?').get(key)?.value;
+    const metaOf = (key: string): string | undefined => (db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
     const synced = Number(metaOf('log_synced') ?? 0);
     let size = fstatSync(fd).size;
     let rebuilt = false;
-    const last = db.prepare('SELECT log_offset AS o, log_length AS n FROM chunks ORDER BY id DESC LIMIT 1').get();
+    const last = db.prepare('SELECT log_offset AS o, log_length AS n FROM chunks ORDER BY id DESC LIMIT 1').get() as { o: number; n: number } | undefined;
     if (last !== undefined && last.o + last.n > size) rebuilt = true;
     let newest = true;
-    for (const row of rebuilt ? [] : db.prepare('SELECT log_offset AS o, log_length AS n FROM chunks ORDER BY id DESC').iterate()) {
+    for (const row of rebuilt ? [] : db.prepare('SELECT log_offset AS o, log_length AS n FROM chunks ORDER BY id DESC').iterate() as Iterable<{ o: number; n: number }>) {
       if (!newest && row.o + row.n <= synced) break;
       newest = false;
       const r = readRecord(fd, row.o, size);
@@ -565,28 +611,28 @@ export function recover(db, logPath) {
         break;
       }
     }
-    const quarantined = [];
+    const quarantined: Quarantined[] = [];
     let replayed = 0;
-    let at;
+    let at = 0;
     const AGAIN = {}; // thrown to roll a pass back
     for (let pass = 0; ; pass++) {
       const indexedEnd = rebuilt ? 0 : (last ? last.o + last.n : 0);
       const countedEnd = rebuilt ? 0 : Math.min(indexedEnd, Number(metaOf('totals_through') ?? indexedEnd));
       replayed = 0;
       index.classInfo = []; // a pass rolled back may have cached rows that are gone
-      let w = null;
+      let found: ReturnType<typeof walk> | null = null;
       try {
         db.transaction(() => {
           if (rebuilt) {
             // the ids of chunks known to have been synced (so maybe acked) are never given again, even when
             // damage took their records; a chunk past log_synced whose record the power took was never answered
-            const high = db.prepare('SELECT MAX(first_event + events) AS n FROM chunks WHERE log_offset + log_length <= ?').get(synced).n;
+            const high = (db.prepare('SELECT MAX(first_event + events) AS n FROM chunks WHERE log_offset + log_length <= ?').get(synced) as { n: number | null }).n;
             if (high !== null && high > Number(metaOf('next_event') ?? 0)) index.setMeta.run('next_event', String(high));
             db.exec('DELETE FROM chunks; DELETE FROM chunk_modules; DELETE FROM module_stats; DELETE FROM item_stats; DELETE FROM field_classes;');
             db.prepare('DELETE FROM meta WHERE key = ?').run(PATH_OVERFLOW);
           }
-          w = walk(fd, logPath, countedEnd, size, (r, offset) => {
-            if (r.kind === KIND_CLASSES) index.addClasses(JSON.parse(r.payload.toString('utf8')));
+          const w = found = walk(fd, logPath, countedEnd, size, (r, offset) => {
+            if (r.kind === KIND_CLASSES) index.addClasses(JSON.parse(r.payload.toString('utf8')) as Array<[number, string]>);
             else if (isChunk(r.kind)) {
               const indexed = offset >= indexedEnd;
               index.addChunkRecord(r.payload, offset, r.size, indexed, r.kind, r.chunk);
@@ -600,6 +646,7 @@ export function recover(db, logPath) {
       } catch (err) {
         if (err !== AGAIN) throw err;
       }
+      const w = found!;
       quarantined.push(...w.damaged);
       if (w.moved) {
         closeSync(fd);

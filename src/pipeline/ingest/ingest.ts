@@ -1,0 +1,96 @@
+import type { Limits } from '../../config/config.ts';
+import { isSimError, SimError } from '../../errors/sim-error.ts';
+import { Budgets, checkRawEvents, DECODED, Hold } from '../../service/hec/admission.ts';
+import { decodeBody } from '../parse/body.ts';
+import { parseEventBatch } from '../parse/envelope.ts';
+import type { RawRules } from '../parse/linebreak.ts';
+import { rawEvents } from '../parse/raw.ts';
+import { packRecords, type Batch } from '../../store/packed.ts';
+import type { StoreRecord } from '../../store/types.ts';
+import type { VerdictList } from '../../store/verdicts.ts';
+import { verdictNumber } from '../filter/index.ts';
+import type { FilteredField } from '../classify/types.ts';
+import { rawEnvelope, toRecord, type ClassifierDeps, type PolicyLike, type RecordContext } from './pipeline.ts';
+
+/**
+ * A verdict's number for a producer's VerdictList: the filter's verdictNumber, or undefined for a verdict the
+ * filter did not make (an indexed field's copy with its `fields.` path, a test classifier's): found by its JSON.
+ */
+export function verdictNumberOf(f: FilteredField): number | undefined {
+  const n = verdictNumber(f);
+  return n >= 0 ? n : undefined;
+}
+
+/** One request's work: its body and what its records take from the request (RecordContext). */
+export interface IngestJob {
+  kind: 'event' | 'raw';
+  body: Uint8Array | undefined;
+  encoding: string | undefined;
+  receivedAt: number;
+  tenant: string;
+  tokenModule: string | null;
+  defaults: RecordContext['defaults'];
+  /** The indexes an event may name (the token's, else those that exist). */
+  allowedIndexes: string[] | null;
+  /** /raw: the query's index is refused (checked after the body is decoded: a body's own errors come first). */
+  refused?: SimError;
+}
+
+/** What ingest runs with: the limits, the classifier, the tenant's policy, and the verdict list of the batch's store. */
+export interface IngestContext {
+  limits: Pick<Limits, 'maxDepth' | 'maxEventBytes' | 'maxDecompressedBytes' | 'rawTruncate'> & Partial<Pick<Limits, 'maxEventsPerRequest'>>;
+  rules: RawRules;
+  matcher: ClassifierDeps['matcher'];
+  apply: ClassifierDeps['applyPolicy'];
+  policy: PolicyLike;
+  /** The global decoded-bytes budget (src/service/hec/admission.ts), if any. */
+  budgets: Budgets | null;
+  /** The producer's verdict list toward the store the batch goes to (src/store/verdicts.ts). */
+  verdicts: VerdictList;
+  /** Whether the store keeps the events' texts (the none store does not: they are left out). */
+  text?: boolean;
+}
+
+export interface Ingested {
+  /** The records packed for the store (without its `seq`), or null when there are none. */
+  batch: Omit<Batch, 'seq'> | null;
+  /** The first error; the records before it are in `batch`, as HEC stores a bad batch's good prefix. */
+  error: SimError | null;
+}
+
+/**
+ * A request's body → the batch its store appends: decode (gunzip, UTF-8), parse (HEC envelopes or raw
+ * lines), classify, filter by the tenant's policy, pack. Pure but for the verdict list it numbers verdicts
+ * in: the event loop runs it (ingest.workers 0, or a test's classifier) and so does an ingest worker thread,
+ * the same function either way.
+ */
+export async function ingest(job: IngestJob, ctx: IngestContext): Promise<Ingested> {
+  let records: StoreRecord[] = [];
+  let error: SimError | null = null;
+  const hold = ctx.budgets ? new Hold(ctx.budgets, DECODED) : undefined;
+  try {
+    const body = job.body === undefined ? undefined : Buffer.isBuffer(job.body) ? job.body : Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength);
+    const text = await decodeBody(body, job.encoding, ctx.limits, hold);
+    const rc: RecordContext = {
+      receivedAt: job.receivedAt, tenant: job.tenant, tokenModule: job.tokenModule, endpoint: job.kind, defaults: job.defaults,
+      rules: ctx.rules, matcher: ctx.matcher, policy: ctx.policy, apply: ctx.apply,
+    };
+    if (job.kind === 'event') {
+      const r = parseEventBatch(text, ctx.limits, { allowedIndexes: job.allowedIndexes, defaultIndex: job.defaults.index });
+      records = r.events.map((e) => toRecord(e, rc));
+      if (r.error) throw r.error;
+    } else {
+      if (job.refused) throw job.refused;
+      if (ctx.limits.maxEventsPerRequest !== undefined) checkRawEvents(text, ctx.limits.maxEventsPerRequest);
+      records = rawEvents(text, ctx.rules.get(job.defaults.sourcetype), ctx.limits.rawTruncate, job.receivedAt).map((e) => toRecord(rawEnvelope(e), rc));
+    }
+  } catch (err) {
+    error = isSimError(err) ? err : new SimError('SIM_ERR_HEC_INTERNAL', { detail: `ingest: ${(err as Error)?.message ?? String(err)}`, cause: err });
+  } finally {
+    hold?.release();
+  }
+  if (records.length === 0) return { batch: null, error };
+  ctx.verdicts.begin();
+  const packed = packRecords(records, ctx.verdicts.number, ctx.text ?? true);
+  return { batch: { ...packed, ...ctx.verdicts.end() }, error };
+}
