@@ -5,7 +5,7 @@
  * Fastify-free: a change is a method call that returns what it did or throws a SimError.
  */
 import { SimError } from '../errors/sim-error.ts';
-import type { ModuleDef, TenantSettingId } from '../pipeline/classify/types.ts';
+import type { ModuleDef, SecretsPolicy, TenantSettingId, UndeclaredPolicy } from '../pipeline/classify/types.ts';
 import type { Policy } from '../pipeline/filter/index.ts';
 import type { ClassifierDeps, PolicyLike } from '../pipeline/ingest/pipeline.ts';
 import { consequences, type Change } from '../pipeline/policy/consequences.ts';
@@ -21,10 +21,15 @@ export interface PolicyChangeResult {
   tenant: string;
   before: PolicyLike;
   after: PolicyLike;
+  /**
+   * False when the tenant already had the value: nothing is written (no state file, no audit entry), nobody
+   * hears of it, and `after` is `before`.
+   */
+  changed: boolean;
   warnings: string[];
   consequences: string[];
-  /** The audit entry written (also when the store keeps none: store kind none). */
-  audit: AuditEntry;
+  /** The audit entry written (also when the store keeps none: store kind none); null when nothing changed. */
+  audit: AuditEntry | null;
 }
 
 /** The filter's own policy (src/pipeline/filter), or null for a classifier whose policies know only on/off (a test's). */
@@ -76,6 +81,10 @@ export class TenantPolicies {
   /** Turns a module's upload permission on or off; throws SIM_ERR_POLICY_MODULE_LOCKED for one the notice keeps on. */
   setPermission(tenant: string, m: ModuleDef, allowed: boolean): PolicyChangeResult {
     const before = this.#current(tenant);
+    const warnings = !allowed && m.canBeTurnedOff === 'partly' ? [partlyWarning(m)] : [];
+    if (!allowed && m.canBeTurnedOff === 'not-stated') warnings.push(`the notice does not say how ${m.name} is turned off: "${m.turnOffNote}"`);
+    // already so: the answer still carries the notice's warnings about the module being off
+    if (before.isUploadAllowed(m.id) === allowed) return unchanged(tenant, before, warnings);
     let after: PolicyLike;
     try {
       after = before.withPermission(m.id, allowed);
@@ -88,8 +97,6 @@ export class TenantPolicies {
       }
       throw err;
     }
-    const warnings = !allowed && m.canBeTurnedOff === 'partly' ? [partlyWarning(m)] : [];
-    if (!allowed && m.canBeTurnedOff === 'not-stated') warnings.push(`the notice does not say how ${m.name} is turned off: "${m.turnOffNote}"`);
     const change: Change = { kind: 'permission', module: m.id, allowed };
     return this.#commit(tenant, before, after, change, warnings, {
       change: 'uploadPermission', target: m.id, old: before.isUploadAllowed(m.id), new: allowed,
@@ -98,17 +105,42 @@ export class TenantPolicies {
 
   /** Sets a tenant setting; throws SIM_ERR_ADMIN_BAD_REQUEST for a classifier whose policies have none. */
   setSetting(tenant: string, id: TenantSettingId, value: boolean): PolicyChangeResult {
-    const before = fullPolicy(this.#current(tenant));
-    if (!before) throw new SimError('SIM_ERR_ADMIN_BAD_REQUEST', { detail: 'this classifier has no tenant settings' });
+    const before = this.#full(tenant, 'tenant settings');
+    if (before.settings[id] === value) return unchanged(tenant, before, []);
     const after = before.withSetting(id, value);
     return this.#commit(tenant, before, after, { kind: 'setting', setting: id, value }, [], {
       change: 'setting', target: id, old: before.settings[id], new: value,
     });
   }
 
+  /** Sets what is stored of the tenant's secret fields' values (keep | redact | drop). */
+  setSecrets(tenant: string, value: SecretsPolicy): PolicyChangeResult {
+    const before = this.#full(tenant, 'a secrets policy');
+    if (before.secrets === value) return unchanged(tenant, before, []);
+    return this.#commit(tenant, before, before.withSecrets(value), { kind: 'secrets', value }, [], {
+      change: 'secrets', target: 'secrets', old: before.secrets, new: value,
+    });
+  }
+
+  /** Sets what happens to the tenant's fields no item of the notice covers (keep | flag | drop). */
+  setUndeclared(tenant: string, value: UndeclaredPolicy): PolicyChangeResult {
+    const before = this.#full(tenant, 'an undeclared policy');
+    if (before.undeclared === value) return unchanged(tenant, before, []);
+    return this.#commit(tenant, before, before.withUndeclared(value), { kind: 'undeclared', value }, [], {
+      change: 'undeclared', target: 'undeclared', old: before.undeclared, new: value,
+    });
+  }
+
   /** The audit trail, oldest first ([] when changes are not kept). */
   readAudit(): AuditEntry[] {
     return this.store ? this.store.readAudit() : [];
+  }
+
+  /** The tenant's policy as the filter compiles it; SIM_ERR_ADMIN_BAD_REQUEST for a classifier whose policies know only on/off. */
+  #full(tenant: string, what: string): Policy {
+    const p = fullPolicy(this.#current(tenant));
+    if (!p) throw new SimError('SIM_ERR_ADMIN_BAD_REQUEST', { detail: `this classifier's policies have no ${what}` });
+    return p;
   }
 
   #current(tenant: string): PolicyLike {
@@ -136,6 +168,11 @@ export class TenantPolicies {
     }
     this.#policies.set(tenant, after);
     for (const l of this.#listeners) l(tenant, after, change);
-    return { tenant, before, after, warnings, consequences: cons, audit };
+    return { tenant, before, after, changed: true, warnings, consequences: cons, audit };
   }
+}
+
+/** The answer to a change that finds the value already set. */
+function unchanged(tenant: string, p: PolicyLike, warnings: string[]): PolicyChangeResult {
+  return { tenant, before: p, after: p, changed: false, warnings, consequences: [], audit: null };
 }

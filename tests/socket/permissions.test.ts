@@ -305,3 +305,89 @@ describe('secrets: keep | redact | drop', () => {
     }
   });
 });
+
+describe('per-tenant secrets and undeclared policies', () => {
+  const event = { src_ip: '10.0.0.1', password: 'hunter2', n: 1 };
+  it('a tenant whose config entry says secrets: redact stores password redacted while another tenant keeps it', async () => {
+    const file = config({
+      secrets: 'keep',
+      tenants: [{ id: 'acme', uploadPermission: {} }, { id: 'beta', secrets: 'redact', undeclared: 'keep' }],
+      tokens: [{ token: T.any, tenant: 'acme', region: 'us' }, { token: T.o365, tenant: 'beta', region: 'us' }],
+    });
+    const r = await start(file, {}, { classifier: defaultClassifier() });
+    try {
+      const x = api(r);
+      const acme = await x.send(T.any, event, 'pan:traffic');
+      expect(acme.event).toEqual(event);
+      expect(acme.fields.find((f: any) => f.path === 'n')).toMatchObject({ action: 'flag' });
+      const beta = await x.send(T.o365, event, 'pan:traffic');
+      // beta: password redacted, and the undeclared field n kept unflagged by its own undeclared policy
+      expect(beta.event).toEqual({ src_ip: '10.0.0.1', password: '[redacted]', n: 1 });
+      expect(beta.fields.find((f: any) => f.path === 'password')).toMatchObject({ category: 'secret', masked: 'redacted' });
+      expect(beta.fields.find((f: any) => f.path === 'n')).toMatchObject({ action: 'keep' });
+      expect((await x.get('/tenants/beta/secrets')).json).toEqual({ tenant: 'beta', secrets: 'redact', undeclared: 'keep' });
+      expect((await x.get('/tenants/acme/settings')).json).toMatchObject({ secrets: 'keep', undeclared: 'flag' });
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('a PUT of the undeclared or secrets policy takes effect for the next request and survives a restart, audited', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-perm-'));
+    try {
+      const one = await start(config(), { dataDir: dir }, { classifier: defaultClassifier() });
+      const x = api(one);
+      expect((await x.send(T.any, event, 'pan:traffic')).event).toEqual(event);
+      expect((await x.put('/tenants/acme/secrets', { value: 'redact' })).json.changed).toBe(true);
+      expect((await x.send(T.any, event, 'pan:traffic')).event).toEqual({ src_ip: '10.0.0.1', password: '[redacted]', n: 1 });
+      const u = await x.put('/tenants/acme/undeclared', { value: 'drop' });
+      expect(u.status, u.text).toBe(200);
+      expect(u.json).toMatchObject({ tenant: 'acme', undeclared: 'drop', secrets: 'redact', changed: true });
+      expect(u.json.consequences).toEqual(['fields no item of the notice covers: not stored (policy undeclared: drop)']);
+      // the next request: password and n are undeclared here, so both go
+      expect((await x.send(T.any, event, 'pan:traffic')).event).toEqual({ src_ip: '10.0.0.1' });
+      await one.close();
+      expect(JSON.parse(readFileSync(join(dir, 'policy', 'tenants.json'), 'utf8')).tenants.acme).toMatchObject({ secrets: 'redact', undeclared: 'drop' });
+
+      const two = await start(config(), { dataDir: dir }, { classifier: defaultClassifier() });
+      const y = api(two);
+      expect((await y.get('/tenants/acme/undeclared')).json).toEqual({ tenant: 'acme', secrets: 'redact', undeclared: 'drop' });
+      // the ingest threads have the restored policy too
+      expect((await y.send(T.any, event, 'pan:traffic')).event).toEqual({ src_ip: '10.0.0.1' });
+      expect((await y.get('/audit')).json.entries.map((e: any) => [e.change, e.target, e.old, e.new])).toEqual([
+        ['undeclared', 'undeclared', 'flag', 'drop'],
+        ['secrets', 'secrets', 'keep', 'redact'],
+      ]);
+      await two.close();
+
+      // --permissions-from config: the file's values win, and the audit says so
+      const three = await start(config(), { dataDir: dir, permissionsFrom: 'config' }, { classifier: defaultClassifier() });
+      const z = api(three);
+      expect((await z.get('/tenants/acme/secrets')).json).toMatchObject({ secrets: 'keep', undeclared: 'flag' });
+      const fromConfig = (await z.get('/audit')).json.entries.filter((e: any) => e.credential === 'config file');
+      expect(fromConfig.map((e: any) => [e.change, e.old, e.new])).toEqual([['undeclared', 'drop', 'flag'], ['secrets', 'redact', 'keep']]);
+      await three.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a PUT of a setting, secrets or undeclared value the tenant already has writes no audit entry and no state file', async () => {
+    const state = join(s.dataDir, 'policy', 'tenants.json');
+    const text = readFileSync(state, 'utf8');
+    const audit = (await a.get('/audit')).json.entries.length;
+    const st = await a.put('/tenants/acme/settings/qualysConfigured', { value: true });
+    expect(st.json).toMatchObject({ setting: 'qualysConfigured', value: true, changed: false, consequences: [] });
+    expect((await a.put('/tenants/acme/secrets', { value: 'keep' })).json).toMatchObject({ secrets: 'keep', changed: false, consequences: [] });
+    expect((await a.put('/tenants/acme/undeclared', { value: 'flag' })).json).toMatchObject({ undeclared: 'flag', changed: false, consequences: [] });
+    // a partly module already off: still no change, but the answer keeps the notice's warning
+    expect((await a.put('/tenants/acme/modules/trend-vision-one-security-assessment-service', { uploadPermission: false })).json.changed).toBe(true);
+    const again = await a.put('/tenants/acme/modules/trend-vision-one-security-assessment-service', { uploadPermission: false });
+    expect(again.json).toMatchObject({ changed: false, consequences: [] });
+    expect(again.json.warnings.join('\n')).toMatch(/cannot be disabled/);
+    expect((await a.get('/audit')).json.entries.length).toBe(audit + 1);
+    expect((await a.put('/tenants/acme/modules/trend-vision-one-security-assessment-service', { uploadPermission: true })).json.changed).toBe(true);
+    expect((await a.get('/audit')).json.entries.length).toBe(audit + 2);
+    expect(readFileSync(state, 'utf8')).not.toBe(text);
+  });
+});

@@ -2,20 +2,27 @@
  * At start: the tenants' policies from the config file, then what the data folder keeps (docs/permissions.md).
  * A new data folder is seeded from the config; when both hold a tenant, `permissionsFrom` says which wins.
  */
-import type { ModuleDef } from '../classify/types.ts';
-import type { SimConfig } from '../../config/config.ts';
+import type { ModuleDef, SecretsPolicy, UndeclaredPolicy } from '../classify/types.ts';
+import { tenantFilterPolicies, type SimConfig } from '../../config/config.ts';
 import { SchemaError } from '../../config/schema.ts';
 import type { ClassifierDeps, PolicyLike } from '../ingest/pipeline.ts';
 import { PolicyStore, type AuditEntry, type StoredTenant } from './persist.ts';
 import { isSettingId } from './settings.ts';
 
-/** What is stored of a policy: the modules whose own permission is off, and the tenant settings. */
+/** What is stored of a policy: the modules whose own permission is off, the tenant settings, secrets and undeclared. */
 export function tenantSnapshot(modules: readonly ModuleDef[], p: PolicyLike): StoredTenant {
+  const o = p.options?.();
   return {
     uploadPermission: Object.fromEntries(modules.filter((m) => !p.isUploadAllowed(m.id)).map((m) => [m.id, false])),
-    settings: { ...(p.options?.().settings ?? {}) },
+    settings: { ...(o?.settings ?? {}) },
+    ...(o?.secrets !== undefined ? { secrets: o.secrets } : {}),
+    undeclared: p.undeclared,
   };
 }
+
+const SECRETS: readonly SecretsPolicy[] = ['keep', 'redact', 'drop'];
+const UNDECLARED: readonly UndeclaredPolicy[] = ['keep', 'flag', 'drop'];
+
 
 export interface RestoreResult {
   store: PolicyStore | null;
@@ -53,10 +60,14 @@ export function restorePolicies(cfg: SimConfig, classifier: ClassifierDeps, poli
           perms[id] = v;
         }
         const settings = Object.fromEntries(Object.entries(stored.settings ?? {}).filter(([k, v]) => isSettingId(k) && typeof v === 'boolean'));
+        // a state written before these were kept per tenant has none: the config's apply
+        const fromConfig = tenantFilterPolicies(cfg, cfg.tenants.find((t) => t.id === tenant));
+        const secrets = SECRETS.includes(stored.secrets as SecretsPolicy) ? stored.secrets! : fromConfig.secrets;
+        const undeclared = UNDECLARED.includes(stored.undeclared as UndeclaredPolicy) ? stored.undeclared! : fromConfig.undeclared;
+        if (stored.secrets !== undefined && secrets !== stored.secrets) warnings.push(`tenant ${tenant}: stored secrets policy '${String(stored.secrets)}' ignored: not keep, redact or drop`);
+        if (stored.undeclared !== undefined && undeclared !== stored.undeclared) warnings.push(`tenant ${tenant}: stored undeclared policy '${String(stored.undeclared)}' ignored: not keep, flag or drop`);
         try {
-          policies.set(tenant, classifier.compilePolicy(classifier.matcher, {
-            uploadPermission: perms, undeclared: cfg.undeclared, settings, secrets: cfg.secrets,
-          }));
+          policies.set(tenant, classifier.compilePolicy(classifier.matcher, { uploadPermission: perms, undeclared, settings, secrets }));
         } catch (err) {
           warnings.push(`tenant ${tenant}: stored permissions ignored: ${(err as Error).message}`);
         }
@@ -72,6 +83,9 @@ export function restorePolicies(cfg: SimConfig, classifier: ClassifierDeps, poli
         for (const [k, v] of Object.entries(now.settings)) {
           const old = (stored.settings as Record<string, unknown> | undefined)?.[k];
           if (old !== undefined && old !== v) entries.push({ at, tenant, credential: 'config file', change: 'setting', target: k, old, new: v });
+        }
+        for (const k of ['secrets', 'undeclared'] as const) {
+          if (stored[k] !== undefined && now[k] !== undefined && stored[k] !== now[k]) entries.push({ at, tenant, credential: 'config file', change: k, target: k, old: stored[k], new: now[k] });
         }
         for (const e of entries) store.audit(e);
       }
