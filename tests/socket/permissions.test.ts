@@ -166,6 +166,53 @@ describe('separatePermission: Office 365 threat detection upload', () => {
   });
 });
 
+describe('separatePermission by field value: Office 365 Management Activity threat records (o365:management:activity)', () => {
+  // shaped as the Office 365 Management Activity API returns them (learn.microsoft.com office-365-management-
+  // activity-api-schema: common schema + "Email message events"), as the Splunk Add-on for Microsoft Office 365
+  // indexes them under sourcetype o365:management:activity
+  const phish = {
+    CreationTime: '2024-05-01T10:15:22', Id: '3f0b9c4e-6a1d-4f7e-9d2b-1c5e8a7f6b21', Operation: 'TIMailData',
+    OrganizationId: 'b1a2c3d4-0000-4000-8000-00000000abcd', RecordType: 28, UserKey: 'ThreatIntel', UserType: 4, Version: 1,
+    Workload: 'ThreatIntelligence', UserId: 'ThreatIntel', DetectionMethod: 'URL malicious reputation', DetectionType: 'Inline',
+    InternetMessageId: '<a1b2c3@mail.evil.example>', NetworkMessageId: '9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b',
+    P1Sender: 'billing@evil.example', P2Sender: 'billing@evil.example', Recipients: ['alice@contoso.com'],
+    SenderIp: '203.0.113.7', Subject: 'Invoice overdue', Verdict: 'Phish', MessageTime: '2024-05-01T10:15:10',
+  };
+  const fileAccessed = {
+    CreationTime: '2024-05-01T10:16:02', Id: '7c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f', Operation: 'FileAccessed',
+    OrganizationId: 'b1a2c3d4-0000-4000-8000-00000000abcd', RecordType: 6, UserKey: 'i:0h.f|membership|10032000a1b2c3d4@live.com',
+    UserType: 0, Version: 1, Workload: 'SharePoint', ClientIP: '198.51.100.23', UserId: 'alice@contoso.com',
+    ObjectId: 'https://contoso.sharepoint.com/sites/finance/Shared Documents/q1.xlsx', SourceFileName: 'q1.xlsx',
+  };
+  const sendAny = async (body: unknown, path = '/services/collector/event', query = '') => {
+    const r = await call(s.url, 'POST', `${path}${query}`, { host: US, headers: splunk(T.any), body: typeof body === 'string' ? body : JSON.stringify(body) });
+    expect(r.status, r.text).toBe(200);
+    return (await a.get('/events?limit=1')).json.events[0];
+  };
+
+  it('off (the default): a RecordType 28 record is not kept, indexed fields included, while a SharePoint record is; on: kept', async () => {
+    const off = await sendAny({ event: phish, sourcetype: 'o365:management:activity', fields: { o365_tenant: 'contoso' } });
+    expect(off.module).toBe('office-365-usage'); // by its sourcetype
+    expect(off.event).toBeNull();
+    expect(off.indexedFields).toBeNull();
+    expect(off.fields.find((f: any) => f.path === 'fields.o365_tenant')).toMatchObject({ action: 'drop' });
+    expect(off.fields.every((f: any) => f.action === 'drop')).toBe(true);
+    expect(off.fields[0].reason).toMatch(/^Office 365 events of sourcetype 'o365:management:activity' with RecordType 28, 41, 47, 64, .* need the Office 365 Threat detection upload permission, which is off/);
+    const usage = await sendAny({ event: fileAccessed, sourcetype: 'o365:management:activity', fields: { o365_tenant: 'contoso' } });
+    expect(usage.event).toEqual(fileAccessed);
+    expect(usage.indexedFields).toEqual({ o365_tenant: 'contoso' });
+    // the same record as JSON text through /raw, and its RecordType by name (Search-UnifiedAuditLog's form)
+    expect((await sendAny(JSON.stringify(phish), '/services/collector/raw', '?sourcetype=o365:management:activity')).event).toBeNull();
+    expect((await sendAny({ event: { ...phish, RecordType: 'ThreatIntelligence' }, sourcetype: 'o365:management:activity' })).event).toBeNull();
+
+    const on = await a.put('/tenants/acme/settings/office365ThreatDetection', { value: true });
+    expect(on.json.changed).toBe(true);
+    expect(on.json.consequences.join('\n')).toMatch(/with RecordType 28, 41, 47, 64, .*\) are now kept/);
+    expect((await sendAny({ event: phish, sourcetype: 'o365:management:activity' })).event).toEqual(phish);
+    await a.put('/tenants/acme/settings/office365ThreatDetection', { value: false });
+  });
+});
+
 describe('affects: Azure AD and Okta → Operations Dashboard and Zero Trust Secure Access', () => {
   const okta = { actor: { alternateId: 'alice@contoso.com' }, client: { ipAddress: '198.51.100.1' } };
   const ztsa = { userPrincipalName: 'alice@contoso.com', url: 'https://x.example' };

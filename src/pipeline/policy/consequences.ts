@@ -57,7 +57,9 @@ export function consequences(before: Policy, after: Policy, modules: readonly Mo
       }
       if (r.type === 'separatePermission' && change.kind === 'setting' && change.setting === r.setting) {
         const on = after.settings[r.setting!] && after.effective(m.id).effective;
-        out.push(`${pageName(m)} events of sourcetype ${r.sourcetypes!.join(', ')} are ${on ? 'now kept' : 'no longer kept'} (${SETTINGS[r.setting!].label}: ${after.settings[r.setting!] ? 'on' : 'off'})`);
+        const state = `are ${on ? 'now kept' : 'no longer kept'} (${SETTINGS[r.setting!].label}: ${after.settings[r.setting!] ? 'on' : 'off'})`;
+        if (r.sourcetypes) out.push(`${pageName(m)} events of sourcetype ${r.sourcetypes.join(', ')} ${state}`);
+        for (const x of r.match ?? []) out.push(`${pageName(m)} events of sourcetype ${x.sourcetype} with ${x.field} ${x.values.join(', ')} (${x.description}) ${state}`);
       }
     }
   }
