@@ -115,7 +115,7 @@ export class TenantPolicies {
 
   /** Sets what is stored of the tenant's secret fields' values (keep | redact | drop). */
   setSecrets(tenant: string, value: SecretsPolicy): PolicyChangeResult {
-    const before = this.#full(tenant, 'a secrets policy');
+    const before = this.#full(tenant, 'secrets policy');
     if (before.secrets === value) return unchanged(tenant, before, []);
     return this.#commit(tenant, before, before.withSecrets(value), { kind: 'secrets', value }, [], {
       change: 'secrets', target: 'secrets', old: before.secrets, new: value,
@@ -124,7 +124,7 @@ export class TenantPolicies {
 
   /** Sets what happens to the tenant's fields no item of the notice covers (keep | flag | drop). */
   setUndeclared(tenant: string, value: UndeclaredPolicy): PolicyChangeResult {
-    const before = this.#full(tenant, 'an undeclared policy');
+    const before = this.#full(tenant, 'undeclared policy');
     if (before.undeclared === value) return unchanged(tenant, before, []);
     return this.#commit(tenant, before, before.withUndeclared(value), { kind: 'undeclared', value }, [], {
       change: 'undeclared', target: 'undeclared', old: before.undeclared, new: value,

@@ -379,6 +379,14 @@ describe('per-tenant secrets and undeclared policies', () => {
     }
   });
 
+  it('a tenant entry with a secrets or undeclared word the schema does not have is refused at start, naming it', async () => {
+    const bad = config({ tenants: [{ id: 'acme', secrets: 'mask' as never }, { id: 'beta', undeclared: 'hide' as never }] });
+    await expect(start(bad, {}, { classifier: defaultClassifier() })).rejects.toMatchObject({
+      code: 'SIM_ERR_CONFIG_INVALID',
+      message: expect.stringMatching(/\/tenants\/0\/secrets: must be equal to one of the allowed values \("keep", "redact", "drop"\)\n.*\/tenants\/1\/undeclared: must be equal to one of the allowed values \("keep", "flag", "drop"\)/),
+    });
+  });
+
   it('a PUT of the undeclared or secrets policy takes effect for the next request and survives a restart, audited', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sim-perm-'));
     try {
