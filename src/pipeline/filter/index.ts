@@ -208,7 +208,8 @@ function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undec
     return { uploadPermission: !disabled.has(id), effective: why === null, ...(why !== null ? { reason: why } : {}) };
   }
 
-  // module → sourcetype (lower case, '' for none) → gate: two Map lookups per event, no string built
+  // module → sourcetype ('' for none; + a match's key when the event meets a separate permission's field
+  // condition) → gate: three Map lookups per event, a string built only for an event that meets a condition
   const gates = new Map<string, Map<string, Gate>>();
   let gateCount = 0;
   function gateOf(ctx: EventContext | undefined, event?: unknown): Gate {
