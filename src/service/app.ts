@@ -144,7 +144,7 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
   // the packed batches they make; else all of it runs in the event loop
   // global bytes in flight (wire and decoded), shared with the ingest threads (src/service/hec/admission.ts)
   const budgets = Budgets.create(cfg.limits);
-  const tenantPolicies = new TenantPolicies(classifier, policies, restored.store, cfg.adminToken);
+  const tenantPolicies = new TenantPolicies(classifier, policies, restored.store, cfg.adminToken, restored);
   const pool = cfg.ingest.workers > 0 && classifier.inWorkers === true && [...stores.values()].every((s) => s.packed)
     ? new IngestPool(cfg.ingest.workers, () => ({
       limits: cfg.limits,

@@ -427,6 +427,34 @@ describe('per-tenant secrets and undeclared policies', () => {
     }
   });
 
+  it('a tenant whose policies the admin API never set follows the config file at each start; a tenant the config drops stays in the state', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-perm-'));
+    const two = (extra: Partial<ConfigFile>) => config({
+      tenants: [{ id: 'acme', uploadPermission: {} }, { id: 'beta' }],
+      tokens: [{ token: T.any, tenant: 'acme', region: 'us' }, { token: T.o365, tenant: 'beta', region: 'us' }],
+      ...extra,
+    });
+    try {
+      const one = await start(two({}), { dataDir: dir }, { classifier: defaultClassifier() });
+      expect((await api(one).put('/tenants/beta/modules/okta', { uploadPermission: false })).json.changed).toBe(true);
+      await one.close();
+      // the config's secrets changed, acme was never set through the admin API: the file's value applies
+      const onlyAcme = config({ secrets: 'redact', tenants: [{ id: 'acme' }], tokens: [{ token: T.any, tenant: 'acme', region: 'us' }] });
+      const again = await start(onlyAcme, { dataDir: dir }, { classifier: defaultClassifier() });
+      const x = api(again);
+      expect((await x.send(T.any, event, 'pan:traffic')).event).toEqual({ ...event, password: '[redacted]' });
+      expect((await x.put('/tenants/acme/modules/okta', { uploadPermission: false })).json.changed).toBe(true);
+      await again.close();
+      // beta, absent from that config, kept its stored permission through acme's change
+      expect(JSON.parse(readFileSync(join(dir, 'policy', 'tenants.json'), 'utf8')).tenants.beta).toEqual({ uploadPermission: { okta: false }, settings: expect.any(Object) });
+      const three = await start(two({}), { dataDir: dir }, { classifier: defaultClassifier() });
+      expect((await api(three).get('/tenants/beta/modules/okta')).json.uploadPermission).toBe(false);
+      await three.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a PUT of a setting, secrets or undeclared value the tenant already has writes no audit entry and no state file', async () => {
     const state = join(s.dataDir, 'policy', 'tenants.json');
     const text = readFileSync(state, 'utf8');

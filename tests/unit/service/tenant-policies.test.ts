@@ -97,7 +97,11 @@ describe('TenantPolicies', () => {
     const r = tp.setSecrets('acme', 'drop');
     expect(r).toMatchObject({ changed: true, audit: { change: 'secrets', target: 'secrets', old: 'keep', new: 'drop' } });
     expect(heard).toBe(1);
-    expect(store!.load()!.tenants.acme).toMatchObject({ secrets: 'drop', undeclared: 'flag' });
+    // only what the admin API set is kept: acme's secrets, not its undeclared policy nor anything of beta's
+    expect(store!.load()!.tenants).toEqual({
+      acme: { uploadPermission: {}, settings: expect.any(Object), secrets: 'drop' },
+      beta: { uploadPermission: {}, settings: expect.any(Object) },
+    });
   });
 
   it('onChange returns the function that unsubscribes', () => {
