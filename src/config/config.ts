@@ -31,6 +31,18 @@ export interface TenantDef {
   uploadPermission?: Record<string, boolean>;
   /** Tenant settings the data-source page names (src/pipeline/policy/settings.ts). */
   settings?: Partial<Record<TenantSettingId, boolean>>;
+  /** What is stored of secret fields' values for this tenant; absent: the config-wide `secrets`. */
+  secrets?: SecretsPolicy;
+  /** What happens to this tenant's undeclared fields; absent: the config-wide `undeclared`. */
+  undeclared?: UndeclaredPolicyName;
+}
+
+/**
+ * A tenant's secrets and undeclared policies as the config gives them: its own entry's, else the config-wide
+ * ones (which follow defaults < file < env < flags). The admin API may change them later (docs/permissions.md).
+ */
+export function tenantFilterPolicies(cfg: Pick<SimConfig, 'secrets' | 'undeclared'>, t: Pick<TenantDef, 'secrets' | 'undeclared'> | undefined): { secrets: SecretsPolicy; undeclared: UndeclaredPolicyName } {
+  return { secrets: t?.secrets ?? cfg.secrets, undeclared: t?.undeclared ?? cfg.undeclared };
 }
 
 export interface StoreConfig {

@@ -1,6 +1,6 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { compileTokens } from './auth/auth.ts';
-import type { SimConfig, TokenDef } from '../config/config.ts';
+import { tenantFilterPolicies, type SimConfig, type TokenDef } from '../config/config.ts';
 import { SchemaError } from '../config/schema.ts';
 import { isSimError, SimError } from '../errors/sim-error.ts';
 import { AckRegistry, channelsPerToken } from './hec/acks.ts';
@@ -66,7 +66,7 @@ function compilePolicies(cfg: SimConfig, classifier: ClassifierDeps): Map<string
   cfg.tenants.forEach((t, i) => {
     try {
       policies.set(t.id, classifier.compilePolicy(classifier.matcher, {
-        uploadPermission: { ...t.uploadPermission }, undeclared: cfg.undeclared, settings: { ...t.settings }, secrets: cfg.secrets,
+        uploadPermission: { ...t.uploadPermission }, settings: { ...t.settings }, ...tenantFilterPolicies(cfg, t),
       }));
     } catch (err) {
       problems.push(`/tenants/${i}/uploadPermission: ${(isSimError(err) ? err.detail : undefined) ?? (err as Error).message}`);
@@ -144,7 +144,7 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
   // the event loop
   // global bytes in flight (wire and decoded), shared with the ingest threads (src/service/hec/admission.ts)
   const budgets = Budgets.create(cfg.limits);
-  const tenantPolicies = new TenantPolicies(classifier, policies, restored.store, cfg.adminToken);
+  const tenantPolicies = new TenantPolicies(classifier, policies, restored.store, cfg.adminToken, restored);
   const pool = cfg.ingest.workers > 0 && classifier.inWorkers === true
     ? new IngestPool(cfg.ingest.workers, () => ({
       limits: cfg.limits,

@@ -5,11 +5,11 @@
  * Fastify-free: a change is a method call that returns what it did or throws a SimError.
  */
 import { SimError } from '../errors/sim-error.ts';
-import type { ModuleDef, TenantSettingId } from '../pipeline/classify/types.ts';
+import type { ModuleDef, SecretsPolicy, TenantSettingId, UndeclaredPolicy } from '../pipeline/classify/types.ts';
 import type { Policy } from '../pipeline/filter/index.ts';
 import type { ClassifierDeps, PolicyLike } from '../pipeline/ingest/pipeline.ts';
 import { consequences, type Change } from '../pipeline/policy/consequences.ts';
-import { tenantSnapshot } from '../pipeline/policy/boot.ts';
+import { tenantSnapshot, type RestoreResult } from '../pipeline/policy/boot.ts';
 import { credentialId, type AuditEntry, type PolicyStore } from '../pipeline/policy/persist.ts';
 import { partlyWarning } from '../pipeline/policy/relations.ts';
 
@@ -21,10 +21,15 @@ export interface PolicyChangeResult {
   tenant: string;
   before: PolicyLike;
   after: PolicyLike;
+  /**
+   * False when the tenant already had the value: nothing is written (no state file, no audit entry), nobody
+   * hears of it, and `after` is `before`.
+   */
+  changed: boolean;
   warnings: string[];
   consequences: string[];
-  /** The audit entry written (also when the store keeps none: store kind none). */
-  audit: AuditEntry;
+  /** The audit entry written (also when the store keeps none: store kind none); null when nothing changed. */
+  audit: AuditEntry | null;
 }
 
 /** The filter's own policy (src/pipeline/filter), or null for a classifier whose policies know only on/off (a test's). */
@@ -35,19 +40,28 @@ export function fullPolicy(p: PolicyLike): Policy | null {
 export class TenantPolicies {
   readonly #policies: Map<string, PolicyLike>;
   readonly #listeners = new Set<PolicyListener>();
+  /** Tenant → the secrets and undeclared policies set through the admin API: only these are kept with the data. */
+  readonly #overrides: RestoreResult['overrides'];
+  /** Tenants the data folder keeps but the config no longer has: written back as they are with every change. */
+  readonly #unused: RestoreResult['unused'];
 
   /**
    * `policies`: tenant → compiled policy at start (the config's, over what the data folder keeps);
    * `store`: where changes are kept with their audit trail, or null (store kind none: not kept);
-   * `adminToken`: named in the audit by its fingerprint, never itself.
+   * `adminToken`: named in the audit by its fingerprint, never itself;
+   * `restored`: from restorePolicies, the secrets and undeclared policies the admin API set before, and the
+   * stored tenants the config no longer has.
    */
   constructor(
     private readonly classifier: ClassifierDeps,
     policies: ReadonlyMap<string, PolicyLike>,
     readonly store: PolicyStore | null,
     private readonly adminToken: string,
+    restored: Pick<RestoreResult, 'overrides' | 'unused'> = { overrides: new Map(), unused: {} },
   ) {
     this.#policies = new Map(policies);
+    this.#overrides = new Map([...restored.overrides].map(([t, o]) => [t, { ...o }]));
+    this.#unused = { ...restored.unused };
   }
 
   /** The tenant's current policy, or undefined for a tenant the config does not have. */
@@ -76,6 +90,10 @@ export class TenantPolicies {
   /** Turns a module's upload permission on or off; throws SIM_ERR_POLICY_MODULE_LOCKED for one the notice keeps on. */
   setPermission(tenant: string, m: ModuleDef, allowed: boolean): PolicyChangeResult {
     const before = this.#current(tenant);
+    const warnings = !allowed && m.canBeTurnedOff === 'partly' ? [partlyWarning(m)] : [];
+    if (!allowed && m.canBeTurnedOff === 'not-stated') warnings.push(`the notice does not say how ${m.name} is turned off: "${m.turnOffNote}"`);
+    // already so: the answer still carries the notice's warnings about the module being off
+    if (before.isUploadAllowed(m.id) === allowed) return unchanged(tenant, before, warnings);
     let after: PolicyLike;
     try {
       after = before.withPermission(m.id, allowed);
@@ -88,8 +106,6 @@ export class TenantPolicies {
       }
       throw err;
     }
-    const warnings = !allowed && m.canBeTurnedOff === 'partly' ? [partlyWarning(m)] : [];
-    if (!allowed && m.canBeTurnedOff === 'not-stated') warnings.push(`the notice does not say how ${m.name} is turned off: "${m.turnOffNote}"`);
     const change: Change = { kind: 'permission', module: m.id, allowed };
     return this.#commit(tenant, before, after, change, warnings, {
       change: 'uploadPermission', target: m.id, old: before.isUploadAllowed(m.id), new: allowed,
@@ -98,17 +114,42 @@ export class TenantPolicies {
 
   /** Sets a tenant setting; throws SIM_ERR_ADMIN_BAD_REQUEST for a classifier whose policies have none. */
   setSetting(tenant: string, id: TenantSettingId, value: boolean): PolicyChangeResult {
-    const before = fullPolicy(this.#current(tenant));
-    if (!before) throw new SimError('SIM_ERR_ADMIN_BAD_REQUEST', { detail: 'this classifier has no tenant settings' });
+    const before = this.#full(tenant, 'tenant settings');
+    if (before.settings[id] === value) return unchanged(tenant, before, []);
     const after = before.withSetting(id, value);
     return this.#commit(tenant, before, after, { kind: 'setting', setting: id, value }, [], {
       change: 'setting', target: id, old: before.settings[id], new: value,
     });
   }
 
+  /** Sets what is stored of the tenant's secret fields' values (keep | redact | drop). */
+  setSecrets(tenant: string, value: SecretsPolicy): PolicyChangeResult {
+    const before = this.#full(tenant, 'secrets policy');
+    if (before.secrets === value) return unchanged(tenant, before, []);
+    return this.#commit(tenant, before, before.withSecrets(value), { kind: 'secrets', value }, [], {
+      change: 'secrets', target: 'secrets', old: before.secrets, new: value,
+    });
+  }
+
+  /** Sets what happens to the tenant's fields no item of the notice covers (keep | flag | drop). */
+  setUndeclared(tenant: string, value: UndeclaredPolicy): PolicyChangeResult {
+    const before = this.#full(tenant, 'undeclared policy');
+    if (before.undeclared === value) return unchanged(tenant, before, []);
+    return this.#commit(tenant, before, before.withUndeclared(value), { kind: 'undeclared', value }, [], {
+      change: 'undeclared', target: 'undeclared', old: before.undeclared, new: value,
+    });
+  }
+
   /** The audit trail, oldest first ([] when changes are not kept). */
   readAudit(): AuditEntry[] {
     return this.store ? this.store.readAudit() : [];
+  }
+
+  /** The tenant's policy as the filter compiles it; SIM_ERR_ADMIN_BAD_REQUEST for a classifier whose policies know only on/off. */
+  #full(tenant: string, what: string): Policy {
+    const p = fullPolicy(this.#current(tenant));
+    if (!p) throw new SimError('SIM_ERR_ADMIN_BAD_REQUEST', { detail: `this classifier's policies have no ${what}` });
+    return p;
   }
 
   #current(tenant: string): PolicyLike {
@@ -128,14 +169,22 @@ export class TenantPolicies {
       at: new Date().toISOString(), tenant, credential: credentialId(this.adminToken), ...what,
       ...(warnings.length ? { warnings } : {}), ...(cons.length ? { consequences: cons } : {}),
     };
+    const overrides = new Map(this.#overrides);
+    if (change.kind === 'secrets' || change.kind === 'undeclared') overrides.set(tenant, { ...overrides.get(tenant), [change.kind]: change.value });
     if (this.store) {
       const modules = this.classifier.matcher.modules;
-      const tenants = Object.fromEntries([...this.#policies].map(([t, p]) => [t, tenantSnapshot(modules, t === tenant ? after : p)]));
-      this.store.save(tenants);
+      const tenants = Object.fromEntries([...this.#policies].map(([t, p]) => [t, tenantSnapshot(modules, t === tenant ? after : p, overrides.get(t))]));
+      this.store.save({ ...tenants, ...this.#unused });
       this.store.audit(audit);
     }
+    if (overrides.has(tenant)) this.#overrides.set(tenant, overrides.get(tenant)!);
     this.#policies.set(tenant, after);
     for (const l of this.#listeners) l(tenant, after, change);
-    return { tenant, before, after, warnings, consequences: cons, audit };
+    return { tenant, before, after, changed: true, warnings, consequences: cons, audit };
   }
+}
+
+/** The answer to a change that finds the value already set. */
+function unchanged(tenant: string, p: PolicyLike, warnings: string[]): PolicyChangeResult {
+  return { tenant, before: p, after: p, changed: false, warnings, consequences: [], audit: null };
 }

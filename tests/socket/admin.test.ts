@@ -103,6 +103,24 @@ describe('upload permission', () => {
     expect((await put('/tenants/acme/modules/fw', '{"uploadPermission": true}')).json.uploadPermission).toBe(true);
   });
 
+  it('a PUT of the value the tenant already has answers changed: false and writes no audit entry and no state file', async () => {
+    const { readFileSync, statSync } = await import('node:fs');
+    const state = join(s.dataDir, 'policy', 'tenants.json');
+    const before = { text: readFileSync(state, 'utf8'), mtime: statSync(state).mtimeMs, audit: (await get('/audit')).json.entries.length };
+    const m = await put('/tenants/acme/modules/fw', '{"uploadPermission": true}');
+    expect(m.status).toBe(200);
+    expect(m.json).toMatchObject({ module: 'fw', uploadPermission: true, changed: false, consequences: [] });
+    expect((await get('/audit')).json.entries.length).toBe(before.audit);
+    expect(readFileSync(state, 'utf8')).toBe(before.text);
+    expect(statSync(state).mtimeMs).toBe(before.mtime);
+    // a real change still writes both, and says so (settings, secrets, undeclared: tests/socket/permissions.test.ts)
+    const off = await put('/tenants/acme/modules/fw', '{"uploadPermission": false}');
+    expect(off.json.changed).toBe(true);
+    expect((await get('/audit')).json.entries.length).toBe(before.audit + 1);
+    expect(readFileSync(state, 'utf8')).not.toBe(before.text);
+    expect((await put('/tenants/acme/modules/fw', '{"uploadPermission": true}')).json.changed).toBe(true);
+  });
+
   it('PUT false on a module that cannot be turned off is 409 with a clear body', async () => {
     const r = await put('/tenants/acme/modules/core', '{"uploadPermission": false}');
     expect(r.status).toBe(409);
@@ -153,6 +171,13 @@ describe('bad input is refused by the route schemas (400, SIM_ERR_ADMIN_BAD_REQU
     expect(bad(await put('/tenants/acme/modules/fw', '{"uploadPermission":"true"}'))).toBe('"uploadPermission" must be true or false, got "true"');
     expect(bad(await put('/tenants/acme/modules/fw', '{"uploadPermission":1}'))).toBe('"uploadPermission" must be true or false, got 1');
     expect(bad(await put('/tenants/acme/modules/fw', '[true]'))).toBe('the body must be {"uploadPermission": true|false}, got [true]');
+  });
+
+  it('a secrets or undeclared policy that is not one of its words', async () => {
+    expect(bad(await put('/tenants/acme/secrets', '{"value":"mask"}'))).toBe('"value" must be "keep", "redact" or "drop", got "mask"');
+    expect(bad(await put('/tenants/acme/undeclared', '{"value":true}'))).toBe('"value" must be "keep", "flag" or "drop", got true');
+    expect(bad(await put('/tenants/acme/undeclared', '{}'))).toBe('"value" is missing; the body must be {"value": "keep"|"flag"|"drop"}');
+    expect(bad(await put('/tenants/acme/secrets', '{"value":"drop","secrets":"drop"}'))).toMatch(/^"secrets" is not a key this body takes/);
   });
 
   it('a missing body field', async () => {

@@ -166,6 +166,53 @@ describe('separatePermission: Office 365 threat detection upload', () => {
   });
 });
 
+describe('separatePermission by field value: Office 365 Management Activity threat records (o365:management:activity)', () => {
+  // shaped as the Office 365 Management Activity API returns them (learn.microsoft.com office-365-management-
+  // activity-api-schema: common schema + "Email message events"), as the Splunk Add-on for Microsoft Office 365
+  // indexes them under sourcetype o365:management:activity
+  const phish = {
+    CreationTime: '2024-05-01T10:15:22', Id: '3f0b9c4e-6a1d-4f7e-9d2b-1c5e8a7f6b21', Operation: 'TIMailData',
+    OrganizationId: 'b1a2c3d4-0000-4000-8000-00000000abcd', RecordType: 28, UserKey: 'ThreatIntel', UserType: 4, Version: 1,
+    Workload: 'ThreatIntelligence', UserId: 'ThreatIntel', DetectionMethod: 'URL malicious reputation', DetectionType: 'Inline',
+    InternetMessageId: '<a1b2c3@mail.evil.example>', NetworkMessageId: '9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b',
+    P1Sender: 'billing@evil.example', P2Sender: 'billing@evil.example', Recipients: ['alice@contoso.com'],
+    SenderIp: '203.0.113.7', Subject: 'Invoice overdue', Verdict: 'Phish', MessageTime: '2024-05-01T10:15:10',
+  };
+  const fileAccessed = {
+    CreationTime: '2024-05-01T10:16:02', Id: '7c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f', Operation: 'FileAccessed',
+    OrganizationId: 'b1a2c3d4-0000-4000-8000-00000000abcd', RecordType: 6, UserKey: 'i:0h.f|membership|10032000a1b2c3d4@live.com',
+    UserType: 0, Version: 1, Workload: 'SharePoint', ClientIP: '198.51.100.23', UserId: 'alice@contoso.com',
+    ObjectId: 'https://contoso.sharepoint.com/sites/finance/Shared Documents/q1.xlsx', SourceFileName: 'q1.xlsx',
+  };
+  const sendAny = async (body: unknown, path = '/services/collector/event', query = '') => {
+    const r = await call(s.url, 'POST', `${path}${query}`, { host: US, headers: splunk(T.any), body: typeof body === 'string' ? body : JSON.stringify(body) });
+    expect(r.status, r.text).toBe(200);
+    return (await a.get('/events?limit=1')).json.events[0];
+  };
+
+  it('off (the default): a RecordType 28 record is not kept, indexed fields included, while a SharePoint record is; on: kept', async () => {
+    const off = await sendAny({ event: phish, sourcetype: 'o365:management:activity', fields: { o365_tenant: 'contoso' } });
+    expect(off.module).toBe('office-365-usage'); // by its sourcetype
+    expect(off.event).toBeNull();
+    expect(off.indexedFields).toBeNull();
+    expect(off.fields.find((f: any) => f.path === 'fields.o365_tenant')).toMatchObject({ action: 'drop' });
+    expect(off.fields.every((f: any) => f.action === 'drop')).toBe(true);
+    expect(off.fields[0].reason).toMatch(/^Office 365 events of sourcetype 'o365:management:activity' with RecordType 28, 41, 47, 64, .* need the Office 365 Threat detection upload permission, which is off/);
+    const usage = await sendAny({ event: fileAccessed, sourcetype: 'o365:management:activity', fields: { o365_tenant: 'contoso' } });
+    expect(usage.event).toEqual(fileAccessed);
+    expect(usage.indexedFields).toEqual({ o365_tenant: 'contoso' });
+    // the same record as JSON text through /raw, and its RecordType by name (Search-UnifiedAuditLog's form)
+    expect((await sendAny(JSON.stringify(phish), '/services/collector/raw', '?sourcetype=o365:management:activity')).event).toBeNull();
+    expect((await sendAny({ event: { ...phish, RecordType: 'ThreatIntelligence' }, sourcetype: 'o365:management:activity' })).event).toBeNull();
+
+    const on = await a.put('/tenants/acme/settings/office365ThreatDetection', { value: true });
+    expect(on.json.changed).toBe(true);
+    expect(on.json.consequences.join('\n')).toMatch(/with RecordType 28, 41, 47, 64, .*\) are now kept/);
+    expect((await sendAny({ event: phish, sourcetype: 'o365:management:activity' })).event).toEqual(phish);
+    await a.put('/tenants/acme/settings/office365ThreatDetection', { value: false });
+  });
+});
+
 describe('affects: Azure AD and Okta → Operations Dashboard and Zero Trust Secure Access', () => {
   const okta = { actor: { alternateId: 'alice@contoso.com' }, client: { ipAddress: '198.51.100.1' } };
   const ztsa = { userPrincipalName: 'alice@contoso.com', url: 'https://x.example' };
@@ -303,5 +350,127 @@ describe('secrets: keep | redact | drop', () => {
     } finally {
       await r.close();
     }
+  });
+});
+
+describe('per-tenant secrets and undeclared policies', () => {
+  const event = { src_ip: '10.0.0.1', password: 'hunter2', n: 1 };
+  it('a tenant whose config entry says secrets: redact stores password redacted while another tenant keeps it', async () => {
+    const file = config({
+      secrets: 'keep',
+      tenants: [{ id: 'acme', uploadPermission: {} }, { id: 'beta', secrets: 'redact', undeclared: 'keep' }],
+      tokens: [{ token: T.any, tenant: 'acme', region: 'us' }, { token: T.o365, tenant: 'beta', region: 'us' }],
+    });
+    const r = await start(file, {}, { classifier: defaultClassifier() });
+    try {
+      const x = api(r);
+      const acme = await x.send(T.any, event, 'pan:traffic');
+      expect(acme.event).toEqual(event);
+      expect(acme.fields.find((f: any) => f.path === 'n')).toMatchObject({ action: 'flag' });
+      const beta = await x.send(T.o365, event, 'pan:traffic');
+      // beta: password redacted, and the undeclared field n kept unflagged by its own undeclared policy
+      expect(beta.event).toEqual({ src_ip: '10.0.0.1', password: '[redacted]', n: 1 });
+      expect(beta.fields.find((f: any) => f.path === 'password')).toMatchObject({ category: 'secret', masked: 'redacted' });
+      expect(beta.fields.find((f: any) => f.path === 'n')).toMatchObject({ action: 'keep' });
+      expect((await x.get('/tenants/beta/secrets')).json).toEqual({ tenant: 'beta', secrets: 'redact', undeclared: 'keep' });
+      expect((await x.get('/tenants/acme/settings')).json).toMatchObject({ secrets: 'keep', undeclared: 'flag' });
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('a tenant entry with a secrets or undeclared word the schema does not have is refused at start, naming it', async () => {
+    const bad = config({ tenants: [{ id: 'acme', secrets: 'mask' as never }, { id: 'beta', undeclared: 'hide' as never }] });
+    await expect(start(bad, {}, { classifier: defaultClassifier() })).rejects.toMatchObject({
+      code: 'SIM_ERR_CONFIG_INVALID',
+      message: expect.stringMatching(/\/tenants\/0\/secrets: must be equal to one of the allowed values \("keep", "redact", "drop"\)\n.*\/tenants\/1\/undeclared: must be equal to one of the allowed values \("keep", "flag", "drop"\)/),
+    });
+  });
+
+  it('a PUT of the undeclared or secrets policy takes effect for the next request and survives a restart, audited', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-perm-'));
+    try {
+      const one = await start(config(), { dataDir: dir }, { classifier: defaultClassifier() });
+      const x = api(one);
+      expect((await x.send(T.any, event, 'pan:traffic')).event).toEqual(event);
+      expect((await x.put('/tenants/acme/secrets', { value: 'redact' })).json.changed).toBe(true);
+      expect((await x.send(T.any, event, 'pan:traffic')).event).toEqual({ src_ip: '10.0.0.1', password: '[redacted]', n: 1 });
+      const u = await x.put('/tenants/acme/undeclared', { value: 'drop' });
+      expect(u.status, u.text).toBe(200);
+      expect(u.json).toMatchObject({ tenant: 'acme', undeclared: 'drop', secrets: 'redact', changed: true });
+      expect(u.json.consequences).toEqual(['fields no item of the notice covers: not stored (policy undeclared: drop)']);
+      // the next request: password and n are undeclared here, so both go
+      expect((await x.send(T.any, event, 'pan:traffic')).event).toEqual({ src_ip: '10.0.0.1' });
+      await one.close();
+      expect(JSON.parse(readFileSync(join(dir, 'policy', 'tenants.json'), 'utf8')).tenants.acme).toMatchObject({ secrets: 'redact', undeclared: 'drop' });
+
+      const two = await start(config(), { dataDir: dir }, { classifier: defaultClassifier() });
+      const y = api(two);
+      expect((await y.get('/tenants/acme/undeclared')).json).toEqual({ tenant: 'acme', secrets: 'redact', undeclared: 'drop' });
+      // the ingest threads have the restored policy too
+      expect((await y.send(T.any, event, 'pan:traffic')).event).toEqual({ src_ip: '10.0.0.1' });
+      expect((await y.get('/audit')).json.entries.map((e: any) => [e.change, e.target, e.old, e.new])).toEqual([
+        ['undeclared', 'undeclared', 'flag', 'drop'],
+        ['secrets', 'secrets', 'keep', 'redact'],
+      ]);
+      await two.close();
+
+      // --permissions-from config: the file's values win, and the audit says so
+      const three = await start(config(), { dataDir: dir, permissionsFrom: 'config' }, { classifier: defaultClassifier() });
+      const z = api(three);
+      expect((await z.get('/tenants/acme/secrets')).json).toMatchObject({ secrets: 'keep', undeclared: 'flag' });
+      const fromConfig = (await z.get('/audit')).json.entries.filter((e: any) => e.credential === 'config file');
+      expect(fromConfig.map((e: any) => [e.change, e.old, e.new])).toEqual([['undeclared', 'drop', 'flag'], ['secrets', 'redact', 'keep']]);
+      await three.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a tenant whose policies the admin API never set follows the config file at each start; a tenant the config drops stays in the state', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-perm-'));
+    const two = (extra: Partial<ConfigFile>) => config({
+      tenants: [{ id: 'acme', uploadPermission: {} }, { id: 'beta' }],
+      tokens: [{ token: T.any, tenant: 'acme', region: 'us' }, { token: T.o365, tenant: 'beta', region: 'us' }],
+      ...extra,
+    });
+    try {
+      const one = await start(two({}), { dataDir: dir }, { classifier: defaultClassifier() });
+      expect((await api(one).put('/tenants/beta/modules/okta', { uploadPermission: false })).json.changed).toBe(true);
+      await one.close();
+      // the config's secrets changed, acme was never set through the admin API: the file's value applies
+      const onlyAcme = config({ secrets: 'redact', tenants: [{ id: 'acme' }], tokens: [{ token: T.any, tenant: 'acme', region: 'us' }] });
+      const again = await start(onlyAcme, { dataDir: dir }, { classifier: defaultClassifier() });
+      const x = api(again);
+      expect((await x.send(T.any, event, 'pan:traffic')).event).toEqual({ ...event, password: '[redacted]' });
+      expect((await x.put('/tenants/acme/modules/okta', { uploadPermission: false })).json.changed).toBe(true);
+      await again.close();
+      // beta, absent from that config, kept its stored permission through acme's change
+      expect(JSON.parse(readFileSync(join(dir, 'policy', 'tenants.json'), 'utf8')).tenants.beta).toEqual({ uploadPermission: { okta: false }, settings: expect.any(Object) });
+      const three = await start(two({}), { dataDir: dir }, { classifier: defaultClassifier() });
+      expect((await api(three).get('/tenants/beta/modules/okta')).json.uploadPermission).toBe(false);
+      await three.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a PUT of a setting, secrets or undeclared value the tenant already has writes no audit entry and no state file', async () => {
+    const state = join(s.dataDir, 'policy', 'tenants.json');
+    const text = readFileSync(state, 'utf8');
+    const audit = (await a.get('/audit')).json.entries.length;
+    const st = await a.put('/tenants/acme/settings/qualysConfigured', { value: true });
+    expect(st.json).toMatchObject({ setting: 'qualysConfigured', value: true, changed: false, consequences: [] });
+    expect((await a.put('/tenants/acme/secrets', { value: 'keep' })).json).toMatchObject({ secrets: 'keep', changed: false, consequences: [] });
+    expect((await a.put('/tenants/acme/undeclared', { value: 'flag' })).json).toMatchObject({ undeclared: 'flag', changed: false, consequences: [] });
+    // a partly module already off: still no change, but the answer keeps the notice's warning
+    expect((await a.put('/tenants/acme/modules/trend-vision-one-security-assessment-service', { uploadPermission: false })).json.changed).toBe(true);
+    const again = await a.put('/tenants/acme/modules/trend-vision-one-security-assessment-service', { uploadPermission: false });
+    expect(again.json).toMatchObject({ changed: false, consequences: [] });
+    expect(again.json.warnings.join('\n')).toMatch(/cannot be disabled/);
+    expect((await a.get('/audit')).json.entries.length).toBe(audit + 1);
+    expect((await a.put('/tenants/acme/modules/trend-vision-one-security-assessment-service', { uploadPermission: true })).json.changed).toBe(true);
+    expect((await a.get('/audit')).json.entries.length).toBe(audit + 2);
+    expect(readFileSync(state, 'utf8')).not.toBe(text);
   });
 });

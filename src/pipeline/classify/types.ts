@@ -63,8 +63,19 @@ export interface RelationDef {
   setting?: TenantSettingId;
   items?: string[];
   sourcetypes?: string[];
+  /** separatePermission: events of a sourcetype that fall under it by a field's value (docs/permissions.md). */
+  match?: RelationMatchDef[];
   features?: string[];
   modules?: string[];
+}
+
+/** Events of `sourcetype` whose top-level `field` holds one of `values` (compared as text). */
+export interface RelationMatchDef {
+  sourcetype: string;
+  field: string;
+  values: Array<string | number>;
+  /** What the values are, for people and for the reason a field is dropped. */
+  description: string;
 }
 
 /** A kind of field, independent of any module: the names it goes by in real formats. */

@@ -4,7 +4,7 @@ import * as compiled from '../classify/compile.ts';
 import type { Matcher } from '../classify/compile.ts';
 import type { FieldClass, FilteredField, ModuleDef, SecretsPolicy, TenantSettingId, UndeclaredPolicy } from '../classify/types.ts';
 import { describeCandidates, lookupModule } from '../policy/names.ts';
-import { blockedBecause, compileRelations, pageName, partlyWarning, separateBlock, standsInActive, type CompiledRelations } from '../policy/relations.ts';
+import { blockedBecause, compileRelations, pageName, partlyWarning, separateBlock, separateMatch, standsInActive, type CompiledMatch, type CompiledRelations } from '../policy/relations.ts';
 import { defaultSettings, isSettingId, SETTING_IDS, type TenantSettings } from '../policy/settings.ts';
 
 /**
@@ -60,6 +60,11 @@ export interface PolicyOptions {
 export interface EventContext {
   module: string | null;
   sourcetype?: string;
+  /**
+   * The envelope's event, when a separate permission names events by a field's value (catalog relations'
+   * `match`): its indexed fields then follow the event's gate. Absent, applyPolicy looks into what it filters.
+   */
+  event?: unknown;
 }
 
 /** A module's permission as it takes effect: its own, then what the data-source page says it requires. */
@@ -98,8 +103,11 @@ export interface Policy {
   blocked(ctx: EventContext): string | null;
   /** The filter's verdict on one classified field of an event of `ctx` (default: the field's own module). */
   decide(field: FieldClass, ctx?: EventContext): FilteredField;
-  /** What an event of `ctx` decides for all its fields (computed once per module and sourcetype): for decideIn. */
-  gate(ctx?: EventContext): object;
+  /**
+   * What an event of `ctx` decides for all its fields (computed once per module and sourcetype, and per field
+   * condition met: see separateMatch): for decideIn. `event`: looked into when `ctx` carries none.
+   */
+  gate(ctx?: EventContext, event?: unknown): object;
   /** decide() for many fields of one event: the gate looked up once. */
   decideIn(field: FieldClass, gate: object): FilteredField;
 }
@@ -217,24 +225,27 @@ function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undec
     return { uploadPermission: !disabled.has(id), effective: why === null, ...(why !== null ? { reason: why } : {}) };
   }
 
-  // module → sourcetype (lower case, '' for none) → gate: two Map lookups per event, no string built
+  // module → sourcetype ('' for none; + a match's key when the event meets a separate permission's field
+  // condition) → gate: three Map lookups per event, a string built only for an event that meets a condition
   const gates = new Map<string, Map<string, Gate>>();
   let gateCount = 0;
-  function gateOf(ctx: EventContext | undefined): Gate {
+  function gateOf(ctx: EventContext | undefined, event?: unknown): Gate {
     if (ctx === undefined || ctx.module === null) return OPEN;
     let byType = gates.get(ctx.module);
     if (byType === undefined) gates.set(ctx.module, (byType = new Map()));
-    const st = ctx.sourcetype ?? '';
+    // a field condition of a separate permission (one Map lookup for the modules that have none)
+    const matched = separateMatch(ctx.module, ctx.sourcetype, ctx.event !== undefined ? ctx.event : event, rels);
+    const st = matched === null ? ctx.sourcetype ?? '' : `${ctx.sourcetype}${matched.key}`;
     let g = byType.get(st);
     if (g === undefined) {
-      g = computeGate(ctx.module, ctx.sourcetype);
+      g = computeGate(ctx.module, ctx.sourcetype, matched);
       if (gateCount++ < 4096) byType.set(st, g);
     }
     return g;
   }
 
-  function computeGate(id: string, sourcetype: string | undefined): Gate {
-    const drop = blockedBecause(id, byId, rels, disabled, settings) ?? separateBlock(id, sourcetype, byId, rels, settings);
+  function computeGate(id: string, sourcetype: string | undefined, matched: CompiledMatch | null): Gate {
+    const drop = blockedBecause(id, byId, rels, disabled, settings) ?? separateBlock(id, sourcetype, byId, rels, settings, matched);
     let notes: Map<string, string> | null = null;
     if (drop === null) {
       for (const r of rels.of.get(id) ?? []) {
@@ -399,7 +410,7 @@ export function applyPolicy(policy: Policy, event: unknown, fields: FieldClass[]
   let dropped = 0;
   let flagged = 0;
   let masked = 0;
-  const gate = policy.gate(ctx) as Gate;
+  const gate = policy.gate(ctx, event) as Gate;
   const owner = gate.matcher;
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i];

@@ -80,7 +80,8 @@ export function toRecord(env: Envelope, ctx: RecordContext): StoreRecord {
   const sourcetype = env.sourcetype ?? ctx.defaults.sourcetype;
   const module = ctx.tokenModule ?? ctx.matcher.moduleForSourcetype(sourcetype)?.id ?? null;
   const classes = ctx.matcher.classifyEvent(env.event, module, sourcetype);
-  const gate = { module, sourcetype };
+  // the event goes along so that its indexed fields follow the event's gate (a separate permission by field value)
+  const gate = { module, sourcetype, event: env.event };
   const applied = ctx.apply(ctx.policy, env.event, classes, gate);
   let fields: Record<string, unknown> | null = null;
   let classification = applied.fields;

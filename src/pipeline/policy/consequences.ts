@@ -3,12 +3,27 @@
  * stop (or start) being kept, which stand-ins start or end, which features the page says are affected.
  * The admin API answers a change with this list and keeps it in the audit trail.
  */
-import type { ModuleDef, TenantSettingId } from '../classify/types.ts';
+import type { ModuleDef, SecretsPolicy, TenantSettingId, UndeclaredPolicy } from '../classify/types.ts';
 import type { Policy } from '../filter/index.ts';
 import { pageName } from './relations.ts';
 import { SETTINGS } from './settings.ts';
 
-export type Change = { kind: 'permission'; module: string; allowed: boolean } | { kind: 'setting'; setting: TenantSettingId; value: boolean };
+export type Change =
+  | { kind: 'permission'; module: string; allowed: boolean }
+  | { kind: 'setting'; setting: TenantSettingId; value: boolean }
+  | { kind: 'secrets'; value: SecretsPolicy }
+  | { kind: 'undeclared'; value: UndeclaredPolicy };
+
+const SECRETS_WORDS: Record<SecretsPolicy, string> = {
+  keep: 'their values are stored as sent',
+  redact: 'their values are stored as [redacted]; the field and its classification are kept',
+  drop: 'their values are not stored; the field and its classification are kept',
+};
+const UNDECLARED_WORDS: Record<UndeclaredPolicy, string> = {
+  keep: 'stored',
+  flag: 'stored and flagged',
+  drop: 'not stored',
+};
 
 /** Whether a stand-in is active: the module it stands in for is not configured, or its events are not kept. */
 function standsIn(p: Policy, other: string, setting: TenantSettingId): boolean {
@@ -42,10 +57,14 @@ export function consequences(before: Policy, after: Policy, modules: readonly Mo
       }
       if (r.type === 'separatePermission' && change.kind === 'setting' && change.setting === r.setting) {
         const on = after.settings[r.setting!] && after.effective(m.id).effective;
-        out.push(`${pageName(m)} events of sourcetype ${r.sourcetypes!.join(', ')} are ${on ? 'now kept' : 'no longer kept'} (${SETTINGS[r.setting!].label}: ${after.settings[r.setting!] ? 'on' : 'off'})`);
+        const state = `are ${on ? 'now kept' : 'no longer kept'} (${SETTINGS[r.setting!].label}: ${after.settings[r.setting!] ? 'on' : 'off'})`;
+        if (r.sourcetypes) out.push(`${pageName(m)} events of sourcetype ${r.sourcetypes.join(', ')} ${state}`);
+        for (const x of r.match ?? []) out.push(`${pageName(m)} events of sourcetype ${x.sourcetype} with ${x.field} ${x.values.join(', ')} (${x.description}) ${state}`);
       }
     }
   }
+  if (change.kind === 'secrets') out.push(`secret fields: ${SECRETS_WORDS[change.value]} (policy secrets: ${change.value})`);
+  if (change.kind === 'undeclared') out.push(`fields no item of the notice covers: ${UNDECLARED_WORDS[change.value]} (policy undeclared: ${change.value})`);
   // the page's advice on Qualys, when it is being turned on
   const qualys = byId.get('qualys');
   const qualysOn = (change.kind === 'permission' && change.module === 'qualys' && change.allowed) || (change.kind === 'setting' && change.setting === 'qualysConfigured' && change.value);

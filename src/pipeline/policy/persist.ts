@@ -13,14 +13,18 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TenantSettingId } from '../classify/types.ts';
+import type { SecretsPolicy, TenantSettingId, UndeclaredPolicy } from '../classify/types.ts';
 
 export type PermissionsFrom = 'data' | 'config';
 
-/** One tenant's stored policy: the modules whose own permission is off or on, settings, secrets. */
+/** One tenant's stored policy: the modules whose own permission is off or on, settings, secrets, undeclared. */
 export interface StoredTenant {
   uploadPermission: Record<string, boolean>;
   settings: Partial<Record<TenantSettingId, boolean>>;
+  /** What is stored of secret fields' values (absent in a state written before it was kept per tenant). */
+  secrets?: SecretsPolicy;
+  /** What happens to undeclared fields (absent likewise: the config's value applies). */
+  undeclared?: UndeclaredPolicy;
 }
 
 export interface StoredState {
@@ -36,9 +40,9 @@ export interface AuditEntry {
   tenant: string;
   /** `admin token sha256:<12 hex>` (the admin API) or `config file` (permissionsFrom=config at start). */
   credential: string;
-  /** `uploadPermission` of a module, or a tenant `setting`. */
-  change: 'uploadPermission' | 'setting';
-  /** The module id or setting id. */
+  /** `uploadPermission` of a module, a tenant `setting`, or the tenant's `secrets` or `undeclared` policy. */
+  change: 'uploadPermission' | 'setting' | 'secrets' | 'undeclared';
+  /** The module id or setting id; for `secrets` and `undeclared`, the same word. */
   target: string;
   old: unknown;
   new: unknown;

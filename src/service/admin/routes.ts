@@ -8,11 +8,11 @@ import { SimError } from '../../errors/sim-error.ts';
 import type { StoredEvent } from '../../store/types.ts';
 import type { SimState } from '../state.ts';
 import type { PolicyLike } from '../../pipeline/ingest/pipeline.ts';
-import type { ModuleDef, TenantSettingId } from '../../pipeline/classify/types.ts';
+import type { ModuleDef, SecretsPolicy, TenantSettingId, UndeclaredPolicy } from '../../pipeline/classify/types.ts';
 import { describeCandidates, lookupModule } from '../../pipeline/policy/names.ts';
 import { SETTING_IDS, SETTINGS } from '../../pipeline/policy/settings.ts';
 import { fullPolicy as full, type PolicyChangeResult } from '../tenant-policies.ts';
-import { auditSchema, eventsSchema, moduleSchema, noQuery, putModuleSchema, putSettingSchema, tenantSchema } from './schemas.ts';
+import { auditSchema, eventsSchema, moduleSchema, noQuery, putModuleSchema, putSecretsSchema, putSettingSchema, putUndeclaredSchema, tenantSchema } from './schemas.ts';
 
 
 /**
@@ -66,6 +66,11 @@ function settingsView(p: PolicyLike) {
   return Object.fromEntries(SETTING_IDS.map((id) => [id, {
     value: f ? f.settings[id] : SETTINGS[id].default, default: SETTINGS[id].default, label: SETTINGS[id].label, quote: SETTINGS[id].quote,
   }]));
+}
+
+/** The tenant's secrets and undeclared policies (a test's classifier may have no secrets policy: keep). */
+function filterView(p: PolicyLike) {
+  return { secrets: full(p)?.secrets ?? 'keep', undeclared: p.undeclared };
 }
 
 /** Regions, events, stats, tenant permissions and settings, audit (the admin plugin registers them under /admin/v1). */
@@ -156,6 +161,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
     return r.module;
   };
   const logChange = (log: FastifyInstance['log'], r: PolicyChangeResult) => {
+    if (r.audit === null) return; // nothing changed: nothing to say
     log.info({ tenant: r.tenant, change: r.audit.change, target: r.audit.target, old: r.audit.old, new: r.audit.new }, 'tenant policy changed');
   };
 
@@ -174,12 +180,13 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
     const m = moduleOf(req.params.module);
     const r = sim.policies.setPermission(tenant, m, req.body.uploadPermission);
     logChange(req.log, r);
-    return { ...moduleView(sim, tenant, m), warnings: r.warnings, consequences: r.consequences };
+    return { ...moduleView(sim, tenant, m), changed: r.changed, warnings: r.warnings, consequences: r.consequences };
   });
 
   app.get<{ Params: { tenant: string } }>('/tenants/:tenant/settings', { schema: tenantSchema }, async (req) => {
     const tenant = tenantOf(req.params.tenant);
-    return { tenant, settings: settingsView(sim.policies.get(tenant)!) };
+    const p = sim.policies.get(tenant)!;
+    return { tenant, settings: settingsView(p), ...filterView(p) };
   });
 
   app.put<{ Params: { tenant: string; setting: TenantSettingId }; Body: { value: boolean } }>('/tenants/:tenant/settings/:setting', { schema: putSettingSchema }, async (req) => {
@@ -187,7 +194,33 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
     const id = req.params.setting;
     const r = sim.policies.setSetting(tenant, id, req.body.value);
     logChange(req.log, r);
-    return { tenant, setting: id, value: req.body.value, consequences: r.consequences, settings: settingsView(r.after) };
+    return { tenant, setting: id, value: req.body.value, changed: r.changed, consequences: r.consequences, settings: settingsView(r.after) };
+  });
+
+  // the tenant's secrets and undeclared policies: seeded from its config entry (else the config-wide ones),
+  // kept with the permissions and audited like a setting
+  app.get<{ Params: { tenant: string } }>('/tenants/:tenant/secrets', { schema: tenantSchema }, async (req) => {
+    const tenant = tenantOf(req.params.tenant);
+    return { tenant, ...filterView(sim.policies.get(tenant)!) };
+  });
+
+  app.put<{ Params: { tenant: string }; Body: { value: SecretsPolicy } }>('/tenants/:tenant/secrets', { schema: putSecretsSchema }, async (req) => {
+    const tenant = tenantOf(req.params.tenant);
+    const r = sim.policies.setSecrets(tenant, req.body.value);
+    logChange(req.log, r);
+    return { tenant, ...filterView(r.after), changed: r.changed, consequences: r.consequences };
+  });
+
+  app.get<{ Params: { tenant: string } }>('/tenants/:tenant/undeclared', { schema: tenantSchema }, async (req) => {
+    const tenant = tenantOf(req.params.tenant);
+    return { tenant, ...filterView(sim.policies.get(tenant)!) };
+  });
+
+  app.put<{ Params: { tenant: string }; Body: { value: UndeclaredPolicy } }>('/tenants/:tenant/undeclared', { schema: putUndeclaredSchema }, async (req) => {
+    const tenant = tenantOf(req.params.tenant);
+    const r = sim.policies.setUndeclared(tenant, req.body.value);
+    logChange(req.log, r);
+    return { tenant, ...filterView(r.after), changed: r.changed, consequences: r.consequences };
   });
 
   app.get<{ Querystring: { tenant?: string; limit?: number } }>('/audit', { schema: auditSchema }, async (req) => {

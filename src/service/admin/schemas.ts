@@ -42,6 +42,20 @@ export const putSettingSchema = {
   body: boolBody('value'),
 };
 
+const enumBody = (values: readonly string[]) => ({
+  type: 'object',
+  description: `{"value": ${values.map((v) => `"${v}"`).join('|')}}`,
+  properties: { value: { type: 'string', enum: [...values], description: values.map((v) => `"${v}"`).join(', ').replace(/, ([^,]*)$/, ' or $1') } },
+  required: ['value'],
+  additionalProperties: false,
+}) as const;
+
+/** PUT /tenants/:tenant/secrets {"value": "keep"|"redact"|"drop"} */
+export const putSecretsSchema = { ...tenantSchema, body: enumBody(['keep', 'redact', 'drop']) };
+
+/** PUT /tenants/:tenant/undeclared {"value": "keep"|"flag"|"drop"} */
+export const putUndeclaredSchema = { ...tenantSchema, body: enumBody(['keep', 'flag', 'drop']) };
+
 export const auditSchema = {
   querystring: query({ tenant: text, limit: limit(10000) }),
 };

@@ -81,6 +81,29 @@ describe('TenantPolicies', () => {
     expect([blocked.get('acme')!.isUploadAllowed('okta'), heard]).toEqual([true, 0]);
   });
 
+  it('a value the tenant already has is no change: changed false, nothing written or audited, nobody hears', () => {
+    const { tp, store } = make(true);
+    let heard = 0;
+    tp.onChange(() => { heard++; });
+    const before = tp.get('acme');
+    const results = [
+      tp.setPermission('acme', mod('okta'), true),
+      tp.setSetting('acme', 'qualysConfigured', true),
+      tp.setSecrets('acme', 'keep'),
+      tp.setUndeclared('acme', 'flag'),
+    ];
+    for (const r of results) expect(r).toMatchObject({ changed: false, audit: null, consequences: [], before, after: before });
+    expect([tp.get('acme'), heard, store!.load(), store!.readAudit()]).toEqual([before, 0, null, []]);
+    const r = tp.setSecrets('acme', 'drop');
+    expect(r).toMatchObject({ changed: true, audit: { change: 'secrets', target: 'secrets', old: 'keep', new: 'drop' } });
+    expect(heard).toBe(1);
+    // only what the admin API set is kept: acme's secrets, not its undeclared policy nor anything of beta's
+    expect(store!.load()!.tenants).toEqual({
+      acme: { uploadPermission: {}, settings: expect.any(Object), secrets: 'drop' },
+      beta: { uploadPermission: {}, settings: expect.any(Object) },
+    });
+  });
+
   it('onChange returns the function that unsubscribes', () => {
     const { tp } = make(false);
     let heard = 0;

@@ -72,6 +72,37 @@ describe('relations', () => {
     expect(run(off, o365, O365, 'o365:reporting:usage').event).toBe(o365);
     expect(run(off.withSetting('office365ThreatDetection', true), o365, O365, 'O365:Threat:Detection').event).toBe(o365);
   });
+  it('separatePermission by field value: o365:management:activity records of a threat RecordType need office365ThreatDetection', () => {
+    const off = compilePolicy(m);
+    const MA = 'o365:management:activity';
+    const usage = { RecordType: 6, Workload: 'SharePoint', UserId: 'alice@contoso.com' };
+    const threat = { RecordType: 28, Workload: 'ThreatIntelligence', UserId: 'ThreatIntel' };
+    // the gate of the sourcetype is cached: a usage record first, then a threat one, then usage again
+    expect(run(off, usage, O365, MA).event).toBe(usage);
+    expect(run(off, threat, O365, MA).event).toBeNull();
+    expect(run(off, usage, O365, MA).event).toBe(usage);
+    for (const t of [41, 47, 64, '47', 'ThreatIntelligenceAtpContent', 'AirInvestigation']) expect(run(off, { ...threat, RecordType: t }, O365, MA).event, String(t)).toBeNull();
+    for (const t of [8, 40, 78, 'ThreatIntel', null]) expect(run(off, { ...threat, RecordType: t }, O365, MA).event, String(t)).not.toBeNull();
+    // JSON text (/raw): the first "RecordType" key; the sourcetype's case does not matter
+    expect(run(off, JSON.stringify(threat), O365, 'O365:Management:Activity').event).toBeNull();
+    expect(run(off, JSON.stringify(usage), O365, MA).event).toBe(JSON.stringify(usage));
+    // another module's events of that sourcetype, and the record with the permission on, are kept
+    expect(run(off, threat, ENTRA, MA).event).toBe(threat);
+    expect(run(off.withSetting('office365ThreatDetection', true), threat, O365, MA).event).toBe(threat);
+    // the event's context decides for what is filtered with it (its indexed fields)
+    const fields = { o365_tenant: 'contoso' };
+    expect(applyPolicy(off, fields, m.classifyEvent(fields, O365), { module: O365, sourcetype: MA, event: threat }).event).toBeNull();
+    expect(applyPolicy(off, fields, m.classifyEvent(fields, O365), { module: O365, sourcetype: MA, event: usage }).event).toBe(fields);
+  });
+  it('a match must name one of the module\'s sourcetypes, and only a separatePermission takes one', () => {
+    const o = m.modules.find((x) => x.id === O365)!;
+    const rel = o.relations!.find((r) => r.type === 'separatePermission')!;
+    const withMatch = (r: object) => m.modules.map((x) => (x.id === O365 ? { ...x, relations: [r as typeof rel] } : x));
+    expect(() => compileRelations(withMatch({ ...rel, match: [{ ...rel.match![0], sourcetype: 'ms365:defender:incident:alerts' }] })))
+      .toThrow(/match sourcetype 'ms365:defender:incident:alerts' is not one of office-365-usage's/);
+    expect(() => compileRelations(withMatch({ type: 'requires', module: ENTRA, quote: rel.quote, match: rel.match })))
+      .toThrow(/only a separatePermission takes match/);
+  });
   it('standsInFor: Endpoint Sensor\'s vulnerability items carry the note while Qualys is not configured or off', () => {
     const ev = { osName: 'Windows 11', endpointName: 'LT-1' };
     const notes = (p: ReturnType<typeof compilePolicy>) => run(p, ev, 'endpoint-sensor').fields.map((f) => f.note ?? null);
