@@ -9,6 +9,8 @@ import { startServer, type RunningServer } from '../../src/service/server.ts';
 import { createLocalCa } from '../../src/tools/tls/ca.ts';
 import type { FieldClass, FilteredField, ModuleDef } from '../../src/pipeline/classify/types.ts';
 import type { ClassifierDeps, MatcherLike, PolicyLike } from '../../src/pipeline/ingest/pipeline.ts';
+import { SimError } from '../../src/errors/sim-error.ts';
+import { isPolicyError } from '../../src/pipeline/filter/index.ts';
 
 /**
  * A small, fully specified classifier for the service's tests: the service must behave the same with any
@@ -44,11 +46,8 @@ function leaves(v: unknown, path: string, out: FieldClass[]): void {
     : { path, item: null, module: null, category: 'non-personal', by: 'none', kind: null });
 }
 
-class TestPolicyError extends Error {
-  constructor(readonly code: 'SIM_ERR_POLICY_MODULE_LOCKED' | 'SIM_ERR_POLICY_UNKNOWN_MODULE', readonly moduleId: string) {
-    super(`${code}: ${moduleId}`);
-  }
-}
+/** The filter's errors are SimErrors of the SIM_ERR_POLICY_* codes, the module named in the detail: the test policy's too. */
+const policyError = (code: 'SIM_ERR_POLICY_MODULE_LOCKED' | 'SIM_ERR_POLICY_UNKNOWN_MODULE', moduleId: string) => new SimError(code, { detail: moduleId });
 
 export const testMatcher: MatcherLike = {
   modules: MODULES,
@@ -67,8 +66,8 @@ function policy(perm: Record<string, boolean>, undeclared: 'keep' | 'flag' | 'dr
     isUploadAllowed: (id) => perm[id] !== false,
     withPermission(idOrName, allowed) {
       const m = testMatcher.resolveModule(idOrName);
-      if (!m) throw new TestPolicyError('SIM_ERR_POLICY_UNKNOWN_MODULE', idOrName);
-      if (!allowed && m.canBeTurnedOff === 'no') throw new TestPolicyError('SIM_ERR_POLICY_MODULE_LOCKED', m.id);
+      if (!m) throw policyError('SIM_ERR_POLICY_UNKNOWN_MODULE', idOrName);
+      if (!allowed && m.canBeTurnedOff === 'no') throw policyError('SIM_ERR_POLICY_MODULE_LOCKED', m.id);
       return policy({ ...perm, [m.id]: allowed }, undeclared);
     },
   };
@@ -80,8 +79,8 @@ export const testClassifier: ClassifierDeps = {
     const perm: Record<string, boolean> = {};
     for (const [k, v] of Object.entries(opts.uploadPermission ?? {})) {
       const m = testMatcher.resolveModule(k);
-      if (!m) throw new TestPolicyError('SIM_ERR_POLICY_UNKNOWN_MODULE', k);
-      if (!v && m.canBeTurnedOff === 'no') throw new TestPolicyError('SIM_ERR_POLICY_MODULE_LOCKED', m.id);
+      if (!m) throw policyError('SIM_ERR_POLICY_UNKNOWN_MODULE', k);
+      if (!v && m.canBeTurnedOff === 'no') throw policyError('SIM_ERR_POLICY_MODULE_LOCKED', m.id);
       perm[m.id] = v;
     }
     return policy(perm, opts.undeclared ?? 'keep');
@@ -112,7 +111,7 @@ export const testClassifier: ClassifierDeps = {
     };
     return { event: copy(event, ''), fields: out, dropped, flagged };
   },
-  isPolicyError: (e): e is TestPolicyError => e instanceof TestPolicyError,
+  isPolicyError,
 };
 
 export const ADMIN = 'test-admin-token';
