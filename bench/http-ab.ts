@@ -1,10 +1,10 @@
 /**
  * Two builds of the emulator side by side (`node --import tsx bench/http-ab.ts --a <dir> --b <dir> [--kind none]
- * [--workers n] [--duration 10s]`): each a bench/http-target.ts of the given kind on its build directory (a copy
+ * [--workers n | --workers-a n --workers-b m] [--duration 10s]`): each a bench/http-target.ts of the given kind on its build directory (a copy
  * of dist/ made before a change, and dist/ after it), taking turns in 1 s segments under the same load as
  * bench:http (10 connections, 100-event mixed batches, our load generator), so that the machine's load falls on
  * both alike. Prints each one's events/s (median of its segments) and target CPU µs per event (total over its
- * segments), and B ÷ A. A build directory must sit inside the repository (its imports resolve node_modules).
+ * segments), and B ÷ A. A build directory must be a sibling of dist/ (its modules find node_modules, the catalog and regions/ from there), e.g. `cp -r dist dist-before`.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -22,13 +22,15 @@ const dirs = { A: flag('a', ''), B: flag('b', 'dist') };
 if (!dirs.A) throw new Error('--a <build dir> is required');
 const kind = flag('kind', 'none');
 const workers = flag('workers', '');
+/** ingest.workers of each (--workers-a, --workers-b; default --workers, else the config's): one build, two thread counts */
+const workersOf = { A: flag('workers-a', workers), B: flag('workers-b', workers) };
 const durationMs = parseDuration(flag('duration', '10s'), '--duration');
 const regions = servedRegions(loadRegions());
 const us = regions.findIndex((r) => r.id === 'us');
 const payloads = buildPayloads({ profile: 'mixed', seed: 1, batch: 100, gzip: false, pool: 64 });
 
 interface Target { child: ChildProcess; port: number; cpu: number; events: number; rates: number[] }
-function start(dir: string): Promise<Target> {
+function start(dir: string, workers: string): Promise<Target> {
   return new Promise((resolve, reject) => {
     const child = fork(fileURLToPath(new URL('./http-target.ts', import.meta.url)), [kind, workers, dir], {
       execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -46,7 +48,7 @@ const load = (t: Target, ms: number) => runLoad({
   connections: 10, pipelining: 1, durationMs: ms, timeoutMs: 30_000, lateToleranceMs: 5, drainTimeoutMs: 10_000,
 });
 
-const targets = { A: await start(dirs.A), B: await start(dirs.B) };
+const targets = { A: await start(dirs.A, workersOf.A), B: await start(dirs.B, workersOf.B) };
 try {
   for (const t of Object.values(targets)) await load(t, 1000);
   const n = Math.max(2, Math.round(durationMs / 1000));
@@ -68,7 +70,7 @@ const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); cons
 const fig = (t: Target) => ({ eventsPerSec: median(t.rates), usPerEvent: t.cpu / t.events });
 const a = fig(targets.A);
 const b = fig(targets.B);
-process.stdout.write(`${kind}, workers ${workers || 'default'}, ${durationMs / 1000} s each in 1 s turns\n`);
-process.stdout.write(`  A ${dirs.A.padEnd(24)} ${Math.round(a.eventsPerSec).toString().padStart(8)} events/s  ${a.usPerEvent.toFixed(2)} µs CPU/event\n`);
-process.stdout.write(`  B ${dirs.B.padEnd(24)} ${Math.round(b.eventsPerSec).toString().padStart(8)} events/s  ${b.usPerEvent.toFixed(2)} µs CPU/event\n`);
+process.stdout.write(`${kind}, ${durationMs / 1000} s each in 1 s turns\n`);
+process.stdout.write(`  A ${`${dirs.A} workers ${workersOf.A || 'default'}`.padEnd(24)} ${Math.round(a.eventsPerSec).toString().padStart(8)} events/s  ${a.usPerEvent.toFixed(2)} µs CPU/event\n`);
+process.stdout.write(`  B ${`${dirs.B} workers ${workersOf.B || 'default'}`.padEnd(24)} ${Math.round(b.eventsPerSec).toString().padStart(8)} events/s  ${b.usPerEvent.toFixed(2)} µs CPU/event\n`);
 process.stdout.write(`  B ÷ A: events/s ${(b.eventsPerSec / a.eventsPerSec).toFixed(3)}, CPU/event ${(b.usPerEvent / a.usPerEvent).toFixed(3)}\n`);
