@@ -4,7 +4,7 @@
  * of dist/ made before a change, and dist/ after it), taking turns in 1 s segments under the same load as
  * bench:http (10 connections, 100-event mixed batches, our load generator), so that the machine's load falls on
  * both alike. Prints each one's events/s (median of its segments) and target CPU µs per event (total over its
- * segments), and B ÷ A. A build directory must be a sibling of dist/ (its modules find node_modules, the catalog and regions/ from there), e.g. `cp -r dist dist-before`.
+ * segments), and B ÷ A. A build directory must be a sibling of dist/ (its modules find node_modules, the catalog and regions/ from there), e.g. `cp -r dist dist-before`; `src` runs the sources through tsx instead.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
