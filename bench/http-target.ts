@@ -3,12 +3,13 @@
  *   bare   Fastify that JSON.parses each line of the batch and discards it (the least any HEC server must do)
  *   none   the emulator (buildApp) with store none
  *   store  the emulator with the default store (SQLite) in a temp dir
+ * The emulator is the compiled build (dist/), as users run it.
  * Started by bench/http.ts with fork(); it sends {port} once listening, answers 'cpu' with {cpu: process.cpuUsage()},
  * and exits on 'close' or when the parent goes.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 
 type Kind = 'bare' | 'none' | 'store';
@@ -31,10 +32,20 @@ async function bare(): Promise<FastifyInstance> {
   return app;
 }
 
+/**
+ * The emulator as users run it: the compiled build (dist/, `npm run build`; bench/http.ts builds first), so that
+ * its threads run compiled modules, not the sources through tsx. A third argument sets ingest.workers (default:
+ * the config's default); a fourth, another build's directory (bench/http-ab.ts compares two builds), or `src`
+ * for the sources through tsx.
+ */
 async function emulator(kind: 'none' | 'store', dataDir: string): Promise<FastifyInstance> {
-  const { buildApp } = await import('../src/service/app.ts');
-  const { buildConfig } = await import('../src/config/config.ts');
-  const cfg = buildConfig(null, { dataDir, logLevel: 'silent', ...(kind === 'none' ? { store: 'none' as const } : {}) });
+  // `src`: the TypeScript sources through tsx (every thread registers tsx), as the bench measured before
+  const fromSource = process.argv[4] === 'src';
+  const dist = process.argv[4] && !fromSource ? new URL(`file://${resolve(process.argv[4])}/`) : new URL('../dist/', import.meta.url);
+  const { buildApp } = (fromSource ? await import('../src/service/app.ts') : await import(new URL('service/app.js', dist).href)) as typeof import('../src/service/app.ts');
+  const { buildConfig } = (fromSource ? await import('../src/config/config.ts') : await import(new URL('config/config.js', dist).href)) as typeof import('../src/config/config.ts');
+  const workers = !process.argv[3] ? {} : { ingestWorkers: Number(process.argv[3]) };
+  const cfg = buildConfig(null, { dataDir, logLevel: 'silent', ...workers, ...(kind === 'none' ? { store: 'none' as const } : {}) });
   return buildApp(cfg, { logger: false });
 }
 

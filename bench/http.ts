@@ -11,10 +11,12 @@
  * over IPC inside the target just before and just after each measured segment; the load generator and autocannon
  * run in this process, so their CPU is never in the figure. /proc/<pid>/stat utime + stime (clock ticks) is read at
  * the same moments as a cross-check.
+ * The emulator targets run the compiled build (dist/, as users run it; built first here), not the sources through tsx.
  * Options: --json  --duration 5s  --warmup 1s  --connections 10  --pipelining 1  --batch 100  --profile mixed  --seed 1
+ *          --workers <n> (the emulator's ingest.workers; default: the config's)
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -76,6 +78,7 @@ const batch = parseIntIn(flag('batch', '100'), '--batch', 1, 100_000);
 const profile = flag('profile', 'mixed');
 if (!isProfile(profile)) throw new Error(`unknown --profile ${profile}`);
 const seed = Number(flag('seed', '1'));
+const workers = flag('workers', '');
 const log = (s: string) => { if (!asJson) process.stdout.write(s); };
 const loadAtStart = loadavg().map((x) => Math.round(x * 100) / 100);
 
@@ -84,10 +87,13 @@ const us = regions.findIndex((r) => r.id === 'us');
 const token = devTokenFor(us);
 const hostHeader = regions[us].ingestorHost!;
 const payloads = buildPayloads({ profile, seed, batch, gzip: false, pool: 64 });
+// the targets import dist/: build it from the sources as they are now (incremental, about a second when current)
+const built = spawnSync(process.execPath, [fileURLToPath(new URL('../scripts/build.mjs', import.meta.url)), '--quiet'], { stdio: 'inherit' });
+if (built.status !== 0) throw new Error('bench:http: npm run build failed');
 
 function startTarget(kind: Kind): Promise<{ child: ChildProcess; port: number }> {
   return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(new URL('./http-target.ts', import.meta.url)), [kind], {
+    const child = fork(fileURLToPath(new URL('./http-target.ts', import.meta.url)), [kind, workers], {
       execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${kind} target did not start in 30 s`)); }, 30_000);
@@ -315,7 +321,7 @@ const result = {
   loadgen: { requestsPerSec: bare?.requestsPerSec ?? null, target: 'bare' },
   ratios, goals, met,
   cpuMethod: 'target process only: process.cpuUsage() (getrusage RUSAGE_SELF, user + system, all threads) read over IPC before and after each measured segment; CPU µs ÷ events answered with success, summed over the segments of one client',
-  settings: { connections, pipelining, batch, profile, seed, durationSec: durationMs / 1000, warmupSec: warmupMs / 1000, node: process.version },
+  settings: { connections, pipelining, batch, profile, seed, durationSec: durationMs / 1000, warmupSec: warmupMs / 1000, ingestWorkers: workers || 'default', build: 'dist', node: process.version },
   machine: { cores: availableParallelism(), loadAverageAtStart: loadAtStart, loadAverageAtEnd: [la1, la5, la15] },
 };
 if (asJson) {

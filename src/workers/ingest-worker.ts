@@ -14,7 +14,7 @@ import { Budgets } from '../service/hec/admission.ts';
 import { defaultClassifier } from '../pipeline/ingest/classifier.ts';
 import { ingest, verdictNumberOf } from '../pipeline/ingest/ingest.ts';
 import type { PolicyLike } from '../pipeline/ingest/pipeline.ts';
-import type { IngestReply, PolicySnapshot, PoolJob, WorkerInit } from './pool.ts';
+import { POLICY_CACHE, type IngestReply, type PolicySnapshot, type PoolJob, type WorkerInit } from './pool.ts';
 import { fromWire, toWire } from './wire.ts';
 
 const init = workerData as WorkerInit;
@@ -41,8 +41,20 @@ const ports = init.ports ?? {};
 /** This thread's verdict list toward each region's store. */
 const lists = new Map<string, VerdictList>();
 
+/** Policies by their number (PoolJob.policyId), the last POLICY_CACHE sent, oldest first (the pool's slot keeps the same). */
+const byId = new Map<number, PolicyLike>();
+/** A job's policy: by its number (compiled when the job carries it), else the tenant's. Runs as the job arrives, in order. */
+function policyOf(job: PoolJob): PolicyLike | undefined {
+  if (job.policyId === undefined) return job.policy ? compile(job.policy) : policies.get(job.tenant);
+  if (job.policy === undefined) return byId.get(job.policyId);
+  const p = compile(job.policy);
+  byId.set(job.policyId, p);
+  if (byId.size > POLICY_CACHE) byId.delete(byId.keys().next().value!);
+  return p;
+}
+
 async function run(job: PoolJob): Promise<IngestReply> {
-  const policy = job.policy ? compile(job.policy) : policies.get(job.tenant);
+  const policy = policyOf(job);
   if (!policy) throw new Error(`no policy for tenant '${job.tenant}' in the ingest worker`);
   const dest = ports[job.region];
   if (dest === undefined) throw new Error(`no port to the store of region '${job.region}' in the ingest worker`);

@@ -57,7 +57,16 @@ export interface PoolJob extends Omit<IngestJob, 'body' | 'refused'> {
   /** The tenant's policy when the request arrived (what the README promises), whatever changes while it waits. */
   policy?: PolicySnapshot;
   refused?: ErrorWire;
+  /**
+   * The policy's number (IngestPool numbers each snapshot object): a thread keeps the last POLICY_CACHE policies
+   * it was sent, compiled, by number, so `policy` goes to a thread only with the first job that names it, not
+   * cloned, stringified and looked up with every job.
+   */
+  policyId?: number;
 }
+
+/** How many policies, by number, a thread keeps compiled (the oldest goes first, in the thread and in its slot alike). */
+export const POLICY_CACHE = 64;
 
 /** A thread's answer: what the event loop needs to answer the request, never the batch nor a verdict. */
 export interface IngestReply {
@@ -80,6 +89,8 @@ interface Slot {
   worker: Worker;
   jobs: Map<number, { resolve: (r: IngestResult) => void; reject: (e: Error) => void }>;
   dead: boolean;
+  /** The policy numbers the thread holds (sent to it and not yet evicted), oldest first: as the thread's own cache. */
+  policies: Set<number>;
 }
 
 /**
@@ -94,6 +105,9 @@ export class IngestPool {
   private readonly slots: Slot[] = [];
   private nextId = 0;
   private closed = false;
+  /** Each policy snapshot's number (a snapshot is made once per policy object: snapshotOf). */
+  private readonly policyIds = new WeakMap<PolicySnapshot, number>();
+  private nextPolicyId = 0;
 
   /**
    * `init` is read when a thread starts, so a late thread gets the policies as they are then; `onFail` hears of
@@ -119,7 +133,7 @@ export class IngestPool {
     return n;
   }
 
-  run(job: Omit<PoolJob, 'id' | 'body'>, body: Buffer | undefined): Promise<IngestResult> {
+  run(job: Omit<PoolJob, 'id' | 'body' | 'policyId'>, body: Buffer | undefined): Promise<IngestResult> {
     if (this.closed) return Promise.reject(new SimError('SIM_ERR_HEC_SHUTTING_DOWN'));
     const slot = this.pick();
     const id = ++this.nextId;
@@ -129,9 +143,22 @@ export class IngestPool {
     if (body === undefined) bytes = new Uint8Array(0);
     else if (body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer) bytes = new Uint8Array(body.buffer);
     else bytes = new Uint8Array(body);
+    const { policy, ...rest } = job;
+    const msg: PoolJob = { ...rest, id, body: bytes };
+    if (policy !== undefined) {
+      let pid = this.policyIds.get(policy);
+      if (pid === undefined) this.policyIds.set(policy, (pid = ++this.nextPolicyId));
+      msg.policyId = pid;
+      if (!slot.policies.has(pid)) {
+        // the thread's first job under this policy carries it; the thread evicts its oldest as this does
+        msg.policy = policy;
+        slot.policies.add(pid);
+        if (slot.policies.size > POLICY_CACHE) slot.policies.delete(slot.policies.values().next().value!);
+      }
+    }
     return new Promise<IngestResult>((resolve, reject) => {
       slot.jobs.set(id, { resolve, reject });
-      slot.worker.postMessage({ ...job, id, body: bytes } satisfies PoolJob, [bytes.buffer as ArrayBuffer]);
+      slot.worker.postMessage(msg, [bytes.buffer as ArrayBuffer]);
     });
   }
 
@@ -167,7 +194,7 @@ export class IngestPool {
     const worker = spawnWorker('./ingest-worker', import.meta.url, {
       workerData: { ...this.init(), ports } satisfies WorkerInit, transferList: Object.values(ports).map((p) => p.port),
     });
-    const slot: Slot = { worker, jobs: new Map(), dead: false };
+    const slot: Slot = { worker, jobs: new Map(), dead: false, policies: new Set() };
     worker.on('message', (m: IngestReply) => {
       const job = slot.jobs.get(m.id);
       if (!job) return;

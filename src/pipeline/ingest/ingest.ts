@@ -76,7 +76,8 @@ export async function ingest(job: IngestJob, ctx: IngestContext): Promise<Ingest
       rules: ctx.rules, matcher: ctx.matcher, policy: ctx.policy, apply: ctx.apply,
     };
     if (job.kind === 'event') {
-      const r = parseEventBatch(text, ctx.limits, { allowedIndexes: job.allowedIndexes, defaultIndex: job.defaults.index });
+      // a store that keeps no text needs no envelope text (packRecords leaves it out)
+      const r = parseEventBatch(text, ctx.limits, { allowedIndexes: job.allowedIndexes, defaultIndex: job.defaults.index, canonical: ctx.text ?? true });
       records = r.events.map((e) => toRecord(e, rc));
       if (r.error) throw r.error;
     } else {

@@ -269,6 +269,7 @@ export function registerHecRoutes(app: FastifyInstance): void {
     } else {
       const r = await ingest({ ...job, body: req.body as Buffer | undefined }, {
         limits, rules: ctx.rules!, matcher: ctx.matcher, apply: ctx.apply, policy: ctx.policy, budgets: sim.budgets, verdicts: new VerdictList(verdictNumberOf),
+        text: store.kind !== 'none', // the none store keeps no text: no envelope text to prove canonical
       });
       const b = r.batch;
       stored = b === null

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../../src/config/config.ts';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { IngestPool, type PoolJob, type WorkerInit } from '../../../src/workers/pool.ts';
+import { IngestPool, POLICY_CACHE, type PoolJob, type WorkerInit } from '../../../src/workers/pool.ts';
 import type { FilteredField } from '../../../src/pipeline/classify/types.ts';
 import type { Batch } from '../../../src/store/packed.ts';
 import { VerdictTable } from '../../../src/store/verdicts.ts';
@@ -144,5 +144,32 @@ describe('IngestPool', () => {
     const pooled = Buffer.from('{"event":"y"}'); // a view into Node's shared pool: copied, left intact
     await runAt(pool, end, job(), pooled);
     expect(pooled.toString()).toBe('{"event":"y"}');
+  });
+
+  it('a job carries its arrival policy by number: the snapshot goes to a thread once, and again after the thread evicted it', async () => {
+    const end = storeEnd();
+    const pool = new IngestPool(1, init, undefined, end.connect);
+    pools.push(pool);
+    pool.warm();
+    const worker = (pool as unknown as { slots: Array<{ worker: { postMessage: (m: PoolJob, t?: unknown) => void } }> }).slots[0].worker;
+    const sent: PoolJob[] = [];
+    const post = worker.postMessage.bind(worker);
+    worker.postMessage = (m, t) => { sent.push(m); post(m, t); };
+    const off = { tenant: 't', disabled: ['network-sensor'], undeclared: 'flag' as const };
+    const on = { tenant: 't', disabled: [], undeclared: 'flag' as const };
+    const actions = async (policy: typeof off) => {
+      const r = await runAt(pool, end, job({ tokenModule: 'network-sensor', policy }), Buffer.from('{"event":{"src_ip":"192.0.2.1"}}'));
+      return [...r.batch!.verdicts].map((i) => r.verdicts[i].action);
+    };
+    expect(await actions(off)).toContain('drop');
+    expect(await actions(on)).not.toContain('drop');
+    expect(await actions(off)).toContain('drop'); // an older policy, still applied to a job that arrived under it
+    expect(sent.map((m) => m.policy !== undefined)).toEqual([true, true, false]);
+    expect(sent[2].policyId).toBe(sent[0].policyId);
+    // past POLICY_CACHE other policies, the thread has evicted the first: its next job carries it again
+    for (let i = 0; i < POLICY_CACHE; i++) await actions({ ...on });
+    sent.length = 0;
+    expect(await actions(off)).toContain('drop');
+    expect(sent[0].policy).toEqual(off);
   });
 });

@@ -32,4 +32,12 @@ describe('canonicalText: the text a store may keep is what was parsed', () => {
     expect(events.map((e) => e.event)).toEqual(['kept', 'kept2', 'c']);
     expect(events.map((e) => e.raw)).toEqual(['{"event":"kept"}', '{"event":"kept2"}', '{"event":"c"}']);
   });
+  it('parseEventBatch with canonical: false (a store that keeps no text) leaves raw undefined and parses the same events', () => {
+    const body = '{"event":{"ip":"10.77.77.1"},"event":"kept"}\n{ "event" : "b", "host": "h" }{"event":"c"}';
+    const kept = parseEventBatch(body, limits, ctx);
+    const bare = parseEventBatch(body, limits, { ...ctx, canonical: false });
+    expect(bare.error).toBeNull();
+    expect(bare.events.map((e) => e.raw)).toEqual([undefined, undefined, undefined]);
+    expect(bare.events.map(({ raw: _, ...e }) => e)).toEqual(kept.events.map(({ raw: _, ...e }) => e));
+  });
 });
