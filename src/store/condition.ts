@@ -1,3 +1,4 @@
+import { isSimError } from '../errors/sim-error.ts';
 import type { StoreCondition } from './types.ts';
 
 /** Error codes of a write that failed for want of space: the file system's, and SQLite's. */
@@ -5,6 +6,7 @@ const NO_SPACE = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL']);
 
 /** True when `err` says the disk (or the user's quota) is full. */
 export function isDiskFull(err: unknown): boolean {
+  if (isSimError(err)) return err.code === 'SIM_ERR_STORE_DISK_FULL';
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && NO_SPACE.has(code);
 }

@@ -306,7 +306,7 @@ export class SqliteStore implements RegionStore {
 
   /** A commit's reply: the totals, the condition, and each request it held. */
   private onReply(m: WriterReply): void {
-    const failure = m.ok ? null : Object.assign(new Error(m.error!.message), { code: m.error!.code });
+    const failure = m.ok ? null : SimError.fromWire(m.error!);
     if (failure === null) {
       this.commits++;
       this.health.ok();

@@ -15,7 +15,6 @@ import { defaultClassifier } from '../pipeline/ingest/classifier.ts';
 import { ingest, verdictNumberOf } from '../pipeline/ingest/ingest.ts';
 import type { PolicyLike } from '../pipeline/ingest/pipeline.ts';
 import { POLICY_CACHE, type IngestReply, type PolicySnapshot, type PoolJob, type WorkerInit } from './pool.ts';
-import { fromWire, toWire } from './wire.ts';
 
 const init = workerData as WorkerInit;
 const classifier = defaultClassifier();
@@ -60,7 +59,7 @@ async function run(job: PoolJob): Promise<IngestReply> {
   if (dest === undefined) throw new Error(`no port to the store of region '${job.region}' in the ingest worker`);
   let list = lists.get(job.region);
   if (list === undefined) lists.set(job.region, (list = new VerdictList(verdictNumberOf)));
-  const r = await ingest({ ...job, refused: job.refused && fromWire(job.refused) }, {
+  const r = await ingest({ ...job, refused: job.refused && SimError.fromWire(job.refused) }, {
     limits: init.limits, rules: rawRules, matcher: classifier.matcher, apply: classifier.applyPolicy, policy, budgets, verdicts: list, text: dest.text,
   });
   const modules: Array<string | number> = [];
@@ -80,13 +79,13 @@ async function run(job: PoolJob): Promise<IngestReply> {
       error = new SimError('SIM_ERR_HEC_INTERNAL', { detail: `ingest worker: ${(err as Error).message}` });
     }
   }
-  return { id: job.id, events, modules, error: error === null ? null : toWire(error, 'ingest worker') };
+  return { id: job.id, events, modules, error: error === null ? null : SimError.from(error).toWire() };
 }
 
 parentPort!.on('message', (msg: PoolJob | { policy: PolicySnapshot }) => {
   if (!('id' in msg)) return void policies.set(msg.policy.tenant, compile(msg.policy));
   // every job is answered, whatever fails (a job left unanswered would hold its request open)
   run(msg).then((out) => parentPort!.postMessage(out), (err: unknown) => {
-    parentPort!.postMessage({ id: msg.id, events: 0, modules: [], error: toWire(err, 'ingest worker') } satisfies IngestReply);
+    parentPort!.postMessage({ id: msg.id, events: 0, modules: [], error: SimError.from(err).toWire() } satisfies IngestReply);
   });
 });

@@ -1,11 +1,10 @@
 import type { Worker } from 'node:worker_threads';
 import { spawnWorker } from './spawn.ts';
 import type { SimConfig, UndeclaredPolicyName } from '../config/config.ts';
-import { SimError } from '../errors/sim-error.ts';
+import { SimError, type SimErrorWire } from '../errors/sim-error.ts';
 import type { IngestContext, IngestJob } from '../pipeline/ingest/ingest.ts';
 import type { ModuleCounts } from '../store/packed.ts';
 import type { StorePort } from '../store/types.ts';
-import { fromWire, type ErrorWire } from './wire.ts';
 import type { BudgetInit } from '../service/hec/admission.ts';
 import type { ClassifierDeps, PolicyLike, PolicyOptionsLike, RecordContext } from '../pipeline/ingest/pipeline.ts';
 
@@ -56,7 +55,7 @@ export interface PoolJob extends Omit<IngestJob, 'body' | 'refused'> {
   seq: number;
   /** The tenant's policy when the request arrived (what the README promises), whatever changes while it waits. */
   policy?: PolicySnapshot;
-  refused?: ErrorWire;
+  refused?: SimErrorWire;
   /**
    * The policy's number (IngestPool numbers each snapshot object): a thread keeps the last POLICY_CACHE policies
    * it was sent, compiled, by number, so `policy` goes to a thread only with the first job that names it, not
@@ -76,7 +75,7 @@ export interface IngestReply {
   /** Per module: [module ('' = none), events, dropped fields, flagged fields, ...]. */
   modules: Array<string | number>;
   /** The first error (the events before it went to the store, as HEC stores a bad batch's good prefix). */
-  error: ErrorWire | null;
+  error: SimErrorWire | null;
 }
 
 export interface IngestResult {
@@ -201,7 +200,7 @@ export class IngestPool {
       slot.jobs.delete(m.id);
       const modules: ModuleCounts = new Map();
       for (let i = 0; i < m.modules.length; i += 4) modules.set(m.modules[i] as string, [m.modules[i + 1] as number, m.modules[i + 2] as number, m.modules[i + 3] as number]);
-      job.resolve({ events: m.events, modules, error: m.error === null ? null : fromWire(m.error) });
+      job.resolve({ events: m.events, modules, error: m.error === null ? null : SimError.fromWire(m.error) });
     });
     const fail = (why: string) => {
       if (slot.dead) return;

@@ -23,6 +23,8 @@ import { foldPath, PathShapes } from '../store/paths.ts';
 import { itemRows, type ItemRows } from '../store/stats.ts';
 import { VerdictTable } from '../store/verdicts.ts';
 import type { FsyncMode } from '../config/config.ts';
+import { SimError, type SimErrorWire } from '../errors/sim-error.ts';
+import { isDiskFull } from '../store/condition.ts';
 
 export interface WriterInit {
   /** The index file and the log (created, migrated and recovered by the parent). */
@@ -48,8 +50,8 @@ export interface WriterReply {
   firsts: number[];
   counts: number[];
   ok: boolean;
-  /** The error (its code too: ENOSPC, SQLITE_FULL... the parent tells a full disk from a fault). */
-  error?: { message: string; code?: string };
+  /** The error as SimError's wire form: SIM_ERR_STORE_DISK_FULL for a full disk (ENOSPC, EDQUOT, SQLITE_FULL), else internal; the OS error is its cause. */
+  error?: SimErrorWire;
   delta: { modules: Array<string | number>; items: ItemRows; overflow: number } | null;
   /** Distinct path shapes known now. */
   paths: number;
@@ -264,7 +266,10 @@ let syncing = false;
 
 function reply(r: Omit<WriterReply, 'ok' | 'error' | 'paths'>, err: unknown): void {
   const out: WriterReply = { ...r, ok: err === null, paths: shapes.distinct };
-  if (err !== null) out.error = { message: err instanceof Error ? err.message : String(err), code: (err as { code?: string })?.code };
+  if (err !== null) {
+    const code = isDiskFull(err) ? 'SIM_ERR_STORE_DISK_FULL' : 'SIM_ERR_HEC_INTERNAL';
+    out.error = new SimError(code, { detail: `${workerData.log}: ${err instanceof Error ? err.message : String(err)}`, cause: err }).toWire();
+  }
   parentPort!.postMessage(out);
 }
 

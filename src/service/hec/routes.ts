@@ -13,7 +13,6 @@ import type { RecordContext } from '../../pipeline/ingest/pipeline.ts';
 import { ingest, verdictNumberOf, type IngestJob } from '../../pipeline/ingest/ingest.ts';
 import { DECODED, Hold } from './admission.ts';
 import { snapshotOf, type IngestResult, type PoolJob } from '../../workers/pool.ts';
-import { toWire } from '../../workers/wire.ts';
 import type { HecContext, RegionRuntime, SimState } from '../state.ts';
 
 export const HEC_JSON = 'application/json; charset=UTF-8';
@@ -258,7 +257,7 @@ export function registerHecRoutes(app: FastifyInstance): void {
       let r: IngestResult;
       try {
         r = await runInPool(req, {
-          ...job, refused: job.refused && toWire(job.refused, 'hec'), region: hec.region.def.id, seq, policy: snapshotOf(sim.classifier, ctx.tenant, ctx.policy),
+          ...job, refused: job.refused?.toWire(), region: hec.region.def.id, seq, policy: snapshotOf(sim.classifier, ctx.tenant, ctx.policy),
         });
       } catch (err) {
         store.abandon(seq);
