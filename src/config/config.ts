@@ -5,13 +5,14 @@ import { attributeAjvErrors, attributeProblem, coerceTextLayer, mergeLayers, typ
 import { envLayer, flagLayer, overridesLayer } from './sources.ts';
 import { loadRegions, servedRegions, type RegionDef } from '../service/region/regions.ts';
 import { checkSourcetypeRules, type SourcetypeRuleConfig } from '../pipeline/parse/linebreak.ts';
-import type { SecretsPolicy, TenantSettingId } from '../pipeline/classify/types.ts';
+import type { SecretsPolicy, TenantSettingId, UndeclaredPolicy } from '../pipeline/classify/types.ts';
 
 export { parseRegionPorts, SETTINGS } from './sources.ts';
 
 export type FsyncMode = 'always' | 'batch' | 'never';
 export type StoreKind = 'sqlite' | 'none';
-export type UndeclaredPolicyName = 'keep' | 'flag' | 'drop';
+/** The undeclared-field policy: one of the filter's actions (src/pipeline/classify/types.ts Action). */
+export type UndeclaredPolicyName = UndeclaredPolicy;
 
 export interface TokenDef {
   token: string;

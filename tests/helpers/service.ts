@@ -7,7 +7,7 @@ import { buildApp, type AppOptions } from '../../src/service/app.ts';
 import { buildConfig, type ConfigFile, type ConfigOverrides } from '../../src/config/config.ts';
 import { startServer, type RunningServer } from '../../src/service/server.ts';
 import { createLocalCa } from '../../src/tools/tls/ca.ts';
-import type { FieldClass, FilteredField, ModuleDef } from '../../src/pipeline/classify/types.ts';
+import type { FieldClass, FilteredField, ModuleDef, UndeclaredPolicy } from '../../src/pipeline/classify/types.ts';
 import type { ClassifierDeps, MatcherLike, PolicyLike } from '../../src/pipeline/ingest/pipeline.ts';
 import { SimError } from '../../src/errors/sim-error.ts';
 import { isPolicyError } from '../../src/pipeline/filter/index.ts';
@@ -60,7 +60,7 @@ export const testMatcher: MatcherLike = {
   },
 };
 
-function policy(perm: Record<string, boolean>, undeclared: 'keep' | 'flag' | 'drop'): PolicyLike {
+function policy(perm: Record<string, boolean>, undeclared: UndeclaredPolicy): PolicyLike {
   return {
     undeclared,
     isUploadAllowed: (id) => perm[id] !== false,

@@ -1,35 +1,27 @@
-import type { FieldClass, FilteredField, ModuleDef, SecretsPolicy, TenantSettingId } from '../classify/types.ts';
+import type { Matcher } from '../classify/compile.ts';
+import type { FieldClass, FilteredField } from '../classify/types.ts';
+import type { Policy, PolicyOptions } from '../filter/index.ts';
 import type { Envelope } from '../parse/envelope.ts';
 import { extractTime, inRange, RawRules, type RawEvent } from '../parse/linebreak.ts';
 import { epochSeconds } from '../parse/timestamp.ts';
 import type { StoreRecord } from '../../store/types.ts';
 
 /**
- * The classifier and filter this service builds on (src/pipeline/classify/index.ts and src/pipeline/filter/index.ts).
- * Typed structurally here so the service's stages stay Fastify-free pure functions over these.
+ * The parts of the classifier and the filter (src/pipeline/classify compileMatcher, src/pipeline/filter
+ * compilePolicy) this service's stages use, taken from their own types: the service runs on the catalog's
+ * classifier, and a test may give a smaller one of the same shape (tests/helpers/service.ts).
  */
-export interface MatcherLike {
-  readonly modules: readonly ModuleDef[];
-  resolveModule(idOrName: string): ModuleDef | undefined;
-  moduleForSourcetype(sourcetype: string): ModuleDef | undefined;
-  classifyEvent(event: unknown, moduleId: string | null, sourcetype?: string): FieldClass[];
-}
+export type MatcherLike = Pick<Matcher, 'modules' | 'resolveModule' | 'moduleForSourcetype' | 'classifyEvent'>;
 
-export interface PolicyLike {
-  readonly undeclared: 'keep' | 'flag' | 'drop';
-  isUploadAllowed(moduleId: string): boolean;
+/** A tenant policy as the service uses it: the filter's Policy, of which a test's may have only this part. */
+export type PolicyLike = Pick<Policy, 'undeclared' | 'isUploadAllowed'> & {
   withPermission(moduleIdOrName: string, allowed: boolean): PolicyLike;
-  /** The options that rebuild it (src/pipeline/filter's policies; a test's may have none): settings, secrets, permissions. */
+  /** The options that rebuild it (the filter's policies have them; a test's may not). */
   options?(): PolicyOptionsLike;
-}
+};
 
-/** What compilePolicy takes (src/pipeline/filter PolicyOptions). */
-export interface PolicyOptionsLike {
-  uploadPermission?: Record<string, boolean>;
-  undeclared?: 'keep' | 'flag' | 'drop';
-  settings?: Partial<Record<TenantSettingId, boolean>>;
-  secrets?: SecretsPolicy;
-}
+/** What compilePolicy takes: the filter's PolicyOptions. */
+export type PolicyOptionsLike = PolicyOptions;
 
 export interface AppliedPolicy {
   event: unknown;
