@@ -9,7 +9,7 @@ import type { ModuleDef, SecretsPolicy, TenantSettingId, UndeclaredPolicy } from
 import type { Policy } from '../pipeline/filter/index.ts';
 import type { ClassifierDeps, PolicyLike } from '../pipeline/ingest/pipeline.ts';
 import { consequences, type Change } from '../pipeline/policy/consequences.ts';
-import { copyOverrides, type RestoreResult } from '../pipeline/policy/boot.ts';
+import { copyOverrides, type RestoreResult, type TenantOverrides } from '../pipeline/policy/boot.ts';
 import { credentialId, type AuditEntry, type PolicyStore } from '../pipeline/policy/persist.ts';
 import { partlyWarning } from '../pipeline/policy/relations.ts';
 
@@ -141,6 +141,15 @@ export class TenantPolicies {
     return this.#commit(tenant, before, before.withUndeclared(value), { kind: 'undeclared', value }, [], {
       change: 'undeclared', target: 'undeclared', old: before.undeclared, new: value,
     });
+  }
+
+  /**
+   * What the admin API set of the tenant (module permissions by id, settings, secrets, undeclared): the values
+   * kept with the data; every other value follows the config file at the next start. A copy.
+   */
+  setByAdmin(tenant: string): TenantOverrides {
+    this.#current(tenant);
+    return copyOverrides(this.#overrides.get(tenant));
   }
 
   /** The audit trail, oldest first ([] when changes are not kept). */

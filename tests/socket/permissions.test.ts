@@ -511,6 +511,8 @@ describe('per value: only what the admin API set is kept; every other setting an
       expect(web.event).toBeNull();
       expect(web.fields[0].reason).toMatch(/^Web Sensor requires the Internet Access Service/);
       expect((await y.send(T.okta, { 'User Name': 'alice' })).event).toBeNull();
+      // the settings view says which values the API set (kept) and so which follow the file
+      expect((await y.get('/tenants/acme/settings')).json.setByAdmin).toEqual({ uploadPermission: { okta: false }, settings: { qualysConfigured: false } });
       // the config's values are not written as the API's
       expect(state(dir).tenants.acme).toEqual({ uploadPermission: { okta: false }, settings: { qualysConfigured: false } });
       await two.close();
@@ -542,6 +544,7 @@ describe('per value: only what the admin API set is kept; every other setting an
         ['setting', 'qualysConfigured', false, true],
         ['uploadPermission', 'okta', false, true],
       ]);
+      expect((await api(two).get('/tenants/acme/settings')).json.setByAdmin).toEqual({ uploadPermission: {}, settings: {} });
       await two.close();
       expect(state(dir).tenants.acme).toEqual({ uploadPermission: {}, settings: {} });
 
