@@ -9,7 +9,7 @@ import type { ModuleDef, SecretsPolicy, TenantSettingId, UndeclaredPolicy } from
 import type { Policy } from '../pipeline/filter/index.ts';
 import type { ClassifierDeps, PolicyLike } from '../pipeline/ingest/pipeline.ts';
 import { consequences, type Change } from '../pipeline/policy/consequences.ts';
-import { tenantSnapshot, type RestoreResult } from '../pipeline/policy/boot.ts';
+import { copyOverrides, type RestoreResult, type TenantOverrides } from '../pipeline/policy/boot.ts';
 import { credentialId, type AuditEntry, type PolicyStore } from '../pipeline/policy/persist.ts';
 import { partlyWarning } from '../pipeline/policy/relations.ts';
 
@@ -40,7 +40,10 @@ export function fullPolicy(p: PolicyLike): Policy | null {
 export class TenantPolicies {
   readonly #policies: Map<string, PolicyLike>;
   readonly #listeners = new Set<PolicyListener>();
-  /** Tenant → the secrets and undeclared policies set through the admin API: only these are kept with the data. */
+  /**
+   * Tenant → the values set through the admin API (module permissions, settings, secrets, undeclared): only
+   * these are kept with the data; everything else follows the config file at the next start.
+   */
   readonly #overrides: RestoreResult['overrides'];
   /** Tenants the data folder keeps but the config no longer has: written back as they are with every change. */
   readonly #unused: RestoreResult['unused'];
@@ -49,8 +52,8 @@ export class TenantPolicies {
    * `policies`: tenant → compiled policy at start (the config's, over what the data folder keeps);
    * `store`: where changes are kept with their audit trail, or null (store kind none: not kept);
    * `adminToken`: named in the audit by its fingerprint, never itself;
-   * `restored`: from restorePolicies, the secrets and undeclared policies the admin API set before, and the
-   * stored tenants the config no longer has.
+   * `restored`: from restorePolicies, the values the admin API set before, and the stored tenants the config
+   * no longer has.
    */
   constructor(
     private readonly classifier: ClassifierDeps,
@@ -60,7 +63,7 @@ export class TenantPolicies {
     restored: Pick<RestoreResult, 'overrides' | 'unused'> = { overrides: new Map(), unused: {} },
   ) {
     this.#policies = new Map(policies);
-    this.#overrides = new Map([...restored.overrides].map(([t, o]) => [t, { ...o }]));
+    this.#overrides = new Map([...restored.overrides].map(([t, o]) => [t, copyOverrides(o)]));
     this.#unused = { ...restored.unused };
   }
 
@@ -140,6 +143,15 @@ export class TenantPolicies {
     });
   }
 
+  /**
+   * What the admin API set of the tenant (module permissions by id, settings, secrets, undeclared): the values
+   * kept with the data; every other value follows the config file at the next start. A copy.
+   */
+  setByAdmin(tenant: string): TenantOverrides {
+    this.#current(tenant);
+    return copyOverrides(this.#overrides.get(tenant));
+  }
+
   /** The audit trail, oldest first ([] when changes are not kept). */
   readAudit(): AuditEntry[] {
     return this.store ? this.store.readAudit() : [];
@@ -169,15 +181,18 @@ export class TenantPolicies {
       at: new Date().toISOString(), tenant, credential: credentialId(this.adminToken), ...what,
       ...(warnings.length ? { warnings } : {}), ...(cons.length ? { consequences: cons } : {}),
     };
-    const overrides = new Map(this.#overrides);
-    if (change.kind === 'secrets' || change.kind === 'undeclared') overrides.set(tenant, { ...overrides.get(tenant), [change.kind]: change.value });
+    // what the admin API set of this tenant, with this change: the only values kept for it
+    const ov = copyOverrides(this.#overrides.get(tenant));
+    if (change.kind === 'permission') ov.uploadPermission[change.module] = change.allowed;
+    else if (change.kind === 'setting') ov.settings[change.setting] = change.value;
+    else if (change.kind === 'secrets') ov.secrets = change.value;
+    else if (change.kind === 'undeclared') ov.undeclared = change.value;
     if (this.store) {
-      const modules = this.classifier.matcher.modules;
-      const tenants = Object.fromEntries([...this.#policies].map(([t, p]) => [t, tenantSnapshot(modules, t === tenant ? after : p, overrides.get(t))]));
+      const tenants = Object.fromEntries([...this.#policies.keys()].map((t) => [t, t === tenant ? ov : copyOverrides(this.#overrides.get(t))]));
       this.store.save({ ...tenants, ...this.#unused });
       this.store.audit(audit);
     }
-    if (overrides.has(tenant)) this.#overrides.set(tenant, overrides.get(tenant)!);
+    this.#overrides.set(tenant, ov);
     this.#policies.set(tenant, after);
     for (const l of this.#listeners) l(tenant, after, change);
     return { tenant, before, after, changed: true, warnings, consequences: cons, audit };

@@ -3,7 +3,7 @@
  * with the related permissions and settings in each state, and what the store keeps. Then a restart keeps what
  * the admin API changed, with an audit trail.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -472,5 +472,140 @@ describe('per-tenant secrets and undeclared policies', () => {
     expect((await a.put('/tenants/acme/modules/trend-vision-one-security-assessment-service', { uploadPermission: true })).json.changed).toBe(true);
     expect((await a.get('/audit')).json.entries.length).toBe(audit + 2);
     expect(readFileSync(state, 'utf8')).not.toBe(text);
+  });
+});
+
+describe('per value: only what the admin API set is kept; every other setting and permission follows the config file', () => {
+  const WEB = { username: 'alice', url: 'https://example.org/x', browsingTime: '2024-05-01T10:00:00Z' };
+  const acme = (t: Record<string, unknown>) => config({ tenants: [{ id: 'acme', ...t }] });
+  const state = (dir: string) => JSON.parse(readFileSync(join(dir, 'policy', 'tenants.json'), 'utf8'));
+  async function view(s2: Started) {
+    const x = api(s2);
+    const settings = (await x.get('/tenants/acme/settings')).json.settings;
+    return {
+      qualysConfigured: settings.qualysConfigured.value as boolean,
+      internetAccessService: settings.internetAccessService.value as boolean,
+      entra: (await x.get('/tenants/acme/modules/microsoft-entra-id')).json.uploadPermission as boolean,
+      okta: (await x.get('/tenants/acme/modules/okta')).json.uploadPermission as boolean,
+    };
+  }
+
+  it('a setting and a permission changed through the API are kept; the config\'s edit of another setting and a module takes effect, over HTTP', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-perm-'));
+    try {
+      const one = await start(acme({ uploadPermission: {} }), { dataDir: dir }, { classifier: defaultClassifier() });
+      expect((await api(one).put('/tenants/acme/settings/qualysConfigured', { value: false })).json.changed).toBe(true);
+      expect((await api(one).put('/tenants/acme/modules/okta', { uploadPermission: false })).json.changed).toBe(true);
+      await one.close();
+      // only the two values the API set are saved (state version 2)
+      expect(state(dir)).toMatchObject({ version: 2, tenants: { acme: { uploadPermission: { okta: false }, settings: { qualysConfigured: false } } } });
+
+      // the file now turns Azure AD off, the Internet Access Service off, and says Okta on (the API's off wins)
+      const edited = acme({ uploadPermission: { 'Azure AD': false, Okta: true }, settings: { internetAccessService: false } });
+      const two = await start(edited, { dataDir: dir }, { classifier: defaultClassifier() });
+      expect(await view(two)).toEqual({ qualysConfigured: false, internetAccessService: false, entra: false, okta: false });
+      const y = api(two);
+      // the ingest threads have it too: Office 365 requires Azure AD, Web Sensor the Internet Access Service
+      expect((await y.send(T.o365, O365)).event).toBeNull();
+      const web = await y.send(T.web, WEB);
+      expect(web.event).toBeNull();
+      expect(web.fields[0].reason).toMatch(/^Web Sensor requires the Internet Access Service/);
+      expect((await y.send(T.okta, { 'User Name': 'alice' })).event).toBeNull();
+      // the settings view says which values the API set (kept) and so which follow the file
+      expect((await y.get('/tenants/acme/settings')).json.setByAdmin).toEqual({ uploadPermission: { okta: false }, settings: { qualysConfigured: false } });
+      // the config's values are not written as the API's
+      expect(state(dir).tenants.acme).toEqual({ uploadPermission: { okta: false }, settings: { qualysConfigured: false } });
+      await two.close();
+
+      // the file's edits undone: Azure AD and the Internet Access Service come back; the API's values stay
+      const three = await start(acme({ uploadPermission: {} }), { dataDir: dir }, { classifier: defaultClassifier() });
+      expect(await view(three)).toEqual({ qualysConfigured: false, internetAccessService: true, entra: true, okta: false });
+      expect((await api(three).send(T.web, WEB)).event).toEqual(WEB);
+      await three.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--permissions-from config: the file wins for every value, the audit records each API value it replaced, and they are no longer kept', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-perm-'));
+    try {
+      const one = await start(acme({ uploadPermission: {} }), { dataDir: dir }, { classifier: defaultClassifier() });
+      await api(one).put('/tenants/acme/settings/qualysConfigured', { value: false });
+      await api(one).put('/tenants/acme/modules/okta', { uploadPermission: false });
+      await one.close();
+
+      const edited = acme({ uploadPermission: { 'Azure AD': false }, settings: { internetAccessService: false } });
+      const two = await start(edited, { dataDir: dir, permissionsFrom: 'config' }, { classifier: defaultClassifier() });
+      expect(await view(two)).toEqual({ qualysConfigured: true, internetAccessService: false, entra: false, okta: true });
+      const fromConfig = (await api(two).get('/audit')).json.entries.filter((e: any) => e.credential === 'config file');
+      // newest first; only the API's values are replaced (the file's own edits were never stored)
+      expect(fromConfig.map((e: any) => [e.change, e.target, e.old, e.new])).toEqual([
+        ['setting', 'qualysConfigured', false, true],
+        ['uploadPermission', 'okta', false, true],
+      ]);
+      expect((await api(two).get('/tenants/acme/settings')).json.setByAdmin).toEqual({ uploadPermission: {}, settings: {} });
+      await two.close();
+      expect(state(dir).tenants.acme).toEqual({ uploadPermission: {}, settings: {} });
+
+      // back to the default (data): nothing the API set is left, so the file's values hold
+      const three = await start(acme({ uploadPermission: {} }), { dataDir: dir }, { classifier: defaultClassifier() });
+      expect(await view(three)).toEqual({ qualysConfigured: true, internetAccessService: true, entra: true, okta: true });
+      await three.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a tenants.json of the previous format (version 1, whole state) loads: what the audit says the API set is kept, the rest follows the config', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-perm-'));
+    try {
+      mkdirSync(join(dir, 'policy'), { recursive: true });
+      // as the previous version wrote them: the admin API turned Okta off and Qualys "not configured"; Azure AD was
+      // off and the threat-detection permission on in the config file of the time, so the whole state holds them too
+      writeFileSync(join(dir, 'policy', 'tenants.json'), JSON.stringify({
+        version: 1, savedAt: '2026-11-28T10:00:00.000Z',
+        tenants: {
+          acme: {
+            uploadPermission: { okta: false, 'microsoft-entra-id': false },
+            settings: { qualysConfigured: false, internetAccessService: true, office365ThreatDetection: true },
+            secrets: 'redact', undeclared: 'flag',
+          },
+          gone: { uploadPermission: { okta: false }, settings: { qualysConfigured: true } },
+        },
+      }));
+      const cred = 'admin token sha256:0123456789ab';
+      const entries = [
+        { at: '2026-11-28T09:00:00.000Z', tenant: 'acme', credential: cred, change: 'uploadPermission', target: 'okta', old: true, new: false },
+        { at: '2026-11-28T09:01:00.000Z', tenant: 'acme', credential: cred, change: 'setting', target: 'qualysConfigured', old: true, new: false },
+        { at: '2026-11-28T09:02:00.000Z', tenant: 'acme', credential: cred, change: 'secrets', target: 'secrets', old: 'keep', new: 'redact' },
+        // set through the API, then replaced by the file at a start with --permissions-from config: not the API's now
+        { at: '2026-11-28T09:03:00.000Z', tenant: 'acme', credential: cred, change: 'setting', target: 'office365ThreatDetection', old: false, new: true },
+        { at: '2026-11-28T09:04:00.000Z', tenant: 'acme', credential: 'config file', change: 'setting', target: 'office365ThreatDetection', old: true, new: false },
+        { at: '2026-11-28T09:05:00.000Z', tenant: 'gone', credential: cred, change: 'uploadPermission', target: 'okta', old: true, new: false },
+      ];
+      writeFileSync(join(dir, 'policy', 'audit.jsonl'), entries.map((e) => JSON.stringify(e)).join('\n') + '\n');
+
+      // today's config: Azure AD no longer off, the Internet Access Service off, threat detection left to its default
+      const two = await start(acme({ uploadPermission: {}, settings: { internetAccessService: false } }), { dataDir: dir }, { classifier: defaultClassifier() });
+      expect(await view(two)).toEqual({ qualysConfigured: false, internetAccessService: false, entra: true, okta: false });
+      const x = api(two);
+      const settings = (await x.get('/tenants/acme/settings')).json;
+      expect(settings.settings.office365ThreatDetection.value).toBe(false);
+      expect(settings.secrets).toBe('redact');
+      expect((await x.send(T.okta, { 'User Name': 'alice' })).event).toBeNull();
+      await two.close();
+      // written back once as version 2: only the API's values; the unused tenant through the audit likewise
+      expect(state(dir)).toMatchObject({
+        version: 2,
+        tenants: {
+          acme: { uploadPermission: { okta: false }, settings: { qualysConfigured: false }, secrets: 'redact' },
+          gone: { uploadPermission: { okta: false }, settings: {} },
+        },
+      });
+      expect(state(dir).tenants.acme.undeclared).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

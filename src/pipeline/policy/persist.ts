@@ -9,6 +9,9 @@
  * - A new data folder is seeded from the config file; when both hold a tenant, `permissionsFrom` says which wins
  *   (`data`, the default: changes made through the admin API survive a restart; `config`: the file's values
  *   replace the stored ones at start, and the audit records that).
+ * - Version 2 holds only the values the admin API set, per value; everything else follows the config file at
+ *   every start. Version 1 (written before) held each tenant's whole state; it is read once, through the audit
+ *   trail, and written back as version 2 (src/pipeline/policy/boot.ts, migrateV1).
  */
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
@@ -17,18 +20,25 @@ import type { SecretsPolicy, TenantSettingId, UndeclaredPolicy } from '../classi
 
 export type PermissionsFrom = 'data' | 'config';
 
-/** One tenant's stored policy: the modules whose own permission is off or on, settings, secrets, undeclared. */
+/**
+ * One tenant's stored policy. Version 2: only the values the admin API set (a module's own permission on or off
+ * by module id, a setting, secrets, undeclared); what is absent follows the config file. Version 1: the modules
+ * whose own permission was off, every setting, and (in later version 1 files) secrets and undeclared.
+ */
 export interface StoredTenant {
   uploadPermission: Record<string, boolean>;
   settings: Partial<Record<TenantSettingId, boolean>>;
-  /** What is stored of secret fields' values (absent in a state written before it was kept per tenant). */
+  /** What is stored of secret fields' values (absent: the config's value applies). */
   secrets?: SecretsPolicy;
-  /** What happens to undeclared fields (absent likewise: the config's value applies). */
+  /** What happens to undeclared fields (absent: the config's value applies). */
   undeclared?: UndeclaredPolicy;
 }
 
+/** The version this code writes; 1 is still read (a whole state per tenant, see migrateV1 in boot.ts). */
+export const STATE_VERSION = 2;
+
 export interface StoredState {
-  version: 1;
+  version: 1 | 2;
   /** When this state was written (ISO). */
   savedAt: string;
   tenants: Record<string, StoredTenant>;
@@ -102,15 +112,16 @@ export class PolicyStore {
       throw new Error(`${this.statePath}: not JSON (${(err as Error).message}); move it away to start from the config file`);
     }
     const s = data as StoredState;
-    if (s === null || typeof s !== 'object' || s.version !== 1 || typeof s.tenants !== 'object' || s.tenants === null) {
-      throw new Error(`${this.statePath}: not a version 1 policy state`);
+    if (s === null || typeof s !== 'object' || (s.version !== 1 && s.version !== 2) || typeof s.tenants !== 'object' || s.tenants === null) {
+      throw new Error(`${this.statePath}: not a version 1 or 2 policy state`);
     }
     return s;
   }
 
+  /** Writes a version 2 state: each tenant's values set through the admin API. */
   save(tenants: Record<string, StoredTenant>): void {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const state: StoredState = { version: 1, savedAt: new Date().toISOString(), tenants };
+    const state: StoredState = { version: STATE_VERSION, savedAt: new Date().toISOString(), tenants };
     writeFileAtomic(this.statePath, `${JSON.stringify(state, null, 1)}\n`, this.dir);
   }
 

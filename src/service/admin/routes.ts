@@ -186,7 +186,8 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
   app.get<{ Params: { tenant: string } }>('/tenants/:tenant/settings', { schema: tenantSchema }, async (req) => {
     const tenant = tenantOf(req.params.tenant);
     const p = sim.policies.get(tenant)!;
-    return { tenant, settings: settingsView(p), ...filterView(p) };
+    // setByAdmin: the values kept with the data; everything else follows the config file at the next start
+    return { tenant, settings: settingsView(p), ...filterView(p), setByAdmin: sim.policies.setByAdmin(tenant) };
   });
 
   app.put<{ Params: { tenant: string; setting: TenantSettingId }; Body: { value: boolean } }>('/tenants/:tenant/settings/:setting', { schema: putSettingSchema }, async (req) => {

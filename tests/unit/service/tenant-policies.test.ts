@@ -115,4 +115,21 @@ describe('TenantPolicies', () => {
     expect(tp.tenants()).toEqual(['acme', 'beta']);
     expect([...tp].map(([t]) => t)).toEqual(['acme', 'beta']);
   });
+
+  it('setByAdmin: the values the admin API set, per value, by module id and setting; a no-op PUT adds none; the state holds just these', () => {
+    const { tp, store } = make(true);
+    expect(tp.setByAdmin('acme')).toEqual({ uploadPermission: {}, settings: {} });
+    tp.setPermission('acme', mod('okta'), false);
+    tp.setPermission('acme', mod('okta'), true);
+    tp.setSetting('acme', 'internetAccessService', false);
+    tp.setSetting('acme', 'qualysConfigured', true); // already so: not the API's
+    tp.setSecrets('acme', 'drop');
+    const acme = { uploadPermission: { okta: true }, settings: { internetAccessService: false }, secrets: 'drop' };
+    expect(tp.setByAdmin('acme')).toEqual(acme);
+    expect(tp.setByAdmin('beta')).toEqual({ uploadPermission: {}, settings: {} });
+    expect(store!.load()!.tenants).toEqual({ acme, beta: { uploadPermission: {}, settings: {} } });
+    // a copy: changing it changes nothing kept
+    tp.setByAdmin('acme').settings.qualysConfigured = false;
+    expect(tp.setByAdmin('acme')).toEqual(acme);
+  });
 });

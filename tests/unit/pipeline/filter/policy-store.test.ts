@@ -15,7 +15,7 @@ describe('PolicyStore', () => {
     expect(s.load()).toBeNull();
     s.save({ acme: { uploadPermission: { okta: false }, settings: { qualysConfigured: false } } });
     s.save({ acme: { uploadPermission: {}, settings: { qualysConfigured: true } } });
-    expect(s.load()).toMatchObject({ version: 1, tenants: { acme: { uploadPermission: {}, settings: { qualysConfigured: true } } } });
+    expect(s.load()).toMatchObject({ version: 2, tenants: { acme: { uploadPermission: {}, settings: { qualysConfigured: true } } } });
     expect(readdirSync(s.dir)).toEqual(['tenants.json']);
     expect(statSync(s.statePath).mode & 0o777).toBe(0o600);
     expect(statSync(s.dir).mode & 0o777).toBe(0o700);
@@ -26,7 +26,7 @@ describe('PolicyStore', () => {
     writeFileSync(s.statePath, '{"version":1,');
     expect(() => s.load()).toThrow(/tenants\.json: not JSON/);
     writeFileSync(s.statePath, '{"version":7,"tenants":{}}');
-    expect(() => s.load()).toThrow(/not a version 1 policy state/);
+    expect(() => s.load()).toThrow(/not a version 1 or 2 policy state/);
   });
   it('the audit trail is appended line by line; a torn last line (a crash mid-append) is skipped', () => {
     const s = new PolicyStore(fresh());
