@@ -713,7 +713,10 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
         out.push(classifySlot(entryFor(prefix), prefix, node, slot));
         return;
       }
-      for (let i = 0; i < node.length; i++) walk(node[i], `${prefix}[${i}]`, slot, out, depth + 1);
+      for (let i = 0; i < node.length; i++) {
+        const p = `${prefix}[${i}]`;
+        walk(node[i], p, sharedOf[slot] === null ? slot : sharedSlotOf(node[i], p, slot), out, depth + 1);
+      }
       return;
     }
     const obj = node as Record<string, unknown>;
@@ -725,9 +728,6 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
       const g = t === null ? -1 : groupSlot(slot, t);
       if (g !== -1) slot = g;
     }
-    // a module whose groups share labels: the group the object's field names point to (one load for other modules)
-    const shared = sharedOf[slot];
-    if (shared !== null) slot = sharedGroupSlot(shared, obj, prefix, slot);
     // a nested object that says what it is (`{"type": "User", "name": …}`): its generic leaves are read with that word
     const what = prefix === '' ? null : objectType(obj);
     const known = direct[slot];
@@ -757,7 +757,7 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
       if (v !== null && typeof v === 'object') {
         // a key that names a record group (`containers`) puts its subtree in that group
         const g = grouped ? groupSlot(slot, key) : -1;
-        walk(v, path, g === -1 ? slot : g, out, depth + 1);
+        walk(v, path, g !== -1 ? g : sharedOf[slot] === null ? slot : sharedSlotOf(v, path, slot), out, depth + 1);
       } else {
         let e = entryFor(path);
         if (what !== null && e.kind === -1 && isGenericLeaf(key)) e = entryFor(path, `${prefix}.${what}.${key}`);
@@ -776,6 +776,17 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
    * gives its own evidence): per group, the number of names that its slot reads as one of the group's items. The
    * one group with the most, else `slot` (a tie or no evidence: the module's reading, the first group's).
    */
+  /**
+   * The slot an object of a module whose groups share labels is read in (sharedGroupSlot); anything else stays in
+   * `slot`. Called where the walk enters an object (classifyEvent, a nested object, an array's element), not inside
+   * walk's per-key loop: the walk of other modules' events stays as it was.
+   */
+  function sharedSlotOf(node: unknown, prefix: string, slot: number): number {
+    const sh = sharedOf[slot];
+    if (sh === null || node === null || typeof node !== 'object' || Array.isArray(node)) return slot;
+    return sharedGroupSlot(sh, node as Record<string, unknown>, prefix, slot);
+  }
+
   function sharedGroupSlot(sh: SharedRt, obj: Record<string, unknown>, prefix: string, slot: number): number {
     const score = new Array<number>(sh.slots.length).fill(0);
     for (const key in obj) {
@@ -867,7 +878,7 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
       out.push(classifySlot(entryFor('_raw'), '_raw', event, slot));
       return out;
     }
-    walk(event, '', slot, out, 0);
+    walk(event, '', sharedOf[slot] === null ? slot : sharedSlotOf(event, '', slot), out, 0);
     return out;
   }
 
