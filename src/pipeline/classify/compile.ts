@@ -856,16 +856,19 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
         for (const p of pairs) {
           if (p.key.endsWith('Label') && CEF_CUSTOM.test(p.key.slice(0, -5))) (labels ??= new Map()).set(p.key.slice(0, -5), p.value);
         }
-        const entryOf = (p: { key: string }): PathEntry => {
-          const label = labels?.get(p.key);
-          return label ? entryFor(p.key, label) : entryFor(p.key);
-        };
         const shared = sharedOf[slot];
         if (shared === null) {
-          for (const p of pairs) out.push(classifySlot(entryOf(p), p.key, p.value, slot));
+          for (const p of pairs) {
+            const label = labels?.get(p.key);
+            out.push(classifySlot(label ? entryFor(p.key, label) : entryFor(p.key), p.key, p.value, slot));
+          }
         } else {
           // a module whose groups share labels: the group the pairs' names point to
-          const entries = pairs.map(entryOf);
+          const entries: PathEntry[] = [];
+          for (const p of pairs) {
+            const label = labels?.get(p.key);
+            entries.push(label ? entryFor(p.key, label) : entryFor(p.key));
+          }
           const score = new Array<number>(shared.slots.length).fill(0);
           for (const e of entries) addEvidence(shared, e, score);
           const at = bestGroupSlot(shared, score, slot);
