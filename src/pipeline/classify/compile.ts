@@ -67,6 +67,16 @@ interface ItemRt {
   byWords?: boolean;
 }
 
+/** A module's groups that share labels, and the slot that reads the module with each group's items first. */
+interface SharedRt {
+  /** The notice's groups of the module, in its order. */
+  groups: readonly string[];
+  /** The slot of each group (same index). */
+  slots: readonly number[];
+  /** The number of items of each group (same index). */
+  sizes: readonly number[];
+}
+
 interface KindRt {
   id: string;
   category: Category;
@@ -215,47 +225,74 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
   const declaring = new Map<number, Set<string>>();
   /** Every item of every module, by ItemRt.no. */
   const allItems: ItemRt[] = [];
-  modules.forEach((m) => {
+  /**
+   * A module's name tables, read tier by tier (the first item to claim a name keeps it); within a tier: the
+   * notice's own labels, then the label keys (and a label less one of its words), then the aliases, then the
+   * kinds. The module's slot has one tier, its items in the notice's order; a shared-label group's slot has two,
+   * the group's items, then the others.
+   */
+  function tablesOf(m: ModuleDef, rts: ItemRt[], tiers: ReadonlyArray<readonly number[]>): { aliases: Map<string, ItemRt>; labels: Map<string, ItemRt>; byKind: Map<number, ItemRt> } {
     const aliases = new Map<string, ItemRt>();
     const labels = new Map<string, ItemRt>();
     const byKind = new Map<number, ItemRt>();
+    // the label keys an earlier tier read: a later tier's exact name for them does not take them back (the
+    // group's "Site owner principal name" keeps "Owner Principal Name" from another group's "Owner principal name")
+    let earlier: ReadonlySet<string> = new Set();
+    const free = (name: string): boolean => earlier.size === 0 || !earlier.has(grammar.labelKey(name));
+    for (const order of tiers) {
+      // the notice's own label is the name the field goes by in its module ("Deleted Item Size (Byte)" is the
+      // report's column; Splunk's "Hostname" is its host name): labels first, then the aliases
+      for (const i of order) {
+        const it = m.items[i];
+        const own = normalizeName(it.label);
+        if (own !== '' && !aliases.has(own) && free(it.label)) aliases.set(own, rts[i]);
+        const key = grammar.labelKey(it.label);
+        if (key !== '' && !labels.has(key)) labels.set(key, { ...rts[i], byWords: true });
+      }
+      // a name that is a label less one of its words ("Send Count" for "Send actions (count)"), when only one
+      // label of the module reads so
+      const loose = new Map<string, ItemRt | null>();
+      for (const i of order) {
+        const it = m.items[i];
+        const ws = grammar.labelKey(it.label).split(' ');
+        if (ws.length < 3) continue;
+        for (let j = 0; j < ws.length; j++) {
+          const k = [...ws.slice(0, j), ...ws.slice(j + 1)].join(' ');
+          if (labels.has(k)) continue;
+          const prev = loose.get(k);
+          loose.set(k, prev !== undefined && (prev === null || prev.label !== it.label) ? null : { ...rts[i], byWords: true });
+        }
+      }
+      for (const [k, v] of loose) if (v !== null && !labels.has(k)) labels.set(k, v);
+      for (const i of order) {
+        const it = m.items[i];
+        for (const a of it.aliases) {
+          const n = normalizeName(a);
+          if (!aliases.has(n) && free(a)) aliases.set(n, rts[i]);
+        }
+        for (const k of it.kinds) {
+          const ki = kindIndex.get(k)!;
+          if (!byKind.has(ki)) byKind.set(ki, rts[i]);
+        }
+      }
+      earlier = new Set(labels.keys());
+    }
+    return { aliases, labels, byKind };
+  }
+  /** Per module: its items' runtime records, by the item's index in the module. */
+  const moduleRts: ItemRt[][] = [];
+  modules.forEach((m) => {
     let record: ItemRt | null = null;
     const rts = m.items.map((it, i): ItemRt => ({
       no: allItems.length + i, label: it.label, group: it.group, moduleId: m.id, category: it.category,
       kind: it.kinds.length > 0 ? kindIndex.get(it.kinds[0])! : -1,
     }));
-    // the notice's own label is the name the field goes by in its module ("Deleted Item Size (Byte)" is the
-    // report's column; Splunk's "Hostname" is its host name): labels first, then the aliases
-    m.items.forEach((it, i) => {
-      const own = normalizeName(it.label);
-      if (own !== '' && !aliases.has(own)) aliases.set(own, rts[i]);
-      const key = grammar.labelKey(it.label);
-      if (key !== '' && !labels.has(key)) labels.set(key, { ...rts[i], byWords: true });
-    });
-    // a name that is a label less one of its words ("Send Count" for "Send actions (count)"), when only one
-    // label of the module reads so
-    const loose = new Map<string, ItemRt | null>();
-    m.items.forEach((it, i) => {
-      const ws = grammar.labelKey(it.label).split(' ');
-      if (ws.length < 3) return;
-      for (let j = 0; j < ws.length; j++) {
-        const k = [...ws.slice(0, j), ...ws.slice(j + 1)].join(' ');
-        if (labels.has(k)) continue;
-        const prev = loose.get(k);
-        loose.set(k, prev !== undefined && (prev === null || prev.label !== it.label) ? null : { ...rts[i], byWords: true });
-      }
-    });
-    for (const [k, v] of loose) if (v !== null && !labels.has(k)) labels.set(k, v);
+    const t = tablesOf(m, rts, [m.items.map((_, i) => i)]);
     m.items.forEach((it, i) => {
       const rt = rts[i];
-      for (const a of it.aliases) {
-        const n = normalizeName(a);
-        if (!aliases.has(n)) aliases.set(n, rt);
-      }
       if (it.record === true && record === null) record = rt;
       for (const k of it.kinds) {
         const ki = kindIndex.get(k)!;
-        if (!byKind.has(ki)) byKind.set(ki, rt);
         if (genericKind[ki] !== -1) (rt.rolesOf ??= new Set()).add(genericKind[ki]);
         let set = declaring.get(ki);
         if (!set) declaring.set(ki, (set = new Set()));
@@ -263,9 +300,10 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
       }
     });
     allItems.push(...rts);
-    itemAlias.push(aliases);
-    itemLabel.push(labels);
-    kindItem.push(byKind);
+    moduleRts.push(rts);
+    itemAlias.push(t.aliases);
+    itemLabel.push(t.labels);
+    kindItem.push(t.byKind);
     recordItem.push(record);
   });
   // A field undeclared in its own module is reported with the modules that declare its kind; it is never
@@ -317,6 +355,44 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
       if (head !== null && !heads.has(head)) heads.set(head, slot);
     }
     return heads;
+  });
+  // A module whose notice repeats a label in several groups (Office 365's "User principal name" in six usage
+  // reports, one group per report) gets a slot per group as well: the module's tables read with that group's
+  // items first. An event (or a nested object) of the module is read in the slot of the group whose own items
+  // best cover its field names (sharedGroupSlot); on a tie or no evidence it stays in the module's slot, where a
+  // shared label is the first group's (the notice's order), as before.
+  /** Per slot: the module's shared-label groups, when the slot is the module's own and it has any; else null. */
+  const sharedOf: Array<SharedRt | null> = slotModule.map(() => null);
+  modules.forEach((m, mi) => {
+    if (m.groupRecords === true) return; // its groups are chosen by the object's kind (groupSlots)
+    const groups = [...new Set(m.items.map((it) => it.group).filter((g): g is string => g !== null))];
+    if (groups.length < 2) return;
+    const seen = new Map<string, string>();
+    let shared = false;
+    for (const it of m.items) {
+      if (it.group === null) continue;
+      const k = grammar.labelKey(it.label);
+      const g = seen.get(k);
+      if (g === undefined) seen.set(k, it.group);
+      else if (g !== it.group) { shared = true; break; }
+    }
+    if (!shared) return;
+    const slots: number[] = [];
+    for (const g of groups) {
+      const slot = slotModule.length;
+      slotModule.push(mi);
+      const own: number[] = [];
+      const rest: number[] = [];
+      m.items.forEach((it, i) => (it.group === g ? own : rest).push(i));
+      const t = tablesOf(m, moduleRts[mi], [own, rest]);
+      itemAlias.push(t.aliases);
+      itemLabel.push(t.labels);
+      kindItem.push(t.byKind);
+      recordItem.push(recordItem[mi]);
+      sharedOf.push(null);
+      slots.push(slot);
+    }
+    sharedOf[mi] = { groups, slots, sizes: groups.map((g) => m.items.filter((it) => it.group === g).length) };
   });
   const slotCount = slotModule.length;
 
@@ -637,7 +713,10 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
         out.push(classifySlot(entryFor(prefix), prefix, node, slot));
         return;
       }
-      for (let i = 0; i < node.length; i++) walk(node[i], `${prefix}[${i}]`, slot, out, depth + 1);
+      for (let i = 0; i < node.length; i++) {
+        const p = `${prefix}[${i}]`;
+        walk(node[i], p, sharedOf[slot] === null ? slot : sharedSlotOf(node[i], p, slot), out, depth + 1);
+      }
       return;
     }
     const obj = node as Record<string, unknown>;
@@ -678,7 +757,7 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
       if (v !== null && typeof v === 'object') {
         // a key that names a record group (`containers`) puts its subtree in that group
         const g = grouped ? groupSlot(slot, key) : -1;
-        walk(v, path, g === -1 ? slot : g, out, depth + 1);
+        walk(v, path, g !== -1 ? g : sharedOf[slot] === null ? slot : sharedSlotOf(v, path, slot), out, depth + 1);
       } else {
         let e = entryFor(path);
         if (what !== null && e.kind === -1 && isGenericLeaf(key)) e = entryFor(path, `${prefix}.${what}.${key}`);
@@ -690,6 +769,62 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
       }
     }
     if (!any && prefix !== '') out.push(classifySlot(entryFor(prefix), prefix, obj, slot));
+  }
+
+  /**
+   * The slot of the group whose own items best cover an object's field names (its scalar leaves; a nested object
+   * gives its own evidence): per group, the number of names that its slot reads as one of the group's items. The
+   * one group with the most, else `slot` (a tie or no evidence: the module's reading, the first group's).
+   */
+  /**
+   * The slot an object of a module whose groups share labels is read in (sharedGroupSlot); anything else stays in
+   * `slot`. Called where the walk enters an object (classifyEvent, a nested object, an array's element), not inside
+   * walk's per-key loop: the walk of other modules' events stays as it was.
+   */
+  function sharedSlotOf(node: unknown, prefix: string, slot: number): number {
+    const sh = sharedOf[slot];
+    if (sh === null || node === null || typeof node !== 'object' || Array.isArray(node)) return slot;
+    return sharedGroupSlot(sh, node as Record<string, unknown>, prefix, slot);
+  }
+
+  function sharedGroupSlot(sh: SharedRt, obj: Record<string, unknown>, prefix: string, slot: number): number {
+    const score = new Array<number>(sh.slots.length).fill(0);
+    for (const key in obj) {
+      if (!Object.prototype.hasOwnProperty.call(obj, key)) continue;
+      const v = obj[key];
+      if (v !== null && typeof v === 'object' && !Array.isArray(v)) continue;
+      addEvidence(sh, entryFor(prefix === '' ? key : `${prefix}.${key}`), score);
+    }
+    return bestGroupSlot(sh, score, slot);
+  }
+
+  function addEvidence(sh: SharedRt, e: PathEntry, score: number[]): void {
+    for (let i = 0; i < sh.slots.length; i++) {
+      const hit = itemHit(e, sh.slots[i]);
+      if (hit !== null && hit.group === sh.groups[i]) score[i]++;
+    }
+  }
+
+  /**
+   * The one group with the most names, else among those tied the one group whose every item the event names
+   * (a OneDrive usage row names all of its report's items and only some of SharePoint site usage's), else `slot`.
+   */
+  function bestGroupSlot(sh: SharedRt, score: readonly number[], slot: number): number {
+    let best = -1;
+    let top = 0;
+    let tie = false;
+    for (let i = 0; i < score.length; i++) {
+      if (score[i] > top) { top = score[i]; best = i; tie = false; } else if (score[i] === top && top > 0) tie = true;
+    }
+    if (best === -1) return slot;
+    if (!tie) return sh.slots[best];
+    let full = -1;
+    for (let i = 0; i < score.length; i++) {
+      if (score[i] !== top || score[i] < sh.sizes[i]) continue;
+      if (full !== -1) return slot;
+      full = i;
+    }
+    return full === -1 ? slot : sh.slots[full];
   }
 
   /** The word a sibling `type` / `kind` / `objectType` / `entityType` key gives an object, when short. */
@@ -721,9 +856,23 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
         for (const p of pairs) {
           if (p.key.endsWith('Label') && CEF_CUSTOM.test(p.key.slice(0, -5))) (labels ??= new Map()).set(p.key.slice(0, -5), p.value);
         }
-        for (const p of pairs) {
-          const label = labels?.get(p.key);
-          out.push(classifySlot(label ? entryFor(p.key, label) : entryFor(p.key), p.key, p.value, slot));
+        const shared = sharedOf[slot];
+        if (shared === null) {
+          for (const p of pairs) {
+            const label = labels?.get(p.key);
+            out.push(classifySlot(label ? entryFor(p.key, label) : entryFor(p.key), p.key, p.value, slot));
+          }
+        } else {
+          // a module whose groups share labels: the group the pairs' names point to
+          const entries: PathEntry[] = [];
+          for (const p of pairs) {
+            const label = labels?.get(p.key);
+            entries.push(label ? entryFor(p.key, label) : entryFor(p.key));
+          }
+          const score = new Array<number>(shared.slots.length).fill(0);
+          for (const e of entries) addEvidence(shared, e, score);
+          const at = bestGroupSlot(shared, score, slot);
+          for (let i = 0; i < pairs.length; i++) out.push(classifySlot(entries[i], pairs[i].key, pairs[i].value, at));
         }
       }
       return out;
@@ -732,7 +881,7 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
       out.push(classifySlot(entryFor('_raw'), '_raw', event, slot));
       return out;
     }
-    walk(event, '', slot, out, 0);
+    walk(event, '', sharedOf[slot] === null ? slot : sharedSlotOf(event, '', slot), out, 0);
     return out;
   }
 
