@@ -844,8 +844,18 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     return g;
   }
 
+  // the slot of the module id last asked for: the events of one batch (one token) name the same module, so the
+  // id is mostly the same string, found by one comparison instead of a Map lookup per event
+  let lastModuleId: string | null = null;
+  let lastSlot = nullSlot;
   function classifyEvent(event: unknown, moduleId: string | null, sourcetype?: string): FieldClass[] {
-    const slot = moduleId === null ? nullSlot : (moduleIndex.get(moduleId) ?? nullSlot);
+    let slot: number;
+    if (moduleId === lastModuleId) slot = lastSlot;
+    else {
+      slot = moduleId === null ? nullSlot : (moduleIndex.get(moduleId) ?? nullSlot);
+      lastModuleId = moduleId;
+      lastSlot = slot;
+    }
     const out: FieldClass[] = [];
     if (typeof event === 'string') {
       const pairs = parseKeyValues(event, sourcetype);
