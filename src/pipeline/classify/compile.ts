@@ -411,8 +411,12 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
    * sibling label): the walk's fast path, one Map lookup per field. Cleared with pathCache.
    */
   const direct: Array<Map<string, FieldClass>> = Array.from({ length: slotCount }, () => new Map());
-  /** Per slot: the keys of the last top-level object walked, and their direct results (walk). */
-  const shapes: Array<{ keys: string[]; results: Array<FieldClass | undefined> }> = Array.from({ length: slotCount }, () => ({ keys: [], results: [] }));
+  /**
+   * Per slot: the keys of the last top-level object walked, their direct results, and (for a key that has none: a
+   * value-dependent field) its path entry, so that such a field costs no Map lookup either (walk).
+   */
+  const shapes: Array<{ keys: string[]; results: Array<FieldClass | undefined>; entries: Array<PathEntry | undefined> }> =
+    Array.from({ length: slotCount }, () => ({ keys: [], results: [], entries: [] }));
 
   /** `name` is what the field is called when it differs from its path (a CEF `cs1` labelled by `cs1Label`). */
   function entryFor(path: string, name?: string): PathEntry {
@@ -422,7 +426,7 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     if (pathCache.size >= MAX_CACHE) {
       pathCache.clear();
       for (const d of direct) d.clear();
-      for (const sh of shapes) { sh.keys.length = 0; sh.results.length = 0; }
+      for (const sh of shapes) { sh.keys.length = 0; sh.results.length = 0; sh.entries.length = 0; }
     }
     const cands = nameCandidates(name ?? path);
     const segs = pathSegments(name ?? path);
@@ -739,16 +743,23 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
       if (!Object.prototype.hasOwnProperty.call(obj, key)) continue;
       any = true;
       const v = obj[key];
+      let memoEntry: PathEntry | undefined;
       if (memo !== null && (v === null || typeof v !== 'object')) {
         // a top-level leaf whose result is the path's alone: a string comparison, else one lookup
         let r: FieldClass | undefined;
         if (at < memo.keys.length && memo.keys[at] === key) {
           r = memo.results[at];
-          if (r === undefined) r = memo.results[at] = known.get(key);
+          if (r === undefined) {
+            memoEntry = memo.entries[at];
+            if (memoEntry === undefined) r = memo.results[at] = known.get(key);
+            // its result depends on the path alone by now (what classifySlot would answer first)
+            else if ((r = memoEntry.slots[slot]) !== undefined) memo.results[at] = r;
+          }
         } else {
           r = known.get(key);
           memo.keys[at] = key;
           memo.results[at] = r;
+          memo.entries[at] = undefined;
         }
         at++;
         if (r !== undefined) { out.push(r); continue; }
@@ -759,7 +770,9 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
         const g = grouped ? groupSlot(slot, key) : -1;
         walk(v, path, g !== -1 ? g : sharedOf[slot] === null ? slot : sharedSlotOf(v, path, slot), out, depth + 1);
       } else {
-        let e = entryFor(path);
+        // a value-dependent top-level leaf seen before at this place: its entry, remembered (a CEF slot's is not)
+        let e = memoEntry !== undefined ? memoEntry : entryFor(path);
+        if (memoEntry === undefined && memo !== null && !e.cef) memo.entries[at - 1] = e;
         if (what !== null && e.kind === -1 && isGenericLeaf(key)) e = entryFor(path, `${prefix}.${what}.${key}`);
         else if (e.cef) {
           const label = obj[`${key}Label`];
