@@ -121,6 +121,22 @@ describe('events', () => {
     expect(fields[0]).toMatchObject({ item: 'IP address', module: 'microsoft-entra-id' });
     expect(fields[1]).toMatchObject({ item: 'Location', category: 'location' });
   });
+  it('answers events of one shape as field by field, whatever the module, value or key order of the one before (the walk memo and the last module slot)', () => {
+    const mm = compileMatcher(loadCatalog());
+    const ref = compileMatcher(loadCatalog());
+    const users = ['CORP\\jdoe', 'jdoe@example.com', '', 'alice', 'bob@example.org'];
+    const dests = ['198.51.100.7', 'shiptrack.example.net'];
+    const mods = [SPLUNK, null, 'microsoft-entra-id', SPLUNK, SPLUNK, 'no-such-module'];
+    for (let i = 0; i < 60; i++) {
+      const ev: Record<string, unknown> = i % 7 === 3
+        ? { dest: dests[i % 2], user: users[i % users.length], action: 'allowed', src_port: 51000 + i }
+        : { action: 'allowed', user: users[i % users.length], dest: dests[i % 2], src_port: 51000 + i };
+      const mod = mods[i % mods.length];
+      const got = mm.classifyEvent(ev, mod);
+      const want = Object.entries(ev).map(([k, v]) => ref.classifyField(k, v, mod));
+      expect(JSON.stringify(got)).toBe(JSON.stringify(want));
+    }
+  });
   it('splits key=value raw lines and classifies each pair', () => {
     const fields = m.classifyEvent('date=2024-05-17 time=09:21:45 srcip=198.51.100.63 srcport=51204 user="jdoe" hostname=shiptrack.example.net', SPLUNK);
     expect(fields.map((f) => [f.path, f.item])).toEqual([
