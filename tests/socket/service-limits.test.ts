@@ -62,7 +62,9 @@ describe.each([2, 0])('global memory bound, ingest workers %i', (workers) => {
     // memory back near the baseline after the load goes (V8 and malloc give it back over a few seconds)
     const loadGone = Date.now();
     let after = s.memory().rss;
-    for (let i = 0; i < (HEAVY ? 60 : 16) && after > base + 100 * MB; i++) {
+    // up to 10 s (15 s heavy): with other test files loading both cores, an idle ingest thread's collector ran late
+    // and one full run saw 813 MB still held at 4 s; alone the memory is back within 1.5 s
+    for (let i = 0; i < (HEAVY ? 60 : 40) && after > base + 100 * MB; i++) {
       await sleep(250);
       after = s.memory().rss;
     }
