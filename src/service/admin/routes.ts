@@ -200,29 +200,23 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
 
   // the tenant's secrets and undeclared policies: seeded from its config entry (else the config-wide ones),
   // kept with the permissions and audited like a setting
-  app.get<{ Params: { tenant: string } }>('/tenants/:tenant/secrets', { schema: tenantSchema }, async (req) => {
-    const tenant = tenantOf(req.params.tenant);
-    return { tenant, ...filterView(sim.policies.get(tenant)!) };
-  });
-
-  app.put<{ Params: { tenant: string }; Body: { value: SecretsPolicy } }>('/tenants/:tenant/secrets', { schema: putSecretsSchema }, async (req) => {
-    const tenant = tenantOf(req.params.tenant);
-    const r = sim.policies.setSecrets(tenant, req.body.value);
-    logChange(req.log, r);
-    return { tenant, ...filterView(r.after), changed: r.changed, consequences: r.consequences };
-  });
-
-  app.get<{ Params: { tenant: string } }>('/tenants/:tenant/undeclared', { schema: tenantSchema }, async (req) => {
-    const tenant = tenantOf(req.params.tenant);
-    return { tenant, ...filterView(sim.policies.get(tenant)!) };
-  });
-
-  app.put<{ Params: { tenant: string }; Body: { value: UndeclaredPolicy } }>('/tenants/:tenant/undeclared', { schema: putUndeclaredSchema }, async (req) => {
-    const tenant = tenantOf(req.params.tenant);
-    const r = sim.policies.setUndeclared(tenant, req.body.value);
-    logChange(req.log, r);
-    return { tenant, ...filterView(r.after), changed: r.changed, consequences: r.consequences };
-  });
+  const filterPolicies = [
+    { name: 'secrets', schema: putSecretsSchema, set: (tenant: string, v: string) => sim.policies.setSecrets(tenant, v as SecretsPolicy) },
+    { name: 'undeclared', schema: putUndeclaredSchema, set: (tenant: string, v: string) => sim.policies.setUndeclared(tenant, v as UndeclaredPolicy) },
+  ];
+  for (const f of filterPolicies) {
+    app.get<{ Params: { tenant: string } }>(`/tenants/:tenant/${f.name}`, { schema: tenantSchema }, async (req) => {
+      const tenant = tenantOf(req.params.tenant);
+      return { tenant, ...filterView(sim.policies.get(tenant)!) };
+    });
+    // the value's words are checked by the route's schema
+    app.put<{ Params: { tenant: string }; Body: { value: string } }>(`/tenants/:tenant/${f.name}`, { schema: f.schema }, async (req) => {
+      const tenant = tenantOf(req.params.tenant);
+      const r = f.set(tenant, req.body.value);
+      logChange(req.log, r);
+      return { tenant, ...filterView(r.after), changed: r.changed, consequences: r.consequences };
+    });
+  }
 
   app.get<{ Querystring: { tenant?: string; limit?: number } }>('/audit', { schema: auditSchema }, async (req) => {
     const tenant = req.query.tenant;
