@@ -13,10 +13,10 @@ export const MAX_VERDICTS = 50_000;
 
 /**
  * A verdict's number for its producer: the filter's verdictNumber (src/pipeline/filter: a dense integer ≥ 0, the
- * same for a verdict object as long as it lives), or undefined for a verdict the filter did not make (a test's,
- * or a copy): those are found by their JSON.
+ * same for a verdict object as long as it lives), or -1 for a verdict the filter did not make (a test's, or a
+ * copy): those are found by their JSON.
  */
-export type VerdictNumber = (f: FilteredField) => number | undefined;
+export type VerdictNumber = (f: FilteredField) => number;
 
 /** A producer's verdict list toward one store. */
 export class VerdictList {
@@ -28,7 +28,7 @@ export class VerdictList {
   /** A new list: its first batch tells the store to forget any list it had from this producer. */
   private reset = true;
 
-  constructor(private readonly numberOf: VerdictNumber = () => undefined) {}
+  constructor(private readonly numberOf: VerdictNumber = () => -1) {}
 
   /** Verdicts numbered. */
   get size(): number {
@@ -47,7 +47,7 @@ export class VerdictList {
   /** The number of a field's verdict in this list (its JSON goes with the batch when new). */
   readonly number = (f: FilteredField): number => {
     const n = this.numberOf(f);
-    if (n !== undefined) {
+    if (n >= 0) {
       if (n >= this.byNumber.length) {
         const grown = new Int32Array(Math.max(this.byNumber.length * 2, n + 1));
         grown.set(this.byNumber);

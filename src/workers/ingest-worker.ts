@@ -12,7 +12,8 @@ import { countModules, type Batch } from '../store/packed.ts';
 import { VerdictList } from '../store/verdicts.ts';
 import { Budgets } from '../service/hec/admission.ts';
 import { defaultClassifier } from '../pipeline/ingest/classifier.ts';
-import { ingest, verdictNumberOf } from '../pipeline/ingest/ingest.ts';
+import { ingest } from '../pipeline/ingest/ingest.ts';
+import { verdictNumber } from '../pipeline/filter/index.ts';
 import type { PolicyLike } from '../pipeline/ingest/pipeline.ts';
 import { POLICY_CACHE, type IngestReply, type PolicySnapshot, type PoolJob, type WorkerInit } from './pool.ts';
 
@@ -58,7 +59,7 @@ async function run(job: PoolJob): Promise<IngestReply> {
   const dest = ports[job.region];
   if (dest === undefined) throw new Error(`no port to the store of region '${job.region}' in the ingest worker`);
   let list = lists.get(job.region);
-  if (list === undefined) lists.set(job.region, (list = new VerdictList(verdictNumberOf)));
+  if (list === undefined) lists.set(job.region, (list = new VerdictList(verdictNumber)));
   const r = await ingest({ ...job, refused: job.refused && SimError.fromWire(job.refused) }, {
     limits: init.limits, rules: rawRules, matcher: classifier.matcher, apply: classifier.applyPolicy, policy, budgets, verdicts: list, text: dest.text,
   });

@@ -8,18 +8,8 @@ import { rawEvents } from '../parse/raw.ts';
 import { packRecords, type Batch } from '../../store/packed.ts';
 import type { StoreRecord } from '../../store/types.ts';
 import type { VerdictList } from '../../store/verdicts.ts';
-import { verdictNumber } from '../filter/index.ts';
 import type { FilteredField } from '../classify/types.ts';
 import { rawEnvelope, toRecord, type ClassifierDeps, type PolicyLike, type RecordContext } from './pipeline.ts';
-
-/**
- * A verdict's number for a producer's VerdictList: the filter's verdictNumber, or undefined for a verdict the
- * filter did not make (an indexed field's copy with its `fields.` path, a test classifier's): found by its JSON.
- */
-export function verdictNumberOf(f: FilteredField): number | undefined {
-  const n = verdictNumber(f);
-  return n >= 0 ? n : undefined;
-}
 
 /** One request's work: its body and what its records take from the request (RecordContext). */
 export interface IngestJob {

@@ -10,7 +10,8 @@ import { countModules, type ModuleCounts } from '../../store/packed.ts';
 import type { Committed } from '../../store/types.ts';
 import { VerdictList } from '../../store/verdicts.ts';
 import type { RecordContext } from '../../pipeline/ingest/pipeline.ts';
-import { ingest, verdictNumberOf, type IngestJob } from '../../pipeline/ingest/ingest.ts';
+import { ingest, type IngestJob } from '../../pipeline/ingest/ingest.ts';
+import { verdictNumber } from '../../pipeline/filter/index.ts';
 import { DECODED, Hold } from './admission.ts';
 import { snapshotOf, type IngestResult, type PoolJob } from '../../workers/pool.ts';
 import type { HecContext, RegionRuntime, SimState } from '../state.ts';
@@ -267,7 +268,7 @@ export function registerHecRoutes(app: FastifyInstance): void {
       error = r.error;
     } else {
       const r = await ingest({ ...job, body: req.body as Buffer | undefined }, {
-        limits, rules: ctx.rules!, matcher: ctx.matcher, apply: ctx.apply, policy: ctx.policy, budgets: sim.budgets, verdicts: new VerdictList(verdictNumberOf),
+        limits, rules: ctx.rules!, matcher: ctx.matcher, apply: ctx.apply, policy: ctx.policy, budgets: sim.budgets, verdicts: new VerdictList(verdictNumber),
         text: store.kind !== 'none', // the none store keeps no text: no envelope text to prove canonical
       });
       const b = r.batch;

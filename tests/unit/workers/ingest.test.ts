@@ -3,7 +3,8 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../../src/config/config.ts';
 import { defaultClassifier } from '../../../src/pipeline/ingest/classifier.ts';
-import { ingest, verdictNumberOf, type IngestJob } from '../../../src/pipeline/ingest/ingest.ts';
+import { ingest, type IngestJob } from '../../../src/pipeline/ingest/ingest.ts';
+import { verdictNumber } from '../../../src/pipeline/filter/index.ts';
 import { RawRules } from '../../../src/pipeline/parse/linebreak.ts';
 import type { Batch } from '../../../src/store/packed.ts';
 import { VerdictList } from '../../../src/store/verdicts.ts';
@@ -38,7 +39,7 @@ afterAll(async () => { await Promise.all(pools.map((p) => p.close())); });
 describe('ingest(job, ctx)', () => {
   it('gives the same batches and errors in the event loop and in an ingest worker thread', async () => {
     // the event loop: one verdict list toward the store, as a thread keeps one
-    const list = new VerdictList(verdictNumberOf);
+    const list = new VerdictList(verdictNumber);
     const rules = new RawRules();
     const inline: Array<{ batch: Omit<Batch, 'seq'> | null; error: unknown }> = [];
     for (const [job, body] of jobs) {
