@@ -8,7 +8,6 @@ import { rawEvents } from '../parse/raw.ts';
 import { packRecords, type Batch } from '../../store/packed.ts';
 import type { StoreRecord } from '../../store/types.ts';
 import type { VerdictList } from '../../store/verdicts.ts';
-import type { FilteredField } from '../classify/types.ts';
 import { rawEnvelope, toRecord, type ClassifierDeps, type PolicyLike, type RecordContext } from './pipeline.ts';
 
 /** One request's work: its body and what its records take from the request (RecordContext). */
