@@ -17,7 +17,8 @@ import type { KvPair } from './types.ts';
  * Dynamic User Group Name, and their 10.1+ columns after it (XFF address … sanctioned state of app) checked
  * column by column against PAN-OS 10.2 lines of Google SecOps's PAN parser tests and a public 11.x sample;
  * GlobalProtect 11.0; User-ID (current "Next-Generation Firewall" docs and 9.1: no FUTURE_USE between Factor
- * Number and User Group Flags, as a Sumo Logic sample line also shows); System 10.0 (two FUTURE_USE, then High
+ * Number and User Group Flags, as a Sumo Logic sample line also shows); Config (current docs; a line without the change-detail columns, as older releases write it, is told apart by
+ * where its `0x…` action flags stand); System 10.0 (two FUTURE_USE, then High
  * Resolution Timestamp); HIP Match 10.1 (… Device MAC Address, High Resolution Timestamp; PAN-OS writes the type
  * as HIPMATCH, the guide's title says HIP Match); Authentication 12.2.
  */
@@ -63,7 +64,10 @@ export const PAN_COLUMNS: Record<string, readonly string[]> = {
     'factorno', 'ugflags', 'userbysource', 'tag_name', 'high_res_timestamp', 'origindatasource', '', 'cluster_name'],
   SYSTEM: ['vsys', 'eventid', 'object', '', '', 'module', 'severity', 'opaque', 'seqno', 'actionflags', ...DG, '', '',
     'high_res_timestamp'],
-  CONFIG: ['host', 'vsys', 'cmd', 'admin', 'client', 'result', 'path', 'seqno', 'actionflags', ...DG],
+  // before-change-detail, after-change-detail, dg_id, comment: the variable names of Before/After Change Detail,
+  // Device Group and Audit Comment
+  CONFIG: ['host', 'vsys', 'cmd', 'admin', 'client', 'result', 'path', 'before-change-detail', 'after-change-detail', 'seqno',
+    'actionflags', ...DG, 'dg_id', 'comment', '', 'high_res_timestamp'],
   'HIP-MATCH': ['srcuser', 'vsys', 'machinename', 'os', 'src', 'matchname', 'repeatcnt', 'matchtype', '', '',
     'seqno', 'actionflags', ...DG, 'vsys_id', 'srcipv6', 'hostid', 'serialnumber', 'mac', 'high_res_timestamp'],
   AUTHENTICATION: ['vsys', 'ip', 'user', 'normalize_user', 'object', 'authpolicy', 'repeatcnt', 'authid', 'vendor',
@@ -77,6 +81,12 @@ PAN_COLUMNS.HIPMATCH = PAN_COLUMNS['HIP-MATCH'];
 
 const NAMES: Record<string, readonly string[]> = {};
 for (const [t, cols] of Object.entries(PAN_COLUMNS)) NAMES[t] = [...HEAD, ...cols];
+// CONFIG lines without the two change-detail columns (older releases; syslog-ng's panos-parser sample): told apart
+// by where the action flags (`0x…`) stand
+const CONFIG_SHORT = [...HEAD, ...PAN_COLUMNS.CONFIG.filter((n) => !n.endsWith('-change-detail'))];
+const ACTION_FLAGS_LONG = NAMES.CONFIG.indexOf('actionflags');
+const ACTION_FLAGS_SHORT = CONFIG_SHORT.indexOf('actionflags');
+const isFlags = (v: string | undefined) => v !== undefined && v.startsWith('0x');
 
 // FUTURE_USE, receive time, serial, TYPE, …
 const SIGNATURE = /^[^,]{0,16},\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d,[^,]*,([A-Z][A-Z-]+),/;
@@ -98,7 +108,8 @@ export function parsePanCsv(text: string, at: number, type: string): KvPair[] {
   let end = text.length;
   while (end > at && (text[end - 1] === '\r' || text[end - 1] === '\n')) end--;
   const cols = splitCsvRecord(text, at, end);
-  const names = NAMES[type];
+  let names = NAMES[type];
+  if (type === 'CONFIG' && !isFlags(cols[ACTION_FLAGS_LONG]?.value) && isFlags(cols[ACTION_FLAGS_SHORT]?.value)) names = CONFIG_SHORT;
   const pairs: KvPair[] = [];
   for (let c = 0; c < cols.length; c++) {
     const name = c < names.length ? names[c] : `column_${c + 1}`;

@@ -108,6 +108,16 @@ describe('PAN-OS CSV', () => {
       expect(later).toMatchObject({ userbysource: 'jdoe@corp.example', tag_name: '', high_res_timestamp: '2024-03-28T05:40:45.120+00:00', origindatasource: 'ad', cluster_name: 'cl1' });
     });
 
+    it('CONFIG: with the change-detail columns (a Sumo Logic sample line) and without them (syslog-ng\'s, the test above)', () => {
+      const o = row('1,2019/10/14 11:37:34,001234567890001,CONFIG,0,0,2019/10/14 11:37:34,195.186.216.125,,clone,dduc,Web,Succeeded, config shared reports,,,0123456789,0x8000000000000000,0,0,0,0,,SumoRedfw01a');
+      expect(o).toMatchObject({ host: '195.186.216.125', cmd: 'clone', admin: 'dduc', client: 'Web', result: 'Succeeded', path: ' config shared reports',
+        'before-change-detail': '', 'after-change-detail': '', seqno: '0123456789', actionflags: '0x8000000000000000', device_name: 'SumoRedfw01a' });
+      const full = row('1,2024/05/01 10:00:00,012345678901,CONFIG,0,2561,2024/05/01 10:00:00,10.0.0.5,vsys1,edit,alice.admin,Web,Submitted, vsys vsys1 rulebase,"old rule","new rule",42,0x0,0,0,0,0,,fw1,dg-east,ticket CHG-1,,2024-05-01T10:00:00.120+00:00');
+      expect(full).toMatchObject({ admin: 'alice.admin', 'before-change-detail': 'old rule', 'after-change-detail': 'new rule', seqno: '42', dg_id: 'dg-east',
+        comment: 'ticket CHG-1', high_res_timestamp: '2024-05-01T10:00:00.120+00:00' });
+      expect(Object.keys(full).filter((k) => k.startsWith('column_'))).toEqual([]);
+    });
+
     it('SYSTEM: two FUTURE_USE columns, then the high-resolution time', () => {
       const o = row('1,2024/10/25 16:04:52,024101011111,SYSTEM,userid,2522,2024/10/25 16:04:52,,connect-server-monitor-failure,,0,0,general,high,"User-ID server monitor test05(vsystest) Access denied",7389706522298800000,0x0,0,0,0,0,,FFFFF01,0,0,2024-10-25T16:04:52.574+02:00');
       expect(o).toMatchObject({ eventid: 'connect-server-monitor-failure', module: 'general', severity: 'high', device_name: 'FFFFF01', high_res_timestamp: '2024-10-25T16:04:52.574+02:00' });
