@@ -78,8 +78,8 @@ export async function ingest(job: IngestJob, ctx: IngestContext): Promise<Ingest
     } else {
       if (job.refused) throw job.refused;
       if (ctx.limits.maxEventsPerRequest !== undefined) checkRawEvents(text, ctx.limits.maxEventsPerRequest);
-      w3c = new W3cCarry(job.w3cFields, job.defaults.sourcetype);
-      records = rawEvents(text, ctx.rules.get(job.defaults.sourcetype), ctx.limits.rawTruncate, job.receivedAt).map((e) => toRecord(w3c!.envelope(rawEnvelope(e)), rc));
+      const carry = (w3c = new W3cCarry(job.w3cFields, job.defaults.sourcetype));
+      records = rawEvents(text, ctx.rules.get(job.defaults.sourcetype), ctx.limits.rawTruncate, job.receivedAt).map((e) => toRecord(carry.envelope(rawEnvelope(e)), rc));
     }
   } catch (err) {
     error = isSimError(err) ? err : new SimError('SIM_ERR_HEC_INTERNAL', { detail: `ingest: ${(err as Error)?.message ?? String(err)}`, cause: err });
