@@ -80,7 +80,7 @@ async function run(job: PoolJob): Promise<IngestReply> {
       error = new SimError('SIM_ERR_HEC_INTERNAL', { detail: `ingest worker: ${(err as Error).message}` });
     }
   }
-  return { id: job.id, events, modules, error: error === null ? null : SimError.from(error).toWire() };
+  return { id: job.id, events, modules, error: error === null ? null : SimError.from(error).toWire(), ...(r.w3cFields && { w3cFields: r.w3cFields }) };
 }
 
 parentPort!.on('message', (msg: PoolJob | { policy: PolicySnapshot }) => {

@@ -76,12 +76,15 @@ export interface IngestReply {
   modules: Array<string | number>;
   /** The first error (the events before it went to the store, as HEC stores a bad batch's good prefix). */
   error: SimErrorWire | null;
+  /** /raw: the latest W3C `#Fields:` directive of the request (Ingested.w3cFields). */
+  w3cFields?: readonly string[];
 }
 
 export interface IngestResult {
   events: number;
   modules: ModuleCounts;
   error: SimError | null;
+  w3cFields?: readonly string[];
 }
 
 interface Slot {
@@ -200,7 +203,7 @@ export class IngestPool {
       slot.jobs.delete(m.id);
       const modules: ModuleCounts = new Map();
       for (let i = 0; i < m.modules.length; i += 4) modules.set(m.modules[i] as string, [m.modules[i + 1] as number, m.modules[i + 2] as number, m.modules[i + 3] as number]);
-      job.resolve({ events: m.events, modules, error: m.error === null ? null : SimError.fromWire(m.error) });
+      job.resolve({ events: m.events, modules, error: m.error === null ? null : SimError.fromWire(m.error), w3cFields: m.w3cFields });
     });
     const fail = (why: string) => {
       if (slot.dead) return;

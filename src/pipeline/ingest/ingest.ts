@@ -5,6 +5,7 @@ import { decodeBody } from '../parse/body.ts';
 import { parseEventBatch } from '../parse/envelope.ts';
 import type { RawRules } from '../parse/linebreak.ts';
 import { rawEvents } from '../parse/raw.ts';
+import { W3cCarry, type W3cFields } from '../parse/w3c-streams.ts';
 import { packRecords, type Batch } from '../../store/packed.ts';
 import type { StoreRecord } from '../../store/types.ts';
 import type { VerdictList } from '../../store/verdicts.ts';
@@ -23,6 +24,8 @@ export interface IngestJob {
   allowedIndexes: string[] | null;
   /** /raw: the query's index is refused (checked after the body is decoded: a body's own errors come first). */
   refused?: SimError;
+  /** /raw: the stream's W3C `#Fields:` directive when the request arrived (src/pipeline/parse/w3c-streams.ts). */
+  w3cFields?: W3cFields | null;
 }
 
 /** What ingest runs with: the limits, the classifier, the tenant's policy, and the verdict list of the batch's store. */
@@ -45,6 +48,8 @@ export interface Ingested {
   batch: Omit<Batch, 'seq'> | null;
   /** The first error; the records before it are in `batch`, as HEC stores a bad batch's good prefix. */
   error: SimError | null;
+  /** /raw: the latest W3C `#Fields:` directive the request held, for the stream's next request; undefined: none. */
+  w3cFields?: W3cFields;
 }
 
 /**
@@ -56,6 +61,7 @@ export interface Ingested {
 export async function ingest(job: IngestJob, ctx: IngestContext): Promise<Ingested> {
   let records: StoreRecord[] = [];
   let error: SimError | null = null;
+  let w3c: W3cCarry | undefined;
   const hold = ctx.budgets ? new Hold(ctx.budgets, DECODED) : undefined;
   try {
     const body = job.body === undefined ? undefined : Buffer.isBuffer(job.body) ? job.body : Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength);
@@ -72,15 +78,16 @@ export async function ingest(job: IngestJob, ctx: IngestContext): Promise<Ingest
     } else {
       if (job.refused) throw job.refused;
       if (ctx.limits.maxEventsPerRequest !== undefined) checkRawEvents(text, ctx.limits.maxEventsPerRequest);
-      records = rawEvents(text, ctx.rules.get(job.defaults.sourcetype), ctx.limits.rawTruncate, job.receivedAt).map((e) => toRecord(rawEnvelope(e), rc));
+      const carry = (w3c = new W3cCarry(job.w3cFields, job.defaults.sourcetype));
+      records = rawEvents(text, ctx.rules.get(job.defaults.sourcetype), ctx.limits.rawTruncate, job.receivedAt).map((e) => toRecord(carry.envelope(rawEnvelope(e)), rc));
     }
   } catch (err) {
     error = isSimError(err) ? err : new SimError('SIM_ERR_HEC_INTERNAL', { detail: `ingest: ${(err as Error)?.message ?? String(err)}`, cause: err });
   } finally {
     hold?.release();
   }
-  if (records.length === 0) return { batch: null, error };
+  if (records.length === 0) return { batch: null, error, w3cFields: w3c?.latest };
   ctx.verdicts.begin();
   const packed = packRecords(records, ctx.verdicts.number, ctx.text ?? true);
-  return { batch: { ...packed, ...ctx.verdicts.end() }, error };
+  return { batch: { ...packed, ...ctx.verdicts.end() }, error, w3cFields: w3c?.latest };
 }

@@ -11,6 +11,7 @@ import type { Committed } from '../../store/types.ts';
 import { VerdictList } from '../../store/verdicts.ts';
 import type { RecordContext } from '../../pipeline/ingest/pipeline.ts';
 import { ingest, type IngestJob } from '../../pipeline/ingest/ingest.ts';
+import { W3cStreams, w3cStreamKey } from '../../pipeline/parse/w3c-streams.ts';
 import { verdictNumber } from '../../pipeline/filter/index.ts';
 import { DECODED, Hold } from './admission.ts';
 import { snapshotOf, type IngestResult, type PoolJob } from '../../workers/pool.ts';
@@ -222,6 +223,8 @@ function jobOf(sim: SimState, req: FastifyRequest, hec: HecContext, ctx: RecordC
 export function registerHecRoutes(app: FastifyInstance): void {
   const sim = app.sim;
   const limits = sim.cfg.limits;
+  /** /raw: the latest W3C `#Fields:` directive per stream (tenant, token, channel, host, source, sourcetype). */
+  const w3cStreams = new W3cStreams();
 
   /**
    * A request's job in an ingest thread. A gzip body is gunzipped here first (zlib works on libuv's threads;
@@ -251,6 +254,8 @@ export function registerHecRoutes(app: FastifyInstance): void {
     const store = hec.region.store;
     const ctx = recordContext(sim, req, hec, kind);
     const job = jobOf(sim, req, hec, ctx);
+    const stream = kind === 'raw' ? w3cStreamKey({ tenant: ctx.tenant, token: hec.token!.token, channel: hec.channel, ...ctx.defaults }) : null;
+    if (stream !== null) job.w3cFields = w3cStreams.get(stream);
     let stored: Stored;
     let error: SimError | null;
     if (sim.pool !== null) {
@@ -266,6 +271,7 @@ export function registerHecRoutes(app: FastifyInstance): void {
       }
       stored = { events: r.events, perModule: r.modules, commit: store.settle(seq, r.events) };
       error = r.error;
+      if (stream !== null) w3cStreams.update(stream, r.w3cFields);
     } else {
       const r = await ingest({ ...job, body: req.body as Buffer | undefined }, {
         limits, rules: ctx.rules!, matcher: ctx.matcher, apply: ctx.apply, policy: ctx.policy, budgets: sim.budgets, verdicts: new VerdictList(verdictNumber),
@@ -276,6 +282,7 @@ export function registerHecRoutes(app: FastifyInstance): void {
         ? { events: 0, perModule: new Map(), commit: Promise.resolve({ seq: 0, firstEvent: 0, events: 0 }) }
         : { events: b.events, perModule: countModules(b, new Map()), commit: store.append(b) };
       error = r.error;
+      if (stream !== null) w3cStreams.update(stream, r.w3cFields);
     }
     // returned, not awaited: this frame is not kept while the commit runs
     return commitAndReply(sim, req, reply, hec, stored, kind === 'event' ? explainIndex(sim, hec, error) : error, kind);
