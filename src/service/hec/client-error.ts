@@ -3,7 +3,8 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isSimError, SimError } from '../../errors/sim-error.ts';
 import type { ErrorCode } from '../../errors/codes.ts';
 
-const HEC_JSON = 'application/json; charset=UTF-8';
+/** The Content-Type of every HEC answer. */
+export const HEC_JSON = 'application/json; charset=UTF-8';
 
 /** Maps Fastify's own errors (body limit, media type, content length) and anything else to a SimError. */
 export function toSimError(err: unknown, maxBodyBytes: number): SimError {

@@ -21,9 +21,9 @@ import type { FaultRegistry } from '../faults/registry.ts';
 import { registerFaults } from '../faults/plugin.ts';
 import { registerPreflight, type CorsPolicy } from '../region/cors.ts';
 import { admissionMetrics, registerAdmission } from './admission.ts';
-import { hecErrorHandler } from './client-error.ts';
+import { HEC_JSON, hecErrorHandler } from './client-error.ts';
 import { checkContinueListener } from './continue.ts';
-import { HEC_JSON, hecOnRequest, registerHecRoutes } from './routes.ts';
+import { hecOnRequest, registerHecRoutes } from './routes.ts';
 
 export interface HecPluginOptions {
   /** Fault injection per region (the root's `app.faults`). */
