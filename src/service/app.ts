@@ -72,8 +72,10 @@ function resolveTokenModules(cfg: SimConfig, classifier: ClassifierDeps): Map<To
 }
 
 /**
- * Builds the service (no listen): HEC routes, region routing, stores, admin API and metrics.
- * Throws SchemaError (SIM_ERR_CONFIG_INVALID) for config that does not fit the catalog.
+ * Builds the service (no listen): the root holds the state every part shares (SimState: stores, tokens, acks,
+ * tenant policies, ingest threads, metrics; the fault registry) and what every answer shares (CORS headers, the
+ * duration metric, HEC JSON errors); the HEC surface and the admin API are encapsulated plugins
+ * (src/service/hec/plugin.ts, src/service/admin/plugin.ts; docs/architecture.md has the tree). Throws SchemaError (SIM_ERR_CONFIG_INVALID) for config that does not fit the catalog.
  */
 export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance {
   const classifier = opts.classifier ?? defaultClassifier();
@@ -94,6 +96,7 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
       },
     },
     routerOptions: { ignoreTrailingSlash: true },
+    // the admin plugin's JSON bodies; the HEC plugin's parser names the same limit itself
     bodyLimit: cfg.limits.maxBodyBytes,
     // Splunk keeps HEC connections open a long time (keepAliveIdleTimeout 7200 s); 75 s is plenty for clients here.
     // Timeouts a slowloris cannot outlast (limits.*TimeoutMs; src/service/server.ts sets the same on the servers it makes)
