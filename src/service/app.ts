@@ -1,16 +1,15 @@
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { compileTokens } from './auth/auth.ts';
 import { tenantFilterPolicies, type SimConfig, type TokenDef } from '../config/config.ts';
 import { SchemaError } from '../config/schema.ts';
-import { isSimError, SimError } from '../errors/sim-error.ts';
+import { isSimError } from '../errors/sim-error.ts';
 import { AckRegistry, channelsPerToken } from './hec/acks.ts';
-import { checkContinueListener } from './hec/continue.ts';
 import { defaultClassifier } from '../pipeline/ingest/classifier.ts';
 import type { ClassifierDeps, PolicyLike } from '../pipeline/ingest/pipeline.ts';
 import { IngestPool, policySnapshot } from '../workers/pool.ts';
-import { HEC_JSON, hecOnRequest, registerHecRoutes } from './hec/routes.ts';
-import { admissionMetrics, Budgets, registerAdmission } from './hec/admission.ts';
-import { hecClientErrorHandler } from './hec/client-error.ts';
+import { Budgets } from './hec/admission.ts';
+import { hecClientErrorHandler, hecErrorHandler } from './hec/client-error.ts';
+import { hecPlugin } from './hec/plugin.ts';
 import { SimState, type RegionRuntime } from './state.ts';
 import { TenantPolicies } from './tenant-policies.ts';
 import { adminPlugin } from './admin/plugin.ts';
@@ -19,9 +18,9 @@ import { describeCandidates, lookupModule } from '../pipeline/policy/names.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { loadRegions, servedRegions, type RegionDef } from './region/regions.ts';
 import { compileRouteTable, regionHeaders } from './region/route.ts';
-import { registerCors } from './region/cors.ts';
+import { compileCorsPolicy, corsHook } from './region/cors.ts';
 import { openStores, watchStores, type StoreFactory } from '../store/index.ts';
-import { FaultRegistry, registerFaults } from './faults/index.ts';
+import { FaultRegistry } from './faults/index.ts';
 
 export interface AppOptions {
   /** The classifier and filter; default: the catalog's (src/pipeline/classify, src/pipeline/filter). */
@@ -40,24 +39,6 @@ export interface AppOptions {
 /** A request URL fit for logs: the value of any `token=` query parameter replaced. */
 export function redactUrl(url: string): string {
   return url.replace(/([?&]token=)[^&#]*/gi, '$1[redacted]');
-}
-
-/** Maps Fastify's own errors (body limit, media type, content length) and anything else to a SimError. */
-export function toSimError(err: unknown, cfg: SimConfig): SimError {
-  if (isSimError(err)) return err;
-  const e = err as FastifyError;
-  switch (e?.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new SimError('SIM_ERR_HTTP_BODY_TOO_LARGE', { detail: `the body is larger than ${cfg.limits.maxBodyBytes} bytes (limits.maxBodyBytes)` });
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new SimError('SIM_ERR_HTTP_MEDIA_TYPE_INVALID', { detail: 'the Content-Type header cannot be parsed; send application/json' });
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new SimError('SIM_ERR_HTTP_BAD_REQUEST', { detail: 'the body is not as long as Content-Length says' });
-  }
-  if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    return new SimError('SIM_ERR_HTTP_BAD_REQUEST', { detail: e.message });
-  }
-  return new SimError('SIM_ERR_HEC_INTERNAL', { cause: err });
 }
 
 function compilePolicies(cfg: SimConfig, classifier: ClassifierDeps): Map<string, PolicyLike> {
@@ -91,8 +72,10 @@ function resolveTokenModules(cfg: SimConfig, classifier: ClassifierDeps): Map<To
 }
 
 /**
- * Builds the service (no listen): HEC routes, region routing, stores, admin API and metrics.
- * Throws SchemaError (SIM_ERR_CONFIG_INVALID) for config that does not fit the catalog.
+ * Builds the service (no listen): the root holds the state every part shares (SimState: stores, tokens, acks,
+ * tenant policies, ingest threads, metrics; the fault registry) and what every answer shares (CORS headers, the
+ * duration metric, HEC JSON errors); the HEC surface and the admin API are encapsulated plugins
+ * (src/service/hec/plugin.ts, src/service/admin/plugin.ts; docs/architecture.md has the tree). Throws SchemaError (SIM_ERR_CONFIG_INVALID) for config that does not fit the catalog.
  */
 export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance {
   const classifier = opts.classifier ?? defaultClassifier();
@@ -113,6 +96,7 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
       },
     },
     routerOptions: { ignoreTrailingSlash: true },
+    // the admin plugin's JSON bodies; the HEC plugin's parser names the same limit itself
     bodyLimit: cfg.limits.maxBodyBytes,
     // Splunk keeps HEC connections open a long time (keepAliveIdleTimeout 7200 s); 75 s is plenty for clients here.
     // Timeouts a slowloris cannot outlast (limits.*TimeoutMs; src/service/server.ts sets the same on the servers it makes)
@@ -166,52 +150,27 @@ export function buildApp(cfg: SimConfig, opts: AppOptions = {}): FastifyInstance
   });
   for (const w of restored.warnings) app.log.warn(w);
   app.decorate('sim', sim);
-  // Expect: 100-continue: refuse what the headers already decide before the client uploads (src/service/hec/continue.ts)
-  app.server.on('checkContinue', checkContinueListener(sim, (req, res) => app.server.emit('request', req, res)));
-  app.decorateRequest('region', null);
-  app.decorateRequest('hec', null);
+  // fault injection per region: applied by the HEC plugin, changed through the admin plugin, and at the TCP level
+  // of the region ports by src/service/server.ts
+  app.decorate('faults', new FaultRegistry(regionDefs.map((r) => r.id), (cfg as { faults?: Record<string, unknown> }).faults));
 
-  // Every content type is read as bytes: HEC clients label JSON as anything (splunk-logging: form-urlencoded).
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: cfg.limits.maxBodyBytes }, (_req, body, done) => done(null, body));
-
-  // CORS (Splunk's crossOriginSharingPolicy) first: refusals by the hooks below carry it too; OPTIONS preflight
-  registerCors(app, cfg.crossOriginSharingPolicy, cfg.crossOriginSharingHeaders);
-  // Region routing + auth + channel for HEC routes. Region-aware hooks (fault injection) go after this one.
-  app.addHook('onRequest', hecOnRequest);
-  // queue depth and bytes in flight: 503 code 9 before the body is read (src/service/hec/admission.ts)
-  const admission = registerAdmission(app, budgets, cfg.limits);
-  admissionMetrics(metrics.registry, budgets, admission.admitted);
-  const faults = new FaultRegistry(regionDefs.map((r) => r.id), (cfg as { faults?: Record<string, unknown> }).faults);
-  registerFaults(app, faults); // its admin routes are the admin plugin's (src/service/admin/plugin.ts)
-  acks.fate = (region) => faults.ackFate(region); // indexing delay and ack loss per region (src/service/faults)
-
-  app.addHook('onResponse', (req, reply, done) => {
+  // What every answer shares, added before the plugins (whose routes then run these first):
+  // CORS (Splunk's crossOriginSharingPolicy) first, so that refusals by the plugins' hooks carry it too
+  const cors = compileCorsPolicy(cfg.crossOriginSharingPolicy, cfg.crossOriginSharingHeaders);
+  app.addHook('onRequest', corsHook(cors));
+  app.addHook('onResponse', function requestDuration(req, reply, done) {
     metrics.duration.observe(
       { route: req.routeOptions.url ?? 'unmatched', method: req.method, status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
     done();
   });
+  // errors of the admin API and /metrics, as HEC JSON (the HEC plugin has its own, which also counts them)
+  app.setErrorHandler(hecErrorHandler(cfg.limits.maxBodyBytes));
 
-  app.setErrorHandler((err, req, reply) => {
-    const e = toSimError(err, cfg);
-    if (e.code === 'SIM_ERR_HEC_INTERNAL') req.log.error({ err }, 'internal error');
-    else if (e.code === 'SIM_ERR_STORE_DISK_FULL') req.log.debug({ code: e.code, status: e.statusCode }, e.message); // logged once per change (watchStores)
-    else req.log.info({ code: e.code, status: e.statusCode }, e.message);
-    if (e.headers) reply.headers(e.headers);
-    if (req.region && req.routeOptions.config.hec) {
-      metrics.requests.inc({ region: req.region, endpoint: req.routeOptions.config.hec, status: String(e.statusCode), hec_code: String(e.hecCode ?? '') });
-    }
-    reply.code(e.statusCode).header('x-sim-error', e.code).type(HEC_JSON).send(e.body());
-  });
-
-  app.setNotFoundHandler((req, reply) => {
-    const e = new SimError('SIM_ERR_HTTP_NOT_FOUND', { detail: `${req.method} ${req.url.split('?')[0]} is not an endpoint of this server` });
-    reply.code(404).header('x-sim-error', e.code).type(HEC_JSON).send(e.body());
-  });
-
-  registerHecRoutes(app);
+  // The HEC surface (src/service/hec/plugin.ts): its body parser, hooks, routes, errors and 404s, in its own scope.
+  // The root keeps Fastify's default parsers: /metrics is a GET, and each plugin reads bodies its own way.
+  app.register(hecPlugin, { faults: app.faults, cors });
   app.register(adminPlugin, { prefix: '/admin/v1', adminToken: cfg.adminToken });
   app.get('/metrics', async (_req, reply) => {
     reply.type(metrics.registry.contentType);

@@ -105,8 +105,12 @@ declare module 'fastify' {
     sim: SimState;
   }
   interface FastifyRequest {
-    /** The region the request was routed to (HEC routes), or null. */
+    /**
+     * The region the request was routed to, or null. Decorated by the HEC plugin (src/service/hec/plugin.ts) and
+     * set by its routing hook: requests of other scopes (admin API, /metrics) do not carry it.
+     */
     region: string | null;
+    /** What the HEC plugin's onRequest hook found out (the HEC plugin's requests only, as `region`). */
     hec: HecContext | null;
   }
   interface FastifyContextConfig {

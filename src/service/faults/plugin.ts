@@ -1,6 +1,7 @@
 /**
- * Applies a region's faults to the HEC service: `registerFaults(app, registry)` adds
- * - an onRequest hook (after the service's region routing, which sets `request.region`): unreachable
+ * Applies a region's faults to the HEC service: `registerFaults(app, registry)` adds, to the HEC plugin's scope
+ * (src/service/hec/plugin.ts; the root decorates `app.faults`, which the admin plugin and server.ts use),
+ * - an onRequest hook (after the HEC plugin's region routing, which sets `request.region`): unreachable
  *   (refused: RST; dropped: never answered), added latency, connection resets, error answers, slow (trickled) replies;
  * - an onError hook, so an unreachable region stays unreachable for requests the routing/auth hook refused.
  * The admin routes GET/PUT/DELETE /admin/v1/regions/:region/faults (admin-route.ts) are the admin plugin's.
@@ -141,20 +142,19 @@ export function trickleResponse(res: ServerResponse, bytesPerSecond: number, chu
 }
 
 /**
- * Registers the fault hooks on the service and decorates app.faults; the admin plugin serves the registry's
- * routes (/admin/v1/regions/:region/faults, admin-route.ts).
+ * Registers the fault hooks on `app` (the HEC plugin's scope: its requests only, after its region routing hook);
+ * the admin plugin serves the registry's routes (/admin/v1/regions/:region/faults, admin-route.ts).
  */
 export function registerFaults(app: FastifyInstance, registry: FaultRegistry, opts: FaultPluginOptions = {}): void {
   // A held request would keep server.close() waiting: release them as soon as the service starts shutting down
   // (src/service/server.ts sets sim.shuttingDown before it closes the region-port listeners), and on preClose.
   const held = new HeldSockets(() => (app as unknown as { sim?: { shuttingDown?: boolean } }).sim?.shuttingDown === true);
   const maxHoldMs = opts.maxHoldMs ?? 600_000;
-  app.decorate('faults', registry);
   registry.on('change', (_region: string, spec: { unreachable?: string | null }) => {
     if (spec.unreachable !== 'dropped') held.releaseAll();
   });
 
-  app.addHook('onRequest', async (request: Marked, reply: FastifyReply) => {
+  app.addHook('onRequest', async function faultOnRequest(request: Marked, reply: FastifyReply) {
     if (!registry.active || !request.region) return;
     const d = registry.decide(request.region);
     if (!d || (d.action === 'pass' && d.delayMs === 0 && !d.slow)) return;
@@ -185,7 +185,7 @@ export function registerFaults(app: FastifyInstance, registry: FaultRegistry, op
   });
 
   // A request refused by routing/auth (thrown in an earlier onRequest hook) never reached the hook above.
-  app.addHook('onError', async (request: Marked, reply: FastifyReply) => {
+  app.addHook('onError', async function faultOnError(request: Marked, reply: FastifyReply) {
     if (!registry.active || !request.region || request[kHandled]) return;
     const u = registry.unreachable(request.region);
     if (u === 'refused') {
@@ -197,7 +197,7 @@ export function registerFaults(app: FastifyInstance, registry: FaultRegistry, op
     }
   });
 
-  app.addHook('preClose', async () => {
+  app.addHook('preClose', async function releaseHeldSockets() {
     held.releaseAll();
   });
 

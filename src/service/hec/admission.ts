@@ -174,7 +174,7 @@ function counted(payload: Readable, hold: Hold): Readable {
  */
 export function registerAdmission(app: FastifyInstance, budgets: Budgets, limits: Pick<Limits, 'maxQueuedRequests' | 'maxBodyBytes'>): { admitted(): number } {
   let admitted = 0;
-  app.addHook('preParsing', (req: FastifyRequest, reply: FastifyReply, payload: Readable, done: (err: Error | null, body?: Readable) => void) => {
+  app.addHook('preParsing', function admission(req: FastifyRequest, reply: FastifyReply, payload: Readable, done: (err: Error | null, body?: Readable) => void) {
     const kind = req.routeOptions.config.hec;
     if (kind === undefined || kind === 'health') return done(null, payload);
     if (admitted >= limits.maxQueuedRequests) {

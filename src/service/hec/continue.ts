@@ -9,10 +9,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isSimError, SimError } from '../../errors/sim-error.ts';
+import { HEC_JSON } from './client-error.ts';
 import { routeAndToken } from './routes.ts';
 import type { SimState } from '../state.ts';
 
-const HEC_JSON = 'application/json; charset=UTF-8';
 const KIND: Record<string, 'event' | 'raw' | 'ack'> = {
   '/services/collector': 'event',
   '/services/collector/event': 'event',

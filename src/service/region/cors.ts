@@ -66,17 +66,23 @@ export function compileCorsPolicy(policy: string, headers = ''): CorsPolicy | nu
   };
 }
 
-/** Adds the CORS hook (before routing and auth, so refusals carry it too) and the OPTIONS preflight route. */
-export function registerCors(app: FastifyInstance, policyText: string, headersText: string): void {
-  const policy = compileCorsPolicy(policyText, headersText);
-  app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
+/**
+ * The CORS onRequest hook: Access-Control-Allow-Origin on every answer to an allowed origin. The root adds it
+ * before any other hook (src/service/app.ts), so refusals by the HEC hooks and the admin API carry it too.
+ */
+export function corsHook(policy: CorsPolicy | null) {
+  return function cors(req: FastifyRequest, reply: FastifyReply, done: () => void): void {
     const origin = req.headers.origin;
     if (policy && typeof origin === 'string' && policy.allows(origin)) {
       reply.header('access-control-allow-origin', origin);
       reply.header('vary', 'Origin');
     }
     done();
-  });
+  };
+}
+
+/** The OPTIONS preflight route on every path (the HEC plugin's: src/service/hec/plugin.ts). */
+export function registerPreflight(app: FastifyInstance, policy: CorsPolicy | null): void {
   app.options('*', (req, reply) => {
     reply.header('allow', 'GET, POST, OPTIONS');
     const origin = req.headers.origin;
