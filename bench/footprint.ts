@@ -2,9 +2,12 @@
  * Size figures of issue 12 (`npm run bench:footprint`, `npm run bench:footprint -- --json`), for each entry of
  * --entries: `dist` is the compiled build a user runs (bin/ingestor-sim.js; built first, incrementally, by
  * scripts/build.mjs), `dev` the TypeScript sources through tsx (bin/dev.mjs, `npm run dev`: how every run went
- * before the build, ingest threads included), so one run gives the figures before and after:
- *   - `ingestor-sim --help` wall time: `node BIN --help` run as a user runs it, median of --runs
- *     (after one discarded run that warms the file cache), and the CPU it used (user + system);
+ * before the build, ingest threads included), so one run gives the figures before and after; `--before DIR` adds
+ * the entry `before`, another build of the project (a sibling of dist/, e.g. `cp -r dist dist-before` before a
+ * change), run by a two-line entry point like bin/ingestor-sim.js:
+ *   - `ingestor-sim --help` and each command's own help (`serve --help`, `load --help` ...) wall time: `node BIN
+ *     ARGS` run as a user runs it, median of --runs (after one discarded round that warms the file cache), and
+ *     the CPU it used (user + system); rounds interleaved over entries and commands;
  *   - resident memory (VmRSS of /proc/<pid>/status) of the real `serve` command, idle: after its banner, once RSS
  *     and thread count have stopped moving and it uses no CPU (the ingest threads load the catalog after the server
  *     listens);
@@ -15,13 +18,14 @@
  *     loopback), because a thread's heap grows once it has parsed and classified requests.
  * Each configuration starts --rounds times, rounds interleaved; figures are medians. The default store (event log +
  * SQLite index) goes to a temp dir; `serve` listens on 127.0.0.1 port 0.
- * Options: --json  --runs 11  --rounds 3  --workers 1,2,4  --load 2s (0 = none)  --entries dist,dev
+ * Options: --json  --runs 21  --rounds 3  --workers 1,2,4  --load 2s (0 = none)  --entries dist,dev  --before DIR
+ *   --help-only (the help timings alone, no serve)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { devTokenFor } from '../src/config/config.ts';
 import { loadRegions, servedRegions } from '../src/service/region/regions.ts';
@@ -35,7 +39,8 @@ function flag(name: string, fallback: string): string {
 }
 
 const asJson = process.argv.includes('--json');
-const runs = parseIntIn(flag('runs', '11'), '--runs', 1, 101);
+const runs = parseIntIn(flag('runs', '21'), '--runs', 1, 101);
+const helpOnly = process.argv.includes('--help-only');
 const rounds = parseIntIn(flag('rounds', '3'), '--rounds', 1, 20);
 const workerCounts = flag('workers', '1,2,4').split(',').map((x) => parseIntIn(x.trim(), '--workers', 1, 16));
 const loadFlag = flag('load', '2s');
@@ -44,10 +49,22 @@ const log = (s: string) => { if (!asJson) process.stdout.write(s); };
 const loadAtStart = loadavg().map((x) => Math.round(x * 100) / 100);
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const ENTRIES = { dist: join(root, 'bin', 'ingestor-sim.js'), dev: join(root, 'bin', 'dev.mjs') } as const;
-type Entry = keyof typeof ENTRIES;
-const entries = flag('entries', 'dist,dev').split(',').map((x) => x.trim()) as Entry[];
+const ENTRIES: Record<string, string> = { dist: join(root, 'bin', 'ingestor-sim.js'), dev: join(root, 'bin', 'dev.mjs') };
+type Entry = string;
+const entries = flag('entries', 'dist,dev').split(',').map((x) => x.trim());
 for (const e of entries) if (!(e in ENTRIES)) throw new Error(`--entries: '${e}' is not one of ${Object.keys(ENTRIES).join(', ')}`);
+const beforeDir = flag('before', '');
+const scratch = mkdtempSync(join(tmpdir(), 'bench-footprint-bin-'));
+process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
+if (beforeDir) {
+  // the other build's entry point, as bin/ingestor-sim.js is dist's: its modules find node_modules, schemas/ and
+  // regions/ from where the build lies, so the entry point itself may lie anywhere
+  const cli = join(resolve(root, beforeDir), 'tools', 'cli', 'index.js');
+  if (!existsSync(cli)) throw new Error(`--before ${beforeDir}: no ${cli} (a build of the project, a sibling of dist/)`);
+  ENTRIES.before = join(scratch, 'before.mjs');
+  writeFileSync(ENTRIES.before, `const { main } = await import(${JSON.stringify(pathToFileURL(cli).href)});\nprocess.exitCode = await main(process.argv);\n`);
+  entries.unshift('before');
+}
 if (entries.includes('dist')) {
   const b = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--quiet'], { cwd: root, stdio: 'inherit' });
   if (b.status !== 0) throw new Error('scripts/build.mjs failed');
@@ -78,29 +95,55 @@ const childrenCpuMs = () => { const f = statFields('self'); return f ? ((f[13] +
 /** CPU ms of a process (utime + stime, all threads), or null. */
 const cpuMsOf = (pid: number) => { const f = statFields(pid); return f ? ((f[11] + f[12]) * 1000) / clockTicks : null; };
 
-// ---- ingestor-sim --help ----
-function helpOnce(bin: string): { wallMs: number; cpuMs: number | null } {
+// ---- ingestor-sim --help and each command's help ----
+/** The top-level help, then each command's own (which loads that command's module). */
+const HELPS: ReadonlyArray<{ name: string; args: string[]; shows: string }> = [
+  { name: '--help', args: ['--help'], shows: 'Usage: ingestor-sim [options] [command]' },
+  ...['serve', 'load', 'verify', 'report', 'ca', 'classify'].map((c) => ({ name: `${c} --help`, args: [c, '--help'], shows: `Usage: ingestor-sim ${c} ` })),
+];
+interface HelpRun { wallMs: number; cpuMs: number | null }
+function helpOnce(bin: string, h: (typeof HELPS)[number]): HelpRun {
   const c0 = childrenCpuMs();
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [bin, '--help'], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [bin, ...h.args], { cwd: root, encoding: 'utf8' });
   const wallMs = performance.now() - t0;
   const c1 = childrenCpuMs();
-  if (r.status !== 0 || !r.stdout.includes('serve')) throw new Error(`ingestor-sim --help failed (exit ${r.status}): ${r.stderr}`);
+  if (r.status !== 0 || !r.stdout.includes(h.shows)) throw new Error(`ingestor-sim ${h.args.join(' ')} failed (exit ${r.status}): ${r.stderr}`);
   return { wallMs, cpuMs: c0 === null || c1 === null ? null : c1 - c0 };
 }
-function measureHelp(entry: Entry) {
-  const bin = ENTRIES[entry];
-  log(`ingestor-sim --help (${entry}): ${runs} runs after 1 discarded ...\n`);
-  helpOnce(bin);
-  const helpRuns = Array.from({ length: runs }, () => helpOnce(bin));
-  const helpMs = helpRuns.map((x) => x.wallMs);
-  const helpCpu = helpRuns.every((x) => x.cpuMs !== null) ? round(median(helpRuns.map((x) => x.cpuMs!))) : null;
+function summarize(xs: HelpRun[]) {
+  const ms = xs.map((x) => x.wallMs);
   // CPU (user + system of the child, from this process's cutime + cstime, 10 ms ticks) moves less with the machine's load than wall time
-  const help = { medianMs: round(median(helpMs)), minMs: round(Math.min(...helpMs)), maxMs: round(Math.max(...helpMs)), cpuMedianMs: helpCpu, runs };
-  log(`  median ${help.medianMs} ms (min ${help.minMs}, max ${help.maxMs}); CPU median ${help.cpuMedianMs ?? 'n/a'} ms\n`);
-  return help;
+  const cpu = xs.every((x) => x.cpuMs !== null) ? round(median(xs.map((x) => x.cpuMs!))) : null;
+  return { medianMs: round(median(ms)), minMs: round(Math.min(...ms)), maxMs: round(Math.max(...ms)), cpuMedianMs: cpu, runs: xs.length };
 }
-const helps = new Map(entries.map((e) => [e, measureHelp(e)]));
+type HelpSummary = ReturnType<typeof summarize>;
+/** Wall and CPU time of every help of every entry: one discarded round, then --runs rounds, each over entries and helps in turn. */
+function measureHelps(): Map<Entry, Map<string, HelpSummary>> {
+  log(`help: ${HELPS.length} commands x ${entries.join(', ')}, ${runs} rounds after 1 discarded ...\n`);
+  const seen = new Map(entries.map((e) => [e, new Map(HELPS.map((h) => [h.name, [] as HelpRun[]]))]));
+  for (let r = -1; r < runs; r++) {
+    for (const e of entries) {
+      for (const h of HELPS) {
+        const x = helpOnce(ENTRIES[e], h);
+        if (r >= 0) seen.get(e)!.get(h.name)!.push(x);
+      }
+    }
+  }
+  return new Map([...seen].map(([e, m]) => [e, new Map([...m].map(([n, xs]) => [n, summarize(xs)]))]));
+}
+const helpTimes = measureHelps();
+const helps = new Map(entries.map((e) => [e, helpTimes.get(e)!.get('--help')!]));
+const commandHelps = new Map(entries.map((e) => [e, Object.fromEntries([...helpTimes.get(e)!].filter(([n]) => n !== '--help'))]));
+/** The helps' medians, entries side by side. */
+function helpTable(): string {
+  const w = 18;
+  const lines = [`${`wall ms (CPU ms), median of ${runs}`.padEnd(34)}${entries.map((e) => e.padStart(w)).join('')}`];
+  for (const h of HELPS) {
+    lines.push(`${`ingestor-sim ${h.name}`.padEnd(34)}${entries.map((e) => { const x = helpTimes.get(e)!.get(h.name)!; return `${x.medianMs} (${x.cpuMedianMs ?? 'n/a'})`.padStart(w); }).join('')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
 
 // ---- serve, idle and after a short load ----
 function status(pid: number): { rssKb: number; threads: number } | null {
@@ -204,7 +247,7 @@ async function measure(entry: Entry, workers: number | null): Promise<Sample> {
 }
 
 // null = the default (no --ingest-workers flag): one thread per core, at most 4
-const configs: Array<number | null> = [null, 0, ...workerCounts];
+const configs: Array<number | null> = helpOnly ? [] : [null, 0, ...workerCounts];
 const name = (w: number | null) => (w === null ? 'default' : `--ingest-workers ${w}`);
 const samples = new Map<string, Sample[]>();
 const key = (e: Entry, c: number | null) => `${e}/${c}`;
@@ -221,7 +264,7 @@ for (let r = 0; r < rounds; r++) {
 }
 
 const mb = (kb: number) => round(kb / 1024);
-function summary(entry: Entry) {
+function serveSummary(entry: Entry) {
   const rows = configs.map((c) => {
     const ss = samples.get(key(entry, c))!;
     const loaded = ss.every((s) => s.loadedRssKb !== null) ? median(ss.map((s) => s.loadedRssKb!)) : null;
@@ -239,23 +282,29 @@ function summary(entry: Entry) {
   }));
   const defaultRow = rows.find((r) => r.workers === null)!;
   return {
-    bin: `bin/${ENTRIES[entry].split('/').pop()}`,
-    help: helps.get(entry)!,
     idleServe: { rssMb: defaultRow.idleRssMb, threads: defaultRow.threads, ingestWorkers: defaultRow.ingestWorkers, config: 'serve, development default, default store, default ingest workers' },
     serve: rows,
     ingestThread: perThread,
+  };
+}
+function summary(entry: Entry) {
+  return {
+    bin: entry === 'before' ? `${beforeDir}/tools/cli/index.js` : `bin/${ENTRIES[entry].split('/').pop()}`,
+    help: helps.get(entry)!,
+    commandHelp: commandHelps.get(entry)!,
+    ...(helpOnly ? {} : serveSummary(entry)),
   };
 }
 const byEntry = Object.fromEntries(entries.map((e) => [e, summary(e)])) as Partial<Record<Entry, ReturnType<typeof summary>>>;
 const result = {
   entries: byEntry,
   method: {
-    entries: 'dist: bin/ingestor-sim.js, the compiled build (scripts/build.mjs runs first); dev: bin/dev.mjs, the sources through tsx in the main thread and in every worker thread',
+    entries: 'dist: bin/ingestor-sim.js, the compiled build (scripts/build.mjs runs first); dev: bin/dev.mjs, the sources through tsx in the main thread and in every worker thread; before: the build of --before, through an entry point like bin/ingestor-sim.js',
     rss: 'VmRSS of /proc/<pid>/status once, over 2 s, RSS moved < 1 MB, the thread count not at all, and serve used < 5 % of a core (at least 3 s after the banner)',
     perThread: 'RSS(serve --ingest-workers N) - RSS(serve --ingest-workers 0), divided by N; medians of the rounds',
-    help: 'wall time of `node BIN --help` (spawnSync), median of the runs after one discarded; CPU = user + system of the command and of any process it waited for (cutime + cstime of this process, 10 ms ticks)',
+    help: 'wall time of `node BIN --help` (help) and `node BIN COMMAND --help` (commandHelp) (spawnSync), median of the runs after one discarded round, rounds interleaved over entries and commands; CPU = user + system of the command and of any process it waited for (cutime + cstime of this process, 10 ms ticks)',
   },
-  settings: { runs, rounds, workers: workerCounts, loadSec: loadMs / 1000, entries, node: process.version },
+  settings: { runs, rounds, workers: workerCounts, loadSec: loadMs / 1000, entries, helpOnly, node: process.version },
   machine: { cores: availableParallelism(), loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadavg().map((x) => round(x, 2)) },
 };
 
@@ -263,7 +312,8 @@ if (asJson) {
   process.stdout.write(JSON.stringify(result) + '\n');
 } else {
   for (const e of entries) {
-    const { bin, help, serve: rows, ingestThread: perThread } = byEntry[e]!;
+    const { bin, serve: rows, ingestThread: perThread } = byEntry[e]!;
+    if (!rows || !perThread) continue;
     log(`\n== ${e} (${bin})\n${'serve'.padEnd(22)} ${'idle RSS MB'.padStart(11)} ${'(range)'.padStart(15)} ${'threads'.padStart(7)} ${(loadMs ? `RSS MB after ${loadMs / 1000} s load` : 'no load (--load 0)').padStart(22)}\n`);
     for (const r of rows) {
       log(`${(r.workers === null ? `default (${r.ingestWorkers})` : r.config).padEnd(22)} ${String(r.idleRssMb).padStart(11)} ${`(${r.idleRssMbRange.join('-')})`.padStart(15)} ${String(r.threads).padStart(7)} ${String(r.loadedRssMb ?? 'n/a').padStart(22)}\n`);
@@ -271,7 +321,11 @@ if (asJson) {
     log(`\nper ingest thread = (RSS with N threads - RSS with 0) / N\n`);
     log(`${'N'.padEnd(4)} ${'idle MB/thread'.padStart(14)} ${'after load MB/thread'.padStart(21)}\n`);
     for (const p of perThread) log(`${String(p.workers).padEnd(4)} ${String(p.idleMbPerThread).padStart(14)} ${String(p.loadedMbPerThread ?? 'n/a').padStart(21)}\n`);
-    log(`\ningestor-sim --help: median ${help.medianMs} ms over ${runs} runs (min ${help.minMs}, max ${help.maxMs}; CPU median ${help.cpuMedianMs ?? 'n/a'} ms)${e === 'dist' ? `; wall-time goal ≤ 150 ms: ${help.medianMs <= 150 ? 'met' : 'NOT MET'}` : ''}\n`);
+  }
+  log(`\n${helpTable()}`);
+  for (const e of entries) {
+    const help = helps.get(e)!;
+    log(`ingestor-sim --help (${e}): median ${help.medianMs} ms over ${runs} runs (min ${help.minMs}, max ${help.maxMs})${e === 'dist' ? `; wall-time goal ≤ 150 ms: ${help.medianMs <= 150 ? 'met' : 'NOT MET'}` : ''}\n`);
   }
   log(`\nload average: ${loadAtStart.join(' ')} at start, ${result.machine.loadAverageAtEnd.join(' ')} at end (${availableParallelism()} cores)\n`);
 }

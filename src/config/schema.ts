@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { SimError } from '../errors/sim-error.ts';
+import { SchemaError } from './schema-error.ts';
 
 /** The project's root folder (where package.json, schemas/ and regions/ live). */
 export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -13,23 +13,8 @@ const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
 (addFormats as unknown as (a: Ajv) => void)(ajv);
 const compiled = new Map<string, ValidateFunction>();
 
-/**
- * A SimError of code SIM_ERR_CONFIG_INVALID (the CLI exits 2 on it): a JSON document (the config, a region, the
- * catalog, a report) does not match its schema, or a value from the environment or a flag is wrong.
- * `problems` has one line per bad value, each naming its source and path; the message is
- * `<what> is invalid:` followed by them.
- */
-export class SchemaError extends SimError {
-  /** One line per bad value (always present here). */
-  declare readonly problems: readonly string[];
-
-  constructor(readonly what: string, problems: string[], readonly ajvErrors: ErrorObject[] = []) {
-    super('SIM_ERR_CONFIG_INVALID', { detail: `${what} is invalid: ${problems.join('; ')}`, problems });
-    // the message people read: one problem a line (the detail above is the one-line form for JSON replies)
-    this.message = `${what} is invalid:\n  - ${problems.join('\n  - ')}`;
-    this.name = 'SchemaError';
-  }
-}
+// its own module so that a light one (the serve flags' table) can throw it without loading Ajv
+export { SchemaError };
 
 const parsed = new Map<string, object>();
 

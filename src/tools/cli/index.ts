@@ -3,9 +3,12 @@ import { isSimError } from '../../errors/sim-error.ts';
 
 /**
  * Each sub-command lives in its own module under ./commands and exports `register(program)`, which defines it
- * and its action. Such a module pulls in what its command needs (the service, the load generator, TLS ...), so
- * none is imported until its command runs: `ingestor-sim --help` and a mistyped command need only commander, and
- * `ingestor-sim serve ...` (or `help serve`, `serve --help`) imports the serve module alone.
+ * and its action. None is imported until its command runs: `ingestor-sim --help` and a mistyped command need only
+ * commander, and `ingestor-sim serve ...` (or `help serve`, `serve --help`) imports the serve module alone. A
+ * command module imports at its top only what defining its options needs (commander, small tables); its action
+ * imports what it needs (the service, the load generator, TLS ...) with `await import(...)` when it runs, so a
+ * command's own help costs about what the top-level help does. tests/unit/tools/cli/help-imports.test.ts checks
+ * every module each help loads.
  *
  * The top-level help lists every command from this table, with the same text the module gives it; a test
  * (tests/unit/tools/cli/lazy-commands.test.ts) checks that the help printed from the table is the help printed

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join, resolve } from 'node:path';
 import forge from 'node-forge';
 import { loadRegions, servedRegions, type RegionDef } from '../../service/region/regions.ts';
+import { DEFAULT_TLS_DIR } from './defaults.ts';
 
 /** A certificate and its private key, both PEM. */
 export interface CertMaterial {
@@ -38,8 +39,7 @@ export interface ServerCertOptions {
 /** Default CA subject: says where it comes from, so a person who meets it in a trust store knows. */
 export const DEFAULT_CA_NAME = 'ingestor-sim local CA';
 
-/** The default folder of `ca init` and `serve --tls` (relative to the working directory). */
-export const DEFAULT_TLS_DIR = './.ingestor-sim/tls';
+export { DEFAULT_TLS_DIR };
 
 function newKeyPair(bits: number): { forgeKey: forge.pki.rsa.PrivateKey; forgePub: forge.pki.rsa.PublicKey; keyPem: string } {
   // Node's native RSA generation is ~100x faster than node-forge's pure-JS one; forge signs.

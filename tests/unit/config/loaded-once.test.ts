@@ -22,7 +22,7 @@ const { loadRegions } = await import('../../../src/service/region/regions.ts');
 const { buildConfig, loadServeConfig } = await import('../../../src/config/config.ts');
 const { buildApp } = await import('../../../src/service/app.ts');
 const { tlsLayout } = await import('../../../src/tools/tls/ca.ts');
-const { targetsFrom } = await import('../../../src/tools/cli/commands/verify.ts');
+const { targetsFrom } = await import('../../../src/tools/verify/targets.ts');
 const { DEFAULT_CATALOG_PATH, getDefaultMatcher } = await import('../../../src/pipeline/classify/index.ts');
 
 const apps: Array<{ close(): Promise<unknown> }> = [];

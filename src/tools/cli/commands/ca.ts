@@ -1,7 +1,11 @@
 import { Command } from 'commander';
 import { relative } from 'node:path';
 import { SimError } from '../../../errors/sim-error.ts';
-import { createLocalCa, DEFAULT_TLS_DIR, trustHint } from '../../tls/ca.ts';
+import { DEFAULT_TLS_DIR } from '../../tls/defaults.ts';
+
+// Only what defining the options needs is imported above, so that `ca --help` loads no more than
+// `ingestor-sim --help` does; the CA itself (node-forge, the regions) is imported when `ca init` runs
+// (tests/unit/tools/cli/help-imports.test.ts).
 
 export function register(program: Command): void {
   const ca = program.command('ca').description('Local certificate authority for serving the regional host names over TLS.');
@@ -9,7 +13,8 @@ export function register(program: Command): void {
     .description('Creates DIR/ca.pem (the certificate to trust) and a certificate per regional host name (real and .localhost) plus localhost. Keeps existing files unless --force.')
     .option('--dir <dir>', 'folder of the CA and the host certificates', DEFAULT_TLS_DIR)
     .option('--force', 'make a new CA and new host certificates even if files exist')
-    .action((flags: { dir: string; force?: boolean }) => {
+    .action(async (flags: { dir: string; force?: boolean }) => {
+      const { createLocalCa, trustHint } = await import('../../tls/ca.ts');
       let r;
       try {
         r = createLocalCa(flags.dir, { force: flags.force === true });

@@ -1,14 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { SimError } from '../../../errors/sim-error.ts';
-import { DEFAULT_START_TIME_MS, PROFILES, isProfile, seedFrom } from '../../gen/index.ts';
-import { buildPayloads } from '../../loadgen/payloads.ts';
-import { parseDuration, parseIntIn, parseRate, parseStartTime, resolveTarget } from '../../loadgen/parse.ts';
-import { runLoad } from '../../loadgen/runner.ts';
-import { loadRegions, servedRegions } from '../../../service/region/regions.ts';
-import { buildReport } from '../../report/build.ts';
-import { renderHtml } from '../../report/html.ts';
-import { formatProgress, formatSummary } from '../../report/summary.ts';
+import { PROFILES } from '../../gen/types.ts';
+
+// Only what defining the options needs is imported above, so that `load --help` loads no more than
+// `ingestor-sim --help` does; the event generator, the load generator (undici, the HDR histogram), the regions
+// and the reports are imported when the command runs (tests/unit/tools/cli/help-imports.test.ts).
 
 interface LoadFlags {
   target?: string;
@@ -84,6 +81,14 @@ export function register(program: Command): void {
 }
 
 async function loadCommand(f: LoadFlags): Promise<number> {
+  const [
+    { DEFAULT_START_TIME_MS, isProfile, seedFrom }, { buildPayloads }, { parseDuration, parseIntIn, parseRate, parseStartTime, resolveTarget },
+    { runLoad }, { loadRegions, servedRegions }, { buildReport }, { renderHtml }, { formatProgress, formatSummary },
+  ] = await Promise.all([
+    import('../../gen/index.ts'), import('../../loadgen/payloads.ts'), import('../../loadgen/parse.ts'),
+    import('../../loadgen/runner.ts'), import('../../../service/region/regions.ts'), import('../../report/build.ts'),
+    import('../../report/html.ts'), import('../../report/summary.ts'),
+  ]);
   if (!f.token) throw new SimError('SIM_ERR_USAGE', { detail: '--token is required (the HEC token, sent as "Authorization: Splunk <token>")' });
   let regionHost: string | null = null;
   let regionPort: number | null = null;

@@ -1,9 +1,13 @@
 import { Option, type Command } from 'commander';
-import { loadServeConfig, type SimConfig } from '../../../config/config.ts';
-import { flagAttribute, SETTINGS } from '../../../config/sources.ts';
+import type { SimConfig } from '../../../config/config.ts';
+import { flagAttribute, SETTINGS } from '../../../config/setting-defs.ts';
 import { isSimError, SimError } from '../../../errors/sim-error.ts';
-import { startServer, type RunningServer } from '../../../service/server.ts';
-import { DEFAULT_TLS_DIR, ensureLocalCa } from '../../tls/ca.ts';
+import type { RunningServer } from '../../../service/server.ts';
+import { DEFAULT_TLS_DIR } from '../../tls/defaults.ts';
+
+// Only what defining the options needs is imported above (commander, the settings' table, the errors), so that
+// `serve --help` loads no more than `ingestor-sim --help` does; the config, the service (fastify, the store, the
+// classifier ...) and TLS are imported when the action runs (tests/unit/tools/cli/help-imports.test.ts).
 
 interface ServeOpts {
   config?: string;
@@ -62,6 +66,9 @@ export function register(program: Command): void {
   serve
     .option('--allow-public-dev', 'serve the development default (public tokens, public admin token) on a non-loopback --host anyway')
     .action(async (o: ServeOpts) => {
+      const [{ loadServeConfig }, { startServer }, { ensureLocalCa }] = await Promise.all([
+        import('../../../config/config.ts'), import('../../../service/server.ts'), import('../../tls/ca.ts'),
+      ]);
       let cfg: SimConfig;
       let srv: RunningServer;
       try {

@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { X509Certificate } from 'node:crypto';
 import { Command, Option } from 'commander';
 import { SimError } from '../../../errors/sim-error.ts';
-import { loadRegions, servedRegions } from '../../../service/region/regions.ts';
-import { verifyTargets, reportToJson } from '../../verify/check.ts';
-import { formatTable } from '../../verify/format.ts';
-import { parseDuration, parseResolve, parseProxyUrl, type ResolveEntry } from '../../verify/options.ts';
-import type { Target } from '../../verify/types.ts';
+import type { ResolveEntry } from '../../verify/options.ts';
+
+// Only what defining the options needs is imported above, so that `verify --help` loads no more than
+// `ingestor-sim --help` does; the checks (undici, TLS, DNS), their option parsers and the regions are imported
+// when the action runs (tests/unit/tools/cli/help-imports.test.ts).
 
 interface VerifyFlags {
   region?: string;
@@ -26,41 +25,6 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) < 1 || Number(text) > 65535) throw new SimError('SIM_ERR_USAGE', { detail: `--port '${text}' is not a port (1-65535)` });
-  return Number(text);
-}
-
-/** Which hosts to check, from --region / --host / --port / --local. */
-export function targetsFrom(flags: Pick<VerifyFlags, 'region' | 'host' | 'port' | 'local'>): Target[] {
-  const all = loadRegions();
-  const served = servedRegions(all);
-  const port = flags.port !== undefined ? parsePort(flags.port) : null;
-  let ids: string[];
-  if (flags.region === undefined || flags.region.trim() === 'all') {
-    ids = served.map((r) => r.id);
-  } else {
-    ids = flags.region.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
-    if (ids.length === 0) throw new SimError('SIM_ERR_USAGE', { detail: `--region '${flags.region}': name at least one region or 'all'` });
-    for (const id of ids) {
-      const def = all.find((r) => r.id === id);
-      if (!def) throw new SimError('SIM_ERR_USAGE', { detail: `--region: unknown region '${id}' (served: ${served.map((r) => r.id).join(', ')}, or all)` });
-      if (!def.ingestorHost) throw new SimError('SIM_ERR_USAGE', { detail: `--region: region '${id}' has no ingestor host (${def.note ?? 'not served'})` });
-    }
-  }
-  if (flags.host !== undefined) {
-    const host = flags.host.trim().replace(/^\[(.*)\]$/, '$1');
-    if (!host || /[\s/]/.test(host)) throw new SimError('SIM_ERR_USAGE', { detail: `--host '${flags.host}' is not a host name or address` });
-    if (flags.region !== undefined && ids.length > 1) throw new SimError('SIM_ERR_USAGE', { detail: '--host checks one host: give at most one --region with it (the label of the result)' });
-    return [{ region: flags.region !== undefined ? ids[0] : 'custom', host, port: port ?? 443 }];
-  }
-  return ids.map((id) => {
-    const def = served.find((r) => r.id === id)!;
-    if (flags.local) return { region: id, host: def.localHost ?? def.ingestorHost!, port: port ?? def.defaultPort ?? 443 };
-    return { region: id, host: def.ingestorHost!, port: port ?? 443 };
-  });
-}
-
 export function register(program: Command): void {
   program
     .command('verify')
@@ -77,6 +41,10 @@ export function register(program: Command): void {
     .option('--json', 'print JSON for scripts instead of the table')
     .option('--verbose', "the table also shows each step's detail for healthy regions")
     .action(async (flags: VerifyFlags) => {
+      const [{ X509Certificate }, { verifyTargets, reportToJson }, { formatTable }, { parseDuration, parseResolve, parseProxyUrl }, { targetsFrom }] = await Promise.all([
+        import('node:crypto'), import('../../verify/check.ts'), import('../../verify/format.ts'), import('../../verify/options.ts'),
+        import('../../verify/targets.ts'),
+      ]);
       // bad values throw SimError SIM_ERR_USAGE (exit 2)
       const timeoutMs = parseDuration(flags.timeout);
       const resolve: ResolveEntry[] = flags.resolve.map(parseResolve);
