@@ -14,8 +14,9 @@
  *   trail, and written back as version 2 (src/pipeline/policy/boot.ts, migrateV1).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeDir } from '../../fs/make-dir.ts';
 import type { SecretsPolicy, TenantSettingId, UndeclaredPolicy } from '../classify/types.ts';
 
 export type PermissionsFrom = 'data' | 'config';
@@ -120,13 +121,13 @@ export class PolicyStore {
 
   /** Writes a version 2 state: each tenant's values set through the admin API. */
   save(tenants: Record<string, StoredTenant>): void {
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    makeDir(this.dir, 0o700);
     const state: StoredState = { version: STATE_VERSION, savedAt: new Date().toISOString(), tenants };
     writeFileAtomic(this.statePath, `${JSON.stringify(state, null, 1)}\n`, this.dir);
   }
 
   audit(entry: AuditEntry): void {
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    makeDir(this.dir, 0o700);
     const fd = openSync(this.auditPath, 'a', 0o600);
     try {
       writeSync(fd, `${JSON.stringify(entry)}\n`);

@@ -1,7 +1,8 @@
 import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import forge from 'node-forge';
+import { makeDir } from '../../fs/make-dir.ts';
 import { loadRegions, servedRegions, type RegionDef } from '../../service/region/regions.ts';
 import { DEFAULT_TLS_DIR } from './defaults.ts';
 
@@ -214,7 +215,7 @@ function writeKey(path: string, pem: string): void {
  */
 export function createLocalCa(dir: string = DEFAULT_TLS_DIR, opts: LocalCaOptions = {}): LocalCaResult {
   const layout = tlsLayout(dir, opts.regions);
-  mkdirSync(layout.dir, { recursive: true, mode: 0o755 });
+  makeDir(layout.dir, 0o755);
   const written: string[] = [];
   const kept: string[] = [];
   let ca: CertMaterial;

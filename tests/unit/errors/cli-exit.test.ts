@@ -35,4 +35,10 @@ describe('exit status from the error table', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^ingestor-sim: .*(ENOTDIR|EEXIST)/);
   });
+  // Node's mkdirSync(…, { recursive: true }) spun forever here (src/fs/make-dir.ts); a hang is this test's timeout
+  it.runIf(process.platform === 'linux')('a folder under /proc, which cannot be made, is a runtime failure too, at once', async () => {
+    const r = await run('ca', 'init', '--dir', '/proc/ingestor-sim-test/tls');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^ingestor-sim: ENOENT: no such file or directory, mkdir '\/proc\/ingestor-sim-test'/);
+  });
 });
