@@ -1,12 +1,12 @@
 import { createReadStream, statSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { isSimError, SimError } from '../../../errors/sim-error.ts';
-import { getDefaultMatcher, type Matcher } from '../../../pipeline/classify/index.ts';
+// Types only: the classifier, the filter and the policy modules (the catalog's validation: Ajv) are imported by
+// the command's action, so that `ingestor-sim classify --help` loads no more than the top-level help does.
+import type { Matcher } from '../../../pipeline/classify/compile.ts';
 import type { Category, FilteredField, SecretsPolicy, TenantSettingId, UndeclaredPolicy } from '../../../pipeline/classify/types.ts';
 import { CATEGORIES } from '../../../pipeline/classify/types.ts';
-import { applyPolicy, compilePolicy, isPolicyError, type Policy } from '../../../pipeline/filter/index.ts';
-import { describeCandidates, lookupModule } from '../../../pipeline/policy/names.ts';
-import { isSettingId, SETTING_IDS } from '../../../pipeline/policy/settings.ts';
+import type { Policy } from '../../../pipeline/filter/index.ts';
 import { scanContainer } from '../../../pipeline/parse/envelope.ts';
 import { splitText, w3cFieldsDirective } from '../../../pipeline/parse/formats/index.ts';
 
@@ -273,7 +273,10 @@ export interface ClassifiedEvent {
   flagged: number;
 }
 
-export function classifyOne(matcher: Matcher, policy: Policy, ev: InputEvent, moduleId: string | null): ClassifiedEvent {
+/** The filter's applyPolicy, handed in by the caller that imported the filter (the action imports it when it runs). */
+type ApplyPolicy = typeof import('../../../pipeline/filter/index.ts').applyPolicy;
+
+export function classifyOne(matcher: Matcher, policy: Policy, ev: InputEvent, moduleId: string | null, applyPolicy: ApplyPolicy): ClassifiedEvent {
   const mod = moduleId ?? (ev.sourcetype !== undefined ? matcher.moduleForSourcetype(ev.sourcetype)?.id ?? null : null);
   const r = applyPolicy(policy, ev.event, matcher.classifyEvent(ev.event, mod, ev.sourcetype), { module: mod, sourcetype: ev.sourcetype });
   return { input: ev, module: mod, fields: r.fields, dropped: r.dropped, flagged: r.flagged };
@@ -396,6 +399,7 @@ export interface ClassifyStreamOptions {
 
 /** Classifies the files one after another, streaming: output is written as events are read. */
 export async function classifyFiles(matcher: Matcher, policy: Policy, files: string[], moduleId: string | null, opts: ClassifyStreamOptions): Promise<void> {
+  const { applyPolicy } = await import('../../../pipeline/filter/index.ts');
   const out = new Out();
   const table = new TableRenderer();
   const json = new JsonRows();
@@ -418,7 +422,7 @@ export async function classifyFiles(matcher: Matcher, policy: Policy, files: str
     stream.setEncoding('utf8');
     const emit = async (events: InputEvent[]) => {
       for (const ev of events) {
-        const r = classifyOne(matcher, policy, ev, moduleId);
+        const r = classifyOne(matcher, policy, ev, moduleId, applyPolicy);
         if (out.add(opts.json ? json.rows(r) : table.block(r))) await out.flush();
       }
       progress.tick(reader.count, bytes);
@@ -441,7 +445,7 @@ export async function classifyFiles(matcher: Matcher, policy: Policy, files: str
 }
 
 /** `--setting qualysConfigured=off` → { qualysConfigured: false }; exit 2 for an unknown setting or value. */
-function settingArgs(args: string[]): Partial<Record<TenantSettingId, boolean>> {
+function settingArgs(args: string[], { isSettingId, SETTING_IDS }: typeof import('../../../pipeline/policy/settings.ts')): Partial<Record<TenantSettingId, boolean>> {
   const out: Partial<Record<TenantSettingId, boolean>> = {};
   for (const a of args) {
     const m = /^([A-Za-z0-9]+)=(on|off|true|false)$/.exec(a.trim());
@@ -466,6 +470,12 @@ export function register(program: Command): void {
     .option('--setting <name=on|off>', 'a tenant setting of the data-source page, e.g. qualysConfigured=off (repeatable; docs/permissions.md)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .addOption(new Option('--secrets <policy>', 'what is stored of secret values').choices(['keep', 'redact', 'drop']).default('keep'))
     .action(async (files: string[], opts: { module?: string; json?: boolean; input: InputKind; sourcetype?: string; undeclared: UndeclaredPolicy; disable: string[]; setting: string[]; secrets: SecretsPolicy }) => {
+      const [{ getDefaultMatcher }, { compilePolicy, isPolicyError }, { describeCandidates, lookupModule }, settings] = await Promise.all([
+        import('../../../pipeline/classify/index.ts'),
+        import('../../../pipeline/filter/index.ts'),
+        import('../../../pipeline/policy/names.ts'),
+        import('../../../pipeline/policy/settings.ts'),
+      ]);
       const matcher = getDefaultMatcher();
       let moduleId: string | null = null;
       if (opts.module !== undefined) {
@@ -477,7 +487,7 @@ export function register(program: Command): void {
       let policy: Policy;
       try {
         policy = compilePolicy(matcher, {
-          uploadPermission: Object.fromEntries(opts.disable.map((d) => [d, false])), undeclared: opts.undeclared, settings: settingArgs(opts.setting), secrets: opts.secrets,
+          uploadPermission: Object.fromEntries(opts.disable.map((d) => [d, false])), undeclared: opts.undeclared, settings: settingArgs(opts.setting, settings), secrets: opts.secrets,
         });
       } catch (err) {
         if (isPolicyError(err)) throw new SimError('SIM_ERR_USAGE', { detail: `--disable: ${err.detail ?? err.message}` });
