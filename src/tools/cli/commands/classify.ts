@@ -1,4 +1,4 @@
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, statSync, write as fsWrite } from 'node:fs';
 import { Command, Option } from 'commander';
 import { isSimError, SimError } from '../../../errors/sim-error.ts';
 // Types only: the classifier, the filter and the policy modules (the catalog's validation: Ajv) are imported by
@@ -317,46 +317,136 @@ export class TableRenderer {
 
 /**
  * `--json` rows. A row is `{"event":N,` followed by the rest of the verdict's JSON, which is the same for
- * every event that shares the verdict (verdicts are shared objects): that rest is made once per verdict, in
- * a cache of bounded size.
+ * every event that shares the verdict (verdicts are shared objects): that rest is made once per verdict, as
+ * UTF-8 bytes, in a cache of bounded size, and copied into the output as it is (no string built per row).
  */
 class JsonRows {
-  private cache = new Map<FilteredField, string>();
+  private cache = new Map<FilteredField, Buffer>();
 
-  rows(r: ClassifiedEvent): string {
-    let s = '';
+  rows(r: ClassifiedEvent, out: Out): void {
     const head = `{"event":${r.input.n},`;
     for (const f of r.fields) {
       let rest = this.cache.get(f);
       if (rest === undefined) {
-        rest = JSON.stringify({ path: f.path, item: f.item, group: f.group ?? null, module: f.module, category: f.category, by: f.by, action: f.action, ...(f.masked ? { masked: f.masked } : {}), ...(f.declaredBy !== undefined ? { declaredBy: f.declaredBy } : {}) }).slice(1);
+        rest = Buffer.from(`${JSON.stringify({ path: f.path, item: f.item, group: f.group ?? null, module: f.module, category: f.category, by: f.by, action: f.action, ...(f.masked ? { masked: f.masked } : {}), ...(f.declaredBy !== undefined ? { declaredBy: f.declaredBy } : {}) }).slice(1)}\n`);
         if (this.cache.size >= 50_000) this.cache.clear();
         this.cache.set(f, rest);
       }
-      s += head + rest + '\n';
+      out.latin1(head);
+      out.bytes(rest);
     }
-    return s;
   }
 }
 
-/** Buffered stdout that waits for the pipe to drain (memory stays bounded when stdout is slow). */
-class Out {
-  private parts: string[] = [];
-  private size = 0;
+/** The size of one output buffer, and how many full ones may wait for the writer before the reader pauses. */
+const OUT_CHUNK = 1 << 20;
+const OUT_QUEUE = 4;
 
-  /** Queues text; true when enough is queued that the caller should await flush(). */
-  add(s: string): boolean {
-    this.parts.push(s);
-    this.size += s.length;
-    return this.size >= 1 << 18;
+/** Where the output ends early: the reader of the pipe went away (`classify ... | head`). */
+const PIPE_CLOSED = new Set(['EPIPE', 'ECONNRESET']);
+
+/**
+ * The command's output, written to a file descriptor (stdout's) from byte buffers: rows are copied into a 1 MiB
+ * buffer, and a full one is handed to fs.write, which runs on libuv's thread pool, while the next is filled; at
+ * most OUT_QUEUE full buffers wait (memory stays bounded when the reader is slow: the caller awaits room()).
+ * Through a pipe (`| wc -l`) the reader then drains it while the classifier works: with process.stdout, whose
+ * writes to a pipe are synchronous on Linux, the classifier waited on every 64 KiB the pipe holds. One write is
+ * in flight at a time, so the bytes keep their order. A reader that goes away ends the output quietly.
+ */
+export class Out {
+  private buf = Buffer.allocUnsafe(OUT_CHUNK);
+  private used = 0;
+  private readonly queue: Buffer[] = [];
+  private writing = false;
+  private waiter: (() => void) | null = null;
+  private failure: Error | null = null;
+  /** The reader went away: nothing more is written. */
+  closed = false;
+
+  constructor(
+    private readonly fd: number = 1,
+    private readonly write: typeof fsWrite = fsWrite,
+  ) {}
+
+  /** Text in Latin-1 (an ASCII row head): one byte a character. */
+  latin1(s: string): void {
+    if (OUT_CHUNK - this.used < s.length) this.rotate(s.length);
+    this.used += this.buf.write(s, this.used, 'latin1');
   }
 
-  async flush(): Promise<void> {
-    if (this.size === 0) return;
-    const s = this.parts.join('');
-    this.parts = [];
-    this.size = 0;
-    if (!process.stdout.write(s)) await new Promise<void>((res) => process.stdout.once('drain', () => res()));
+  /** Text, as UTF-8. */
+  text(s: string): void {
+    const n = Buffer.byteLength(s);
+    if (OUT_CHUNK - this.used < n) this.rotate(n);
+    this.used += this.buf.write(s, this.used, 'utf8');
+  }
+
+  bytes(b: Buffer): void {
+    if (OUT_CHUNK - this.used < b.length) this.rotate(b.length);
+    b.copy(this.buf, this.used);
+    this.used += b.length;
+  }
+
+  /** Whether the caller should await room() before adding more. */
+  get full(): boolean {
+    return this.queue.length >= OUT_QUEUE;
+  }
+
+  /** Waits until fewer than OUT_QUEUE buffers wait for the writer; throws what the writer met (not a closed pipe). */
+  async room(): Promise<void> {
+    while (this.queue.length >= OUT_QUEUE && this.failure === null && !this.closed) await new Promise<void>((res) => { this.waiter = res; });
+    if (this.failure !== null) throw this.failure;
+  }
+
+  /** Writes what is left and waits for every write to end. */
+  async end(): Promise<void> {
+    this.rotate(0);
+    while ((this.queue.length > 0 || this.writing) && this.failure === null && !this.closed) await new Promise<void>((res) => { this.waiter = res; });
+    if (this.failure !== null) throw this.failure;
+  }
+
+  /** Queues the filled part of the buffer and starts a new one (big enough for `need` bytes). */
+  private rotate(need: number): void {
+    if (this.used > 0) {
+      this.queue.push(this.buf.subarray(0, this.used));
+      this.buf = Buffer.allocUnsafe(Math.max(OUT_CHUNK, need));
+      this.used = 0;
+      this.pump();
+    } else if (need > this.buf.length) this.buf = Buffer.allocUnsafe(need);
+  }
+
+  private pump(): void {
+    if (this.writing || this.closed || this.failure !== null) return;
+    const b = this.queue[0];
+    if (b === undefined) return;
+    this.writing = true;
+    this.writeAll(b, 0);
+  }
+
+  private writeAll(b: Buffer, off: number): void {
+    this.write(this.fd, b, off, b.length - off, null, (err, n) => {
+      if (err !== null) {
+        // stdout left non-blocking by another user of the descriptor: try again shortly
+        if (err.code === 'EAGAIN') { setTimeout(() => this.writeAll(b, off), 1); return; }
+        this.writing = false;
+        if (PIPE_CLOSED.has(err.code ?? '')) this.closed = true;
+        else this.failure = err;
+        this.queue.length = 0;
+        this.wake();
+        return;
+      }
+      if (off + n < b.length) { this.writeAll(b, off + n); return; }
+      this.queue.shift();
+      this.writing = false;
+      this.pump();
+      this.wake();
+    });
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = null;
+    w?.();
   }
 }
 
@@ -423,7 +513,10 @@ export async function classifyFiles(matcher: Matcher, policy: Policy, files: str
     const emit = async (events: InputEvent[]) => {
       for (const ev of events) {
         const r = classifyOne(matcher, policy, ev, moduleId, applyPolicy);
-        if (out.add(opts.json ? json.rows(r) : table.block(r))) await out.flush();
+        if (opts.json) json.rows(r, out);
+        else out.text(table.block(r));
+        if (out.full) await out.room();
+        if (out.closed) return;
       }
       progress.tick(reader.count, bytes);
     };
@@ -431,17 +524,19 @@ export async function classifyFiles(matcher: Matcher, policy: Policy, files: str
       for await (const chunk of stream as AsyncIterable<string>) {
         bytes += Buffer.byteLength(chunk);
         await emit(reader.push(chunk));
+        if (out.closed) break;
       }
     } catch (err) {
       if (isSimError(err) || typeof (err as NodeJS.ErrnoException).code !== 'string') throw err;
       throw new SimError('SIM_ERR_USAGE', { detail: `${name}: cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
     }
+    if (out.closed) break;
     await emit(reader.end());
     n = reader.count;
   }
   progress.done();
-  if (!opts.json) out.add(table.summary());
-  await out.flush();
+  if (!opts.json && !out.closed) out.text(table.summary());
+  await out.end();
 }
 
 /** `--setting qualysConfigured=off` → { qualysConfigured: false }; exit 2 for an unknown setting or value. */
