@@ -23,7 +23,7 @@ describe('classify output (Out): byte buffers written off the event loop, in ord
   it('writes the bytes in order, one write at a time, and takes up a short write where it stopped', async () => {
     const { calls, write } = fakeWrite();
     const out = new Out(7, write);
-    out.latin1('{"event":1,');
+    out.bytes(out.head(1));
     out.bytes(Buffer.from('"path":"a"}\n'));
     out.text('é ✓\n');
     const done = out.end();

@@ -324,7 +324,7 @@ class JsonRows {
   private cache = new Map<FilteredField, Buffer>();
 
   rows(r: ClassifiedEvent, out: Out): void {
-    const head = `{"event":${r.input.n},`;
+    const head = out.head(r.input.n);
     for (const f of r.fields) {
       let rest = this.cache.get(f);
       if (rest === undefined) {
@@ -332,7 +332,7 @@ class JsonRows {
         if (this.cache.size >= 50_000) this.cache.clear();
         this.cache.set(f, rest);
       }
-      out.latin1(head);
+      out.bytes(head);
       out.bytes(rest);
     }
   }
@@ -341,6 +341,7 @@ class JsonRows {
 /** The size of one output buffer, and how many full ones may wait for the writer before the reader pauses. */
 const OUT_CHUNK = 1 << 20;
 const OUT_QUEUE = 4;
+const HEAD_PREFIX = Buffer.from('{"event":', 'latin1');
 
 /** Where the output ends early: the reader of the pipe went away (`classify ... | head`). */
 const PIPE_CLOSED = new Set(['EPIPE', 'ECONNRESET']);
@@ -368,10 +369,23 @@ export class Out {
     private readonly write: typeof fsWrite = fsWrite,
   ) {}
 
-  /** Text in Latin-1 (an ASCII row head): one byte a character. */
-  latin1(s: string): void {
-    if (OUT_CHUNK - this.used < s.length) this.rotate(s.length);
-    this.used += this.buf.write(s, this.used, 'latin1');
+  private readonly headBytes = new Uint8Array(32);
+
+  /** The bytes of `{"event":N,` (a row's head), in a scratch array valid until the next call. */
+  head(n: number): Uint8Array {
+    const h = this.headBytes;
+    let k = HEAD_PREFIX.length;
+    h.set(HEAD_PREFIX, 0);
+    let digits = 1;
+    for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
+    let m = n;
+    for (let i = k + digits - 1; i >= k; i--) {
+      h[i] = 48 + (m % 10);
+      m = Math.floor(m / 10);
+    }
+    k += digits;
+    h[k++] = 44; // ,
+    return h.subarray(0, k);
   }
 
   /** Text, as UTF-8. */
@@ -381,9 +395,10 @@ export class Out {
     this.used += this.buf.write(s, this.used, 'utf8');
   }
 
-  bytes(b: Buffer): void {
+  bytes(b: Uint8Array): void {
     if (OUT_CHUNK - this.used < b.length) this.rotate(b.length);
-    b.copy(this.buf, this.used);
+    // TypedArray set: a memcpy (Buffer#copy checks and wraps its arguments in JavaScript first)
+    this.buf.set(b, this.used);
     this.used += b.length;
   }
 
