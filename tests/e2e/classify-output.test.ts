@@ -68,6 +68,34 @@ describe('classify output (Out): byte buffers written off the event loop, in ord
     expect(Buffer.concat(all).length).toBe(n * row.length);
   });
 
+  it('uses a written buffer again (no fresh memory per MiB), never before its write has ended', async () => {
+    const MiB = 1 << 20;
+    const letters = 'abcdefgh';
+    const seen: string[] = [];
+    const memory = new Set<ArrayBufferLike>();
+    let reused = 0;
+    // each write ends on a later turn of the event loop, and its bytes are read then, as the kernel would: a
+    // buffer filled again before its write ended shows another letter
+    const write = ((_fd: number, b: Buffer, off: number, len: number, _pos: null, cb: WriteCb) => {
+      const sub = b.subarray(off, off + len);
+      setImmediate(() => {
+        seen.push(sub.toString('latin1'));
+        if (memory.has(sub.buffer)) reused++;
+        memory.add(sub.buffer);
+        cb(null, len);
+      });
+    }) as unknown as ConstructorParameters<typeof Out>[1];
+    const out = new Out(1, write);
+    for (const l of letters) {
+      out.bytes(Buffer.alloc(MiB, l));
+      if (out.full) await out.room();
+    }
+    await out.end();
+    expect(seen).toEqual([...letters].map((l) => l.repeat(MiB)));
+    expect(reused).toBeGreaterThan(0);
+    expect(memory.size).toBeLessThan(letters.length);
+  });
+
   it('tries again after EAGAIN (a descriptor left non-blocking), and ends quietly when the reader has gone (EPIPE)', async () => {
     const { calls, write } = fakeWrite();
     const out = new Out(1, write);
