@@ -75,7 +75,7 @@ export class EventReader {
   }
 
   private compact(): void {
-    if (this.pos > 1 << 20) {
+    if (this.pos > 1 << 16) {
       this.lineAt(this.pos); // count the lines of what is dropped
       this.buf = this.buf.slice(this.pos);
       this.counted -= this.pos;
@@ -526,7 +526,7 @@ export async function classifyFiles(matcher: Matcher, policy: Policy, files: str
   for (const file of files) {
     const name = file === '-' ? '(stdin)' : file;
     const reader = new EventReader(name, n, opts.input, opts.sourcetype);
-    const stream = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
+    const stream = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 16 });
     stream.setEncoding('utf8');
     const emit = async (events: InputEvent[]) => {
       for (const ev of events) {
