@@ -1,12 +1,12 @@
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, statSync, write as fsWrite } from 'node:fs';
 import { Command, Option } from 'commander';
 import { isSimError, SimError } from '../../../errors/sim-error.ts';
-import { getDefaultMatcher, type Matcher } from '../../../pipeline/classify/index.ts';
+// Types only: the classifier, the filter and the policy modules (the catalog's validation: Ajv) are imported by
+// the command's action, so that `ingestor-sim classify --help` loads no more than the top-level help does.
+import type { Matcher } from '../../../pipeline/classify/compile.ts';
 import type { Category, FilteredField, SecretsPolicy, TenantSettingId, UndeclaredPolicy } from '../../../pipeline/classify/types.ts';
 import { CATEGORIES } from '../../../pipeline/classify/types.ts';
-import { applyPolicy, compilePolicy, isPolicyError, type Policy } from '../../../pipeline/filter/index.ts';
-import { describeCandidates, lookupModule } from '../../../pipeline/policy/names.ts';
-import { isSettingId, SETTING_IDS } from '../../../pipeline/policy/settings.ts';
+import type { Policy } from '../../../pipeline/filter/index.ts';
 import { scanContainer } from '../../../pipeline/parse/envelope.ts';
 import { splitText, w3cFieldsDirective } from '../../../pipeline/parse/formats/index.ts';
 
@@ -75,7 +75,7 @@ export class EventReader {
   }
 
   private compact(): void {
-    if (this.pos > 1 << 20) {
+    if (this.pos > 1 << 16) {
       this.lineAt(this.pos); // count the lines of what is dropped
       this.buf = this.buf.slice(this.pos);
       this.counted -= this.pos;
@@ -273,7 +273,10 @@ export interface ClassifiedEvent {
   flagged: number;
 }
 
-export function classifyOne(matcher: Matcher, policy: Policy, ev: InputEvent, moduleId: string | null): ClassifiedEvent {
+/** The filter's applyPolicy, handed in by the caller that imported the filter (the action imports it when it runs). */
+type ApplyPolicy = typeof import('../../../pipeline/filter/index.ts').applyPolicy;
+
+export function classifyOne(matcher: Matcher, policy: Policy, ev: InputEvent, moduleId: string | null, applyPolicy: ApplyPolicy): ClassifiedEvent {
   const mod = moduleId ?? (ev.sourcetype !== undefined ? matcher.moduleForSourcetype(ev.sourcetype)?.id ?? null : null);
   const r = applyPolicy(policy, ev.event, matcher.classifyEvent(ev.event, mod, ev.sourcetype), { module: mod, sourcetype: ev.sourcetype });
   return { input: ev, module: mod, fields: r.fields, dropped: r.dropped, flagged: r.flagged };
@@ -314,46 +317,154 @@ export class TableRenderer {
 
 /**
  * `--json` rows. A row is `{"event":N,` followed by the rest of the verdict's JSON, which is the same for
- * every event that shares the verdict (verdicts are shared objects): that rest is made once per verdict, in
- * a cache of bounded size.
+ * every event that shares the verdict (verdicts are shared objects): that rest is made once per verdict, as
+ * UTF-8 bytes, in a cache of bounded size, and copied into the output as it is (no string built per row).
  */
 class JsonRows {
-  private cache = new Map<FilteredField, string>();
+  private cache = new Map<FilteredField, Buffer>();
 
-  rows(r: ClassifiedEvent): string {
-    let s = '';
-    const head = `{"event":${r.input.n},`;
+  rows(r: ClassifiedEvent, out: Out): void {
+    const head = out.head(r.input.n);
     for (const f of r.fields) {
       let rest = this.cache.get(f);
       if (rest === undefined) {
-        rest = JSON.stringify({ path: f.path, item: f.item, group: f.group ?? null, module: f.module, category: f.category, by: f.by, action: f.action, ...(f.masked ? { masked: f.masked } : {}), ...(f.declaredBy !== undefined ? { declaredBy: f.declaredBy } : {}) }).slice(1);
+        rest = Buffer.from(`${JSON.stringify({ path: f.path, item: f.item, group: f.group ?? null, module: f.module, category: f.category, by: f.by, action: f.action, ...(f.masked ? { masked: f.masked } : {}), ...(f.declaredBy !== undefined ? { declaredBy: f.declaredBy } : {}) }).slice(1)}\n`);
         if (this.cache.size >= 50_000) this.cache.clear();
         this.cache.set(f, rest);
       }
-      s += head + rest + '\n';
+      out.bytes(head);
+      out.bytes(rest);
     }
-    return s;
   }
 }
 
-/** Buffered stdout that waits for the pipe to drain (memory stays bounded when stdout is slow). */
-class Out {
-  private parts: string[] = [];
-  private size = 0;
+/** The size of one output buffer, and how many full ones may wait for the writer before the reader pauses. */
+const OUT_CHUNK = 1 << 20;
+const OUT_QUEUE = 4;
+const HEAD_PREFIX = Buffer.from('{"event":', 'latin1');
 
-  /** Queues text; true when enough is queued that the caller should await flush(). */
-  add(s: string): boolean {
-    this.parts.push(s);
-    this.size += s.length;
-    return this.size >= 1 << 18;
+/** Where the output ends early: the reader of the pipe went away (`classify ... | head`). */
+const PIPE_CLOSED = new Set(['EPIPE', 'ECONNRESET']);
+
+/**
+ * The command's output, written to a file descriptor (stdout's) from byte buffers: rows are copied into a 1 MiB
+ * buffer, and a full one is handed to fs.write, which runs on libuv's thread pool, while the next is filled; at
+ * most OUT_QUEUE full buffers wait (memory stays bounded when the reader is slow: the caller awaits room()).
+ * Through a pipe (`| wc -l`) the reader then drains it while the classifier works: with process.stdout, whose
+ * writes to a pipe are synchronous on Linux, the classifier waited on every 64 KiB the pipe holds. One write is
+ * in flight at a time, so the bytes keep their order. A reader that goes away ends the output quietly.
+ */
+export class Out {
+  private buf: Buffer = Buffer.allocUnsafe(OUT_CHUNK);
+  private used = 0;
+  private readonly queue: Buffer[] = [];
+  /** Written buffers, used again: a new 1 MiB buffer is fresh memory, a page fault per 4 KiB on first touch. */
+  private readonly spare: Buffer[] = [];
+  private writing = false;
+  private waiter: (() => void) | null = null;
+  private failure: Error | null = null;
+  /** The reader went away: nothing more is written. */
+  closed = false;
+
+  constructor(
+    private readonly fd: number = 1,
+    private readonly write: typeof fsWrite = fsWrite,
+  ) {}
+
+  private readonly headBytes = new Uint8Array(32);
+
+  /** The bytes of `{"event":N,` (a row's head), in a scratch array valid until the next call. */
+  head(n: number): Uint8Array {
+    const h = this.headBytes;
+    let k = HEAD_PREFIX.length;
+    h.set(HEAD_PREFIX, 0);
+    let digits = 1;
+    for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
+    let m = n;
+    for (let i = k + digits - 1; i >= k; i--) {
+      h[i] = 48 + (m % 10);
+      m = Math.floor(m / 10);
+    }
+    k += digits;
+    h[k++] = 44; // ,
+    return h.subarray(0, k);
   }
 
-  async flush(): Promise<void> {
-    if (this.size === 0) return;
-    const s = this.parts.join('');
-    this.parts = [];
-    this.size = 0;
-    if (!process.stdout.write(s)) await new Promise<void>((res) => process.stdout.once('drain', () => res()));
+  /** Text, as UTF-8. */
+  text(s: string): void {
+    const n = Buffer.byteLength(s);
+    if (OUT_CHUNK - this.used < n) this.rotate(n);
+    this.used += this.buf.write(s, this.used, 'utf8');
+  }
+
+  bytes(b: Uint8Array): void {
+    if (OUT_CHUNK - this.used < b.length) this.rotate(b.length);
+    // TypedArray set: a memcpy (Buffer#copy checks and wraps its arguments in JavaScript first)
+    this.buf.set(b, this.used);
+    this.used += b.length;
+  }
+
+  /** Whether the caller should await room() before adding more. */
+  get full(): boolean {
+    return this.queue.length >= OUT_QUEUE;
+  }
+
+  /** Waits until fewer than OUT_QUEUE buffers wait for the writer; throws what the writer met (not a closed pipe). */
+  async room(): Promise<void> {
+    while (this.queue.length >= OUT_QUEUE && this.failure === null && !this.closed) await new Promise<void>((res) => { this.waiter = res; });
+    if (this.failure !== null) throw this.failure;
+  }
+
+  /** Writes what is left and waits for every write to end. */
+  async end(): Promise<void> {
+    this.rotate(0);
+    while ((this.queue.length > 0 || this.writing) && this.failure === null && !this.closed) await new Promise<void>((res) => { this.waiter = res; });
+    if (this.failure !== null) throw this.failure;
+  }
+
+  /** Queues the filled part of the buffer and starts a new one (big enough for `need` bytes). */
+  private rotate(need: number): void {
+    if (this.used > 0) {
+      this.queue.push(this.buf.subarray(0, this.used));
+      this.buf = need <= OUT_CHUNK ? this.spare.pop() ?? Buffer.allocUnsafe(OUT_CHUNK) : Buffer.allocUnsafe(need);
+      this.used = 0;
+      this.pump();
+    } else if (need > this.buf.length) this.buf = Buffer.allocUnsafe(need);
+  }
+
+  private pump(): void {
+    if (this.writing || this.closed || this.failure !== null) return;
+    const b = this.queue[0];
+    if (b === undefined) return;
+    this.writing = true;
+    this.writeAll(b, 0);
+  }
+
+  private writeAll(b: Buffer, off: number): void {
+    this.write(this.fd, b, off, b.length - off, null, (err, n) => {
+      if (err !== null) {
+        // stdout left non-blocking by another user of the descriptor: try again shortly
+        if (err.code === 'EAGAIN') { setTimeout(() => this.writeAll(b, off), 1); return; }
+        this.writing = false;
+        if (PIPE_CLOSED.has(err.code ?? '')) this.closed = true;
+        else this.failure = err;
+        this.queue.length = 0;
+        this.wake();
+        return;
+      }
+      if (off + n < b.length) { this.writeAll(b, off + n); return; }
+      this.queue.shift();
+      if (b.byteOffset === 0 && b.buffer.byteLength === OUT_CHUNK) this.spare.push(Buffer.from(b.buffer, 0, OUT_CHUNK));
+      this.writing = false;
+      this.pump();
+      this.wake();
+    });
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = null;
+    w?.();
   }
 }
 
@@ -396,6 +507,7 @@ export interface ClassifyStreamOptions {
 
 /** Classifies the files one after another, streaming: output is written as events are read. */
 export async function classifyFiles(matcher: Matcher, policy: Policy, files: string[], moduleId: string | null, opts: ClassifyStreamOptions): Promise<void> {
+  const { applyPolicy } = await import('../../../pipeline/filter/index.ts');
   const out = new Out();
   const table = new TableRenderer();
   const json = new JsonRows();
@@ -414,12 +526,15 @@ export async function classifyFiles(matcher: Matcher, policy: Policy, files: str
   for (const file of files) {
     const name = file === '-' ? '(stdin)' : file;
     const reader = new EventReader(name, n, opts.input, opts.sourcetype);
-    const stream = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
+    const stream = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 16 });
     stream.setEncoding('utf8');
     const emit = async (events: InputEvent[]) => {
       for (const ev of events) {
-        const r = classifyOne(matcher, policy, ev, moduleId);
-        if (out.add(opts.json ? json.rows(r) : table.block(r))) await out.flush();
+        const r = classifyOne(matcher, policy, ev, moduleId, applyPolicy);
+        if (opts.json) json.rows(r, out);
+        else out.text(table.block(r));
+        if (out.full) await out.room();
+        if (out.closed) return;
       }
       progress.tick(reader.count, bytes);
     };
@@ -427,21 +542,23 @@ export async function classifyFiles(matcher: Matcher, policy: Policy, files: str
       for await (const chunk of stream as AsyncIterable<string>) {
         bytes += Buffer.byteLength(chunk);
         await emit(reader.push(chunk));
+        if (out.closed) break;
       }
     } catch (err) {
       if (isSimError(err) || typeof (err as NodeJS.ErrnoException).code !== 'string') throw err;
       throw new SimError('SIM_ERR_USAGE', { detail: `${name}: cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
     }
+    if (out.closed) break;
     await emit(reader.end());
     n = reader.count;
   }
   progress.done();
-  if (!opts.json) out.add(table.summary());
-  await out.flush();
+  if (!opts.json && !out.closed) out.text(table.summary());
+  await out.end();
 }
 
 /** `--setting qualysConfigured=off` → { qualysConfigured: false }; exit 2 for an unknown setting or value. */
-function settingArgs(args: string[]): Partial<Record<TenantSettingId, boolean>> {
+function settingArgs(args: string[], { isSettingId, SETTING_IDS }: typeof import('../../../pipeline/policy/settings.ts')): Partial<Record<TenantSettingId, boolean>> {
   const out: Partial<Record<TenantSettingId, boolean>> = {};
   for (const a of args) {
     const m = /^([A-Za-z0-9]+)=(on|off|true|false)$/.exec(a.trim());
@@ -466,6 +583,12 @@ export function register(program: Command): void {
     .option('--setting <name=on|off>', 'a tenant setting of the data-source page, e.g. qualysConfigured=off (repeatable; docs/permissions.md)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .addOption(new Option('--secrets <policy>', 'what is stored of secret values').choices(['keep', 'redact', 'drop']).default('keep'))
     .action(async (files: string[], opts: { module?: string; json?: boolean; input: InputKind; sourcetype?: string; undeclared: UndeclaredPolicy; disable: string[]; setting: string[]; secrets: SecretsPolicy }) => {
+      const [{ getDefaultMatcher }, { compilePolicy, isPolicyError }, { describeCandidates, lookupModule }, settings] = await Promise.all([
+        import('../../../pipeline/classify/index.ts'),
+        import('../../../pipeline/filter/index.ts'),
+        import('../../../pipeline/policy/names.ts'),
+        import('../../../pipeline/policy/settings.ts'),
+      ]);
       const matcher = getDefaultMatcher();
       let moduleId: string | null = null;
       if (opts.module !== undefined) {
@@ -477,7 +600,7 @@ export function register(program: Command): void {
       let policy: Policy;
       try {
         policy = compilePolicy(matcher, {
-          uploadPermission: Object.fromEntries(opts.disable.map((d) => [d, false])), undeclared: opts.undeclared, settings: settingArgs(opts.setting), secrets: opts.secrets,
+          uploadPermission: Object.fromEntries(opts.disable.map((d) => [d, false])), undeclared: opts.undeclared, settings: settingArgs(opts.setting, settings), secrets: opts.secrets,
         });
       } catch (err) {
         if (isPolicyError(err)) throw new SimError('SIM_ERR_USAGE', { detail: `--disable: ${err.detail ?? err.message}` });
