@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import type { FsyncMode } from '../config/config.ts';
 import { SimError } from '../errors/sim-error.ts';
 import type { FilteredField } from '../pipeline/classify/types.ts';
-import { NUM_DROPPED, NUM_FLAGGED, NUMBERS, REF_MODULE, REFS, stringTable, TEXTS, type Batch, type PackedBatch } from './packed.ts';
+import { ChunkBuilder, NUM_DROPPED, NUM_FLAGGED, NUMBERS, REF_MODULE, REFS, stringTable, TEXTS, transferOf, type Batch, type PackedBatch } from './packed.ts';
 import { StatsCounter } from './stats.ts';
 import { DIR_MODE, FILE_MODE, lockDir } from './dir-lock.ts';
 import { chunkRecord, classesRecord, INDEX_DDL, isChunk, LOG_FILE, PATH_OVERFLOW, TOTALS_DDL, parseRecordChunk, readRecord, recover, writeAll, type Recovered } from './event-log.ts';
@@ -70,30 +70,22 @@ DROP TABLE events;
 function packSchema4(metas: EventMeta[], body: string): PackedBatch {
   const { table, ref } = stringTable();
   const n = metas.length;
-  const refsOf = new Int32Array(n * REFS);
-  const lens = new Int32Array(n * TEXTS);
-  const nums = new Float64Array(n * NUMBERS);
-  const idCounts = new Int32Array(n);
-  const ids: number[] = [];
-  let text = '';
-  for (let e = 0, at = 0; e < n; e++) {
+  const ids = metas.map((m) => (m[11] === '' ? [] : m[11].split(',').map(Number)));
+  const out = new ChunkBuilder(n, ids.reduce((a, l) => a + l.length, 0), body.length + 256);
+  const { refsOf, lens, nums, idCounts, verdicts } = out;
+  for (let e = 0, at = 0, k = 0; e < n; e++) {
     const m = metas[e];
     const own = m[0] < 0 ? body : body.slice(at, at + m[0]);
     at += own.length;
     [m[13], m[2], m[4], m[5], m[6], m[7], m[14]].forEach((v, c) => { refsOf[e * REFS + c] = ref(v); });
-    if (m[1] === 1) {
-      lens.set([-1, own.length, -1], e * TEXTS);
-      text += own;
-    } else {
-      lens.set([own.length, -1, m[10] === null ? -1 : m[10].length], e * TEXTS);
-      text += own + (m[10] ?? '');
-    }
+    if (m[1] === 1) lens.set([-1, out.text(own), -1], e * TEXTS);
+    else lens.set([out.text(own), -1, m[10] === null ? -1 : out.text(m[10])], e * TEXTS);
     nums.set([m[12], m[3] ?? NaN, m[8], m[9]], e * NUMBERS);
-    const list = m[11] === '' ? [] : m[11].split(',').map(Number);
-    idCounts[e] = list.length;
-    ids.push(...list);
+    idCounts[e] = ids[e].length;
+    verdicts.set(ids[e], k);
+    k += ids[e].length;
   }
-  return { events: n, table, refsOf, text, lens, nums, verdicts: Int32Array.from(ids), idCounts };
+  return out.done(table);
 }
 
 export interface SqliteOptions {
@@ -341,7 +333,7 @@ export class SqliteStore implements RegionStore {
       if (batch.events === 0) return this.tracker.settle(seq, 0);
       const writer = this.running;
       const b: Batch = { ...batch, seq };
-      writer.postMessage(b, [b.refsOf.buffer, b.lens.buffer, b.nums.buffer, b.verdicts.buffer, b.idCounts.buffer] as ArrayBuffer[]);
+      writer.postMessage(b, transferOf(b));
     } catch (err) {
       this.tracker.abandon(seq);
       return Promise.reject(err);

@@ -118,21 +118,25 @@ function entryOf(json: string): Entry {
   return e;
 }
 
-/** A batch taken: its class ids and exact paths ([field index, path, ...]). */
-interface Taken { b: Batch; ids: Int32Array; exact: Array<number | string> }
+/** A batch taken: its ids column holds class ids now; its exact paths ([field index, path, ...]). */
+interface Taken { b: Batch; exact: Array<number | string> }
 
-/** Takes a batch from a producer whose verdicts `table` holds (in arrival order: the table follows the batch's fresh list). */
+/**
+ * Takes a batch from a producer whose verdicts `table` holds (in arrival order: the table follows the batch's
+ * fresh list). The batch's buffers moved here with it (transferOf: the producer no longer has them), so its
+ * ids column, which held the producer's verdict numbers, takes the class ids in place: the chunk record is
+ * written from those same bytes.
+ */
 function take(b: Batch, table: VerdictTable<Entry>): Taken {
   const es = table.take(b);
   const vs = b.verdicts;
-  const ids = new Int32Array(vs.length);
   const exact: Array<number | string> = [];
   for (let k = 0; k < vs.length; k++) {
     const e = es[vs[k]];
-    ids[k] = e.id;
+    vs[k] = e.id;
     if (e.exact !== null) exact.push(k, e.exact);
   }
-  return { b, ids, exact };
+  return { b, exact };
 }
 
 // ---- totals: counted per class id in typed arrays, stored once every totalsMs
@@ -218,7 +222,8 @@ function commit(group: Taken[]): { firsts: number[]; delta: NonNullable<WriterRe
     }
     const modules: ModuleCounts = new Map();
     const firsts: number[] = [];
-    const chunks = group.map(({ b, ids, exact }) => {
+    const chunks = group.map(({ b, exact }) => {
+      const ids = b.verdicts;
       for (let k = 0; k < ids.length; k++) {
         const id = ids[k];
         tally = grown(tally, id);
@@ -229,7 +234,7 @@ function commit(group: Taken[]): { firsts: number[]; delta: NonNullable<WriterRe
       const firstEvent = nextEvent;
       nextEvent += b.events;
       firsts.push(firstEvent);
-      const record = chunkRecord(firstEvent, { ...b, verdicts: ids, exact });
+      const record = chunkRecord(firstEvent, b, exact);
       const c = { first: firstEvent, events: b.events, offset: at, size: record.size, modules: [...own.keys()] };
       at += record.size;
       buffers.push(...record.buffers);
