@@ -86,7 +86,7 @@ export class ChunkBuilder {
     this.lens = c.lens;
     this.idCounts = c.idCounts;
     this.verdicts = c.verdicts;
-    this.buf = Buffer.from(new ArrayBuffer(Math.max(64, textGuess)));
+    this.buf = Buffer.allocUnsafeSlow(Math.max(64, textGuess)); // its own ArrayBuffer (not the pool's: it moves); only what is written is read
   }
 
   /** Appends a text (UTF-8) and returns its length in UTF-16 code units (what `lens` holds). */
@@ -99,7 +99,7 @@ export class ChunkBuilder {
 
   private room(n: number): void {
     if (this.buf.length - this.at >= n) return;
-    const b = Buffer.from(new ArrayBuffer(Math.max(this.buf.length * 2, this.at + n + 1024)));
+    const b = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.at + n + 1024));
     this.buf.copy(b, 0, 0, this.at);
     this.buf = b;
   }
@@ -122,11 +122,13 @@ export class ChunkBuilder {
  */
 export function packRecords(records: readonly StoreRecord[], verdictIndex: (f: FilteredField) => number, texts = true): PackedBatch {
   let fieldCount = 0;
-  let guess = 256;
+  let chars = 0;
   for (const r of records) {
     fieldCount += r.classification.length;
-    if (texts) guess += r.envelope !== undefined ? r.envelope.length : 512;
+    if (texts) chars += r.envelope !== undefined ? r.envelope.length : 512;
   }
+  // room for ASCII envelopes, a little more, and the table: the buffer seldom grows (a copy)
+  const guess = chars + (chars >> 4) + 4096;
   const { table, ref } = stringTable();
   const out = new ChunkBuilder(records.length, fieldCount, texts ? guess : 0);
   const { refsOf, lens, nums, verdicts, idCounts } = out;
