@@ -6,9 +6,9 @@ import type { FsyncMode } from '../config/config.ts';
 import { SimError } from '../errors/sim-error.ts';
 import type { FilteredField } from '../pipeline/classify/types.ts';
 import { ChunkBuilder, NUM_DROPPED, NUM_FLAGGED, NUMBERS, REF_MODULE, REFS, stringTable, TEXTS, transferOf, type Batch, type PackedBatch } from './packed.ts';
-import { StatsCounter } from './stats.ts';
+import { itemRows, StatsCounter } from './stats.ts';
 import { DIR_MODE, FILE_MODE, lockDir } from './dir-lock.ts';
-import { chunkRecord, classesRecord, INDEX_DDL, isChunk, LOG_FILE, PATH_OVERFLOW, TOTALS_DDL, parseRecordChunk, readRecord, recover, writeAll, type Recovered } from './event-log.ts';
+import { addItemCount, chunkRecord, classesRecord, INDEX_DDL, isChunk, LOG_FILE, PATH_OVERFLOW, TOTALS_DDL, parseRecordChunk, readRecord, recover, writeAll, type ClassInfo, type ItemCounts, type Recovered } from './event-log.ts';
 import { DEFAULT_MAX_FIELD_PATHS, foldPath, OVERFLOW_PATH as OVERFLOW } from './paths.ts';
 import type { Committed, ListQuery, RegionStats, RegionStore, StoreCondition, StoredEvent, StorePort } from './types.ts';
 import { ConditionTracker } from './condition.ts';
@@ -141,6 +141,13 @@ export class SqliteStore implements RegionStore {
    * The writer stores them in the index once a second, and recovery counts from the log what it missed.
    */
   private readonly live = new StatsCounter();
+  /**
+   * Fields per class id the writer's replies counted and `live` does not hold yet (stats() adds them: a reply
+   * costs a few additions, not a row per item), the ids among them, and what each id is counted under.
+   */
+  private fieldsOf = new Float64Array(1024);
+  private readonly counted: number[] = [];
+  private readonly infos: ClassInfo[] = [];
   /** Commits made by the writer since the file was opened (a commit holds one chunk per request it took). */
   commits = 0;
   /**
@@ -307,8 +314,19 @@ export class SqliteStore implements RegionStore {
     const d = m.delta;
     if (d !== null) {
       for (let i = 0; i < d.modules.length; i += 4) this.live.addEvents(d.modules[i] as string, d.modules[i + 1] as number, d.modules[i + 2] as number, d.modules[i + 3] as number);
-      this.live.addRows(d.items);
-      this.paths.overflowFields += d.overflow;
+      const c = d.classes;
+      for (let i = 0; i < c.length; i += 6) this.infos[c[i] as number] = [c[i + 1] as string, c[i + 2] as string, c[i + 3] as string, c[i + 4] as string, c[i + 5] === 1];
+      for (let i = 0; i < d.ids.length; i++) {
+        const id = d.ids[i];
+        if (id >= this.fieldsOf.length) {
+          const grown = new Float64Array(Math.max(this.fieldsOf.length * 2, id + 1));
+          grown.set(this.fieldsOf);
+          this.fieldsOf = grown;
+        }
+        if (this.fieldsOf[id] === 0) this.counted.push(id);
+        this.fieldsOf[id] += d.counts[i];
+        if (this.infos[id][4]) this.paths.overflowFields += d.counts[i];
+      }
     }
     for (let i = 0; i < m.seqs.length; i++) {
       if (failure === null) this.tracker.commit(m.seqs[i], { seq: m.seqs[i], firstEvent: m.firsts[i], events: m.counts[i] });
@@ -482,6 +500,16 @@ export class SqliteStore implements RegionStore {
   }
 
   stats(): RegionStats {
+    // the fields counted per class id since the last read, added to the totals per (module, item, group) now
+    if (this.counted.length > 0) {
+      const items: ItemCounts = new Map();
+      for (const id of this.counted) {
+        addItemCount(items, this.infos[id], this.fieldsOf[id]);
+        this.fieldsOf[id] = 0;
+      }
+      this.counted.length = 0;
+      this.live.addRows(itemRows(items));
+    }
     return this.live.snapshot();
   }
 
