@@ -1,6 +1,6 @@
 import type { FilteredField } from '../pipeline/classify/types.ts';
 import type { StoreRecord } from './types.ts';
-import { CHUNK_HEAD, chunkColumns } from './event-log.ts';
+import { CHUNK_HEAD, chunkColumns, REFS } from './event-log.ts';
 
 /**
  * A request's records packed into a few values: what an ingest worker sends to its store, and what the SQLite
@@ -130,6 +130,14 @@ export function packRecords(records: readonly StoreRecord[], verdictIndex: (f: F
   // room for ASCII envelopes, a little more, and the table: the buffer seldom grows (a copy)
   const guess = chars + (chars >> 4) + 4096;
   const { table, ref } = stringTable();
+  // a request's events mostly share each column's value with the event before: that one's ref, without a lookup
+  const lastValue: Array<string | null | undefined> = [undefined, undefined, undefined, undefined, undefined, undefined, undefined];
+  const lastRef = new Int32Array(REFS);
+  const col = (c: number, v: string | null): number => {
+    if (v === lastValue[c]) return lastRef[c];
+    lastValue[c] = v;
+    return (lastRef[c] = ref(v));
+  };
   const out = new ChunkBuilder(records.length, fieldCount, texts ? guess : 0);
   const { refsOf, lens, nums, verdicts, idCounts } = out;
   let t = 0;
@@ -141,8 +149,8 @@ export function packRecords(records: readonly StoreRecord[], verdictIndex: (f: F
     const cls = r.classification;
     for (let i = 0; i < cls.length; i++) verdicts[k++] = verdictIndex(cls[i]);
     idCounts[e] = cls.length;
-    refsOf[t++] = ref(r.tenant); refsOf[t++] = ref(r.module); refsOf[t++] = ref(r.host); refsOf[t++] = ref(r.source);
-    refsOf[t++] = ref(r.sourcetype); refsOf[t++] = ref(r.index); refsOf[t++] = ref(r.endpoint);
+    refsOf[t++] = col(0, r.tenant); refsOf[t++] = col(1, r.module); refsOf[t++] = col(2, r.host); refsOf[t++] = col(3, r.source);
+    refsOf[t++] = col(4, r.sourcetype); refsOf[t++] = col(5, r.index); refsOf[t++] = col(6, r.endpoint);
     const env = r.envelope;
     if (!texts) {
       lens[s++] = -1; lens[s++] = -1; lens[s++] = -1;
