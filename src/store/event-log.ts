@@ -58,10 +58,12 @@ export interface EncodedRecord { buffers: Buffer[]; size: number }
 export interface LogRecord { kind: number; payload: Buffer; size: number }
 /** Per module ('' = none): [events, dropped fields, flagged fields]. */
 export type ModuleCounts = Map<string, [number, number, number]>;
-/** A packed batch whose `verdicts` are classification ids; `exact`: [field index, path, ...] (a kind 3 record when any). */
-export type ChunkColumns = Omit<PackedBatch, 'verdicts'> & { verdicts: Int32Array; exact?: Array<number | string> };
-/** A chunk record decoded: its first event id, its columns, and `exact` ([field index, path, ...]). */
-export type ParsedChunk = PackedBatch & { firstEvent: number; exact: Array<number | string> };
+/** A chunk's columns as the stores count them (a packed batch's, or a decoded record's). */
+export type CountedColumns = Pick<PackedBatch, 'events' | 'table' | 'refsOf' | 'nums' | 'verdicts'>;
+/** A chunk record's payload decoded: its first event id, its columns (views of the payload), and its texts as one string. */
+export type DecodedChunk = Omit<PackedBatch, 'columns' | 'tail'> & { firstEvent: number; text: string };
+/** A chunk record decoded, with `exact` ([field index, path, ...]). */
+export type ParsedChunk = DecodedChunk & { exact: Array<number | string> };
 /** A piece of the log recovery took out, and the file of the region's quarantine folder that holds its bytes. */
 export interface Quarantined { offset: number; length: number; reason: 'damaged' | 'torn'; file: string }
 export interface Recovered { replayed: number; truncated: number; rebuilt: boolean; quarantined: Quarantined[] }
@@ -105,7 +107,33 @@ ${TOTALS_DDL}`;
 // nums receivedAt, time, dropped, flagged
 export const REFS = 7, TEXTS = 3, NUMBERS = 4;
 export const REF_MODULE = 1, NUM_DROPPED = 2, NUM_FLAGGED = 3;
-const CHUNK_HEAD = 24;
+/** A chunk payload's head: first event id (f64), events, fields, table bytes, text bytes (u32 each). */
+export const CHUNK_HEAD = 24;
+
+/** The bytes of a chunk payload's head and columns. */
+const columnsSize = (events: number, fields: number): number => CHUNK_HEAD + events * (NUMBERS * 8 + (REFS + TEXTS + 1) * 4) + fields * 4;
+
+/**
+ * A new chunk payload's head and columns: one zeroed ArrayBuffer (the head holds `events` and `fields`; the
+ * rest is for the caller to fill) and the typed arrays that view its columns.
+ */
+export function chunkColumns(events: number, fields: number): { bytes: ArrayBuffer; nums: Float64Array; refsOf: Int32Array; lens: Int32Array; idCounts: Int32Array; verdicts: Int32Array } {
+  const bytes = new ArrayBuffer(columnsSize(events, fields));
+  const head = new DataView(bytes, 0, CHUNK_HEAD);
+  head.setUint32(8, events, true);
+  head.setUint32(12, fields, true);
+  let at = CHUNK_HEAD;
+  const nums = new Float64Array(bytes, at, events * NUMBERS);
+  at += nums.byteLength;
+  const refsOf = new Int32Array(bytes, at, events * REFS);
+  at += refsOf.byteLength;
+  const lens = new Int32Array(bytes, at, events * TEXTS);
+  at += lens.byteLength;
+  const idCounts = new Int32Array(bytes, at, events);
+  at += idCounts.byteLength;
+  const verdicts = new Int32Array(bytes, at, fields);
+  return { bytes, nums, refsOf, lens, idCounts, verdicts };
+}
 
 /** The buffers of one record (header first) and its size in the log. */
 function record(kind: number, parts: Buffer[]): EncodedRecord {
@@ -133,31 +161,26 @@ export function classesRecord(pairs: ReadonlyArray<readonly [number, string]>): 
 const bytes = (a: ArrayBufferView): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 /**
- * A chunk record: its first event id and a packed batch (packed.ts) whose `verdicts` are classification ids:
- * { events, table, refsOf, lens, nums, verdicts, idCounts, text }.
+ * A chunk record of a packed batch (packed.ts) whose ids column (`verdicts`) holds classification ids, as chunk
+ * `firstEvent` (written into the batch's head: the record's bytes are the batch's own, not a copy). `exact`:
+ * [field index, path, ...] of the fields whose path differs from their class's (a kind 3 record when any).
  */
-export function chunkRecord(firstEvent: number, b: ChunkColumns): EncodedRecord {
-  const parts = chunkParts(firstEvent, b);
-  if (!b.exact || b.exact.length === 0) return record(KIND_CHUNK, parts);
-  const json = JSON.stringify(b.exact);
+export function chunkRecord(firstEvent: number, b: Pick<PackedBatch, 'columns' | 'tail'>, exact?: ReadonlyArray<number | string>): EncodedRecord {
+  const columns = bytes(b.columns);
+  columns.writeDoubleLE(firstEvent, 0);
+  const tableBytes = columns.readUInt32LE(16);
+  const textBytes = columns.readUInt32LE(20);
+  const tail = bytes(b.tail);
+  if (tail.length !== tableBytes + textBytes) throw new Error(`a chunk's texts and table take ${tail.length} bytes, its head says ${textBytes} + ${tableBytes}`);
+  // the log holds the table before the texts
+  const parts = [columns, tail.subarray(textBytes), tail.subarray(0, textBytes)];
+  if (!exact || exact.length === 0) return record(KIND_CHUNK, parts);
+  const json = JSON.stringify(exact);
   const pad = (8 - (Buffer.byteLength(json) % 8)) % 8;
   const paths = Buffer.from(json + ' '.repeat(pad), 'utf8');
   const head = Buffer.alloc(8);
   head.writeUInt32LE(paths.length, 0);
   return record(KIND_CHUNK_PATHS, [head, paths, ...parts]);
-}
-
-/** The parts of a kind 2 payload. */
-function chunkParts(firstEvent: number, b: ChunkColumns): Buffer[] {
-  const head = Buffer.alloc(CHUNK_HEAD);
-  const table = Buffer.from(JSON.stringify(b.table), 'utf8');
-  const text = Buffer.from(b.text, 'utf8');
-  head.writeDoubleLE(firstEvent, 0);
-  head.writeUInt32LE(b.events, 8);
-  head.writeUInt32LE(b.verdicts.length, 12);
-  head.writeUInt32LE(table.length, 16);
-  head.writeUInt32LE(text.length, 20);
-  return [head, bytes(b.nums), bytes(b.refsOf), bytes(b.lens), bytes(b.idCounts), bytes(b.verdicts), table, text];
 }
 
 /**
@@ -183,14 +206,14 @@ function column<T extends Int32Array | Float64Array>(Type: { new (b: ArrayBuffer
 }
 
 /** Decodes a chunk record's payload: { firstEvent, events, table, refsOf, lens, nums, verdicts, idCounts, text }. */
-export function parseChunk(payload: Buffer): PackedBatch & { firstEvent: number } {
+export function parseChunk(payload: Buffer): DecodedChunk {
   if (payload.length < CHUNK_HEAD) throw new Error(`a chunk record of ${payload.length} bytes is shorter than its head`);
   const firstEvent = payload.readDoubleLE(0);
   const events = payload.readUInt32LE(8);
   const fields = payload.readUInt32LE(12);
   const tableBytes = payload.readUInt32LE(16);
   const textBytes = payload.readUInt32LE(20);
-  const want = CHUNK_HEAD + events * (NUMBERS * 8 + (REFS + TEXTS + 1) * 4) + fields * 4 + tableBytes + textBytes;
+  const want = columnsSize(events, fields) + tableBytes + textBytes;
   if (want !== payload.length) throw new Error(`a chunk record of ${payload.length} bytes says it holds ${want}`);
   let at = CHUNK_HEAD;
   const nums = column(Float64Array, payload, at, events * NUMBERS);
@@ -210,7 +233,7 @@ export function parseChunk(payload: Buffer): PackedBatch & { firstEvent: number 
 }
 
 /** Adds a packed batch's events to `modules`: per module ('' = none) [events, dropped, flagged]. */
-export function countModules(b: PackedBatch, modules: ModuleCounts): ModuleCounts {
+export function countModules(b: Pick<CountedColumns, 'events' | 'table' | 'refsOf' | 'nums'>, modules: ModuleCounts): ModuleCounts {
   for (let e = 0; e < b.events; e++) {
     const i = b.refsOf[e * REFS + REF_MODULE];
     const key = i < 0 ? '' : b.table[i];
@@ -227,7 +250,7 @@ export function countModules(b: PackedBatch, modules: ModuleCounts): ModuleCount
  * Adds a packed batch's counts to a commit's totals: tally[classification id] += fields, and its modules'
  * counts to `modules`. Returns the batch's own modules (for chunk_modules).
  */
-export function countChunk(b: PackedBatch, tally: number[], modules: ModuleCounts): string[] {
+export function countChunk(b: CountedColumns, tally: number[], modules: ModuleCounts): string[] {
   const ids = b.verdicts;
   for (let k = 0; k < ids.length; k++) tally[ids[k]] = (tally[ids[k]] ?? 0) + 1;
   const own = countModules(b, new Map());

@@ -5,10 +5,10 @@ import Database from 'better-sqlite3';
 import type { FsyncMode } from '../config/config.ts';
 import { SimError } from '../errors/sim-error.ts';
 import type { FilteredField } from '../pipeline/classify/types.ts';
-import { NUM_DROPPED, NUM_FLAGGED, NUMBERS, REF_MODULE, REFS, stringTable, TEXTS, type Batch, type PackedBatch } from './packed.ts';
-import { StatsCounter } from './stats.ts';
+import { ChunkBuilder, NUM_DROPPED, NUM_FLAGGED, NUMBERS, REF_MODULE, REFS, stringTable, TEXTS, transferOf, type Batch, type PackedBatch } from './packed.ts';
+import { itemRows, StatsCounter } from './stats.ts';
 import { DIR_MODE, FILE_MODE, lockDir } from './dir-lock.ts';
-import { chunkRecord, classesRecord, INDEX_DDL, isChunk, LOG_FILE, PATH_OVERFLOW, TOTALS_DDL, parseRecordChunk, readRecord, recover, writeAll, type Recovered } from './event-log.ts';
+import { addItemCount, chunkRecord, classesRecord, INDEX_DDL, isChunk, LOG_FILE, PATH_OVERFLOW, TOTALS_DDL, parseRecordChunk, readRecord, recover, writeAll, type ClassInfo, type ItemCounts, type Recovered } from './event-log.ts';
 import { DEFAULT_MAX_FIELD_PATHS, foldPath, OVERFLOW_PATH as OVERFLOW } from './paths.ts';
 import type { Committed, ListQuery, RegionStats, RegionStore, StoreCondition, StoredEvent, StorePort } from './types.ts';
 import { ConditionTracker } from './condition.ts';
@@ -70,30 +70,22 @@ DROP TABLE events;
 function packSchema4(metas: EventMeta[], body: string): PackedBatch {
   const { table, ref } = stringTable();
   const n = metas.length;
-  const refsOf = new Int32Array(n * REFS);
-  const lens = new Int32Array(n * TEXTS);
-  const nums = new Float64Array(n * NUMBERS);
-  const idCounts = new Int32Array(n);
-  const ids: number[] = [];
-  let text = '';
-  for (let e = 0, at = 0; e < n; e++) {
+  const ids = metas.map((m) => (m[11] === '' ? [] : m[11].split(',').map(Number)));
+  const out = new ChunkBuilder(n, ids.reduce((a, l) => a + l.length, 0), body.length + 256);
+  const { refsOf, lens, nums, idCounts, verdicts } = out;
+  for (let e = 0, at = 0, k = 0; e < n; e++) {
     const m = metas[e];
     const own = m[0] < 0 ? body : body.slice(at, at + m[0]);
     at += own.length;
     [m[13], m[2], m[4], m[5], m[6], m[7], m[14]].forEach((v, c) => { refsOf[e * REFS + c] = ref(v); });
-    if (m[1] === 1) {
-      lens.set([-1, own.length, -1], e * TEXTS);
-      text += own;
-    } else {
-      lens.set([own.length, -1, m[10] === null ? -1 : m[10].length], e * TEXTS);
-      text += own + (m[10] ?? '');
-    }
+    if (m[1] === 1) lens.set([-1, out.text(own), -1], e * TEXTS);
+    else lens.set([out.text(own), -1, m[10] === null ? -1 : out.text(m[10])], e * TEXTS);
     nums.set([m[12], m[3] ?? NaN, m[8], m[9]], e * NUMBERS);
-    const list = m[11] === '' ? [] : m[11].split(',').map(Number);
-    idCounts[e] = list.length;
-    ids.push(...list);
+    idCounts[e] = ids[e].length;
+    verdicts.set(ids[e], k);
+    k += ids[e].length;
   }
-  return { events: n, table, refsOf, text, lens, nums, verdicts: Int32Array.from(ids), idCounts };
+  return out.done(table);
 }
 
 export interface SqliteOptions {
@@ -149,6 +141,13 @@ export class SqliteStore implements RegionStore {
    * The writer stores them in the index once a second, and recovery counts from the log what it missed.
    */
   private readonly live = new StatsCounter();
+  /**
+   * Fields per class id the writer's replies counted and `live` does not hold yet (stats() adds them: a reply
+   * costs a few additions, not a row per item), the ids among them, and what each id is counted under.
+   */
+  private fieldsOf = new Float64Array(1024);
+  private readonly counted: number[] = [];
+  private readonly infos: ClassInfo[] = [];
   /** Commits made by the writer since the file was opened (a commit holds one chunk per request it took). */
   commits = 0;
   /**
@@ -315,8 +314,19 @@ export class SqliteStore implements RegionStore {
     const d = m.delta;
     if (d !== null) {
       for (let i = 0; i < d.modules.length; i += 4) this.live.addEvents(d.modules[i] as string, d.modules[i + 1] as number, d.modules[i + 2] as number, d.modules[i + 3] as number);
-      this.live.addRows(d.items);
-      this.paths.overflowFields += d.overflow;
+      const c = d.classes;
+      for (let i = 0; i < c.length; i += 6) this.infos[c[i] as number] = [c[i + 1] as string, c[i + 2] as string, c[i + 3] as string, c[i + 4] as string, c[i + 5] === 1];
+      for (let i = 0; i < d.ids.length; i++) {
+        const id = d.ids[i];
+        if (id >= this.fieldsOf.length) {
+          const grown = new Float64Array(Math.max(this.fieldsOf.length * 2, id + 1));
+          grown.set(this.fieldsOf);
+          this.fieldsOf = grown;
+        }
+        if (this.fieldsOf[id] === 0) this.counted.push(id);
+        this.fieldsOf[id] += d.counts[i];
+        if (this.infos[id][4]) this.paths.overflowFields += d.counts[i];
+      }
     }
     for (let i = 0; i < m.seqs.length; i++) {
       if (failure === null) this.tracker.commit(m.seqs[i], { seq: m.seqs[i], firstEvent: m.firsts[i], events: m.counts[i] });
@@ -341,7 +351,7 @@ export class SqliteStore implements RegionStore {
       if (batch.events === 0) return this.tracker.settle(seq, 0);
       const writer = this.running;
       const b: Batch = { ...batch, seq };
-      writer.postMessage(b, [b.refsOf.buffer, b.lens.buffer, b.nums.buffer, b.verdicts.buffer, b.idCounts.buffer] as ArrayBuffer[]);
+      writer.postMessage(b, transferOf(b));
     } catch (err) {
       this.tracker.abandon(seq);
       return Promise.reject(err);
@@ -490,6 +500,16 @@ export class SqliteStore implements RegionStore {
   }
 
   stats(): RegionStats {
+    // the fields counted per class id since the last read, added to the totals per (module, item, group) now
+    if (this.counted.length > 0) {
+      const items: ItemCounts = new Map();
+      for (const id of this.counted) {
+        addItemCount(items, this.infos[id], this.fieldsOf[id]);
+        this.fieldsOf[id] = 0;
+      }
+      this.counted.length = 0;
+      this.live.addRows(itemRows(items));
+    }
     return this.live.snapshot();
   }
 

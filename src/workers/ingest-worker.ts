@@ -8,7 +8,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { SimError } from '../errors/sim-error.ts';
 import { RawRules } from '../pipeline/parse/linebreak.ts';
-import { countModules, type Batch } from '../store/packed.ts';
+import { countModules, transferOf, type Batch } from '../store/packed.ts';
 import { VerdictList } from '../store/verdicts.ts';
 import { Budgets } from '../service/hec/admission.ts';
 import { defaultClassifier } from '../pipeline/ingest/classifier.ts';
@@ -70,7 +70,7 @@ async function run(job: PoolJob): Promise<IngestReply> {
     const b: Batch = { ...r.batch, seq: job.seq };
     for (const [m, st] of countModules(b, new Map())) modules.push(m, st[0], st[1], st[2]);
     try {
-      dest.port.postMessage(b, [b.refsOf.buffer, b.lens.buffer, b.nums.buffer, b.verdicts.buffer, b.idCounts.buffer] as ArrayBuffer[]);
+      dest.port.postMessage(b, transferOf(b));
       events = b.events;
     } catch (err) {
       // a batch that cannot be copied: answer the request with the error rather than never; the store has

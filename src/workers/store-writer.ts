@@ -17,10 +17,9 @@
 import { fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync } from 'node:fs';
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { addItemCount, addModules, chunkRecord, classesRecord, classInfo, countModules, LogIndex, writeAll, type ClassInfo, type ItemCounts, type ModuleCounts } from '../store/event-log.ts';
+import { addModules, chunkRecord, classesRecord, classInfo, countModules, LogIndex, writeAll, type ClassInfo, type ModuleCounts } from '../store/event-log.ts';
 import type { Batch } from '../store/packed.ts';
 import { foldPath, PathShapes } from '../store/paths.ts';
-import { itemRows, type ItemRows } from '../store/stats.ts';
 import { VerdictTable } from '../store/verdicts.ts';
 import type { FsyncMode } from '../config/config.ts';
 import { SimError, type SimErrorWire } from '../errors/sim-error.ts';
@@ -43,6 +42,13 @@ export interface WriterInit {
   ports: MessagePort[];
 }
 
+/**
+ * What a commit added to the totals: per module [module, events, dropped, flagged, ...], and fields per class id
+ * (`ids[i]` counted `counts[i]` times). `classes` tells what each class id is counted under the first time a
+ * reply names it: [id, module, item, group, action, 1 if in the overflow bucket else 0, ...] (ClassInfo).
+ */
+export interface WriterDelta { modules: Array<string | number>; ids: Int32Array; counts: Float64Array; classes: Array<string | number> }
+
 /** A commit's reply: its requests, and what it added to the totals (even when its sync failed: it is stored). */
 export interface WriterReply {
   seqs: number[];
@@ -52,7 +58,7 @@ export interface WriterReply {
   ok: boolean;
   /** The error as SimError's wire form: SIM_ERR_STORE_DISK_FULL for a full disk (ENOSPC, EDQUOT, SQLITE_FULL), else internal; the OS error is its cause. */
   error?: SimErrorWire;
-  delta: { modules: Array<string | number>; items: ItemRows; overflow: number } | null;
+  delta: WriterDelta | null;
   /** Distinct path shapes known now. */
   paths: number;
 }
@@ -118,21 +124,25 @@ function entryOf(json: string): Entry {
   return e;
 }
 
-/** A batch taken: its class ids and exact paths ([field index, path, ...]). */
-interface Taken { b: Batch; ids: Int32Array; exact: Array<number | string> }
+/** A batch taken: its ids column holds class ids now; its exact paths ([field index, path, ...]). */
+interface Taken { b: Batch; exact: Array<number | string> }
 
-/** Takes a batch from a producer whose verdicts `table` holds (in arrival order: the table follows the batch's fresh list). */
+/**
+ * Takes a batch from a producer whose verdicts `table` holds (in arrival order: the table follows the batch's
+ * fresh list). The batch's buffers moved here with it (transferOf: the producer no longer has them), so its
+ * ids column, which held the producer's verdict numbers, takes the class ids in place: the chunk record is
+ * written from those same bytes.
+ */
 function take(b: Batch, table: VerdictTable<Entry>): Taken {
   const es = table.take(b);
   const vs = b.verdicts;
-  const ids = new Int32Array(vs.length);
   const exact: Array<number | string> = [];
   for (let k = 0; k < vs.length; k++) {
     const e = es[vs[k]];
-    ids[k] = e.id;
+    vs[k] = e.id;
     if (e.exact !== null) exact.push(k, e.exact);
   }
-  return { b, ids, exact };
+  return { b, exact };
 }
 
 // ---- totals: counted per class id in typed arrays, stored once every totalsMs
@@ -170,25 +180,39 @@ function flushTotals(): void {
   }
 }
 
+/** Class ids the event loop has been told about (WriterDelta.classes). */
+let told = new Uint8Array(1024);
+
 /** Adds the commit's tally to the pending totals and returns its delta for the event loop; clears the tally. */
-function deltaOf(modules: ModuleCounts): NonNullable<WriterReply['delta']> {
-  const items: ItemCounts = new Map();
-  let overflow = 0;
-  for (const id of touched) {
+function deltaOf(modules: ModuleCounts): WriterDelta {
+  const ids = new Int32Array(touched.length);
+  const counts = new Float64Array(touched.length);
+  const classes: Array<string | number> = [];
+  for (let i = 0; i < touched.length; i++) {
+    const id = touched[i];
     const n = tally[id];
     tally[id] = 0;
     pendingTally = grown(pendingTally, id);
     pendingTally[id] += n;
-    const info = infos[id];
-    if (info[4]) overflow += n;
-    addItemCount(items, info, n);
+    ids[i] = id;
+    counts[i] = n;
+    if (id >= told.length) {
+      const t = new Uint8Array(Math.max(told.length * 2, id + 1));
+      t.set(told);
+      told = t;
+    }
+    if (told[id] === 0) {
+      told[id] = 1;
+      const info = infos[id];
+      classes.push(id, info[0], info[1], info[2], info[3], info[4] ? 1 : 0);
+    }
   }
   touched.length = 0;
   addModules(pendingModules, modules);
   totalsTimer ??= setTimeout(flushTotals, totalsMs);
   const mods: Array<string | number> = [];
   for (const [m, st] of modules) mods.push(m, st[0], st[1], st[2]);
-  return { modules: mods, items: itemRows(items), overflow };
+  return { modules: mods, ids, counts, classes };
 }
 
 // ---- commits
@@ -204,7 +228,7 @@ const indexCommit = db.transaction((classes: Array<[number, string]>, chunks: Ar
  * names classes the log does not hold yet), then their index rows in one transaction. On failure the log is
  * cut back to where it was, so that no record of a failed (500) request is read again at the next open.
  */
-function commit(group: Taken[]): { firsts: number[]; delta: NonNullable<WriterReply['delta']> } {
+function commit(group: Taken[]): { firsts: number[]; delta: WriterDelta } {
   const first = nextEvent;
   const start = logEnd;
   try {
@@ -218,7 +242,8 @@ function commit(group: Taken[]): { firsts: number[]; delta: NonNullable<WriterRe
     }
     const modules: ModuleCounts = new Map();
     const firsts: number[] = [];
-    const chunks = group.map(({ b, ids, exact }) => {
+    const chunks = group.map(({ b, exact }) => {
+      const ids = b.verdicts;
       for (let k = 0; k < ids.length; k++) {
         const id = ids[k];
         tally = grown(tally, id);
@@ -229,7 +254,7 @@ function commit(group: Taken[]): { firsts: number[]; delta: NonNullable<WriterRe
       const firstEvent = nextEvent;
       nextEvent += b.events;
       firsts.push(firstEvent);
-      const record = chunkRecord(firstEvent, { ...b, verdicts: ids, exact });
+      const record = chunkRecord(firstEvent, b, exact);
       const c = { first: firstEvent, events: b.events, offset: at, size: record.size, modules: [...own.keys()] };
       at += record.size;
       buffers.push(...record.buffers);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseEventBatch, scanContainer, validateEnvelope, type EnvelopeContext } from '../../../../src/pipeline/parse/envelope.ts';
+import { keyColons, parseEventBatch, scanContainer, validateEnvelope, type EnvelopeContext } from '../../../../src/pipeline/parse/envelope.ts';
 import { splitRawLines } from '../../../../src/pipeline/parse/raw.ts';
 
 const limits = { maxDepth: 10, maxEventBytes: 1000 };
@@ -45,6 +45,20 @@ describe('parseEventBatch', () => {
     // a duplicate key: the canonical text of what was classified (the last one), whichever way it is written
     for (const dup of ['{"event":{"u":"alice"},"event":{"u":"bob"}}', '{"event":{"u":"alice","u":"bob"}}', '{"event" :{"u":"alice"},"event":{"u" : "bob"}}']) {
       expect(parse(dup).events.map((e) => e.raw)).toEqual(['{"event":{"u":"bob"}}']);
+    }
+  });
+  it('keyColons counts `":` and refuses a quote, white space then a colon, as a regular expression and an indexOf count do', () => {
+    // a spaced key written with tabs, line breaks or a CR, and a duplicate hidden behind it: never kept as received
+    for (const dup of ['{"event":{"u":"a"},"event"\t:{"u":"b"}}', '{"event":{"u":"a","u"\r\n :"b"}}']) {
+      expect(parse(dup).events.map((e) => e.raw)).toEqual(['{"event":{"u":"b"}}']);
+    }
+    const reference = (t: string) => (/"[ \t\r\n]+:/.test(t) ? -1 : t.split('":').length - 1);
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const alphabet = ['"', ':', ' ', '\t', '\n', '\r', 'a', '{', '}', ',', '\\'];
+    for (let i = 0; i < 5000; i++) {
+      const t = Array.from({ length: rnd(24) }, () => alphabet[rnd(alphabet.length)]).join('');
+      expect(keyColons(t), JSON.stringify(t)).toBe(reference(t));
     }
   });
   it('keeps the events before the first bad one and numbers the bad one', () => {
