@@ -8,7 +8,8 @@ import { dirname, resolve } from 'node:path';
  * folder's parent exists but cannot hold it — a path under /proc or /sys, where mkdir says ENOENT although the
  * parent is there: it makes the parent (EEXIST), tries the child again (ENOENT), and so on, at 100 % CPU
  * (nodejs/node's recursive mkdir; the same loop is reported against bun's and mkdirp's). `--data-dir /proc/x`
- * or `ca init --dir /proc/x` hung the process. Here every step goes up one folder until one exists, then down
+ * or `ca init --dir /proc/x` hung the process. Used for every folder the emulator makes: the store's, the event
+ * log's, the tenant policy state's and the local CA's. Here every step goes up one folder until one exists, then down
  * once: a failure on the way down is final and thrown as the system gave it (ENOENT, EACCES, ENOTDIR, …).
  */
 export function makeDir(dir: string, mode = 0o777): void {

@@ -31,7 +31,8 @@
 // damaged record with whole records after it is copied to `quarantine/` and overwritten by a skip record, and
 // the records after it are read on (the next whole one is found by its header: magic, a length that fits, a
 // CRC that matches). Nothing whole is ever cut off.
-import { closeSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, renameSync, writeSync, writevSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, renameSync, writeSync, writevSync } from 'node:fs';
+import { makeDir } from '../fs/make-dir.ts';
 import { dirname, join } from 'node:path';
 import { endianness } from 'node:os';
 import { crc32 } from 'node:zlib';
@@ -512,7 +513,7 @@ function skipRecord(size: number): Buffer {
  */
 function quarantine(fd: number, logPath: string, offset: number, length: number, reason: 'damaged' | 'torn', stamp: string): string {
   const folder = join(dirname(logPath), 'quarantine');
-  mkdirSync(folder, { recursive: true, mode: 0o700 });
+  makeDir(folder, 0o700);
   const file = join(folder, `${stamp}-${reason}-at-${offset}-${length}.bin`);
   const out = openSync(file, 'w', 0o600);
   try {

@@ -1,4 +1,5 @@
-import { chmodSync, closeSync, existsSync, fdatasyncSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fdatasyncSync, openSync } from 'node:fs';
+import { makeDir } from '../fs/make-dir.ts';
 import { join } from 'node:path';
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
@@ -172,7 +173,7 @@ export class SqliteStore implements RegionStore {
     try {
       // what the folder holds is what clients sent (personal data): its owner alone reads it, folders 700 and
       // files 600, tightened on open when an older version left them readable
-      mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+      makeDir(dir, DIR_MODE);
       chmodSync(dir, DIR_MODE);
     } catch (err) {
       throw new SimError('SIM_ERR_STORE_OPEN', { detail: `${this.path}: ${(err as Error).message}`, cause: err });

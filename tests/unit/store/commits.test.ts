@@ -300,4 +300,9 @@ describe('SqliteStore', () => {
     writeFileSync(file, 'not a folder');
     expect(() => new SqliteStore('us', file, 'always')).toThrow(expect.objectContaining({ code: 'SIM_ERR_STORE_OPEN', message: expect.stringContaining(`${file}/us/events.sqlite`) }));
   });
+
+  // Node's mkdirSync(…, { recursive: true }) spun forever on such a folder (src/fs/make-dir.ts): a hang is this test's timeout
+  it.runIf(process.platform === 'linux')('a data dir under /proc, which cannot be made, is SIM_ERR_STORE_OPEN at once', () => {
+    expect(() => new SqliteStore('us', '/proc/ingestor-sim-test', 'always')).toThrow(expect.objectContaining({ code: 'SIM_ERR_STORE_OPEN', message: expect.stringContaining("ENOENT: no such file or directory, mkdir '/proc/ingestor-sim-test'") }));
+  });
 });
