@@ -156,3 +156,29 @@ describe('ingest worker threads hand their batches to the store writer directly'
     }
   });
 });
+
+describe('the none store counts concurrent requests exactly, counted in the threads or in the event loop', () => {
+  it('requests in flight together give the totals of the same requests one by one', async () => {
+    const [seq, loop, workers] = await Promise.all([serve('none', 0), serve('none', 0), serve('none', 2)]);
+    try {
+      const bodies = [...batches, netBatch, ...batches, netBatch, ...batches];
+      const post = (s: Server, body: string) => call(s.url, 'POST', '/services/collector/event', { host: US, headers: splunk(T.us), body });
+      for (const body of bodies) expect((await post(seq, body)).status).toBe(200);
+      // every request at once: the event loop's one tally, and each thread's, count requests that interleave
+      for (const s of [loop, workers]) {
+        const answers = await Promise.all(bodies.map((body) => post(s, body)));
+        expect(answers.map((a) => a.status)).toEqual(bodies.map(() => 200));
+      }
+      const auth = { authorization: `Bearer ${ADMIN}` };
+      const [a, b, c] = await Promise.all([seq, loop, workers].map(async (s) => (await call(s.url, 'GET', '/admin/v1/stats', { headers: auth })).json));
+      expect(a.totals.events).toBe(batches.length * 40 * 3 + 10 * 2);
+      expect(b).toEqual(a);
+      expect(c).toEqual(a);
+    } finally {
+      for (const s of [seq, loop, workers]) {
+        await s.app.close();
+        rmSync(s.dir, { recursive: true, force: true });
+      }
+    }
+  });
+});
