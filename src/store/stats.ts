@@ -146,7 +146,7 @@ const column = (action: string): number => (action === 'drop' ? 1 : action === '
  * before any count of it whatever order a producer's requests finish in.
  */
 export class FieldTally {
-  /** Per verdict number: its slot + 1, 0 when not seen. */
+  /** Per verdict number: its cell (slot × 3 + the column of its action) + 1, 0 when not seen. */
   private byNumber = new Int32Array(1024);
   private byKey = new Map<string, number>();
   private slots = 0;
@@ -176,8 +176,11 @@ export class FieldTally {
       m[2] += r.flagged;
       const cls = r.classification;
       for (let i = 0; i < cls.length; i++) {
+        // a verdict the filter made: its cell by its number (one property read per field, an Int32Array load)
         const f = cls[i];
-        const cell = this.slotOf(f) * 3 + column(f.action);
+        const n = this.numberOf(f);
+        const known = n >= 0 && n < this.byNumber.length ? this.byNumber[n] : 0;
+        const cell = known !== 0 ? known - 1 : this.cellOf(f, n);
         if (this.pending[cell]++ === 0) this.touched.push(cell);
       }
     }
@@ -226,12 +229,8 @@ export class FieldTally {
     this.reset = true;
   }
 
-  private slotOf(f: FilteredField): number {
-    const n = this.numberOf(f);
-    if (n >= 0 && n < this.byNumber.length) {
-      const known = this.byNumber[n];
-      if (known !== 0) return known - 1;
-    }
+  /** A field's cell, its slot named when new; remembered by its verdict's number `n` when it has one. */
+  private cellOf(f: FilteredField, n: number): number {
     const module = f.module ?? '';
     const item = f.item ?? '';
     const group = f.group ?? '';
@@ -246,15 +245,16 @@ export class FieldTally {
         this.pending = grown;
       }
     }
+    const cell = s * 3 + column(f.action);
     if (n >= 0) {
       if (n >= this.byNumber.length) {
         const grown = new Int32Array(Math.max(this.byNumber.length * 2, n + 1));
         grown.set(this.byNumber);
         this.byNumber = grown;
       }
-      this.byNumber[n] = s + 1;
+      this.byNumber[n] = cell + 1;
     }
-    return s;
+    return cell;
   }
 }
 
