@@ -5,9 +5,15 @@ import type { Batch } from './packed.ts';
 import { countingTable, ItemTotals, itemKey, sortItems, StatsCounter, type Counts } from './stats.ts';
 import type { Committed, ListQuery, RegionStats, RegionStore, StoreCondition, StoredEvent, StorePort } from './types.ts';
 
-/** A producer thread's port to a store that only counts: it posts Counts (stats.ts FieldTally), not batches. */
+/**
+ * A producer thread's way to a store that only counts: it hands over Counts (stats.ts FieldTally), not
+ * batches, posted on `port`, or given to `add` in the event loop by whoever receives them from the thread
+ * (the ingest pool, with the thread's reply: one message per request). `add` stays in the event loop (a
+ * function is not sent to a thread); Counts of one producer go to the one or the other, in the order taken.
+ */
 export interface CountingPort extends StorePort {
   counts: true;
+  add: (c: Counts) => void;
 }
 
 /** Whether a producer's port is to a store that only counts (CountingPort). */
@@ -17,7 +23,7 @@ export const countsOnly = (p: StorePort): p is CountingPort => (p as Partial<Cou
  * The `none` store: keeps counts only (for pure load tests); lists no events. Its producers count for it
  * (stats.ts FieldTally: per module, and per (module, item, group) and action, in typed arrays) and hand it
  * Counts, never packed batches: the event loop's at once (append: nothing waits, so it is never busy), a
- * producer thread's when they arrive on that thread's port. The per-item totals are added up by row as Counts
+ * producer thread's when they arrive (with its reply to the ingest pool, or on its port). The per-item totals are added up by row as Counts
  * arrive and listed only when read (stats). A packed batch (append: tools, tests) is counted too.
  */
 export class NoneStore implements RegionStore {
@@ -74,7 +80,7 @@ export class NoneStore implements RegionStore {
   connect(): CountingPort {
     const { port1, port2 } = new MessageChannel();
     const rows = this.totals.producer();
-    port2.on('message', (c: Counts) => {
+    const add = (c: Counts): void => {
       try {
         this.add(c, rows);
       } catch (err) {
@@ -82,10 +88,11 @@ export class NoneStore implements RegionStore {
         return;
       }
       this.tracker.commit(c.seq, { seq: c.seq, firstEvent: 0, events: c.events });
-    });
+    };
+    port2.on('message', add);
     port2.unref(); // a producer's port does not keep the process alive
     this.ports.push(port2);
-    return { port: port1, text: false, counts: true };
+    return { port: port1, text: false, counts: true, add };
   }
 
   queueDepth(): number {

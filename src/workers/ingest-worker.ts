@@ -3,8 +3,9 @@
  * the event loop runs without threads (src/pipeline/ingest/ingest.ts: decode, parse, classify, filter, pack)
  * and posts the batch straight to its region's store on this thread's port to it (the SQLite writer thread;
  * each new verdict's JSON goes once per store, src/store/verdicts.ts); toward a store that only counts (none),
- * it counts instead of packing and posts the Counts (src/store/stats.ts FieldTally). The event loop hears only what it needs
- * to answer: how many events went, per-module counts, and the first error. See pool.ts.
+ * it counts instead of packing, and its Counts (src/store/stats.ts FieldTally) go with its reply. The event
+ * loop hears only what it needs to answer: how many events went, per-module counts, and the first error (and
+ * a counting store's Counts). See pool.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { SimError } from '../errors/sim-error.ts';
@@ -57,7 +58,10 @@ function policyOf(job: PoolJob): PolicyLike | undefined {
   return p;
 }
 
-async function run(job: PoolJob): Promise<IngestReply> {
+/** A job's reply, and the tally whose Counts go with it (taken as the reply is posted, in one step). */
+interface Done { reply: IngestReply; tally: FieldTally | null }
+
+async function run(job: PoolJob): Promise<Done> {
   const policy = policyOf(job);
   if (!policy) throw new Error(`no policy for tenant '${job.tenant}' in the ingest worker`);
   const dest = ports[job.region];
@@ -79,9 +83,6 @@ async function run(job: PoolJob): Promise<IngestReply> {
   let error = r.error;
   let events = 0;
   if (r.counted !== null) {
-    // taken and posted in one step: the store hears of a slot before any count of it (stats.ts FieldTally)
-    const c = tally!.take(job.seq);
-    dest.port.postMessage(c, [c.cells.buffer as ArrayBuffer]);
     modules = r.counted;
     for (let i = 1; i < modules.length; i += 4) events += modules[i] as number;
   } else if (r.batch !== null) {
@@ -98,13 +99,20 @@ async function run(job: PoolJob): Promise<IngestReply> {
       error = new SimError('SIM_ERR_HEC_INTERNAL', { detail: `ingest worker: ${(err as Error).message}` });
     }
   }
-  return { id: job.id, events, modules, error: error === null ? null : SimError.from(error).toWire() };
+  const reply: IngestReply = { id: job.id, events, modules, error: error === null ? null : SimError.from(error).toWire() };
+  return { reply, tally: r.counted !== null ? tally! : null };
 }
 
 parentPort!.on('message', (msg: PoolJob | { policy: PolicySnapshot }) => {
   if (!('id' in msg)) return void policies.set(msg.policy.tenant, compile(msg.policy));
   // every job is answered, whatever fails (a job left unanswered would hold its request open)
-  run(msg).then((out) => parentPort!.postMessage(out), (err: unknown) => {
+  run(msg).then(({ reply, tally }) => {
+    if (tally === null) return void parentPort!.postMessage(reply);
+    // a store that only counts: its Counts go with the reply, taken and posted in one step, so that the store
+    // hears of a slot before any count of it (src/store/stats.ts FieldTally), and the event loop gets one message
+    const counts = (reply.counts = tally.take(msg.seq));
+    parentPort!.postMessage(reply, [counts.cells.buffer as ArrayBuffer]);
+  }, (err: unknown) => {
     parentPort!.postMessage({ id: msg.id, events: 0, modules: [], error: SimError.from(err).toWire() } satisfies IngestReply);
   });
 });
