@@ -23,8 +23,9 @@ export const countsOnly = (p: StorePort): p is CountingPort => (p as Partial<Cou
  * The `none` store: keeps counts only (for pure load tests); lists no events. Its producers count for it
  * (stats.ts FieldTally: per module, and per (module, item, group) and action, in typed arrays) and hand it
  * Counts, never packed batches: the event loop's at once (append: nothing waits, so it is never busy), a
- * producer thread's when they arrive (with its reply to the ingest pool, or on its port). The per-item totals are added up by row as Counts
- * arrive and listed only when read (stats). A packed batch (append: tools, tests) is counted too.
+ * producer thread's when they arrive (with its reply to the ingest pool, or on its port). The per-item totals
+ * are added up by row as Counts arrive and listed only when read (stats). A packed batch (append: tools,
+ * tests) is counted too.
  */
 export class NoneStore implements RegionStore {
   readonly kind = 'none' as const;
