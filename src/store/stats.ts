@@ -1,7 +1,8 @@
 import { addItemCount, classInfo, countModules, type ClassInfo, type ItemCounts, type ModuleCounts } from './event-log.ts';
 import type { Batch } from './packed.ts';
 import type { ItemStat, RegionStats, StoreRecord } from './types.ts';
-import { VerdictTable } from './verdicts.ts';
+import { VerdictTable, type VerdictNumber } from './verdicts.ts';
+import type { FilteredField } from '../pipeline/classify/types.ts';
 
 /** The key of a (module, item, group) entry in per-item totals: `module \u0000 item \u0000 group`, '' for null. */
 export function itemKey(module: string | null, item: string | null, group: string | null = null): string {
@@ -108,4 +109,217 @@ export const countingTable = (): VerdictTable<ClassInfo> => new VerdictTable(cla
 
 export function sortItems(items: ItemStat[]): ItemStat[] {
   return items.sort((a, b) => (a.module ?? '').localeCompare(b.module ?? '') || (a.item ?? '').localeCompare(b.item ?? '') || (a.group ?? '').localeCompare(b.group ?? ''));
+}
+
+/**
+ * What a producer sends a store that only counts (the none store) for one request, instead of a packed batch:
+ * the request's number, its events, per-module counts, and its fields counted per (module, item, group) and
+ * action. Made by a FieldTally (the producer's, toward that store), taken by ItemTotals. Small and cheap to
+ * copy between threads: a few strings, one typed array.
+ */
+export interface Counts {
+  /** The request's number in its store (RegionStore.admit); 0 for the event loop's own. */
+  seq: number;
+  events: number;
+  /** Per module: [module ('' = none), events, dropped fields, flagged fields, ...]. */
+  modules: Array<string | number>;
+  /** [slot, module, item, group, ...] ('' = null): the (module, item, group) slots this batch is the first to use. */
+  fresh: Array<number | string>;
+  /** The producer's slots started again from 0 with this batch (they are bounded: MAX_SLOTS). */
+  reset: boolean;
+  /** [cell, fields, ...]: cell = slot × 3 + column (0 kept, 1 dropped, 2 flagged), fields > 0. */
+  cells: Int32Array;
+}
+
+/** A producer's slots (distinct (module, item, group) it counted) before it starts them again. */
+export const MAX_SLOTS = 50_000;
+
+/** The counts a tally's cell adds to: kept, dropped or flagged, by the field's action. */
+const column = (action: string): number => (action === 'drop' ? 1 : action === 'flag' ? 2 : 0);
+
+/**
+ * A producer's running count toward one store that only counts (an ingest thread's, or the event loop's):
+ * records in, Counts out, without packing. Fields are counted in a typed array by slot, one per (module, item,
+ * group) the producer has seen, found by the filter's verdict number (a lookup in an Int32Array) or, for a
+ * verdict the filter did not make, by its key; a slot's strings go to the store once, with the first Counts
+ * that uses it. Each Counts holds everything counted since the last one, so the store sees a slot's strings
+ * before any count of it whatever order a producer's requests finish in.
+ */
+export class FieldTally {
+  /** Per verdict number: its cell (slot × 3 + the column of its action) + 1, 0 when not seen. */
+  private byNumber = new Int32Array(1024);
+  private byKey = new Map<string, number>();
+  private slots = 0;
+  private fresh: Array<number | string> = [];
+  private reset = true;
+  /** Per cell: fields counted since the last Counts; `touched`: the cells that are not 0. */
+  private pending = new Int32Array(3 * 256);
+  private touched: number[] = [];
+  private events = 0;
+  private readonly modules = new Map<string, [number, number, number]>();
+
+  constructor(private readonly numberOf: VerdictNumber = () => -1) {}
+
+  /**
+   * Counts records (their modules, and each field by its verdict's item and action) and returns their own
+   * per-module counts: [module ('' = none), events, dropped fields, flagged fields, ...].
+   */
+  add(records: readonly StoreRecord[]): Array<string | number> {
+    const own = new Map<string, [number, number, number]>();
+    for (let e = 0; e < records.length; e++) {
+      const r = records[e];
+      const key = r.module ?? '';
+      let m = own.get(key);
+      if (m === undefined) own.set(key, (m = [0, 0, 0]));
+      m[0]++;
+      m[1] += r.dropped;
+      m[2] += r.flagged;
+      const cls = r.classification;
+      for (let i = 0; i < cls.length; i++) {
+        // a verdict the filter made: its cell by its number (one property read per field, an Int32Array load)
+        const f = cls[i];
+        const n = this.numberOf(f);
+        const known = n >= 0 && n < this.byNumber.length ? this.byNumber[n] : 0;
+        const cell = known !== 0 ? known - 1 : this.cellOf(f, n);
+        if (this.pending[cell]++ === 0) this.touched.push(cell);
+      }
+    }
+    const out: Array<string | number> = [];
+    for (const [key, m] of own) {
+      out.push(key, m[0], m[1], m[2]);
+      const t = this.modules.get(key);
+      if (t === undefined) this.modules.set(key, m);
+      else { t[0] += m[0]; t[1] += m[1]; t[2] += m[2]; }
+    }
+    this.events += records.length;
+    return out;
+  }
+
+  /** Everything counted since the last call, as a store takes it. */
+  take(seq: number): Counts {
+    const cells = new Int32Array(this.touched.length * 2);
+    for (let i = 0; i < this.touched.length; i++) {
+      const c = this.touched[i];
+      cells[2 * i] = c;
+      cells[2 * i + 1] = this.pending[c];
+      this.pending[c] = 0;
+    }
+    this.touched.length = 0;
+    const modules: Array<string | number> = [];
+    for (const [k, m] of this.modules) modules.push(k, m[0], m[1], m[2]);
+    this.modules.clear();
+    const out: Counts = { seq, events: this.events, modules, fresh: this.fresh, reset: this.reset, cells };
+    this.events = 0;
+    this.fresh = [];
+    this.reset = false;
+    if (this.slots >= MAX_SLOTS) this.restart();
+    return out;
+  }
+
+  /**
+   * Starts the slots again (the next Counts says so): when they reach MAX_SLOTS, or when the last Counts taken
+   * never reached the store (it must not be told of counts for slots it never heard of). Called right after
+   * `take`, with nothing pending.
+   */
+  restart(): void {
+    this.byNumber.fill(0);
+    this.byKey = new Map();
+    this.slots = 0;
+    this.fresh = [];
+    this.reset = true;
+  }
+
+  /** A field's cell, its slot named when new; remembered by its verdict's number `n` when it has one. */
+  private cellOf(f: FilteredField, n: number): number {
+    const module = f.module ?? '';
+    const item = f.item ?? '';
+    const group = f.group ?? '';
+    const key = `${module}\u0000${item}\u0000${group}`;
+    let s = this.byKey.get(key);
+    if (s === undefined) {
+      this.byKey.set(key, (s = this.slots++));
+      this.fresh.push(s, module, item, group);
+      if (s * 3 + 3 > this.pending.length) {
+        const grown = new Int32Array(Math.max(this.pending.length * 2, s * 3 + 3));
+        grown.set(this.pending);
+        this.pending = grown;
+      }
+    }
+    const cell = s * 3 + column(f.action);
+    if (n >= 0) {
+      if (n >= this.byNumber.length) {
+        const grown = new Int32Array(Math.max(this.byNumber.length * 2, n + 1));
+        grown.set(this.byNumber);
+        this.byNumber = grown;
+      }
+      this.byNumber[n] = cell + 1;
+    }
+    return cell;
+  }
+}
+
+/**
+ * A counting store's per-item totals (the none store): one row of three counts (kept, dropped, flagged) per
+ * (module, item, group), in a Float64Array, and per producer which of its slots is which row. Counts are
+ * added as they arrive; the list of ItemStat is made only when read.
+ */
+export class ItemTotals {
+  private readonly rowOf = new Map<string, number>();
+  private readonly keys: Array<[string, string, string]> = [];
+  private counts = new Float64Array(3 * 256);
+
+  /** A producer's map from its slots to rows (one per producer: a thread's port, or the event loop). */
+  producer(): number[] {
+    return [];
+  }
+
+  /**
+   * Adds one Counts of the producer whose slot map is `rows` (its Counts must arrive in the order they were
+   * taken); throws, adding nothing of its fields, when it counts a slot the producer has not named yet.
+   */
+  add(c: Counts, rows: number[]): void {
+    if (c.reset) rows.length = 0;
+    const f = c.fresh;
+    for (let i = 0; i < f.length; i += 4) rows[f[i] as number] = this.row(f[i + 1] as string, f[i + 2] as string, f[i + 3] as string);
+    const cells = c.cells;
+    for (let i = 0; i < cells.length; i += 2) {
+      const slot = (cells[i] / 3) | 0;
+      // a slot counted before its strings came: the producer handed its Counts over out of order
+      if (rows[slot] === undefined) throw new Error(`Counts of request ${c.seq} count slot ${slot}, which its producer never named`);
+    }
+    const counts = this.counts;
+    for (let i = 0; i < cells.length; i += 2) {
+      const cell = cells[i];
+      const slot = (cell / 3) | 0;
+      counts[rows[slot] * 3 + (cell - slot * 3)] += cells[i + 1];
+    }
+  }
+
+  /** The rows with any count, as ItemStat ('' read as null; no group when ''). */
+  items(): ItemStat[] {
+    const out: ItemStat[] = [];
+    for (let r = 0; r < this.keys.length; r++) {
+      const kept = this.counts[3 * r];
+      const dropped = this.counts[3 * r + 1];
+      const flagged = this.counts[3 * r + 2];
+      if (kept + dropped + flagged === 0) continue;
+      const [module, item, group] = this.keys[r];
+      out.push({ module: module === '' ? null : module, item: item === '' ? null : item, ...(group === '' ? {} : { group }), kept, dropped, flagged });
+    }
+    return out;
+  }
+
+  private row(module: string, item: string, group: string): number {
+    const key = `${module}\u0000${item}\u0000${group}`;
+    let r = this.rowOf.get(key);
+    if (r === undefined) {
+      this.rowOf.set(key, (r = this.keys.push([module, item, group]) - 1));
+      if (r * 3 + 3 > this.counts.length) {
+        const grown = new Float64Array(this.counts.length * 2);
+        grown.set(this.counts);
+        this.counts = grown;
+      }
+    }
+    return r;
+  }
 }

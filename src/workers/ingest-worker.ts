@@ -2,13 +2,17 @@
  * An ingest worker thread: the CPU work of a HEC request beside the event loop. It runs the same ingest()
  * the event loop runs without threads (src/pipeline/ingest/ingest.ts: decode, parse, classify, filter, pack)
  * and posts the batch straight to its region's store on this thread's port to it (the SQLite writer thread;
- * each new verdict's JSON goes once per store, src/store/verdicts.ts). The event loop hears only what it needs
- * to answer: how many events went, per-module counts, and the first error. See pool.ts.
+ * each new verdict's JSON goes once per store, src/store/verdicts.ts); toward a store that only counts (none),
+ * it counts instead of packing, and its Counts (src/store/stats.ts FieldTally) go with its reply. The event
+ * loop hears only what it needs to answer: how many events went, per-module counts, and the first error (and
+ * a counting store's Counts). See pool.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { SimError } from '../errors/sim-error.ts';
 import { RawRules } from '../pipeline/parse/linebreak.ts';
+import { countsOnly } from '../store/none.ts';
 import { countModules, transferOf, type Batch } from '../store/packed.ts';
+import { FieldTally } from '../store/stats.ts';
 import { VerdictList } from '../store/verdicts.ts';
 import { Budgets } from '../service/hec/admission.ts';
 import { defaultClassifier } from '../pipeline/ingest/classifier.ts';
@@ -38,8 +42,9 @@ function compile(p: PolicySnapshot): PolicyLike {
 for (const p of init.policies) policies.set(p.tenant, compile(p));
 const budgets = init.budgets ? new Budgets(init.budgets) : null;
 const ports = init.ports ?? {};
-/** This thread's verdict list toward each region's store. */
+/** This thread's verdict list toward each region's store (a store that only counts: its tally). */
 const lists = new Map<string, VerdictList>();
+const tallies = new Map<string, FieldTally>();
 
 /** Policies by their number (PoolJob.policyId), the last POLICY_CACHE sent, oldest first (the pool's slot keeps the same). */
 const byId = new Map<number, PolicyLike>();
@@ -53,20 +58,34 @@ function policyOf(job: PoolJob): PolicyLike | undefined {
   return p;
 }
 
-async function run(job: PoolJob): Promise<IngestReply> {
+/** A job's reply, and the tally whose Counts go with it (taken as the reply is posted, in one step). */
+interface Done { reply: IngestReply; tally: FieldTally | null }
+
+async function run(job: PoolJob): Promise<Done> {
   const policy = policyOf(job);
   if (!policy) throw new Error(`no policy for tenant '${job.tenant}' in the ingest worker`);
   const dest = ports[job.region];
   if (dest === undefined) throw new Error(`no port to the store of region '${job.region}' in the ingest worker`);
-  let list = lists.get(job.region);
-  if (list === undefined) lists.set(job.region, (list = new VerdictList(verdictNumber)));
+  const counting = countsOnly(dest);
+  let list: VerdictList | undefined;
+  let tally: FieldTally | undefined;
+  if (counting) {
+    tally = tallies.get(job.region);
+    if (tally === undefined) tallies.set(job.region, (tally = new FieldTally(verdictNumber)));
+  } else {
+    list = lists.get(job.region);
+    if (list === undefined) lists.set(job.region, (list = new VerdictList(verdictNumber)));
+  }
   const r = await ingest({ ...job, refused: job.refused && SimError.fromWire(job.refused) }, {
-    limits: init.limits, rules: rawRules, matcher: classifier.matcher, apply: classifier.applyPolicy, policy, budgets, verdicts: list, text: dest.text,
+    limits: init.limits, rules: rawRules, matcher: classifier.matcher, apply: classifier.applyPolicy, policy, budgets, verdicts: list, tally, text: dest.text,
   });
-  const modules: Array<string | number> = [];
+  let modules: Array<string | number> = [];
   let error = r.error;
   let events = 0;
-  if (r.batch !== null) {
+  if (r.counted !== null) {
+    modules = r.counted;
+    for (let i = 1; i < modules.length; i += 4) events += modules[i] as number;
+  } else if (r.batch !== null) {
     const b: Batch = { ...r.batch, seq: job.seq };
     for (const [m, st] of countModules(b, new Map())) modules.push(m, st[0], st[1], st[2]);
     try {
@@ -80,13 +99,20 @@ async function run(job: PoolJob): Promise<IngestReply> {
       error = new SimError('SIM_ERR_HEC_INTERNAL', { detail: `ingest worker: ${(err as Error).message}` });
     }
   }
-  return { id: job.id, events, modules, error: error === null ? null : SimError.from(error).toWire(), ...(r.w3cFields && { w3cFields: r.w3cFields }) };
+  const reply: IngestReply = { id: job.id, events, modules, error: error === null ? null : SimError.from(error).toWire(), ...(r.w3cFields && { w3cFields: r.w3cFields }) };
+  return { reply, tally: r.counted !== null ? tally! : null };
 }
 
 parentPort!.on('message', (msg: PoolJob | { policy: PolicySnapshot }) => {
   if (!('id' in msg)) return void policies.set(msg.policy.tenant, compile(msg.policy));
   // every job is answered, whatever fails (a job left unanswered would hold its request open)
-  run(msg).then((out) => parentPort!.postMessage(out), (err: unknown) => {
+  run(msg).then(({ reply, tally }) => {
+    if (tally === null) return void parentPort!.postMessage(reply);
+    // a store that only counts: its Counts go with the reply, taken and posted in one step, so that the store
+    // hears of a slot before any count of it (src/store/stats.ts FieldTally), and the event loop gets one message
+    const counts = (reply.counts = tally.take(msg.seq));
+    parentPort!.postMessage(reply, [counts.cells.buffer as ArrayBuffer]);
+  }, (err: unknown) => {
     parentPort!.postMessage({ id: msg.id, events: 0, modules: [], error: SimError.from(err).toWire() } satisfies IngestReply);
   });
 });

@@ -3,7 +3,9 @@ import { spawnWorker } from './spawn.ts';
 import type { SimConfig, UndeclaredPolicyName } from '../config/config.ts';
 import { SimError, type SimErrorWire } from '../errors/sim-error.ts';
 import type { IngestContext, IngestJob } from '../pipeline/ingest/ingest.ts';
+import { countsOnly } from '../store/none.ts';
 import type { ModuleCounts } from '../store/packed.ts';
+import type { Counts } from '../store/stats.ts';
 import type { StorePort } from '../store/types.ts';
 import type { BudgetInit } from '../service/hec/admission.ts';
 import type { ClassifierDeps, PolicyLike, PolicyOptionsLike, RecordContext } from '../pipeline/ingest/pipeline.ts';
@@ -78,6 +80,11 @@ export interface IngestReply {
   error: SimErrorWire | null;
   /** /raw: the latest W3C `#Fields:` directive of the request (Ingested.w3cFields). */
   w3cFields?: readonly string[];
+  /**
+   * Toward a store that only counts (the none store): what the thread counted for it, taken as this reply was
+   * posted; the pool hands it to the store (CountingPort.add) before the request hears its answer. Absent else.
+   */
+  counts?: Counts;
 }
 
 export interface IngestResult {
@@ -89,7 +96,9 @@ export interface IngestResult {
 
 interface Slot {
   worker: Worker;
-  jobs: Map<number, { resolve: (r: IngestResult) => void; reject: (e: Error) => void }>;
+  jobs: Map<number, { resolve: (r: IngestResult) => void; reject: (e: Error) => void; region: string }>;
+  /** Per region whose store only counts: where the thread's Counts go, in the order its replies arrive. */
+  counting: Map<string, (c: Counts) => void>;
   dead: boolean;
   /** The policy numbers the thread holds (sent to it and not yet evicted), oldest first: as the thread's own cache. */
   policies: Set<number>;
@@ -159,7 +168,7 @@ export class IngestPool {
       }
     }
     return new Promise<IngestResult>((resolve, reject) => {
-      slot.jobs.set(id, { resolve, reject });
+      slot.jobs.set(id, { resolve, reject, region: job.region });
       slot.worker.postMessage(msg, [bytes.buffer as ArrayBuffer]);
     });
   }
@@ -193,14 +202,23 @@ export class IngestPool {
 
   private start(): Slot {
     const ports = this.connect();
+    const counting = new Map<string, (c: Counts) => void>();
+    for (const [region, p] of Object.entries(ports)) {
+      if (!countsOnly(p)) continue;
+      // the thread's Counts come with its replies (one message per request); the function stays here
+      counting.set(region, p.add);
+      ports[region] = { port: p.port, text: p.text, counts: true } as StorePort;
+    }
     const worker = spawnWorker('./ingest-worker', import.meta.url, {
       workerData: { ...this.init(), ports } satisfies WorkerInit, transferList: Object.values(ports).map((p) => p.port),
     });
-    const slot: Slot = { worker, jobs: new Map(), dead: false, policies: new Set() };
+    const slot: Slot = { worker, jobs: new Map(), counting, dead: false, policies: new Set() };
     worker.on('message', (m: IngestReply) => {
       const job = slot.jobs.get(m.id);
       if (!job) return;
       slot.jobs.delete(m.id);
+      // counted for the store first (in the order the thread took them), then the request hears its answer
+      if (m.counts !== undefined) slot.counting.get(job.region)?.(m.counts);
       const modules: ModuleCounts = new Map();
       for (let i = 0; i < m.modules.length; i += 4) modules.set(m.modules[i] as string, [m.modules[i + 1] as number, m.modules[i + 2] as number, m.modules[i + 3] as number]);
       job.resolve({ events: m.events, modules, error: m.error === null ? null : SimError.fromWire(m.error), w3cFields: m.w3cFields });

@@ -156,3 +156,57 @@ describe('ingest worker threads hand their batches to the store writer directly'
     }
   });
 });
+
+describe('the none store counts concurrent requests exactly, counted in the threads or in the event loop', () => {
+  it('requests in flight together give the totals of the same requests one by one', async () => {
+    const [seq, loop, workers] = await Promise.all([serve('none', 0), serve('none', 0), serve('none', 2)]);
+    try {
+      const bodies = [...batches, netBatch, ...batches, netBatch, ...batches];
+      const post = (s: Server, body: string) => call(s.url, 'POST', '/services/collector/event', { host: US, headers: splunk(T.us), body });
+      for (const body of bodies) expect((await post(seq, body)).status).toBe(200);
+      // every request at once: the event loop's one tally, and each thread's, count requests that interleave
+      for (const s of [loop, workers]) {
+        const answers = await Promise.all(bodies.map((body) => post(s, body)));
+        expect(answers.map((a) => a.status)).toEqual(bodies.map(() => 200));
+      }
+      const auth = { authorization: `Bearer ${ADMIN}` };
+      const [a, b, c] = await Promise.all([seq, loop, workers].map(async (s) => (await call(s.url, 'GET', '/admin/v1/stats', { headers: auth })).json));
+      expect(a.totals.events).toBe(batches.length * 40 * 3 + 10 * 2);
+      expect(b).toEqual(a);
+      expect(c).toEqual(a);
+    } finally {
+      for (const s of [seq, loop, workers]) {
+        await s.app.close();
+        rmSync(s.dir, { recursive: true, force: true });
+      }
+    }
+  });
+});
+
+describe('ingest worker threads toward the none store', () => {
+  it('send the event loop one message per request, its reply with the Counts, and no verdict', async () => {
+    const s = await serve('none', 2);
+    try {
+      await call(s.url, 'POST', '/services/collector/event', { host: US, headers: splunk(T.us), body: batches[0] });
+      const received: unknown[] = [];
+      for (const slot of (s.app.sim.pool as unknown as { slots: Array<{ worker: { on(e: 'message', l: (m: unknown) => void): void } }> }).slots) {
+        slot.worker.on('message', (m) => received.push(m));
+      }
+      const bodies = [...batches, '{"event":{"user":"a"}}\n{"event": oops}', '{"event": oops}'];
+      for (const body of bodies) await call(s.url, 'POST', '/services/collector/event', { host: US, headers: splunk(T.us), body });
+      const stats = (await call(s.url, 'GET', '/admin/v1/stats', { headers: { authorization: `Bearer ${ADMIN}` } })).json;
+      expect(stats.totals.events).toBe(batches.length * 40 + 40 + 1);
+      expect(received).toHaveLength(bodies.length);
+      const keys = received.map((m) => Object.keys(m as object).sort().join(','));
+      // a request with events carries its Counts; one whose first event is bad has nothing to count
+      expect(keys.slice(0, -1)).toEqual(bodies.slice(0, -1).map(() => 'counts,error,events,id,modules'));
+      expect(keys.at(-1)).toBe('error,events,id,modules');
+      const text = JSON.stringify(received);
+      expect(text).not.toMatch(/"(action|category|path|by|reason)"/);
+      expect(text).not.toMatch(/"(refsOf|verdicts|table|text)"/);
+    } finally {
+      await s.app.close();
+      rmSync(s.dir, { recursive: true, force: true });
+    }
+  });
+});

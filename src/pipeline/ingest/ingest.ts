@@ -7,6 +7,7 @@ import type { RawRules } from '../parse/linebreak.ts';
 import { rawEvents } from '../parse/raw.ts';
 import { W3cCarry, type W3cFields } from '../parse/w3c-streams.ts';
 import { packRecords, type Batch } from '../../store/packed.ts';
+import type { FieldTally } from '../../store/stats.ts';
 import type { StoreRecord } from '../../store/types.ts';
 import type { VerdictList } from '../../store/verdicts.ts';
 import { rawEnvelope, toRecord, type ClassifierDeps, type PolicyLike, type RecordContext } from './pipeline.ts';
@@ -37,8 +38,14 @@ export interface IngestContext {
   policy: PolicyLike;
   /** The global decoded-bytes budget (src/service/hec/admission.ts), if any. */
   budgets: Budgets | null;
-  /** The producer's verdict list toward the store the batch goes to (src/store/verdicts.ts). */
-  verdicts: VerdictList;
+  /** The producer's verdict list toward the store the batch goes to (src/store/verdicts.ts); not with `tally`. */
+  verdicts?: VerdictList;
+  /**
+   * Toward a store that only counts (the none store): the producer's tally (src/store/stats.ts FieldTally). The
+   * records are counted into it, not packed; the caller takes the tally's Counts for the store in the same
+   * synchronous step as it hands them over, so that the store hears of each slot before a count of it.
+   */
+  tally?: FieldTally;
   /** Whether the store keeps the events' texts (the none store does not: they are left out). */
   text?: boolean;
 }
@@ -46,7 +53,12 @@ export interface IngestContext {
 export interface Ingested {
   /** The records packed for the store (without its `seq`), or null when there are none. */
   batch: Omit<Batch, 'seq'> | null;
-  /** The first error; the records before it are in `batch`, as HEC stores a bad batch's good prefix. */
+  /**
+   * With `tally`: the records counted into it, per module ([module ('' = none), events, dropped fields, flagged
+   * fields, ...]), or null when there are none; null without a tally.
+   */
+  counted: Array<string | number> | null;
+  /** The first error; the records before it are in `batch` (or `counted`), as HEC stores a bad batch's good prefix. */
   error: SimError | null;
   /** /raw: the latest W3C `#Fields:` directive the request held, for the stream's next request; undefined: none. */
   w3cFields?: W3cFields;
@@ -54,9 +66,9 @@ export interface Ingested {
 
 /**
  * A request's body → the batch its store appends: decode (gunzip, UTF-8), parse (HEC envelopes or raw
- * lines), classify, filter by the tenant's policy, pack. Pure but for the verdict list it numbers verdicts
- * in: the event loop runs it (ingest.workers 0, or a test's classifier) and so does an ingest worker thread,
- * the same function either way.
+ * lines), classify, filter by the tenant's policy, pack (or, toward a store that only counts, count). Pure
+ * but for the verdict list it numbers verdicts in (or the tally it counts in): the event loop runs it
+ * (ingest.workers 0, or a test's classifier) and so does an ingest worker thread, the same function either way.
  */
 export async function ingest(job: IngestJob, ctx: IngestContext): Promise<Ingested> {
   let records: StoreRecord[] = [];
@@ -86,8 +98,12 @@ export async function ingest(job: IngestJob, ctx: IngestContext): Promise<Ingest
   } finally {
     hold?.release();
   }
-  if (records.length === 0) return { batch: null, error, w3cFields: w3c?.latest };
-  ctx.verdicts.begin();
-  const packed = packRecords(records, ctx.verdicts.number, ctx.text ?? true);
-  return { batch: { ...packed, ...ctx.verdicts.end() }, error, w3cFields: w3c?.latest };
+  const w3cFields = w3c?.latest;
+  if (records.length === 0) return { batch: null, counted: null, error, w3cFields };
+  if (ctx.tally !== undefined) return { batch: null, counted: ctx.tally.add(records), error, w3cFields };
+  const list = ctx.verdicts;
+  if (list === undefined) throw new Error('ingest: a verdict list or a tally is needed');
+  list.begin();
+  const packed = packRecords(records, list.number, ctx.text ?? true);
+  return { batch: { ...packed, ...list.end() }, counted: null, error, w3cFields };
 }

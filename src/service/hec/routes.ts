@@ -6,8 +6,10 @@ import { hecBody, SimError } from '../../errors/sim-error.ts';
 import { decodeBody, decompressBody } from '../../pipeline/parse/body.ts';
 import { rawRulesFor } from '../../pipeline/parse/linebreak.ts';
 import { kPortRegion, routeRegion } from '../region/route.ts';
+import { NoneStore } from '../../store/none.ts';
 import { countModules, type ModuleCounts } from '../../store/packed.ts';
-import type { Committed } from '../../store/types.ts';
+import { FieldTally } from '../../store/stats.ts';
+import type { Committed, RegionStore } from '../../store/types.ts';
 import { VerdictList } from '../../store/verdicts.ts';
 import type { RecordContext } from '../../pipeline/ingest/pipeline.ts';
 import { ingest, type IngestJob } from '../../pipeline/ingest/ingest.ts';
@@ -225,6 +227,14 @@ export function registerHecRoutes(app: FastifyInstance): void {
   const limits = sim.cfg.limits;
   /** /raw: the latest W3C `#Fields:` directive per stream (tenant, token, channel, host, source, sourcetype). */
   const w3cStreams = new W3cStreams();
+  /** The event loop's tally toward each store that only counts (its requests are counted here, not packed). */
+  const tallies = new WeakMap<RegionStore, FieldTally>();
+  const tallyOf = (store: RegionStore): FieldTally | undefined => {
+    if (!(store instanceof NoneStore)) return undefined;
+    let t = tallies.get(store);
+    if (t === undefined) tallies.set(store, (t = new FieldTally(verdictNumber)));
+    return t;
+  };
 
   /**
    * A request's job in an ingest thread. A gzip body is gunzipped here first (zlib works on libuv's threads;
@@ -273,14 +283,28 @@ export function registerHecRoutes(app: FastifyInstance): void {
       error = r.error;
       if (stream !== null) w3cStreams.update(stream, r.w3cFields);
     } else {
+      const tally = tallyOf(store);
       const r = await ingest({ ...job, body: req.body as Buffer | undefined }, {
-        limits, rules: ctx.rules!, matcher: ctx.matcher, apply: ctx.apply, policy: ctx.policy, budgets: sim.budgets, verdicts: new VerdictList(verdictNumber),
+        limits, rules: ctx.rules!, matcher: ctx.matcher, apply: ctx.apply, policy: ctx.policy, budgets: sim.budgets,
+        ...(tally === undefined ? { verdicts: new VerdictList(verdictNumber) } : { tally }),
         text: store.kind !== 'none', // the none store keeps no text: no envelope text to prove canonical
       });
       const b = r.batch;
-      stored = b === null
-        ? { events: 0, perModule: new Map(), commit: Promise.resolve({ seq: 0, firstEvent: 0, events: 0 }) }
-        : { events: b.events, perModule: countModules(b, new Map()), commit: store.append(b) };
+      if (r.counted !== null) {
+        const perModule: ModuleCounts = new Map();
+        let events = 0;
+        for (let i = 0; i < r.counted.length; i += 4) {
+          const n = r.counted[i + 1] as number;
+          perModule.set(r.counted[i] as string, [n, r.counted[i + 2] as number, r.counted[i + 3] as number]);
+          events += n;
+        }
+        // taken and appended in one step: the store hears of a slot before any count of it (FieldTally)
+        stored = { events, perModule, commit: (store as NoneStore).append(tally!.take(0)) };
+      } else {
+        stored = b === null
+          ? { events: 0, perModule: new Map(), commit: Promise.resolve({ seq: 0, firstEvent: 0, events: 0 }) }
+          : { events: b.events, perModule: countModules(b, new Map()), commit: store.append(b) };
+      }
       error = r.error;
       if (stream !== null) w3cStreams.update(stream, r.w3cFields);
     }
