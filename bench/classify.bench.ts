@@ -33,7 +33,7 @@ import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
 import { compileMatcher, loadCatalog, type Matcher } from '../src/pipeline/classify/index.ts';
 import { naiveClassifyField } from '../src/pipeline/classify/naive.ts';
-import type { CatalogDef, FieldClass } from '../src/pipeline/classify/types.ts';
+import type { CatalogDef, Classification } from '../src/pipeline/classify/types.ts';
 import { applyPolicy, compilePolicy, type Policy } from '../src/pipeline/filter/index.ts';
 import { buildBatch, makeGenerator } from '../src/tools/gen/index.ts';
 
@@ -161,7 +161,7 @@ function rowFn(name: RowName): () => void {
       };
     }
     case 'key-lookup': {
-      const keyCache = new Map<string, FieldClass>();
+      const keyCache = new Map<string, Classification>();
       for (const ev of parsed) for (const f of compiled().matcher.classifyEvent(ev, SPLUNK)) keyCache.set(f.path, f);
       return () => {
         for (const ev of parsed) {
@@ -175,7 +175,7 @@ function rowFn(name: RowName): () => void {
       const { policy } = compiled();
       return () => {
         for (const ev of parsed) {
-          const fields: FieldClass[] = [];
+          const fields: Classification[] = [];
           for (const [k, v] of Object.entries(ev as Record<string, unknown>)) fields.push(naiveClassifyField(catalog, k, v, SPLUNK));
           sink += fields.filter((f) => f.module === null || policy.isUploadAllowed(f.module)).length;
         }

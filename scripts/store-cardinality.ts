@@ -141,7 +141,7 @@ try {
   const again = new SqliteStore('us', dir, options);
   const openMs = performance.now() - t0;
   const reopened = mem();
-  const sample = again.list({ limit: 3 }).map((e) => e.classification.map((f) => f.path).join(','));
+  const sample = again.list({ limit: 3 }).map((e) => e.verdicts.map((f) => f.path).join(','));
   await again.close();
   console.log(JSON.stringify({
     names: N, batch, writeMs: Math.round(writeMs),

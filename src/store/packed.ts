@@ -1,4 +1,4 @@
-import type { FilteredField } from '../pipeline/classify/types.ts';
+import type { Verdict } from '../pipeline/classify/types.ts';
 import type { StoreRecord } from './types.ts';
 import { CHUNK_HEAD, chunkColumns, REFS } from './event-log.ts';
 
@@ -120,11 +120,11 @@ export class ChunkBuilder {
  * Packs records; `verdictIndex` numbers each field's verdict (a class id, or a number in a verdict list).
  * `texts` false: the events' texts are left out (every length -1), for a store that only counts.
  */
-export function packRecords(records: readonly StoreRecord[], verdictIndex: (f: FilteredField) => number, texts = true): PackedBatch {
+export function packRecords(records: readonly StoreRecord[], verdictIndex: (f: Verdict) => number, texts = true): PackedBatch {
   let fieldCount = 0;
   let chars = 0;
   for (const r of records) {
-    fieldCount += r.classification.length;
+    fieldCount += r.verdicts.length;
     if (texts) chars += r.envelope !== undefined ? r.envelope.length : 512;
   }
   // room for ASCII envelopes, a little more, and the table: the buffer seldom grows (a copy)
@@ -146,7 +146,7 @@ export function packRecords(records: readonly StoreRecord[], verdictIndex: (f: F
   let k = 0;
   for (let e = 0; e < records.length; e++) {
     const r = records[e];
-    const cls = r.classification;
+    const cls = r.verdicts;
     for (let i = 0; i < cls.length; i++) verdicts[k++] = verdictIndex(cls[i]);
     idCounts[e] = cls.length;
     refsOf[t++] = col(0, r.tenant); refsOf[t++] = col(1, r.module); refsOf[t++] = col(2, r.host); refsOf[t++] = col(3, r.source);

@@ -5,7 +5,7 @@ import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threa
 import Database from 'better-sqlite3';
 import type { FsyncMode } from '../config/config.ts';
 import { SimError } from '../errors/sim-error.ts';
-import type { FilteredField } from '../pipeline/classify/types.ts';
+import type { Verdict } from '../pipeline/classify/types.ts';
 import { ChunkBuilder, NUM_DROPPED, NUM_FLAGGED, NUMBERS, REF_MODULE, REFS, stringTable, TEXTS, transferOf, type Batch, type PackedBatch } from './packed.ts';
 import { itemRows, StatsCounter } from './stats.ts';
 import { DIR_MODE, FILE_MODE, lockDir } from './dir-lock.ts';
@@ -133,7 +133,7 @@ export class SqliteStore implements RegionStore {
   private broken: Error | null = null;
   private exited: Promise<void> = Promise.resolve();
   /** Classifications by id, read from field_classes as list() meets them (the writer stores them). */
-  private readonly classById: FilteredField[] = [];
+  private readonly classById: Verdict[] = [];
   private readonly classJson: Database.Statement<[number], string>;
   /** Path shapes (paths.ts): distinct ones (the writer's count, from its replies), the cap, fields past it. */
   private readonly paths: { distinct: number; cap: number; overflowFields: number };
@@ -409,19 +409,19 @@ export class SqliteStore implements RegionStore {
   private loadShapes(): void {
     const known = new Set<string>();
     for (const json of this.db.prepare('SELECT json FROM field_classes').pluck().iterate() as Iterable<string>) {
-      const shape = foldPath((JSON.parse(json) as FilteredField).path); // a store written before shapes has exact paths here
+      const shape = foldPath((JSON.parse(json) as Verdict).path); // a store written before shapes has exact paths here
       if (shape !== OVERFLOW) known.add(shape);
     }
     this.paths.distinct = known.size;
   }
 
   /** Classification `id` (stored by the writer before the chunk that names it was indexed). */
-  private classOf(id: number): FilteredField {
+  private classOf(id: number): Verdict {
     let f = this.classById[id];
     if (f === undefined) {
       const json = this.classJson.get(id);
       if (json === undefined) throw new Error(`classification ${id} is not in ${this.path}`);
-      this.classById[id] = f = JSON.parse(json) as FilteredField;
+      this.classById[id] = f = JSON.parse(json) as Verdict;
     }
     return f;
   }
@@ -481,7 +481,7 @@ export class SqliteStore implements RegionStore {
           event = JSON.parse(eventText ?? 'null');
           fields = fieldsText === null ? null : JSON.parse(fieldsText);
         }
-        const classification: FilteredField[] = [];
+        const classification: Verdict[] = [];
         for (let k = idStarts[e], end = k + c.idCounts[e]; k < end; k++) {
           const f = this.classOf(c.verdicts[k]);
           const path = exactOf?.get(k);
@@ -492,7 +492,7 @@ export class SqliteStore implements RegionStore {
         out.push({
           id: c.firstEvent + e, region: this.region, receivedAt: c.nums[n], tenant: ref(e, 0)!, module, time: Number.isNaN(time) ? null : time,
           host: ref(e, 2)!, source: ref(e, 3)!, sourcetype: ref(e, 4)!, index: ref(e, 5)!, endpoint: ref(e, 6) as 'event' | 'raw',
-          event, fields, classification, dropped: c.nums[n + NUM_DROPPED], flagged: c.nums[n + NUM_FLAGGED],
+          event, fields, verdicts: classification, dropped: c.nums[n + NUM_DROPPED], flagged: c.nums[n + NUM_FLAGGED],
         });
       }
       if (out.length >= limit) break;

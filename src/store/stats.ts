@@ -2,7 +2,7 @@ import { addItemCount, classInfo, countModules, type ClassInfo, type ItemCounts,
 import type { Batch } from './packed.ts';
 import type { ItemStat, RegionStats, StoreRecord } from './types.ts';
 import { VerdictTable, type VerdictNumber } from './verdicts.ts';
-import type { FilteredField } from '../pipeline/classify/types.ts';
+import type { Verdict } from '../pipeline/classify/types.ts';
 
 /** The key of a (module, item, group) entry in per-item totals: `module \u0000 item \u0000 group`, '' for null. */
 export function itemKey(module: string | null, item: string | null, group: string | null = null): string {
@@ -13,7 +13,7 @@ export function itemKey(module: string | null, item: string | null, group: strin
 export function aggregateItems(records: readonly StoreRecord[]): Map<string, ItemStat> {
   const out = new Map<string, ItemStat>();
   for (const r of records) {
-    for (const f of r.classification) {
+    for (const f of r.verdicts) {
       const key = itemKey(f.module, f.item, f.group ?? null);
       let s = out.get(key);
       if (!s) out.set(key, (s = { module: f.module, item: f.item, ...(f.group ? { group: f.group } : {}), kept: 0, dropped: 0, flagged: 0 }));
@@ -174,7 +174,7 @@ export class FieldTally {
       m[0]++;
       m[1] += r.dropped;
       m[2] += r.flagged;
-      const cls = r.classification;
+      const cls = r.verdicts;
       for (let i = 0; i < cls.length; i++) {
         // a verdict the filter made: its cell by its number (one property read per field, an Int32Array load)
         const f = cls[i];
@@ -230,7 +230,7 @@ export class FieldTally {
   }
 
   /** A field's cell, its slot named when new; remembered by its verdict's number `n` when it has one. */
-  private cellOf(f: FilteredField, n: number): number {
+  private cellOf(f: Verdict, n: number): number {
     const module = f.module ?? '';
     const item = f.item ?? '';
     const group = f.group ?? '';

@@ -1,6 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { Batch } from './packed.ts';
-import type { FilteredField } from '../pipeline/classify/types.ts';
+import type { Verdict } from '../pipeline/classify/types.ts';
 
 /** What the ingest pipeline hands to a region store: one event after classification and filtering. */
 export interface StoreRecord {
@@ -25,8 +25,8 @@ export interface StoreRecord {
    * dropped): a store may keep this text instead of serializing the event again. Absent otherwise.
    */
   envelope?: string;
-  /** Per-field classification and action, for the event and its indexed fields (`fields.<name>`). */
-  classification: FilteredField[];
+  /** Per-field verdicts (classification and action), for the event and its indexed fields (`fields.<name>`). */
+  verdicts: Verdict[];
   dropped: number;
   flagged: number;
 }

@@ -1,4 +1,4 @@
-import type { FilteredField } from '../pipeline/classify/types.ts';
+import type { Verdict } from '../pipeline/classify/types.ts';
 import { packRecords, type Batch } from './packed.ts';
 import type { StoreRecord } from './types.ts';
 
@@ -16,7 +16,7 @@ export const MAX_VERDICTS = 50_000;
  * same for a verdict object as long as it lives), or -1 for a verdict the filter did not make (a test's, or a
  * copy): those are found by their JSON.
  */
-export type VerdictNumber = (f: FilteredField) => number;
+export type VerdictNumber = (f: Verdict) => number;
 
 /** A producer's verdict list toward one store. */
 export class VerdictList {
@@ -45,7 +45,7 @@ export class VerdictList {
   }
 
   /** The number of a field's verdict in this list (its JSON goes with the batch when new). */
-  readonly number = (f: FilteredField): number => {
+  readonly number = (f: Verdict): number => {
     const n = this.numberOf(f);
     if (n >= 0) {
       if (n >= this.byNumber.length) {

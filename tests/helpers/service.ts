@@ -7,7 +7,7 @@ import { buildApp, type AppOptions } from '../../src/service/app.ts';
 import { buildConfig, type ConfigFile, type ConfigOverrides } from '../../src/config/config.ts';
 import { startServer, type RunningServer } from '../../src/service/server.ts';
 import { createLocalCa } from '../../src/tools/tls/ca.ts';
-import type { FieldClass, FilteredField, ModuleDef, UndeclaredPolicy } from '../../src/pipeline/classify/types.ts';
+import type { Classification, Verdict, ModuleDef, UndeclaredPolicy } from '../../src/pipeline/classify/types.ts';
 import type { ClassifierDeps, MatcherLike, PolicyLike } from '../../src/pipeline/ingest/pipeline.ts';
 import { SimError } from '../../src/errors/sim-error.ts';
 import { isPolicyError } from '../../src/pipeline/filter/index.ts';
@@ -24,13 +24,13 @@ function mod(id: string, name: string, canBeTurnedOff: boolean, sourcetypes: str
   };
 }
 const MODULES = [mod('fw', 'Firewall Logs', true, ['fw:traffic']), mod('core', 'Core Telemetry', false, [])];
-const ITEMS: Record<string, { item: string; module: string; category: FieldClass['category'] }> = {
+const ITEMS: Record<string, { item: string; module: string; category: Classification['category'] }> = {
   src_ip: { item: 'Source IP address', module: 'fw', category: 'online-identifier' },
   user: { item: 'User name', module: 'fw', category: 'direct-identifier' },
   host_id: { item: 'Host ID', module: 'core', category: 'online-identifier' },
 };
 
-function leaves(v: unknown, path: string, out: FieldClass[]): void {
+function leaves(v: unknown, path: string, out: Classification[]): void {
   if (Array.isArray(v)) {
     v.forEach((x, i) => leaves(x, `${path}[${i}]`, out));
     return;
@@ -54,7 +54,7 @@ export const testMatcher: MatcherLike = {
   resolveModule: (x) => MODULES.find((m) => m.id === x.toLowerCase() || m.name.toLowerCase() === x.toLowerCase()),
   moduleForSourcetype: (st) => MODULES.find((m) => m.sourcetypes.includes(st)),
   classifyEvent(event) {
-    const out: FieldClass[] = [];
+    const out: Classification[] = [];
     leaves(event, '', out);
     return out;
   },
@@ -86,7 +86,7 @@ export const testClassifier: ClassifierDeps = {
     return policy(perm, opts.undeclared ?? 'keep');
   },
   applyPolicy(p, event, fields) {
-    const out: FilteredField[] = [];
+    const out: Verdict[] = [];
     let dropped = 0, flagged = 0;
     const drop = new Set<string>();
     for (const f of fields) {

@@ -3,7 +3,7 @@ import * as grammar from './grammar.ts';
 import * as kv from './kv.ts';
 import { lookupModule } from '../policy/names.ts';
 import * as names from './normalize.ts';
-import type { By, CatalogDef, Category, DetectorName, FieldClass, ModuleDef } from './types.ts';
+import type { By, CatalogDef, Category, DetectorName, Classification, ModuleDef } from './types.ts';
 import { CATEGORIES } from './types.ts';
 
 /**
@@ -35,8 +35,8 @@ export interface Matcher {
    * One entry per leaf field of the event (dotted paths; an array of scalars is one field). A text event is split
    * into fields by src/pipeline/parse/formats, by its content and its `sourcetype` (which may declare its format).
    */
-  classifyEvent(event: unknown, moduleId: string | null, sourcetype?: string): FieldClass[];
-  classifyField(path: string, value: unknown, moduleId: string | null): FieldClass;
+  classifyEvent(event: unknown, moduleId: string | null, sourcetype?: string): Classification[];
+  classifyField(path: string, value: unknown, moduleId: string | null): Classification;
   /** Why a field got its classification, in words. */
   explain(path: string, value: unknown, moduleId: string | null): string;
   readonly cacheSize: number;
@@ -46,7 +46,7 @@ export interface Matcher {
    * result this matcher did not make (another matcher's, a copy, a literal). A filter indexes its verdict
    * caches by it (src/pipeline/filter). It is not a property of the result's JSON.
    */
-  resultNumber(f: FieldClass): number;
+  resultNumber(f: Classification): number;
   /** How many results this matcher has numbered: every number it gave is below this. */
   readonly resultCount: number;
 }
@@ -96,16 +96,16 @@ interface PathEntry {
   /** Global kind from the name, -1 when the name says nothing. */
   kind: number;
   /** Per module slot: the result when it does not depend on the value. */
-  slots: Array<FieldClass | undefined>;
+  slots: Array<Classification | undefined>;
   /** Per module slot: the results of a value-dependent field, one per variant. */
-  variants: Array<Map<number, FieldClass> | undefined> | null;
+  variants: Array<Map<number, Classification> | undefined> | null;
   /** Per module slot, for kinds that only refine: the result per matched refine step (index step + 1). */
-  steps: Array<Array<FieldClass | undefined> | undefined> | null;
+  steps: Array<Array<Classification | undefined> | undefined> | null;
   /**
    * Per module slot, the result when the name says nothing and the value is a number or a boolean: no
    * detector matches the text of one (a test holds that), so it is the same for every such value.
    */
-  plain: Array<FieldClass | undefined> | null;
+  plain: Array<Classification | undefined> | null;
   /** Per module slot: the item an alias of the module names (null: none; undefined: not looked up yet). */
   itemHits: Array<ItemRt | null | undefined>;
   /** The last key of the path is a CEF custom slot (cs1…), named by its sibling `<key>Label`. */
@@ -141,13 +141,13 @@ const CAT_INDEX: Readonly<Record<Category, number>> = Object.assign(Object.creat
  */
 const RESULT_NO: unique symbol = Symbol('ingestor-sim.result-number');
 const RESULT_OF: unique symbol = Symbol('ingestor-sim.result-matcher');
-type Numbered = FieldClass & { readonly [RESULT_NO]?: number; readonly [RESULT_OF]?: Matcher };
+type Numbered = Classification & { readonly [RESULT_NO]?: number; readonly [RESULT_OF]?: Matcher };
 
 /**
  * The number matcher `m` gave result `f` (Matcher.resultNumber), or -1 when `m` did not make it. One function
  * for every matcher: a hot loop calling it stays monomorphic however many matchers the process has.
  */
-export function resultNumberOf(f: FieldClass, m: Matcher): number {
+export function resultNumberOf(f: Classification, m: Matcher): number {
   return (f as Numbered)[RESULT_OF] === m ? (f as Numbered)[RESULT_NO]! : -1;
 }
 
@@ -410,12 +410,12 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
    * Per module slot: path → its result, for paths whose result depends on nothing but the path (no value, no
    * sibling label): the walk's fast path, one Map lookup per field. Cleared with pathCache.
    */
-  const direct: Array<Map<string, FieldClass>> = Array.from({ length: slotCount }, () => new Map());
+  const direct: Array<Map<string, Classification>> = Array.from({ length: slotCount }, () => new Map());
   /**
    * Per slot: the keys of the last top-level object walked, their direct results, and (for a key that has none: a
    * value-dependent field) its path entry, so that such a field costs no Map lookup either (walk).
    */
-  const shapes: Array<{ keys: string[]; results: Array<FieldClass | undefined>; entries: Array<PathEntry | undefined> }> =
+  const shapes: Array<{ keys: string[]; results: Array<Classification | undefined>; entries: Array<PathEntry | undefined> }> =
     Array.from({ length: slotCount }, () => ({ keys: [], results: [], entries: [] }));
 
   /** `name` is what the field is called when it differs from its path (a CEF `cs1` labelled by `cs1Label`). */
@@ -501,14 +501,14 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
   }
 
   /** The result of a packed resolution of `path` in module `slot`: a new frozen object with its number. */
-  function make(path: string, packed: number, slot: number): FieldClass {
+  function make(path: string, packed: number, slot: number): Classification {
     const by = BY[packed % 4];
     const category = CATEGORIES[Math.floor(packed / 4) % 16];
     const rest = Math.floor(packed / 64);
     const kind = (rest % KINDS1) - 1;
     const itemNo = Math.floor(rest / KINDS1) - 1;
     const item = itemNo === -1 ? null : allItems[itemNo];
-    const r: FieldClass = {
+    const r: Classification = {
       path,
       item: item ? item.label : null,
       // text no parser split is the content of the event's own module (never another module's item)
@@ -554,18 +554,18 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     return null;
   }
 
-  function classifyField(path: string, value: unknown, moduleId: string | null): FieldClass {
+  function classifyField(path: string, value: unknown, moduleId: string | null): Classification {
     const slot = moduleId === null ? nullSlot : (moduleIndex.get(moduleId) ?? nullSlot);
     return classifySlot(entryFor(path), path, value, slot);
   }
 
   /** Keeps a result that depends on the path alone: in its entry, and for the walk's fast path. */
-  function remember(e: PathEntry, path: string, slot: number, r: FieldClass): void {
+  function remember(e: PathEntry, path: string, slot: number, r: Classification): void {
     e.slots[slot] = r;
     if (!e.cef && path === e.path) direct[slot].set(path, r);
   }
 
-  function classifySlot(e: PathEntry, path: string, value: unknown, slot: number): FieldClass {
+  function classifySlot(e: PathEntry, path: string, value: unknown, slot: number): Classification {
     const cached = e.slots[slot];
     if (cached !== undefined) return cached;
 
@@ -704,7 +704,7 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     return 'unknown';
   }
 
-  function walk(node: unknown, prefix: string, slot: number, out: FieldClass[], depth: number): void {
+  function walk(node: unknown, prefix: string, slot: number, out: Classification[], depth: number): void {
     if (node === null || typeof node !== 'object' || depth >= MAX_DEPTH) {
       out.push(classifySlot(entryFor(prefix), prefix, node, slot));
       return;
@@ -748,7 +748,7 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
       let memoEntry: PathEntry | undefined;
       if (memo !== null && (v === null || typeof v !== 'object')) {
         // a top-level leaf whose result is the path's alone: a string comparison, else one lookup
-        let r: FieldClass | undefined;
+        let r: Classification | undefined;
         if (at < memo.keys.length && memo.keys[at] === key) {
           r = memo.results[at];
           if (r === undefined) {
@@ -863,7 +863,7 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
   // id is mostly the same string, found by one comparison instead of a Map lookup per event
   let lastModuleId: string | null = null;
   let lastSlot = nullSlot;
-  function classifyEvent(event: unknown, moduleId: string | null, sourcetype?: string): FieldClass[] {
+  function classifyEvent(event: unknown, moduleId: string | null, sourcetype?: string): Classification[] {
     let slot: number;
     if (moduleId === lastModuleId) slot = lastSlot;
     else {
@@ -871,7 +871,7 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
       lastModuleId = moduleId;
       lastSlot = slot;
     }
-    const out: FieldClass[] = [];
+    const out: Classification[] = [];
     if (typeof event === 'string') {
       const pairs = parseKeyValues(event, sourcetype);
       if (pairs.length === 0) {

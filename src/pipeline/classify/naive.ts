@@ -3,7 +3,7 @@ import {
 } from './detectors.ts';
 import { grammarKindOf, labelKey, nameKeys, plainValue, suffixKind, type PatternTable } from './grammar.ts';
 import { nameCandidates, normalizeName, pathSegments } from './normalize.ts';
-import type { By, CatalogDef, Category, FieldClass, ItemDef, ModuleDef } from './types.ts';
+import type { By, CatalogDef, Category, Classification, ItemDef, ModuleDef } from './types.ts';
 
 /**
  * The hand-written alternative to the compiled matcher: the same rules, read straight off the catalog for
@@ -12,7 +12,7 @@ import type { By, CatalogDef, Category, FieldClass, ItemDef, ModuleDef } from '.
  * (tests/unit/pipeline/classify). It shares only the language (grammar.ts: how a name is cut into words and read) and
  * the value detectors with the compiled matcher.
  */
-export function naiveClassifyField(cat: CatalogDef, path: string, value: unknown, moduleId: string | null): FieldClass {
+export function naiveClassifyField(cat: CatalogDef, path: string, value: unknown, moduleId: string | null): Classification {
   const mod: ModuleDef | undefined = moduleId === null ? undefined : cat.modules.find((m) => m.id === moduleId);
   const kindIds = Object.keys(cat.fieldKinds);
   const cands = nameCandidates(path);
@@ -163,7 +163,7 @@ export function naiveClassifyField(cat: CatalogDef, path: string, value: unknown
   // 5. a record item takes every field of its module's events that nothing else took
   if (!item && mod) item = mod.items.find((it) => it.record === true) ?? null;
   const module = item && mod ? mod.id : used === 'event-log' && mod ? mod.id : null;
-  const out: FieldClass = { path, item: item ? item.label : null, module, category, by, kind: used, group: item ? item.group : null };
+  const out: Classification = { path, item: item ? item.label : null, module, category, by, kind: used, group: item ? item.group : null };
   if (!item && used !== null) {
     const declaring = cat.modules.filter((m) => m.items.some((it) => it.kinds.includes(used!))).map((m) => m.id).sort();
     if (declaring.length > 0) out.declaredBy = declaring;

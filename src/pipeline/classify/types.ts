@@ -164,7 +164,7 @@ export interface CatalogDef {
 // ---- runtime results ----
 
 /** The classification of one leaf field of an event. */
-export interface FieldClass {
+export interface Classification {
   /** Dotted path of the leaf (`properties.ipAddress`, `tags[0]`). */
   path: string;
   /** The notice's label of the item, or null when undeclared. */
@@ -185,7 +185,7 @@ export interface FieldClass {
   declaredBy?: readonly string[];
 }
 
-export interface FilteredField extends FieldClass {
+export interface Verdict extends Classification {
   action: Action;
   /** Why a field was dropped or flagged, for people. */
   reason?: string;

@@ -2,7 +2,7 @@ import { isSimError, SimError } from '../../errors/sim-error.ts';
 import { cutKeys, parseKeyValues } from '../classify/kv.ts';
 import * as compiled from '../classify/compile.ts';
 import type { Matcher } from '../classify/compile.ts';
-import type { FieldClass, FilteredField, ModuleDef, SecretsPolicy, TenantSettingId, UndeclaredPolicy } from '../classify/types.ts';
+import type { Classification, Verdict, ModuleDef, SecretsPolicy, TenantSettingId, UndeclaredPolicy } from '../classify/types.ts';
 import { describeCandidates, lookupModule } from '../policy/names.ts';
 import { blockedBecause, compileRelations, pageName, partlyWarning, separateBlock, separateMatch, standsInActive, type CompiledMatch, type CompiledRelations } from '../policy/relations.ts';
 import { defaultSettings, isSettingId, SETTING_IDS, type TenantSettings } from '../policy/settings.ts';
@@ -29,8 +29,8 @@ export function itemKey(module: string | null, item: string | null): string {
  * (src/pipeline/ingest) writes per field, and what the store's verdict tables and counters are indexed by.
  * -1 for an object the filter did not hand out (a copy, a verdict parsed from JSON): count those by identity.
  */
-export function verdictNumber(f: FilteredField): number {
-  const n = (f as FilteredField & { [VERDICT_NO]?: number })[VERDICT_NO];
+export function verdictNumber(f: Verdict): number {
+  const n = (f as Verdict & { [VERDICT_NO]?: number })[VERDICT_NO];
   return n === undefined ? -1 : n;
 }
 
@@ -102,20 +102,20 @@ export interface Policy {
   /** Why nothing of an event of `ctx` is kept (its module's permission, a requirement, a separate permission), or null. */
   blocked(ctx: EventContext): string | null;
   /** The filter's verdict on one classified field of an event of `ctx` (default: the field's own module). */
-  decide(field: FieldClass, ctx?: EventContext): FilteredField;
+  decide(field: Classification, ctx?: EventContext): Verdict;
   /**
    * What an event of `ctx` decides for all its fields (computed once per module and sourcetype, and per field
    * condition met: see separateMatch): for decideIn. `event`: looked into when `ctx` carries none.
    */
   gate(ctx?: EventContext, event?: unknown): object;
   /** decide() for many fields of one event: the gate looked up once. */
-  decideIn(field: FieldClass, gate: object): FilteredField;
+  decideIn(field: Classification, gate: object): Verdict;
 }
 
 export interface FilterResult {
   /** What may be stored: the event itself when nothing is dropped or masked, else a copy without the dropped fields. */
   event: unknown;
-  fields: FilteredField[];
+  fields: Verdict[];
   dropped: number;
   flagged: number;
 }
@@ -178,7 +178,7 @@ function modelOf(matcher: Matcher): Model {
 }
 
 /** Numbers a verdict (its number is the matcher's next) and freezes it: from then on it is shared. */
-function share(v: FilteredField, counter: { count: number }): FilteredField {
+function share(v: Verdict, counter: { count: number }): Verdict {
   Object.defineProperty(v, VERDICT_NO, { value: counter.count++, enumerable: false, writable: false });
   return Object.freeze(v);
 }
@@ -199,10 +199,10 @@ interface Gate {
   /** A note for kept fields of these items (a stand-in), or for all ('*': a feature at risk). */
   readonly notes: Map<string, string> | null;
   /** verdicts[n - base]: the verdict on the matcher's result number n (undefined: not decided yet). */
-  verdicts: Array<FilteredField | undefined>;
+  verdicts: Array<Verdict | undefined>;
   base: number;
   /** Results the matcher did not number, or numbered before `base`. */
-  others: WeakMap<FieldClass, FilteredField> | null;
+  others: WeakMap<Classification, Verdict> | null;
   /** The policy's matcher: the cache is indexed by its result numbers (applyPolicy's loop reads the cache itself). */
   readonly matcher: Matcher;
 }
@@ -264,11 +264,11 @@ function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undec
     return drop === null && notes === null ? OPEN : newGate(id, drop, notes);
   }
 
-  function decide(f: FieldClass, ctx?: EventContext): FilteredField {
+  function decide(f: Classification, ctx?: EventContext): Verdict {
     return decideIn(f, gateOf(ctx));
   }
 
-  function decideIn(f: FieldClass, gate: Gate): FilteredField {
+  function decideIn(f: Classification, gate: Gate): Verdict {
     const n = resultNumberOf(f, matcher);
     const i = n - gate.base;
     if (n >= 0 && i >= 0) {
@@ -288,7 +288,7 @@ function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undec
   }
 
   /** Keeps a verdict at index i of the gate's cache: grown with undefined (a packed array, never sparse), or begun anew at n when full. */
-  function remember(gate: Gate, i: number, n: number, v: FilteredField): FilteredField {
+  function remember(gate: Gate, i: number, n: number, v: Verdict): Verdict {
     if (i >= CACHE_MAX) {
       gate.base = n;
       gate.verdicts = [v];
@@ -300,8 +300,8 @@ function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undec
     return v;
   }
 
-  function verdictOf(f: FieldClass, gate: Gate): FilteredField {
-    let v: FilteredField;
+  function verdictOf(f: Classification, gate: Gate): Verdict {
+    let v: Verdict;
     if (gate.drop !== null) {
       // a permission is for the whole source: every field of the event, declared or not
       v = { ...f, action: 'drop', reason: gate.drop };
@@ -405,8 +405,8 @@ function maskKeys(text: string, keys: Set<string>, sourcetype: string | undefine
  * sourcetype: when that module's effective permission is off, nothing of the event is kept (stored as null) and
  * every field says why.
  */
-export function applyPolicy(policy: Policy, event: unknown, fields: FieldClass[], ctx?: EventContext): FilterResult {
-  const out: FilteredField[] = new Array(fields.length);
+export function applyPolicy(policy: Policy, event: unknown, fields: Classification[], ctx?: EventContext): FilterResult {
+  const out: Verdict[] = new Array(fields.length);
   let dropped = 0;
   let flagged = 0;
   let masked = 0;

@@ -1,5 +1,5 @@
 import type { Matcher } from '../classify/compile.ts';
-import type { FieldClass, FilteredField } from '../classify/types.ts';
+import type { Classification, Verdict } from '../classify/types.ts';
 import type { Policy, PolicyOptions } from '../filter/index.ts';
 import type { Envelope } from '../parse/envelope.ts';
 import { extractTime, inRange, RawRules, type RawEvent } from '../parse/linebreak.ts';
@@ -25,7 +25,7 @@ export type PolicyOptionsLike = PolicyOptions;
 
 export interface AppliedPolicy {
   event: unknown;
-  fields: FilteredField[];
+  fields: Verdict[];
   dropped: number;
   flagged: number;
 }
@@ -34,7 +34,7 @@ export interface ClassifierDeps {
   matcher: MatcherLike;
   compilePolicy(matcher: MatcherLike, opts: PolicyOptionsLike): PolicyLike;
   /** `ctx`: the event's module and sourcetype (a permission is for the whole source). */
-  applyPolicy(policy: PolicyLike, event: unknown, fields: FieldClass[], ctx?: { module: string | null; sourcetype?: string }): AppliedPolicy;
+  applyPolicy(policy: PolicyLike, event: unknown, fields: Classification[], ctx?: { module: string | null; sourcetype?: string }): AppliedPolicy;
   /**
    * True for the catalog's own classifier (defaultClassifier): an ingest worker thread builds the same one,
    * so requests may be classified there. Any other classifier (a test's) runs in the event loop.
@@ -99,7 +99,7 @@ export function toRecord(env: Envelope, ctx: RecordContext): StoreRecord {
     endpoint: ctx.endpoint,
     event: applied.event,
     fields,
-    classification,
+    verdicts: classification,
     dropped,
     flagged,
     // the policy left the event and its fields as parsed: the envelope's canonical text (as received when the

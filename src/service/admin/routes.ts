@@ -36,7 +36,7 @@ export function eventView(e: StoredEvent) {
     indexedFields: e.fields,
     dropped: e.dropped,
     flagged: e.flagged,
-    fields: e.classification.map((f) => ({
+    fields: e.verdicts.map((f) => ({
       path: f.path, item: f.item, ...(f.group !== undefined ? { group: f.group } : {}), module: f.module, category: f.category, action: f.action,
       ...(f.reason ? { reason: f.reason } : {}), ...(f.masked ? { masked: f.masked } : {}), ...(f.note ? { note: f.note } : {}), by: f.by, kind: f.kind,
       ...(f.declaredBy !== undefined ? { declaredBy: f.declaredBy } : {}),

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Matcher } from '../../pipeline/classify/compile.ts';
 import { nameCandidates, normalizeName } from '../../pipeline/classify/normalize.ts';
-import type { CatalogDef, Category, FieldClass } from '../../pipeline/classify/types.ts';
+import type { CatalogDef, Category, Classification } from '../../pipeline/classify/types.ts';
 
 /** One labeled field, as in shared/fixtures/fields-visible.jsonl. */
 export interface LabeledField {
@@ -85,7 +85,7 @@ export function evaluate(matcher: Matcher, records: LabeledField[]): EvalResult 
     }
     const value = exampleValue(r.example);
     // a labeled field is one field: its name is the whole key, dotted or not
-    const got: FieldClass = matcher.classifyField(r.field, value, moduleId);
+    const got: Classification = matcher.classifyField(r.field, value, moduleId);
     const accepted = [r.catalog_label, ...(r.alt_labels ?? [])].filter((x): x is string => typeof x === 'string');
     const ok = got.item !== null && accepted.some((a) => same(a, got.item!));
     const base = { line: i + 1, field: r.field, module: moduleId, expected: { item: r.catalog_label, category: r.category }, got: { item: got.item, module: got.module, category: got.category, by: got.by } };

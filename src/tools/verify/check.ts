@@ -3,7 +3,7 @@ import net from 'node:net';
 import type tls from 'node:tls';
 import { pickProxy, type ResolveEntry } from './options.ts';
 import { defaultLookup, dnsStep, httpStep, tcpStep, tlsHandshake, tlsStep, type LookupFn, type StepContext } from './steps.ts';
-import type { RegionResult, Target, Verdict, VerifyReport } from './types.ts';
+import type { RegionResult, Target, HostVerdict, VerifyReport } from './types.ts';
 
 export interface VerifyOptions {
   timeoutMs: number;
@@ -22,7 +22,7 @@ export interface VerifyOptions {
 const hp = (h: string, p: number) => (net.isIPv6(h) ? `[${h}]:${p}` : `${h}:${p}`);
 
 /** One line saying what to open or change, from the verdict. Pure. */
-export function fixFor(verdict: Verdict, target: Target, ctx: { proxy: string | null; addresses: readonly string[]; caFile: string | null }): string | undefined {
+export function fixFor(verdict: HostVerdict, target: Target, ctx: { proxy: string | null; addresses: readonly string[]; caFile: string | null }): string | undefined {
   const where = hp(target.host, target.port);
   const addrs = ctx.addresses.length ? ` (${ctx.addresses.join(', ')})` : '';
   const proxyNote = ctx.proxy ? ` on the proxy ${ctx.proxy}` : '';
@@ -66,7 +66,7 @@ export async function verifyTarget(target: Target, opts: VerifyOptions): Promise
   };
   const result: RegionResult = { region: target.region, host: target.host, port: target.port, verdict: 'healthy', steps: [] };
   let addresses: string[] = [];
-  const end = (verdict: Verdict): RegionResult => {
+  const end = (verdict: HostVerdict): RegionResult => {
     result.verdict = verdict;
     const fix = fixFor(verdict, target, { proxy: proxy?.display ?? null, addresses, caFile: opts.caFile ?? null });
     if (fix) result.fix = fix;

@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
 import { Client } from 'undici';
 import { resolveOverride, type ProxySpec, type ResolveEntry } from './options.ts';
-import type { StepResult, Verdict } from './types.ts';
+import type { StepResult, HostVerdict } from './types.ts';
 
 export type LookupFn = (host: string) => Promise<Array<{ address: string; family: number }>>;
 
@@ -32,17 +32,17 @@ export interface StepContext {
 
 export interface StepOutcome<T> {
   result: StepResult;
-  verdict: Verdict | null;
+  verdict: HostVerdict | null;
   value: T | null;
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
-function done<T>(step: StepResult['step'], t0: number, ok: boolean, detail: string, verdict: Verdict | null, value: T | null): StepOutcome<T> {
+function done<T>(step: StepResult['step'], t0: number, ok: boolean, detail: string, verdict: HostVerdict | null, value: T | null): StepOutcome<T> {
   return { result: { step, ok, ms: round(performance.now() - t0), detail }, verdict, value };
 }
 
-function fail(step: StepResult['step'], t0: number, detail: string, verdict: Verdict): StepOutcome<never> {
+function fail(step: StepResult['step'], t0: number, detail: string, verdict: HostVerdict): StepOutcome<never> {
   return done<never>(step, t0, false, detail, verdict, null);
 }
 
@@ -137,7 +137,7 @@ async function connectAny(addresses: readonly string[], port: number, timeoutMs:
   return { failures };
 }
 
-function failureVerdict(failures: readonly ConnFailure[]): Verdict {
+function failureVerdict(failures: readonly ConnFailure[]): HostVerdict {
   return failures.some((f) => f.kind !== 'timeout') ? 'refused' : 'timeout';
 }
 
@@ -248,7 +248,7 @@ export interface CertFacts {
  *   TLS-inspecting proxy or firewall presents;
  * - anything else (name mismatch, expired, self-signed leaf, bad signature...): 'tls-failure'.
  */
-export function judgeCertificate(f: CertFacts): { verdict: Verdict | null; why: string } {
+export function judgeCertificate(f: CertFacts): { verdict: HostVerdict | null; why: string } {
   if (f.authorized && !f.nameError) return { verdict: null, why: 'chain valid, name matches' };
   if (f.nameError) {
     return { verdict: 'tls-failure', why: `certificate is not for this host: ${f.nameError}${f.authorized ? '' : `; chain: ${f.authorizationError}`}` };
@@ -290,7 +290,7 @@ export function certFacts(socket: tls.TLSSocket, host: string): CertFacts {
 }
 
 /** Opens TLS over `socket` with SNI = host; resolves to the secure socket or a failure description. */
-export function tlsHandshake(socket: net.Socket, ctx: StepContext): Promise<tls.TLSSocket | { verdict: Verdict; text: string }> {
+export function tlsHandshake(socket: net.Socket, ctx: StepContext): Promise<tls.TLSSocket | { verdict: HostVerdict; text: string }> {
   return new Promise((resolve) => {
     socket.resume();
     const s = tls.connect({
@@ -300,7 +300,7 @@ export function tlsHandshake(socket: net.Socket, ctx: StepContext): Promise<tls.
       rejectUnauthorized: false, // judged below, to tell interception from other failures
       ALPNProtocols: ['http/1.1'],
     });
-    const finish = (r: tls.TLSSocket | { verdict: Verdict; text: string }) => {
+    const finish = (r: tls.TLSSocket | { verdict: HostVerdict; text: string }) => {
       clearTimeout(timer);
       s.removeAllListeners('secureConnect');
       s.removeAllListeners('error');
@@ -350,7 +350,7 @@ interface HecAnswer {
   reason?: string | null;
 }
 
-type HttpFailure = { error: string; verdict: Verdict };
+type HttpFailure = { error: string; verdict: HostVerdict };
 
 async function hecRequest(client: Client, ctx: StepContext, method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: string): Promise<HecAnswer | HttpFailure> {
   const ac = new AbortController();

@@ -2,7 +2,7 @@
 
 export type StepName = 'dns' | 'tcp' | 'tls' | 'http';
 
-export type Verdict = 'healthy' | 'dns-failure' | 'refused' | 'timeout' | 'tls-failure' | 'tls-intercepted' | 'http-error';
+export type HostVerdict = 'healthy' | 'dns-failure' | 'refused' | 'timeout' | 'tls-failure' | 'tls-intercepted' | 'http-error';
 
 export interface StepResult {
   step: StepName;
@@ -16,7 +16,7 @@ export interface RegionResult {
   region: string;
   host: string;
   port: number;
-  verdict: Verdict;
+  verdict: HostVerdict;
   /** The steps that ran, in order; a failed step ends the list. */
   steps: StepResult[];
   /** One line: what to open or change. Only when verdict is not healthy. */

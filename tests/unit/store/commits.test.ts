@@ -13,7 +13,7 @@ const put = (s: { append: (b: ReturnType<typeof batchOf>) => Promise<unknown> },
 const rec = (n: number, over: Partial<StoreRecord> = {}): StoreRecord => ({
   receivedAt: 1_700_000_000_000 + n, tenant: 't', module: n % 2 ? 'fw' : null, time: n, host: 'h', source: 's', sourcetype: 'st',
   index: 'main', endpoint: 'event', event: { n }, fields: null,
-  classification: [
+  verdicts: [
     { path: 'n', item: null, module: null, category: 'non-personal', by: 'none', kind: null, action: 'flag', reason: 'undeclared' },
     { path: 'ip', item: 'IP', module: 'fw', category: 'online-identifier', by: 'name', kind: 'ip', action: n % 3 ? 'keep' : 'drop' },
   ],
@@ -112,7 +112,7 @@ describe('SqliteStore', () => {
     const all = s.list({ limit: 10 });
     expect(all.map((e) => e.id)).toEqual([4, 3, 2, 1]);
     expect(all[0]).toMatchObject({ region: 'us', event: { n: 4 }, fields: { user: 'x' }, module: null, time: 4 });
-    expect(all[0].classification[1]).toMatchObject({ path: 'ip', action: 'keep' });
+    expect(all[0].verdicts[1]).toMatchObject({ path: 'ip', action: 'keep' });
     expect(s.list({ module: 'fw', limit: 10 }).map((e) => e.id)).toEqual([3, 1]);
     expect(s.list({ module: null, limit: 1 }).map((e) => e.id)).toEqual([4]);
     const st = s.stats();
@@ -127,7 +127,7 @@ describe('SqliteStore', () => {
     expect(again.count()).toBe(4);
     expect(again.stats()).toEqual(st);
     await put(again, [rec(5)]); // ids of classifications made before the restart are reused, not duplicated
-    expect(again.list({ limit: 1 })[0].classification).toEqual(rec(5).classification);
+    expect(again.list({ limit: 1 })[0].verdicts).toEqual(rec(5).verdicts);
     await again.close();
   });
 
@@ -148,7 +148,7 @@ describe('SqliteStore', () => {
     const n = new NoneStore();
     const s = new SqliteStore('between', dir, 'batch');
     for (let i = 1; i <= 12; i += 3) {
-      const records = [rec(i), rec(i + 1, { classification: [...rec(i + 1).classification, { path: `x${i}`, item: 'E', module: 'fw', category: 'direct-identifier', by: 'name', kind: 'email', action: 'flag' }] }), rec(i + 2)];
+      const records = [rec(i), rec(i + 1, { verdicts: [...rec(i + 1).verdicts, { path: `x${i}`, item: 'E', module: 'fw', category: 'direct-identifier', by: 'name', kind: 'email', action: 'flag' }] }), rec(i + 2)];
       put(n, records);
       await put(s, records);
       expect(s.stats()).toEqual(n.stats());
@@ -213,7 +213,7 @@ describe('SqliteStore', () => {
       expect(all.map((e) => e.id)).toEqual(v === '3' ? [10, 9, 7] : [8, 7]);
       expect(all.at(-1)).toMatchObject({ id: 7, module: 'fw', event: { old: true }, fields: { f: 1 }, classification: [{ path: 'old' }] });
       if (v === '3') expect(all[1]).toMatchObject({ id: 9, module: null, time: null, event: { env: 1 }, fields: { g: 2 } });
-      expect(all[0]).toMatchObject({ event: { n: 1 }, classification: rec(1).classification });
+      expect(all[0]).toMatchObject({ event: { n: 1 }, classification: rec(1).verdicts });
       expect(s.list({ module: 'fw', limit: 5 }).map((e) => e.id)).toEqual(v === '3' ? [10, 7] : [8, 7]); // rec(1) is fw too
       expect(s.list({ module: null, limit: 5 }).map((e) => e.id)).toEqual(v === '3' ? [9] : []);
       expect(s.stats().modules.fw).toEqual({ events: 2, droppedFields: 0, flaggedFields: 1 });

@@ -17,7 +17,7 @@ const put = (s: { append: (b: ReturnType<typeof batchOf>) => Promise<unknown> },
 const rec = (n: number, over: Partial<StoreRecord> = {}): StoreRecord => ({
   receivedAt: 1_700_000_000_000 + n, tenant: 't', module: n % 2 ? 'fw' : null, time: n, host: 'h', source: 's', sourcetype: 'st',
   index: 'main', endpoint: 'event', event: { n, note: 'ü€' }, fields: n % 4 ? null : { dc: `d${n}` },
-  classification: [
+  verdicts: [
     { path: 'n', item: null, module: null, category: 'non-personal', by: 'none', kind: null, action: 'flag', reason: 'undeclared' },
     { path: 'ip', item: 'IP', module: 'fw', category: 'online-identifier', by: 'name', kind: 'ip', action: n % 3 ? 'keep' : 'drop' },
   ],

@@ -12,7 +12,7 @@ const dir = mkdtempSync(join(tmpdir(), 'sim-modes-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const rec: StoreRecord = {
   receivedAt: 1, tenant: 't', module: null, time: null, host: 'h', source: 's', sourcetype: 'st', index: 'main', endpoint: 'event',
-  event: { user: 'alice@example.com' }, fields: null, classification: [], dropped: 0, flagged: 0,
+  event: { user: 'alice@example.com' }, fields: null, verdicts: [], dropped: 0, flagged: 0,
 };
 const mode = (p: string) => (statSync(p).mode & 0o777).toString(8);
 /** Every file and folder under `root` with its mode. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { FilteredField } from '../../../src/pipeline/classify/types.ts';
+import type { Verdict } from '../../../src/pipeline/classify/types.ts';
 import { NoneStore } from '../../../src/store/none.ts';
 import { SqliteStore } from '../../../src/store/sqlite.ts';
 import type { StoreRecord } from '../../../src/store/types.ts';
@@ -13,13 +13,13 @@ import { batchOf } from '../../../src/store/verdicts.ts';
  * Issue 14: a classification names an item *and its group*. Office 365 has eight "User principal name" items,
  * one per usage report, told apart only by `group`: the totals count per (module, item, group).
  */
-const upn = (path: string, group: string, action: FilteredField['action'] = 'keep'): FilteredField => ({
+const upn = (path: string, group: string, action: Verdict['action'] = 'keep'): Verdict => ({
   path, item: 'User principal name', module: 'office-365-usage', category: 'direct-identifier', by: 'name', kind: 'upn', group, action,
 });
 const o365 = (n: number): StoreRecord => ({
   receivedAt: 1_700_000_000_000 + n, tenant: 't', module: 'office-365-usage', time: n, host: 'h', source: 's', sourcetype: 'o365:reports',
   index: 'main', endpoint: 'event', event: { onedrive: { upn: 'a@example.com' }, sharepoint: { upn: 'a@example.com' }, n }, fields: null,
-  classification: [
+  verdicts: [
     upn('onedrive.upn', 'OneDrive activity report'),
     upn('sharepoint.upn', 'SharePoint activity report', n % 2 ? 'keep' : 'flag'),
     { path: 'n', item: null, module: null, category: 'non-personal', by: 'none', kind: null, action: 'flag', reason: 'undeclared' },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../../src/config/config.ts';
-import type { FilteredField } from '../../../src/pipeline/classify/types.ts';
+import type { Verdict } from '../../../src/pipeline/classify/types.ts';
 import { verdictNumber } from '../../../src/pipeline/filter/index.ts';
 import { defaultClassifier } from '../../../src/pipeline/ingest/classifier.ts';
 import { ingest, type IngestJob } from '../../../src/pipeline/ingest/ingest.ts';
@@ -29,13 +29,13 @@ const bodies = [
 ];
 const ctx = { limits: DEFAULT_LIMITS, rules: new RawRules(), matcher: classifier.matcher, apply: classifier.applyPolicy, policy, budgets: null };
 
-function plain(module: string | null, item: string | null, action: 'keep' | 'drop' | 'flag', group?: string): FilteredField {
-  return { path: 'p', item, module, ...(group ? { group } : {}), category: 'non-personal', by: 'none', kind: null, action } as FilteredField;
+function plain(module: string | null, item: string | null, action: 'keep' | 'drop' | 'flag', group?: string): Verdict {
+  return { path: 'p', item, module, ...(group ? { group } : {}), category: 'non-personal', by: 'none', kind: null, action } as Verdict;
 }
-function rec(module: string | null, classification: FilteredField[]): StoreRecord {
+function rec(module: string | null, classification: Verdict[]): StoreRecord {
   return {
     receivedAt: 0, tenant: 't', module, time: null, host: 'h', source: 's', sourcetype: 'st', index: 'main', endpoint: 'event', event: {}, fields: null,
-    classification, dropped: classification.filter((f) => f.action === 'drop').length, flagged: classification.filter((f) => f.action === 'flag').length,
+    verdicts: classification, dropped: classification.filter((f) => f.action === 'drop').length, flagged: classification.filter((f) => f.action === 'flag').length,
   };
 }
 

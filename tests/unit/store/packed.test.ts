@@ -7,7 +7,7 @@ import type { StoreRecord } from '../../../src/store/types.ts';
 const rec = (n: number, over: Partial<StoreRecord> = {}): StoreRecord => ({
   receivedAt: 1_700_000_000_000 + n, tenant: 't', module: n % 2 ? 'fw' : null, time: n % 5 ? n : null, host: `h${n % 3}`, source: 's',
   sourcetype: 'st', index: 'main', endpoint: 'event', event: { n, note: 'ü€𝄞'.repeat(n % 4) }, fields: n % 4 ? null : { dc: `d${n}` },
-  classification: Array.from({ length: n % 3 }, (_, i) => ({ path: `f${i}`, item: null, module: null, category: 'non-personal', by: 'none', kind: null, action: 'keep' }) as StoreRecord['classification'][number]),
+  verdicts: Array.from({ length: n % 3 }, (_, i) => ({ path: `f${i}`, item: null, module: null, category: 'non-personal', by: 'none', kind: null, action: 'keep' }) as StoreRecord['verdicts'][number]),
   dropped: 0, flagged: 0, ...over,
 });
 
@@ -40,8 +40,8 @@ describe('packed batches: the chunk record built in the producer, moved without 
     expect(c.table).toEqual(b.table);
     expect([...c.refsOf]).toEqual([...b.refsOf]);
     expect([...c.nums]).toEqual([...b.nums]);
-    expect([...c.idCounts]).toEqual(records.map((r) => r.classification.length));
-    expect([...c.verdicts]).toEqual(records.flatMap((r) => r.classification.map((f) => Number(f.path.slice(1)) + 7)));
+    expect([...c.idCounts]).toEqual(records.map((r) => r.verdicts.length));
+    expect([...c.verdicts]).toEqual(records.flatMap((r) => r.verdicts.map((f) => Number(f.path.slice(1)) + 7)));
     expect(textsOf(c)).toEqual(records.map((r) => r.envelope !== undefined
       ? [null, r.envelope, null]
       : [JSON.stringify(r.event), null, r.fields === null ? null : JSON.stringify(r.fields)]));

@@ -8,7 +8,7 @@ import { foldPath, OVERFLOW_PATH, PathShapes } from '../../../src/store/paths.ts
 import { SqliteStore } from '../../../src/store/sqlite.ts';
 import { packRecords } from '../../../src/store/packed.ts';
 import { VerdictList } from '../../../src/store/verdicts.ts';
-import type { FilteredField } from '../../../src/pipeline/classify/types.ts';
+import type { Verdict } from '../../../src/pipeline/classify/types.ts';
 import type { StoreRecord } from '../../../src/store/types.ts';
 import { batchOf } from '../../../src/store/verdicts.ts';
 
@@ -41,17 +41,17 @@ describe('path shapes', () => {
   });
 });
 
-const field = (path: string, over: Partial<FilteredField> = {}): FilteredField =>
+const field = (path: string, over: Partial<Verdict> = {}): Verdict =>
   ({ path, item: null, module: null, category: 'non-personal', by: 'none', kind: null, action: 'keep', ...over });
 const rec = (n: number, paths: string[]): StoreRecord => ({
   receivedAt: 1_700_000_000_000 + n, tenant: 't', module: 'fw', time: n, host: 'h', source: 's', sourcetype: 'st', index: 'main', endpoint: 'event',
   event: Object.fromEntries(paths.map((p) => [p, n])), fields: null, dropped: 0, flagged: 0,
-  classification: paths.map((p, i) => field(p, i === 0 ? { item: 'IP', module: 'fw', category: 'online-identifier', by: 'name', kind: 'ip', action: 'flag' } : {})),
+  verdicts: paths.map((p, i) => field(p, i === 0 ? { item: 'IP', module: 'fw', category: 'online-identifier', by: 'name', kind: 'ip', action: 'flag' } : {})),
 });
 const rows = (region: string) => {
   const db = new Database(join(dir, region, 'events.sqlite'), { readonly: true });
   try {
-    return (db.prepare('SELECT json FROM field_classes').all() as Array<{ json: string }>).map((r) => JSON.parse(r.json) as FilteredField);
+    return (db.prepare('SELECT json FROM field_classes').all() as Array<{ json: string }>).map((r) => JSON.parse(r.json) as Verdict);
   } finally {
     db.close();
   }
@@ -80,9 +80,9 @@ describe('a store keeps a classification per path shape, not per field name', ()
       expect(listed).toHaveLength(1000);
       for (const e of listed) {
         const n = (e.event as { src_ip: number }).src_ip;
-        expect(e.classification.map((f) => f.path)).toEqual(['src_ip', `list[${n}]`, `m.${n}.v`, `name_${n}`]);
-        expect(e.classification[0]).toMatchObject({ item: 'IP', module: 'fw', action: 'flag' });
-        expect(e.classification[3]).toMatchObject({ item: null, action: 'keep' });
+        expect(e.verdicts.map((f) => f.path)).toEqual(['src_ip', `list[${n}]`, `m.${n}.v`, `name_${n}`]);
+        expect(e.verdicts[0]).toMatchObject({ item: 'IP', module: 'fw', action: 'flag' });
+        expect(e.verdicts[3]).toMatchObject({ item: null, action: 'keep' });
       }
     };
     check(s.list({ limit: 5000 }));
@@ -96,7 +96,7 @@ describe('a store keeps a classification per path shape, not per field name', ()
     check(again.list({ limit: 5000 }));
     expect(again.condition().paths).toMatchObject({ distinct: 20, overflowFields: 1000 - 17 }); // counted with the totals
     await put(again, [rec(5000, ['src_ip', 'list[9999]', 'm.77.v', 'brand_new'])]);
-    expect(again.list({ limit: 1 })[0].classification.map((f) => f.path)).toEqual(['src_ip', 'list[9999]', 'm.77.v', 'brand_new']);
+    expect(again.list({ limit: 1 })[0].verdicts.map((f) => f.path)).toEqual(['src_ip', 'list[9999]', 'm.77.v', 'brand_new']);
     expect(again.condition().paths!.overflowFields).toBe(1000 - 17 + 1);
     expect(rows('card').length).toBe(classes.length);
     expect(again.stats()).toEqual((() => { put(none, [rec(5000, ['src_ip', 'list[9999]', 'm.77.v', 'brand_new'])]); return none.stats(); })());
@@ -112,7 +112,7 @@ describe('a store keeps a classification per path shape, not per field name', ()
       list.begin();
       await s.append({ ...packRecords([r], list.number), ...list.end() });
     }
-    expect(s.list({ limit: 5 }).map((e) => e.classification.map((f) => f.path))).toEqual([['src_ip', 'a[1]', 'y'], ['src_ip', 'a[0]', 'x']]);
+    expect(s.list({ limit: 5 }).map((e) => e.verdicts.map((f) => f.path))).toEqual([['src_ip', 'a[1]', 'y'], ['src_ip', 'a[0]', 'x']]);
     expect(rows('packed').map((f) => f.path).sort()).toEqual([OVERFLOW_PATH, 'a[]', 'src_ip'].sort());
     await s.close();
   });
@@ -128,7 +128,7 @@ describe('100,000 distinct names (about a second)', () => {
     await s.close();
     expect(rows('heavy').length).toBeLessThanOrEqual(1002);
     const again = new SqliteStore('heavy', dir, { fsync: 'never', maxPaths: 1000 });
-    expect(again.list({ limit: 1 })[0].classification.map((f) => f.path)).toEqual(['src_ip', 'u99999_name', 'x.999.y']);
+    expect(again.list({ limit: 1 })[0].verdicts.map((f) => f.path)).toEqual(['src_ip', 'u99999_name', 'x.999.y']);
     await again.close();
   }, 300_000);
 });

@@ -21,7 +21,7 @@ const file = (region: string, name: string) => join(dir, region, name);
 const rec = (n: number): StoreRecord => ({
   receivedAt: 1_700_000_000_000 + n, tenant: 't', module: 'fw', time: n, host: 'h', source: 's', sourcetype: 'st', index: 'main',
   endpoint: 'event', event: { n, pad: 'x'.repeat(40) }, fields: null, dropped: 0, flagged: 0,
-  classification: [{ path: `f${Math.floor(n / 7)}`, item: null, module: null, category: 'non-personal', by: 'none', kind: null, action: 'keep' }],
+  verdicts: [{ path: `f${Math.floor(n / 7)}`, item: null, module: null, category: 'non-personal', by: 'none', kind: null, action: 'keep' }],
 });
 
 /** Records of the log: { offset, size, kind }, walking from 0 while they are whole. */
@@ -148,12 +148,12 @@ describe('recovery by record', () => {
     expect(b.recovered.quarantined).toMatchObject([{ offset: classes[1].offset, reason: 'damaged' }]);
     const all = b.list({ limit: 100 });
     expect(all.map((e) => e.id).sort((x, y) => x - y)).toEqual(range(1, 30));
-    const lost = all.filter((e) => e.classification[0].reason?.includes('damaged log record'));
+    const lost = all.filter((e) => e.verdicts[0].reason?.includes('damaged log record'));
     expect(lost.length).toBeGreaterThan(0);
     expect(lost.length).toBeLessThan(30);
     await put(b, [rec(300)]); // new classifications get new ids, never a lost one
-    const ids2 = new Set(b.list({ limit: 200 }).map((e) => e.classification[0].path));
-    expect(ids2.has(rec(300).classification[0].path)).toBe(true);
+    const ids2 = new Set(b.list({ limit: 200 }).map((e) => e.verdicts[0].path));
+    expect(ids2.has(rec(300).verdicts[0].path)).toBe(true);
     await b.close();
   });
 
@@ -174,7 +174,7 @@ describe('recovery by record', () => {
   });
 
   it('a chunk of events without fields written by an earlier version (its CRC started again at 0) is read', () => {
-    const b = packRecords([{ ...rec(1), classification: [] }], () => 0);
+    const b = packRecords([{ ...rec(1), verdicts: [] }], () => 0);
     const r = chunkRecord(1, b);
     const all = Buffer.concat(r.buffers);
     const tableAt = HEADER + 24 + 1 * (4 * 8 + 11 * 4);

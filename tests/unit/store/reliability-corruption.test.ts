@@ -22,7 +22,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const rec = (n: number, pad: number): StoreRecord => ({
   receivedAt: 1_700_000_000_000 + n, tenant: 't', module: n % 3 ? 'fw' : null, time: n, host: 'h', source: 's', sourcetype: 'st', index: 'main',
   endpoint: 'event', event: { n, pad: 'p'.repeat(pad) }, fields: n % 4 ? null : { dc: `d${n}` }, dropped: 0, flagged: 0,
-  classification: [
+  verdicts: [
     { path: `a${n % 5}`, item: null, module: null, category: 'non-personal', by: 'none', kind: null, action: 'keep' },
     { path: `b${Math.floor(n / 9)}`, item: 'IP', module: 'fw', category: 'online-identifier', by: 'name', kind: 'ip', action: 'flag' },
     // an array index: odd requests' chunks carry exact paths (kind 3 records)
@@ -123,9 +123,9 @@ describe('the log survives tearing, flipping, truncation and splicing at random 
           expect(e.id).toBeLessThanOrEqual(n); // nothing made up
           expect(e.event).toEqual(rec(e.id, padOf.get(e.id)!).event);
           // each field's path, but for a classification whose classes record the damage took (said so)
-          const want = rec(e.id, 0).classification;
-          expect(e.classification).toHaveLength(want.length);
-          e.classification.forEach((f, i) => { if (!f.reason?.includes('damaged log record')) expect(f.path).toBe(want[i].path); });
+          const want = rec(e.id, 0).verdicts;
+          expect(e.verdicts).toHaveLength(want.length);
+          e.verdicts.forEach((f, i) => { if (!f.reason?.includes('damaged log record')) expect(f.path).toBe(want[i].path); });
         }
         if (dropIndex) expect(b.count()).toBe(listed.length); // the totals are those of what the log holds
         // the log ends with a whole record: what comes next is readable

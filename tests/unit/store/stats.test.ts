@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getDefaultMatcher } from '../../../src/pipeline/classify/index.ts';
-import type { FilteredField } from '../../../src/pipeline/classify/types.ts';
+import type { Verdict } from '../../../src/pipeline/classify/types.ts';
 import { applyPolicy, compilePolicy } from '../../../src/pipeline/filter/index.ts';
 import { aggregateItems, countingTable, StatsCounter } from '../../../src/store/stats.ts';
 import { packRecords } from '../../../src/store/packed.ts';
@@ -14,7 +14,7 @@ function record(event: Record<string, unknown>, module: string | null): StoreRec
   const r = applyPolicy(policy, event, matcher.classifyEvent(event, module));
   return {
     receivedAt: 0, tenant: 't', module, time: null, host: 'h', source: 's', sourcetype: 'st', index: 'main', endpoint: 'event',
-    event: r.event, fields: null, classification: r.fields, dropped: r.dropped, flagged: r.flagged,
+    event: r.event, fields: null, verdicts: r.fields, dropped: r.dropped, flagged: r.flagged,
   };
 }
 
@@ -22,7 +22,7 @@ function record(event: Record<string, unknown>, module: string | null): StoreRec
 function naive(records: StoreRecord[]) {
   const out = new Map<string, { module: string | null; item: string | null; group?: string; kept: number; dropped: number; flagged: number }>();
   for (const r of records) {
-    for (const f of r.classification as FilteredField[]) {
+    for (const f of r.verdicts as Verdict[]) {
       const k = `${f.module ?? ''}\u0000${f.item ?? ''}\u0000${f.group ?? ''}`;
       const s = out.get(k) ?? { module: f.module, item: f.item, ...(f.group ? { group: f.group } : {}), kept: 0, dropped: 0, flagged: 0 };
       if (f.action === 'drop') s.dropped++; else if (f.action === 'flag') s.flagged++; else s.kept++;
@@ -46,8 +46,8 @@ describe('aggregateItems', () => {
   });
 
   it('counts verdicts made elsewhere (plain objects) too, and a running counter adds tallies up', () => {
-    const plain: FilteredField = { path: 'n', item: null, module: null, category: 'non-personal', by: 'none', kind: null, action: 'flag' };
-    const r = { ...fw(5), classification: [...fw(5).classification, plain, plain] };
+    const plain: Verdict = { path: 'n', item: null, module: null, category: 'non-personal', by: 'none', kind: null, action: 'flag' };
+    const r = { ...fw(5), classification: [...fw(5).verdicts, plain, plain] };
     expect(aggregateItems([r])).toEqual(naive([r]));
     const c = new StatsCounter();
     const table = countingTable(); // one producer's verdicts, numbered on across its batches

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../../src/config/config.ts';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { IngestPool, POLICY_CACHE, type PoolJob, type WorkerInit } from '../../../src/workers/pool.ts';
-import type { FilteredField } from '../../../src/pipeline/classify/types.ts';
+import type { Verdict } from '../../../src/pipeline/classify/types.ts';
 import type { Batch } from '../../../src/store/packed.ts';
 import { VerdictTable } from '../../../src/store/verdicts.ts';
 
@@ -21,11 +21,11 @@ afterAll(async () => { await Promise.all(pools.map((p) => p.close())); for (cons
  * (what each batch's numbers stand for, read from the JSON the thread sent once per verdict).
  */
 function storeEnd() {
-  const got = new Map<number, { batch: Batch; verdicts: readonly FilteredField[]; listSize: number }>();
-  const waiters = new Map<number, (b: { batch: Batch; verdicts: readonly FilteredField[]; listSize: number }) => void>();
+  const got = new Map<number, { batch: Batch; verdicts: readonly Verdict[]; listSize: number }>();
+  const waiters = new Map<number, (b: { batch: Batch; verdicts: readonly Verdict[]; listSize: number }) => void>();
   const connect = () => {
     const { port1, port2 } = new MessageChannel();
-    const table = new VerdictTable((json) => JSON.parse(json) as FilteredField);
+    const table = new VerdictTable((json) => JSON.parse(json) as Verdict);
     port2.on('message', (b: Batch) => {
       const verdicts = table.take(b);
       const r = { batch: b, verdicts, listSize: verdicts.length };
@@ -35,7 +35,7 @@ function storeEnd() {
     ends.push(port2);
     return { us: { port: port1, text: true } };
   };
-  const batchOf = (s: number) => got.get(s) ?? new Promise<{ batch: Batch; verdicts: readonly FilteredField[]; listSize: number }>((r) => waiters.set(s, r));
+  const batchOf = (s: number) => got.get(s) ?? new Promise<{ batch: Batch; verdicts: readonly Verdict[]; listSize: number }>((r) => waiters.set(s, r));
   return { connect, batchOf };
 }
 

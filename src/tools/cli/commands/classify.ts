@@ -4,7 +4,7 @@ import { isSimError, SimError } from '../../../errors/sim-error.ts';
 // Types only: the classifier, the filter and the policy modules (the catalog's validation: Ajv) are imported by
 // the command's action, so that `ingestor-sim classify --help` loads no more than the top-level help does.
 import type { Matcher } from '../../../pipeline/classify/compile.ts';
-import type { Category, FilteredField, SecretsPolicy, TenantSettingId, UndeclaredPolicy } from '../../../pipeline/classify/types.ts';
+import type { Category, Verdict, SecretsPolicy, TenantSettingId, UndeclaredPolicy } from '../../../pipeline/classify/types.ts';
 import { CATEGORIES } from '../../../pipeline/classify/types.ts';
 import type { Policy } from '../../../pipeline/filter/index.ts';
 import { scanContainer } from '../../../pipeline/parse/envelope.ts';
@@ -268,7 +268,7 @@ export function readEvents(text: string, file: string, first: number, kind: Inpu
 export interface ClassifiedEvent {
   input: InputEvent;
   module: string | null;
-  fields: FilteredField[];
+  fields: Verdict[];
   dropped: number;
   flagged: number;
 }
@@ -321,7 +321,7 @@ export class TableRenderer {
  * UTF-8 bytes, in a cache of bounded size, and copied into the output as it is (no string built per row).
  */
 class JsonRows {
-  private cache = new Map<FilteredField, Buffer>();
+  private cache = new Map<Verdict, Buffer>();
 
   rows(r: ClassifiedEvent, out: Out): void {
     const head = out.head(r.input.n);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileMatcher, getDefaultMatcher, loadCatalog } from '../../../../src/pipeline/classify/index.ts';
-import type { CatalogDef, FieldClass } from '../../../../src/pipeline/classify/types.ts';
+import type { CatalogDef, Classification } from '../../../../src/pipeline/classify/types.ts';
 import { applyPolicy, compilePolicy } from '../../../../src/pipeline/filter/index.ts';
 
 // Issue 14: a label several groups of a module share (Office 365's "User principal name", one per usage report)
@@ -60,7 +60,7 @@ function row(cols: string): Record<string, unknown> {
   return out;
 }
 
-const byPath = (fs: readonly FieldClass[]): Record<string, FieldClass> => Object.fromEntries(fs.map((f) => [f.path, f]));
+const byPath = (fs: readonly Classification[]): Record<string, Classification> => Object.fromEntries(fs.map((f) => [f.path, f]));
 const PRINCIPAL = /^(User Principal Name|userPrincipalName|Owner Principal Name|ownerPrincipalName)$/;
 
 describe('a label several groups share is the group the event\'s other fields point to (issue 14)', () => {
@@ -178,10 +178,10 @@ describe('a label several groups share is the group the event\'s other fields po
 
   it('carries the group through classifyEvent and the filter: one Mailbox row, one Teams row', () => {
     const policy = compilePolicy(m, {});
-    const filtered = (ev: Record<string, unknown>): FieldClass[] => applyPolicy(policy, ev, m.classifyEvent(ev, O365), { module: O365, sourcetype: 'o365:reporting:usage' }).fields;
+    const filtered = (ev: Record<string, unknown>): Classification[] => applyPolicy(policy, ev, m.classifyEvent(ev, O365), { module: O365, sourcetype: 'o365:reporting:usage' }).fields;
     const mailbox = filtered(row(CSV.mailbox));
     const teams = filtered(row(CSV.teams));
-    const upn = (fs: ReadonlyArray<FieldClass>): FieldClass => fs.find((f) => f.path === 'User Principal Name')!;
+    const upn = (fs: ReadonlyArray<Classification>): Classification => fs.find((f) => f.path === 'User Principal Name')!;
     expect(upn(mailbox)).toMatchObject({ module: O365, item: 'User principal name', group: G.mailbox, action: 'keep' });
     expect(upn(teams)).toMatchObject({ module: O365, item: 'User principal name', group: G.teams, action: 'keep' });
     // the result's JSON names the group, as `classify --json` prints it

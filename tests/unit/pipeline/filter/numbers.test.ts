@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileMatcher, loadCatalog } from '../../../../src/pipeline/classify/index.ts';
-import type { FieldClass, FilteredField } from '../../../../src/pipeline/classify/types.ts';
+import type { Classification, Verdict } from '../../../../src/pipeline/classify/types.ts';
 import { applyPolicy, compilePolicy, verdictNumber } from '../../../../src/pipeline/filter/index.ts';
 
 // Issue 12: classification results and verdicts are numbered when made (by the matcher and its policies, no
@@ -41,7 +41,7 @@ describe('result numbers (the matcher)', () => {
 
     // a value read during the walk (a getter) classifies something else with the same matcher, mid-event
     const m3 = compileMatcher(catalog);
-    let inner: FieldClass[] = [];
+    let inner: Classification[] = [];
     const plain = { src: '198.51.100.7', note: 'run as user=jdoe@example.com with token=abc123def456', dest_port: 443 };
     const sneaky = {
       src: '198.51.100.7',
@@ -60,7 +60,7 @@ describe('verdict numbers (the filter)', () => {
     const m = compileMatcher(catalog);
     const p1 = compilePolicy(m);
     const p2 = p1.withPermission(SPLUNK, false);
-    const seen = new Map<number, FilteredField>();
+    const seen = new Map<number, Verdict>();
     for (const p of [p1, p2, p1, p2]) {
       for (const v of applyPolicy(p, event, m.classifyEvent(event, SPLUNK)).fields) {
         const n = verdictNumber(v);
