@@ -1,24 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { projectRoot } from '../../src/config/schema.ts';
-
-// Prints, when the process exits, the CommonJS packages it loaded (Ajv, which validates the catalog when the
-// classifier's index is imported, is one; an ESM import of one lands in the same cache).
-const REPORT_PACKAGES = `data:text/javascript,${encodeURIComponent(
-  "import { createRequire } from 'node:module';"
-  + "const cache = createRequire('/').cache;"
-  + "process.on('exit', () => process.stderr.write('\\nPACKAGES ' + JSON.stringify([...new Set(Object.keys(cache)"
-  + ".map((f) => /node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(f)?.[1]).filter(Boolean))].sort()) + '\\n'));",
-)}`;
-
-/** Runs the shipped CLI (dist/, built by the global setup) and says which packages it loaded. */
-function packagesLoadedBy(args: string[], input?: string): { status: number | null; stdout: string; stderr: string; packages: string[] } {
-  const r = spawnSync(process.execPath, ['--import', REPORT_PACKAGES, 'bin/ingestor-sim.js', ...args], { cwd: projectRoot, encoding: 'utf8', input });
-  const m = /\nPACKAGES (.*)\n/.exec(r.stderr);
-  if (!m) throw new Error(`no package report: ${r.stderr}`);
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr, packages: JSON.parse(m[1]) as string[] };
-}
+import { packagesLoadedBy } from '../helpers/packages-loaded.ts';
 
 describe('classify --help loads no more than the top-level help', () => {
   it('`classify --help` loads commander only; classifying loads the catalog validator (Ajv) as well', () => {
