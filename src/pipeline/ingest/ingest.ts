@@ -75,13 +75,14 @@ export async function ingest(job: IngestJob, ctx: IngestContext): Promise<Ingest
   // toward a store that only counts: each envelope counted as it is classified (countRecord), no records made
   const tally = ctx.tally;
   let counted = 0;
-  tally?.begin();
   let error: SimError | null = null;
   let w3c: W3cCarry | undefined;
   const hold = ctx.budgets ? new Hold(ctx.budgets, DECODED) : undefined;
   try {
     const body = job.body === undefined ? undefined : Buffer.isBuffer(job.body) ? job.body : Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength);
     const text = await decodeBody(body, job.encoding, ctx.limits, hold);
+    // from here to tally.end() nothing waits: requests sharing the tally count one after another
+    tally?.begin();
     const rc: RecordContext = {
       receivedAt: job.receivedAt, tenant: job.tenant, tokenModule: job.tokenModule, endpoint: job.kind, defaults: job.defaults,
       rules: ctx.rules, matcher: ctx.matcher, policy: ctx.policy, apply: ctx.apply,

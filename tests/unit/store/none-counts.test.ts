@@ -103,6 +103,17 @@ describe('the none store counts Counts from a tally kept across requests', () =>
     expect(tally.numbers(5000).length).toBeGreaterThanOrEqual(5000);
   });
 
+  it('requests sharing a tally, decoded at once (gzip), each report their own per-module counts', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const own = async (body: Buffer, tally: FieldTally) => (await ingest({ ...base, body }, { ...ctx, tally, text: false })).counted;
+    const alone: Array<Array<string | number> | null> = [];
+    for (const body of bodies) alone.push(await own(body, new FieldTally(verdictNumber)));
+    const shared = new FieldTally(verdictNumber);
+    const together = await Promise.all(bodies.map((body) => ingest({ ...base, body: gzipSync(body), encoding: 'gzip' }, { ...ctx, tally: shared, text: false })));
+    expect(together.map((r) => r.counted)).toEqual(alone);
+    expect(shared.take(0).events).toBe(alone.reduce((n, c) => n + (c ?? []).reduce<number>((k, x, i) => k + (i % 4 === 1 ? (x as number) : 0), 0), 0));
+  });
+
   it('/raw requests: the same stats counted as packed', async () => {
     const packed = new NoneStore('us');
     const counted = new NoneStore('us');
