@@ -157,42 +157,79 @@ export class FieldTally {
   private touched: number[] = [];
   private events = 0;
   private readonly modules = new Map<string, [number, number, number]>();
+  /** The current request's own per-module counts (begin … end). */
+  private own = new Map<string, [number, number, number]>();
+  /** Where the filter writes the verdict numbers of one event's fields (numbers()). */
+  private scratch = new Int32Array(256);
 
   constructor(private readonly numberOf: VerdictNumber = () => -1) {}
+
+  /**
+   * An Int32Array of at least `n` entries for the filter to write one event's verdict numbers in (applyPolicy's
+   * `numbers`), read back by addFields: the same array each time, grown when an event has more fields.
+   */
+  numbers(n: number): Int32Array {
+    if (n > this.scratch.length) this.scratch = new Int32Array(Math.max(n, this.scratch.length * 2));
+    return this.scratch;
+  }
+
+  /** Starts counting one request's events (addEvent, addFields), whose own per-module counts end() returns. */
+  begin(): void {
+    this.own = new Map();
+  }
+
+  /** Counts one event of the request begun: its module ('' for none) and its dropped and flagged fields. */
+  addEvent(module: string, dropped: number, flagged: number): void {
+    let m = this.own.get(module);
+    if (m === undefined) this.own.set(module, (m = [0, 0, 0]));
+    m[0]++;
+    m[1] += dropped;
+    m[2] += flagged;
+  }
+
+  /**
+   * Counts fields by their verdicts' items and actions. `numbers`: their verdict numbers as the filter wrote
+   * them (applyPolicy's FilterResult.numbers), or null to read each verdict's (numberOf).
+   */
+  addFields(verdicts: readonly Verdict[], numbers: Int32Array | null): void {
+    const byNumber = this.byNumber;
+    for (let i = 0; i < verdicts.length; i++) {
+      // a verdict the filter made: its cell by its number (an Int32Array load)
+      const n = numbers !== null ? numbers[i] : this.numberOf(verdicts[i]);
+      const known = n >= 0 && n < byNumber.length ? byNumber[n] : 0;
+      const cell = known !== 0 ? known - 1 : this.cellOf(verdicts[i], n);
+      if (this.pending[cell]++ === 0) this.touched.push(cell);
+    }
+  }
+
+  /** Ends the request begun: its own per-module counts, [module ('' = none), events, dropped fields, flagged fields, ...]. */
+  end(): Array<string | number> {
+    const out: Array<string | number> = [];
+    let events = 0;
+    for (const [key, m] of this.own) {
+      out.push(key, m[0], m[1], m[2]);
+      events += m[0];
+      const t = this.modules.get(key);
+      if (t === undefined) this.modules.set(key, m);
+      else { t[0] += m[0]; t[1] += m[1]; t[2] += m[2]; }
+    }
+    this.events += events;
+    this.own = new Map();
+    return out;
+  }
 
   /**
    * Counts records (their modules, and each field by its verdict's item and action) and returns their own
    * per-module counts: [module ('' = none), events, dropped fields, flagged fields, ...].
    */
   add(records: readonly StoreRecord[]): Array<string | number> {
-    const own = new Map<string, [number, number, number]>();
+    this.begin();
     for (let e = 0; e < records.length; e++) {
       const r = records[e];
-      const key = r.module ?? '';
-      let m = own.get(key);
-      if (m === undefined) own.set(key, (m = [0, 0, 0]));
-      m[0]++;
-      m[1] += r.dropped;
-      m[2] += r.flagged;
-      const cls = r.verdicts;
-      for (let i = 0; i < cls.length; i++) {
-        // a verdict the filter made: its cell by its number (one property read per field, an Int32Array load)
-        const f = cls[i];
-        const n = this.numberOf(f);
-        const known = n >= 0 && n < this.byNumber.length ? this.byNumber[n] : 0;
-        const cell = known !== 0 ? known - 1 : this.cellOf(f, n);
-        if (this.pending[cell]++ === 0) this.touched.push(cell);
-      }
+      this.addEvent(r.module ?? '', r.dropped, r.flagged);
+      this.addFields(r.verdicts, null);
     }
-    const out: Array<string | number> = [];
-    for (const [key, m] of own) {
-      out.push(key, m[0], m[1], m[2]);
-      const t = this.modules.get(key);
-      if (t === undefined) this.modules.set(key, m);
-      else { t[0] += m[0]; t[1] += m[1]; t[2] += m[2]; }
-    }
-    this.events += records.length;
-    return out;
+    return this.end();
   }
 
   /** Everything counted since the last call, as a store takes it. */

@@ -153,6 +153,9 @@ export function resultNumberOf(f: Classification, m: Matcher): number {
 
 const BY: readonly By[] = ['name', 'value', 'none'];
 
+/** Sourcetype strings a matcher remembers the module of (Matcher.moduleForSourcetype) before it starts again. */
+export const SOURCETYPE_MEMO_MAX = 4096;
+
 /** The head word of a notice group's name: its last word before "information" / "info" ("Kubernetes Pod Information" → pod). */
 function groupHead(group: string): string | null {
   const ws = group.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w !== '' && w !== 'information' && w !== 'info' && w !== 'details');
@@ -928,6 +931,19 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     return `${path} (${ctx}): ${how}; ${where}; category ${r.category}`;
   }
 
+  // each sourcetype string as sent (case, spaces) → its module (null: none): one Map lookup per event instead of
+  // trimming and lower-casing it; bounded (started again when full), a client may send any number of sourcetypes
+  const bySourcetype = new Map<string, ModuleDef | null>();
+  function moduleForSourcetype(st: string): ModuleDef | undefined {
+    let m = bySourcetype.get(st);
+    if (m === undefined) {
+      m = sourcetypeIndex.get(st.trim().toLowerCase()) ?? null;
+      if (bySourcetype.size >= SOURCETYPE_MEMO_MAX) bySourcetype.clear();
+      bySourcetype.set(st, m);
+    }
+    return m ?? undefined;
+  }
+
   const matcher: Matcher = {
     catalog,
     modules,
@@ -936,7 +952,7 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
       const r = lookupModule(modules, idOrName);
       return r.kind === 'one' ? r.module : undefined;
     },
-    moduleForSourcetype: (st) => sourcetypeIndex.get(st.trim().toLowerCase()),
+    moduleForSourcetype,
     classifyEvent,
     classifyField,
     explain,

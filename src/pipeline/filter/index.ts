@@ -118,6 +118,11 @@ export interface FilterResult {
   fields: Verdict[];
   dropped: number;
   flagged: number;
+  /**
+   * The `numbers` applyPolicy was given, filled: numbers[i] = verdictNumber(fields[i]), read from the gate's
+   * cache instead of each verdict (what a counter indexes by); null when it was given none.
+   */
+  numbers: Int32Array | null;
 }
 
 /** What a masked secret value is stored as. */
@@ -200,6 +205,8 @@ interface Gate {
   readonly notes: Map<string, string> | null;
   /** verdicts[n - base]: the verdict on the matcher's result number n (undefined: not decided yet). */
   verdicts: Array<Verdict | undefined>;
+  /** numbers[n - base]: that verdict's number (verdictNumber), where verdicts[n - base] is set. */
+  numbers: number[];
   base: number;
   /** Results the matcher did not number, or numbered before `base`. */
   others: WeakMap<Classification, Verdict> | null;
@@ -212,7 +219,7 @@ function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undec
   // the hot path); results the matcher did not number fall back to a WeakMap per gate.
   const { byId, rels, verdicts: counter } = model;
   const newGate = (module: string | null, drop: string | null, notes: Map<string, string> | null): Gate =>
-    ({ module, drop, notes, verdicts: [], base: 0, others: null, matcher });
+    ({ module, drop, notes, verdicts: [], numbers: [], base: 0, others: null, matcher });
   const OPEN = newGate(null, null, null);
   const warnings: string[] = [];
   for (const id of disabled) {
@@ -276,7 +283,9 @@ function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undec
       if (i < cache.length) {
         const v = cache[i];
         if (v !== undefined) return v;
-        return (cache[i] = verdictOf(f, gate));
+        const made = (cache[i] = verdictOf(f, gate));
+        gate.numbers[i] = verdictNumber(made);
+        return made;
       }
       return remember(gate, i, n, verdictOf(f, gate));
     }
@@ -292,11 +301,17 @@ function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undec
     if (i >= CACHE_MAX) {
       gate.base = n;
       gate.verdicts = [v];
+      gate.numbers = [verdictNumber(v)];
       return v;
     }
     const cache = gate.verdicts;
-    while (cache.length < i) cache.push(undefined);
+    const numbers = gate.numbers;
+    while (cache.length < i) {
+      cache.push(undefined);
+      numbers.push(-1);
+    }
     cache.push(v);
+    numbers.push(verdictNumber(v));
     return v;
   }
 
@@ -405,26 +420,30 @@ function maskKeys(text: string, keys: Set<string>, sourcetype: string | undefine
  * sourcetype: when that module's effective permission is off, nothing of the event is kept (stored as null) and
  * every field says why.
  */
-export function applyPolicy(policy: Policy, event: unknown, fields: Classification[], ctx?: EventContext): FilterResult {
+export function applyPolicy(policy: Policy, event: unknown, fields: Classification[], ctx?: EventContext, numbers?: Int32Array): FilterResult {
   const out: Verdict[] = new Array(fields.length);
   let dropped = 0;
   let flagged = 0;
   let masked = 0;
   const gate = policy.gate(ctx, event) as Gate;
   const owner = gate.matcher;
+  const nums = numbers !== undefined && numbers.length >= fields.length ? numbers : null;
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i];
     // the gate's cache, read here (an array load per field); the policy decides what it has not seen
     const at = resultNumberOf(f, owner) - gate.base;
     let v = at >= 0 ? gate.verdicts[at] : undefined;
-    if (v === undefined) v = policy.decideIn(f, gate);
+    if (v === undefined) {
+      v = policy.decideIn(f, gate);
+      if (nums !== null) nums[i] = verdictNumber(v);
+    } else if (nums !== null) nums[i] = gate.numbers[at];
     out[i] = v;
     if (v.action === 'drop') dropped++;
     else if (v.action === 'flag') flagged++;
     if (v.masked !== undefined) masked++;
   }
-  if (dropped === 0 && masked === 0) return { event, fields: out, dropped, flagged };
-  if (dropped === fields.length && (gate as Gate).drop !== null) return { event: null, fields: out, dropped, flagged };
+  if (dropped === 0 && masked === 0) return { event, fields: out, dropped, flagged, numbers: nums };
+  if (dropped === fields.length && (gate as Gate).drop !== null) return { event: null, fields: out, dropped, flagged, numbers: nums };
 
   const drop = new Set<string>();
   for (const f of out) if (f.action === 'drop') drop.add(f.path);
@@ -442,5 +461,5 @@ export function applyPolicy(policy: Policy, event: unknown, fields: Classificati
   } else {
     kept = copyWithout(event, drop, '', mask);
   }
-  return { event: kept, fields: out, dropped, flagged };
+  return { event: kept, fields: out, dropped, flagged, numbers: nums };
 }

@@ -10,7 +10,7 @@ import { packRecords, type Batch } from '../../store/packed.ts';
 import type { FieldTally } from '../../store/stats.ts';
 import type { StoreRecord } from '../../store/types.ts';
 import type { VerdictList } from '../../store/verdicts.ts';
-import { rawEnvelope, toRecord, type ClassifierDeps, type PolicyLike, type RecordContext } from './pipeline.ts';
+import { countRecord, rawEnvelope, toRecord, type ClassifierDeps, type PolicyLike, type RecordContext } from './pipeline.ts';
 
 /** One request's work: its body and what its records take from the request (RecordContext). */
 export interface IngestJob {
@@ -72,12 +72,17 @@ export interface Ingested {
  */
 export async function ingest(job: IngestJob, ctx: IngestContext): Promise<Ingested> {
   let records: StoreRecord[] = [];
+  // toward a store that only counts: each envelope counted as it is classified (countRecord), no records made
+  const tally = ctx.tally;
+  let counted = 0;
   let error: SimError | null = null;
   let w3c: W3cCarry | undefined;
   const hold = ctx.budgets ? new Hold(ctx.budgets, DECODED) : undefined;
   try {
     const body = job.body === undefined ? undefined : Buffer.isBuffer(job.body) ? job.body : Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength);
     const text = await decodeBody(body, job.encoding, ctx.limits, hold);
+    // from here to tally.end() nothing waits: requests sharing the tally count one after another
+    tally?.begin();
     const rc: RecordContext = {
       receivedAt: job.receivedAt, tenant: job.tenant, tokenModule: job.tokenModule, endpoint: job.kind, defaults: job.defaults,
       rules: ctx.rules, matcher: ctx.matcher, policy: ctx.policy, apply: ctx.apply,
@@ -85,13 +90,16 @@ export async function ingest(job: IngestJob, ctx: IngestContext): Promise<Ingest
     if (job.kind === 'event') {
       // a store that keeps no text needs no envelope text (packRecords leaves it out)
       const r = parseEventBatch(text, ctx.limits, { allowedIndexes: job.allowedIndexes, defaultIndex: job.defaults.index, canonical: ctx.text ?? true });
-      records = r.events.map((e) => toRecord(e, rc));
+      if (tally !== undefined) for (; counted < r.events.length; counted++) countRecord(r.events[counted], rc, tally);
+      else records = r.events.map((e) => toRecord(e, rc));
       if (r.error) throw r.error;
     } else {
       if (job.refused) throw job.refused;
       if (ctx.limits.maxEventsPerRequest !== undefined) checkRawEvents(text, ctx.limits.maxEventsPerRequest);
       const carry = (w3c = new W3cCarry(job.w3cFields, job.defaults.sourcetype));
-      records = rawEvents(text, ctx.rules.get(job.defaults.sourcetype), ctx.limits.rawTruncate, job.receivedAt).map((e) => toRecord(carry.envelope(rawEnvelope(e)), rc));
+      const raws = rawEvents(text, ctx.rules.get(job.defaults.sourcetype), ctx.limits.rawTruncate, job.receivedAt);
+      if (tally !== undefined) for (; counted < raws.length; counted++) countRecord(carry.envelope(rawEnvelope(raws[counted])), rc, tally);
+      else records = raws.map((e) => toRecord(carry.envelope(rawEnvelope(e)), rc));
     }
   } catch (err) {
     error = isSimError(err) ? err : new SimError('SIM_ERR_HEC_INTERNAL', { detail: `ingest: ${(err as Error)?.message ?? String(err)}`, cause: err });
@@ -99,8 +107,11 @@ export async function ingest(job: IngestJob, ctx: IngestContext): Promise<Ingest
     hold?.release();
   }
   const w3cFields = w3c?.latest;
+  if (tally !== undefined) {
+    const own = tally.end();
+    return { batch: null, counted: counted === 0 ? null : own, error, w3cFields };
+  }
   if (records.length === 0) return { batch: null, counted: null, error, w3cFields };
-  if (ctx.tally !== undefined) return { batch: null, counted: ctx.tally.add(records), error, w3cFields };
   const list = ctx.verdicts;
   if (list === undefined) throw new Error('ingest: a verdict list or a tally is needed');
   list.begin();

@@ -4,6 +4,7 @@ import type { Policy, PolicyOptions } from '../filter/index.ts';
 import type { Envelope } from '../parse/envelope.ts';
 import { extractTime, inRange, RawRules, type RawEvent } from '../parse/linebreak.ts';
 import { epochSeconds } from '../parse/timestamp.ts';
+import type { FieldTally } from '../../store/stats.ts';
 import type { StoreRecord } from '../../store/types.ts';
 
 /**
@@ -28,13 +29,15 @@ export interface AppliedPolicy {
   fields: Verdict[];
   dropped: number;
   flagged: number;
+  /** The verdicts' numbers, when applyPolicy was given an array to write them in and did (the filter's does). */
+  numbers?: Int32Array | null;
 }
 
 export interface ClassifierDeps {
   matcher: MatcherLike;
   compilePolicy(matcher: MatcherLike, opts: PolicyOptionsLike): PolicyLike;
   /** `ctx`: the event's module and sourcetype (a permission is for the whole source). */
-  applyPolicy(policy: PolicyLike, event: unknown, fields: Classification[], ctx?: { module: string | null; sourcetype?: string }): AppliedPolicy;
+  applyPolicy(policy: PolicyLike, event: unknown, fields: Classification[], ctx?: { module: string | null; sourcetype?: string }, numbers?: Int32Array): AppliedPolicy;
   /**
    * True for the catalog's own classifier (defaultClassifier): an ingest worker thread builds the same one,
    * so requests may be classified there. Any other classifier (a test's) runs in the event loop.
@@ -106,6 +109,30 @@ export function toRecord(env: Envelope, ctx: RecordContext): StoreRecord {
     // parse proved it the same, src/pipeline/parse/envelope.ts canonicalText) holds exactly what was classified
     envelope: dropped === 0 && applied.event === env.event && (env.fields === undefined || fields === env.fields) ? env.raw : undefined,
   };
+}
+
+/**
+ * One envelope counted into a tally (toward a store that only counts, the none store), as toRecord would
+ * classify and filter it, without making its record: its module, dropped and flagged fields, and each field's
+ * verdict by the number the filter wrote (src/store/stats.ts FieldTally). Indexed fields are counted as
+ * toRecord lists them (their paths do not count).
+ */
+export function countRecord(env: Envelope, ctx: RecordContext, tally: FieldTally): void {
+  const sourcetype = env.sourcetype ?? ctx.defaults.sourcetype;
+  const module = ctx.tokenModule ?? ctx.matcher.moduleForSourcetype(sourcetype)?.id ?? null;
+  const classes = ctx.matcher.classifyEvent(env.event, module, sourcetype);
+  const gate = { module, sourcetype, event: env.event };
+  const applied = ctx.apply(ctx.policy, env.event, classes, gate, tally.numbers(classes.length));
+  if (env.fields === undefined) {
+    tally.addEvent(module ?? '', applied.dropped, applied.flagged);
+    tally.addFields(applied.fields, applied.numbers ?? null);
+    return;
+  }
+  tally.addFields(applied.fields, applied.numbers ?? null);
+  const fc = ctx.matcher.classifyEvent(env.fields, module);
+  const fa = ctx.apply(ctx.policy, env.fields, fc, gate, tally.numbers(fc.length));
+  tally.addFields(fa.fields, fa.numbers ?? null);
+  tally.addEvent(module ?? '', applied.dropped + fa.dropped, applied.flagged + fa.flagged);
 }
 
 const SPLUNK_DEFAULTS = new RawRules();

@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { createGunzip, gunzip } from 'node:zlib';
 import { isSimError, SimError } from '../../errors/sim-error.ts';
 
@@ -74,7 +75,8 @@ export async function decodeBody(body: Buffer | undefined, contentEncoding: stri
   hold?.take(bytes.length);
   let text: string;
   try {
-    text = utf8.decode(bytes);
+    // ASCII (the common body) is UTF-8 as it is, with no BOM: checked and copied natively, without the decoder
+    text = isAscii(bytes) ? bytes.toString('latin1') : utf8.decode(bytes);
   } catch {
     const at = firstInvalidUtf8(bytes);
     throw new SimError('SIM_ERR_HEC_INVALID_UTF8', { detail: at >= 0 ? `the body is not valid UTF-8 (at byte ${at})` : 'the body is not valid UTF-8' });

@@ -156,10 +156,10 @@ function tooManyEvents(max: number): SimError {
   });
 }
 
-/** Whether a parsed value nests no deeper than `max` (the value itself is depth `d`). */
 /**
  * The keys of a parsed JSON value at every level (what canonicalText compares with the text), or -1 when it
  * nests deeper than `max` (the value itself at depth `d`): one walk serves the depth limit and the count.
+ * Containers only are visited (a leaf is counted where it is found, no call for it).
  */
 function keysWithin(v: unknown, d: number, max: number): number {
   if (v === null || typeof v !== 'object') return 0;
@@ -167,7 +167,9 @@ function keysWithin(v: unknown, d: number, max: number): number {
   let n = 0;
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
-      const k = keysWithin(v[i], d + 1, max);
+      const x: unknown = v[i];
+      if (x === null || typeof x !== 'object') continue;
+      const k = keysWithin(x, d + 1, max);
       if (k < 0) return -1;
       n += k;
     }
@@ -175,11 +177,35 @@ function keysWithin(v: unknown, d: number, max: number): number {
   }
   const o = v as Record<string, unknown>;
   for (const key in o) {
-    const k = keysWithin(o[key], d + 1, max);
+    n++;
+    const x = o[key];
+    if (x === null || typeof x !== 'object') continue;
+    const k = keysWithin(x, d + 1, max);
     if (k < 0) return -1;
-    n += 1 + k;
+    n += k;
   }
   return n;
+}
+
+/**
+ * Whether a parsed object or array nests no deeper than `max` (the value itself at depth `d`): keysWithin's depth
+ * check without the count, for a parse that makes no canonical text. Containers only are visited.
+ */
+function nestsWithin(v: object, d: number, max: number): boolean {
+  if (d > max) return false;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (x !== null && typeof x === 'object' && !nestsWithin(x, d + 1, max)) return false;
+    }
+    return true;
+  }
+  const o = v as Record<string, unknown>;
+  for (const key in o) {
+    const x = o[key];
+    if (x !== null && typeof x === 'object' && !nestsWithin(x, d + 1, max)) return false;
+  }
+  return true;
 }
 
 function takeEnvelope(
@@ -204,7 +230,9 @@ function takeEnvelope(
     } catch {
       parsed = false;
     }
-    const keys = parsed && value !== null && typeof value === 'object' && !Array.isArray(value) ? keysWithin(value, 1, limits.maxDepth) : -1;
+    const object = parsed && value !== null && typeof value === 'object' && !Array.isArray(value);
+    // the count of keys only for the canonical text; without one, the depth alone
+    const keys = !object ? -1 : ctx.canonical !== false ? keysWithin(value, 1, limits.maxDepth) : nestsWithin(value as object, 1, limits.maxDepth) ? 0 : -1;
     if (keys >= 0) {
       const v = validateEnvelope(value, num, ctx);
       if (v instanceof SimError) return { error: v };

@@ -81,6 +81,61 @@ describe('the none store counts Counts from a tally kept across requests', () =>
     ]);
   });
 
+  it("counts fields by the numbers it is handed (the filter's), not by reading them off the verdicts", () => {
+    const a = plain('m', 'A', 'keep');
+    const b = plain('m', 'B', 'drop');
+    const numberOf = (v: Verdict): number => (v === a ? 0 : v === b ? 1 : -1);
+    const tally = new FieldTally(numberOf);
+    tally.begin();
+    tally.addEvent('m', 1, 0);
+    tally.addFields([a, b], null); // names the slots of numbers 0 and 1, read through numberOf
+    tally.addEvent('m', 0, 0);
+    // the same verdict objects, told they are 1 and 0: counted as the numbers say (B dropped, A kept)
+    tally.addFields([a, b, a], Int32Array.from([1, 0, 1]));
+    expect(tally.end()).toEqual(['m', 2, 1, 0]);
+    const store = new NoneStore();
+    void store.append(tally.take(0));
+    expect(store.stats().items).toEqual([
+      { module: 'm', item: 'A', kept: 2, dropped: 0, flagged: 0 },
+      { module: 'm', item: 'B', kept: 0, dropped: 3, flagged: 0 },
+    ]);
+    expect(tally.numbers(5).length).toBeGreaterThanOrEqual(5);
+    expect(tally.numbers(5000).length).toBeGreaterThanOrEqual(5000);
+  });
+
+  it('requests sharing a tally, decoded at once (gzip), each report their own per-module counts', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const own = async (body: Buffer, tally: FieldTally) => (await ingest({ ...base, body }, { ...ctx, tally, text: false })).counted;
+    const alone: Array<Array<string | number> | null> = [];
+    for (const body of bodies) alone.push(await own(body, new FieldTally(verdictNumber)));
+    const shared = new FieldTally(verdictNumber);
+    const together = await Promise.all(bodies.map((body) => ingest({ ...base, body: gzipSync(body), encoding: 'gzip' }, { ...ctx, tally: shared, text: false })));
+    expect(together.map((r) => r.counted)).toEqual(alone);
+    expect(shared.take(0).events).toBe(alone.reduce((n, c) => n + (c ?? []).reduce<number>((k, x, i) => k + (i % 4 === 1 ? (x as number) : 0), 0), 0));
+  });
+
+  it('/raw requests: the same stats counted as packed', async () => {
+    const packed = new NoneStore('us');
+    const counted = new NoneStore('us');
+    const tally = new FieldTally(verdictNumber);
+    const raw = [
+      'Oct 11 22:14:15 fw01 sshd[4123]: Failed password for jdoe from 198.51.100.23 port 51514 ssh2\nsrc=10.0.0.1 dst=10.0.0.2 user=alice email=a@example.com\n',
+      'plain text line\n<34>1 2024-10-11T22:14:15.003Z host app - - - token=abc123def456ghi\n',
+    ];
+    for (const text of [...raw, ...raw]) {
+      const job = { ...base, kind: 'raw' as const, tokenModule: 'splunk-network-firewall-web-gateway-logs', body: Buffer.from(text) };
+      const a = await ingest(job, { ...ctx, verdicts: new VerdictList(verdictNumber) });
+      const b = await ingest(job, { ...ctx, tally, text: false });
+      expect(b.error?.code).toBe(a.error?.code);
+      if (a.batch !== null) await packed.append(a.batch);
+      expect(b.counted !== null).toBe(a.batch !== null);
+      if (b.counted !== null) await counted.append(tally.take(0));
+    }
+    expect(packed.stats().events).toBeGreaterThanOrEqual(4);
+    expect(packed.stats().items.length).toBeGreaterThan(2);
+    expect(counted.stats()).toEqual(packed.stats());
+  });
+
   it('Counts handed over in the order they were taken count right; out of order, the store refuses them', () => {
     const tally = new FieldTally();
     tally.add([rec('m', [plain('m', 'A', 'keep')])]);

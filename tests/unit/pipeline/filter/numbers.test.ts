@@ -91,6 +91,29 @@ describe('verdict numbers (the filter)', () => {
     expect(Object.getOwnPropertySymbols(res).map((s) => Object.getOwnPropertyDescriptor(res, s)!.writable)).toEqual([false, false]);
   });
 
+  it("writes each field's verdict number into the array it is given (from its cache, or as it decides), none when given none", () => {
+    const m = compileMatcher(catalog);
+    const p = compilePolicy(m, { undeclared: 'drop' });
+    applyPolicy(p.withUndeclared('keep'), event, m.classifyEvent(event, SPLUNK)); // another policy's verdicts first: numbers ≠ result numbers
+    const ev2 = { ...event, extra_thing: 'x', email: 'a.user@example.com' };
+    for (const ev of [event, ev2, event, ev2]) { // first pass: decided in the loop; second: read from the gate's cache
+      const fields = m.classifyEvent(ev, SPLUNK);
+      const numbers = new Int32Array(fields.length + 3).fill(-7);
+      const r = applyPolicy(p, ev, fields, { module: SPLUNK, sourcetype: 'pan:traffic' }, numbers);
+      expect(r.numbers).toBe(numbers);
+      expect([...numbers.subarray(0, fields.length)]).toEqual(r.fields.map(verdictNumber));
+      expect(r.fields.every((v) => verdictNumber(v) >= 0)).toBe(true);
+      expect(fields.some((f, i) => m.resultNumber(f) !== numbers[i])).toBe(true);
+      expect([...numbers.subarray(fields.length)]).toEqual([-7, -7, -7]);
+    }
+    // a result another matcher made: decided by identity, its verdict's number written all the same
+    const theirs = compileMatcher(catalog).classifyEvent(event, SPLUNK);
+    const r = applyPolicy(p, event, theirs, undefined, new Int32Array(theirs.length));
+    expect([...r.numbers!]).toEqual(r.fields.map(verdictNumber));
+    expect(applyPolicy(p, event, theirs).numbers).toBe(null);
+    expect(applyPolicy(p, event, theirs, undefined, new Int32Array(theirs.length - 1)).numbers).toBe(null); // too short: not written
+  });
+
   it('decides a result another matcher made (no number of this one) by identity, alike', () => {
     const m = compileMatcher(catalog);
     const other = compileMatcher(catalog);

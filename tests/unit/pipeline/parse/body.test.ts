@@ -6,6 +6,23 @@ import { decodeBody, firstInvalidUtf8 } from '../../../../src/pipeline/parse/bod
 const limits = { maxDecompressedBytes: 1024 };
 
 describe('decodeBody', () => {
+  it('decodes an ASCII body (copied as it is) and any other (the strict decoder) as the strict UTF-8 decoder does', async () => {
+    const strict = new TextDecoder('utf-8', { fatal: true });
+    let seed = 7;
+    const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) >>> 0) % n);
+    for (let i = 0; i < 300; i++) {
+      // mostly ASCII (with control characters), sometimes a byte of 0x80 and up: valid UTF-8 or not
+      const bytes = Buffer.from(Array.from({ length: 1 + rnd(40) }, () => (rnd(10) === 0 ? 0x80 + rnd(128) : rnd(128))));
+      let want: string | null = null;
+      try { want = strict.decode(bytes); } catch { /* invalid */ }
+      const got = await decodeBody(bytes, undefined, limits).then((t) => t, (e: { code: string }) => e.code);
+      if (want === null) expect(got, bytes.toString('hex')).toBe('SIM_ERR_HEC_INVALID_UTF8');
+      else if (want.trim() === '') expect(got).toBe('SIM_ERR_HEC_NO_DATA');
+      else expect(got, bytes.toString('hex')).toBe(want);
+    }
+    expect(await decodeBody(Buffer.from('{"event":"\u00e9 plain ascii"}'), undefined, limits)).toBe('{"event":"\u00e9 plain ascii"}');
+    expect(await decodeBody(Buffer.from('{"event":"é"}'), undefined, limits)).toBe('{"event":"é"}');
+  });
   it('plain UTF-8, BOM dropped', async () => {
     expect(await decodeBody(Buffer.from('\ufeff{"event":"é"}'), undefined, limits)).toBe('{"event":"é"}');
   });

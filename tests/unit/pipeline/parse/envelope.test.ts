@@ -78,6 +78,27 @@ describe('parseEventBatch', () => {
     const big = parse(`{"event":"${'x'.repeat(2000)}"}`);
     expect(big.error?.code).toBe('SIM_ERR_HEC_EVENT_TOO_LARGE');
   });
+  it('an envelope alone on its line is held to maxDepth alike with and without its canonical text (arrays and objects)', () => {
+    // the envelope is depth 1, its event 2: `levels` more containers inside the event reach depth 2 + levels
+    const nest = (levels: number, inner: string): string => {
+      let t = inner;
+      for (let i = 0; i < levels; i++) t = i % 2 === 0 ? `[1,${t},"x"]` : `{"a":1,"k${i}":${t},"b":null}`;
+      return t;
+    };
+    for (const leaf of ['"v"', '{}', '[]', '{"z":[]}']) {
+      const leafDepth = leaf === '"v"' ? 0 : leaf === '{"z":[]}' ? 2 : 1;
+      for (let levels = 5; levels <= 9; levels++) {
+        const body = `{"event":"ok"}\n{"event":${nest(levels, leaf)},"host":"h"}\n{"event":"after"}`;
+        const deep = 1 + levels + leafDepth > limits.maxDepth;
+        for (const canonical of [true, false]) {
+          const r = parseEventBatch(body, limits, { ...ctx, canonical });
+          const what = `${leaf} ${levels} canonical ${canonical}`;
+          if (deep) expect([r.events.length, r.error?.code, r.error?.invalidEventNumber], what).toEqual([1, 'SIM_ERR_HEC_TOO_DEEP', 1]);
+          else expect([r.events.length, r.error], what).toEqual([3, null]);
+        }
+      }
+    }
+  });
   it('__proto__ stays an own data key and Object.prototype is untouched', () => {
     const [e] = parse('{"event":{"__proto__":{"polluted":1}},"__proto__":{"polluted":2}}').events;
     expect(Object.hasOwn(e.event as object, '__proto__')).toBe(true);
