@@ -71,9 +71,8 @@ export interface Recovered { replayed: number; truncated: number; rebuilt: boole
 type Database = BetterSqlite3.Database;
 type Statement = BetterSqlite3.Statement<unknown[]>;
 
-/** The index's tables besides `chunks` (schema 4 had them too): modules per chunk, totals, verdicts. */
+/** The index's tables besides `chunks` (schema 4 had them too): totals, verdicts. */
 export const TOTALS_DDL = `
-CREATE TABLE IF NOT EXISTS chunk_modules (module TEXT NOT NULL, chunk INTEGER NOT NULL, PRIMARY KEY (module, chunk)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS module_stats (
   module TEXT PRIMARY KEY,
   events INTEGER NOT NULL DEFAULT 0,
@@ -99,9 +98,25 @@ CREATE TABLE IF NOT EXISTS chunks (
   first_event INTEGER NOT NULL,
   events INTEGER NOT NULL,
   log_offset INTEGER NOT NULL,
-  log_length INTEGER NOT NULL
+  log_length INTEGER NOT NULL,
+  modules TEXT NOT NULL DEFAULT ''
 );
 ${TOTALS_DDL}`;
+
+/**
+ * A chunk row's `modules`: each module of its events followed by a newline ('' for events of no module:
+ * a lone newline). Kept in the chunk's own row, not in a table keyed by module, so that a commit's index rows
+ * are appended to one page at the tail of `chunks`: a (module, chunk) key put each commit's rows on as many
+ * pages as it had modules, each rewritten into the WAL at every commit (schema 6).
+ */
+export function modulesColumn(modules: Iterable<string>): string {
+  let s = '';
+  for (const m of modules) s += `${m}\n`;
+  return s;
+}
+
+/** The WHERE clause that picks the chunks holding module `?` (modulesColumn): newest first, by a scan of `chunks`. */
+export const HOLDS_MODULE = "instr(char(10) || modules, char(10) || ? || char(10)) > 0";
 
 // A packed batch's columns per event (packed.ts re-exports them: one layout for the batches and the log):
 // refsOf tenant, module, host, source, sourcetype, index, endpoint; lens event JSON, envelope, fields JSON;
@@ -249,7 +264,7 @@ export function countModules(b: Pick<CountedColumns, 'events' | 'table' | 'refsO
 
 /**
  * Adds a packed batch's counts to a commit's totals: tally[classification id] += fields, and its modules'
- * counts to `modules`. Returns the batch's own modules (for chunk_modules).
+ * counts to `modules`. Returns the batch's own modules (for its chunk row's `modules`).
  */
 export function countChunk(b: CountedColumns, tally: number[], modules: ModuleCounts): string[] {
   const ids = b.verdicts;
@@ -356,7 +371,6 @@ export function addItemCount(items: ItemCounts, info: ClassInfo, count: number):
  */
 export class LogIndex {
   private readonly insertChunk: Statement;
-  private readonly insertChunkModule: Statement;
   private readonly upsertModule: Statement;
   private readonly insertClass: Statement;
   private readonly upsertItem: Statement;
@@ -369,8 +383,7 @@ export class LogIndex {
   lostClasses = false;
 
   constructor(db: Database) {
-    this.insertChunk = db.prepare('INSERT INTO chunks (first_event, events, log_offset, log_length) VALUES (?, ?, ?, ?)');
-    this.insertChunkModule = db.prepare('INSERT OR IGNORE INTO chunk_modules (module, chunk) VALUES (?, ?)');
+    this.insertChunk = db.prepare('INSERT INTO chunks (first_event, events, log_offset, log_length, modules) VALUES (?, ?, ?, ?, ?)');
     this.upsertModule = db.prepare(`INSERT INTO module_stats (module, events, dropped, flagged) VALUES (?, ?, ?, ?)
       ON CONFLICT (module) DO UPDATE SET events = events + excluded.events, dropped = dropped + excluded.dropped, flagged = flagged + excluded.flagged`);
     this.insertClass = db.prepare('INSERT OR IGNORE INTO field_classes (id, json) VALUES (?, ?)');
@@ -404,11 +417,9 @@ export class LogIndex {
     for (const [id, json] of pairs) this.insertClass.run(id, json);
   }
 
-  /** One chunk's row and its modules (module ids, '' for none). */
+  /** One chunk's row, with its modules (module ids, '' for none; modulesColumn). */
   addChunk(firstEvent: number, events: number, offset: number, size: number, modules: Iterable<string>): number | bigint {
-    const chunk = this.insertChunk.run(firstEvent, events, offset, size).lastInsertRowid;
-    for (const m of modules) this.insertChunkModule.run(m, chunk);
-    return chunk;
+    return this.insertChunk.run(firstEvent, events, offset, size, modulesColumn(modules)).lastInsertRowid;
   }
 
   /** Adds counts to the totals: tally[classification id] = fields, modules: Map module → [events, dropped, flagged]. */
@@ -652,7 +663,7 @@ export function recover(db: Database, logPath: string): Recovered {
             // damage took their records; a chunk past log_synced whose record the power took was never answered
             const high = (db.prepare('SELECT MAX(first_event + events) AS n FROM chunks WHERE log_offset + log_length <= ?').get(synced) as { n: number | null }).n;
             if (high !== null && high > Number(metaOf('next_event') ?? 0)) index.setMeta.run('next_event', String(high));
-            db.exec('DELETE FROM chunks; DELETE FROM chunk_modules; DELETE FROM module_stats; DELETE FROM item_stats; DELETE FROM field_classes;');
+            db.exec('DELETE FROM chunks; DELETE FROM module_stats; DELETE FROM item_stats; DELETE FROM field_classes;');
             db.prepare('DELETE FROM meta WHERE key = ?').run(PATH_OVERFLOW);
           }
           const w = found = walk(fd, logPath, countedEnd, size, (r, offset) => {

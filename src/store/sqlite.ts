@@ -9,7 +9,7 @@ import type { Verdict } from '../pipeline/classify/types.ts';
 import { ChunkBuilder, NUM_DROPPED, NUM_FLAGGED, NUMBERS, REF_MODULE, REFS, stringTable, TEXTS, transferOf, type Batch, type PackedBatch } from './packed.ts';
 import { itemRows, StatsCounter } from './stats.ts';
 import { DIR_MODE, FILE_MODE, lockDir } from './dir-lock.ts';
-import { addItemCount, chunkRecord, classesRecord, INDEX_DDL, isChunk, LOG_FILE, PATH_OVERFLOW, TOTALS_DDL, parseRecordChunk, readRecord, recover, writeAll, type ClassInfo, type ItemCounts, type Recovered } from './event-log.ts';
+import { addItemCount, chunkRecord, classesRecord, HOLDS_MODULE, INDEX_DDL, isChunk, LOG_FILE, PATH_OVERFLOW, TOTALS_DDL, parseRecordChunk, readRecord, recover, writeAll, type ClassInfo, type ItemCounts, type Recovered } from './event-log.ts';
 import { DEFAULT_MAX_FIELD_PATHS, foldPath, OVERFLOW_PATH as OVERFLOW } from './paths.ts';
 import type { Committed, ListQuery, RegionStats, RegionStore, StoreCondition, StoredEvent, StorePort } from './types.ts';
 import { ConditionTracker } from './condition.ts';
@@ -17,20 +17,25 @@ import { CommitTracker } from './commits.ts';
 import { spawnWorker } from '../workers/spawn.ts';
 import type { WriterInit, WriterReply } from '../workers/store-writer.ts';
 
-const SCHEMA_VERSION = '6';
+const SCHEMA_VERSION = '7';
 
 /**
- * Schema 6: the events are in the region's log (event-log.ts), a record per request (a chunk): the request's
+ * Schema 7: the events are in the region's log (event-log.ts), a record per request (a chunk): the request's
  * packed batch (packed.ts) with classification ids. This file is the index (INDEX_DDL): `chunks`
- * says where each chunk's record is, `chunk_modules` finds the chunks holding a module's events, newest first;
- * `module_stats` and `item_stats` are the running totals (stored once a second; `totals_through` in `meta`),
- * per module and per (module, item, group).
+ * says where each chunk's record is and which modules its events have (`modules`, modulesColumn: a module's
+ * chunks are found newest first by a scan of `chunks`); `module_stats` and `item_stats` are the running totals
+ * (stored once a second; `totals_through` in `meta`), per module and per (module, item, group).
+ *
+ * Schema 6 kept the modules in `chunk_modules (module, chunk)`: opening one moves them to `chunks.modules`.
  *
  * Schema 5 counted item_stats per (module, item): opening one recounts the totals from the log (the log and
  * the chunk rows are the same).
  *
  * Schema 4 kept the same chunks in this file (`body`, `meta` columns): opening one moves them to the log.
  */
+/** Schemas 4 to 6: the modules of each chunk, a row per (module, chunk). */
+const CHUNK_MODULES_6 = 'CREATE TABLE IF NOT EXISTS chunk_modules (module TEXT NOT NULL, chunk INTEGER NOT NULL, PRIMARY KEY (module, chunk)) WITHOUT ROWID;';
+
 const DDL_4 = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS chunks (
@@ -40,6 +45,7 @@ CREATE TABLE IF NOT EXISTS chunks (
   body TEXT NOT NULL,
   meta TEXT NOT NULL
 );
+${CHUNK_MODULES_6}
 ${TOTALS_DDL}`;
 
 /**
@@ -207,7 +213,7 @@ export class SqliteStore implements RegionStore {
         throw new SimError('SIM_ERR_STORE_OPEN', { detail: `${this.path} holds region '${storedRegion}', not '${region}' (data residency: one file per region)` });
       }
       let storedSchema = (meta.get('schema') as { value: string } | undefined)?.value;
-      if (storedSchema !== undefined && !['2', '3', '4', '5', SCHEMA_VERSION].includes(storedSchema)) {
+      if (storedSchema !== undefined && !['2', '3', '4', '5', '6', SCHEMA_VERSION].includes(storedSchema)) {
         this.db.close();
         throw new SimError('SIM_ERR_STORE_OPEN', { detail: `${this.path} has store schema ${storedSchema}; this version writes schema ${SCHEMA_VERSION}: move the folder away` });
       }
@@ -220,7 +226,11 @@ export class SqliteStore implements RegionStore {
           this.migrateTo5();
           storedSchema = '5';
         }
-        if (storedSchema === '5') this.migrateTo6();
+        if (storedSchema === '5') {
+          this.migrateTo6();
+          storedSchema = '6';
+        }
+        if (storedSchema === '6') this.migrateTo7();
         this.db.exec(INDEX_DDL);
         this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?), (?, ?)').run('region', region, 'schema', SCHEMA_VERSION);
         this.recovered = recover(this.db, this.logPath);
@@ -238,6 +248,24 @@ export class SqliteStore implements RegionStore {
     }
 
     this.writerData = { path: this.path, log: this.logPath, fsync, batchMs, batchEvents, totalsMs, maxPaths };
+  }
+
+  /**
+   * Schema 6 → 7: each chunk's modules move from `chunk_modules` rows into the chunk's own row (modulesColumn).
+   * The log is unchanged; the totals are kept.
+   */
+  private migrateTo7(): void {
+    const has = (this.db.prepare('PRAGMA table_info(chunks)').all() as Array<{ name: string }>).some((c) => c.name === 'modules');
+    this.db.transaction(() => {
+      // (a file whose chunks has the column already was labelled with an older schema: its rows are kept)
+      if (!has) {
+        this.db.exec(`${CHUNK_MODULES_6}
+          ALTER TABLE chunks ADD COLUMN modules TEXT NOT NULL DEFAULT '';
+          UPDATE chunks SET modules = COALESCE((SELECT group_concat(module || char(10), '') FROM chunk_modules WHERE chunk = chunks.id), '');`);
+      }
+      this.db.exec('DROP TABLE IF EXISTS chunk_modules');
+      this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run('schema', '7');
+    })();
   }
 
   /**
@@ -433,8 +461,7 @@ export class SqliteStore implements RegionStore {
     const want = q.module === undefined ? undefined : (q.module ?? '');
     const chunks = (want === undefined
       ? this.db.prepare('SELECT log_offset FROM chunks ORDER BY id DESC').iterate()
-      : this.db.prepare(`SELECT c.log_offset FROM chunk_modules m JOIN chunks c ON c.id = m.chunk
-          WHERE m.module = ? ORDER BY m.chunk DESC`).iterate(want)) as Iterable<{ log_offset: number }>;
+      : this.db.prepare(`SELECT log_offset FROM chunks WHERE ${HOLDS_MODULE} ORDER BY id DESC`).iterate(want)) as Iterable<{ log_offset: number }>;
     for (const row of chunks) {
       const r = readRecord(this.logFd, row.log_offset);
       if (r === null || !isChunk(r.kind)) {

@@ -211,9 +211,9 @@ describe('SqliteStore', () => {
       await put(s, [rec(1, { envelope: '{"event":{"n":1}}', event: { n: 1 } })]);
       const all = s.list({ limit: 5 });
       expect(all.map((e) => e.id)).toEqual(v === '3' ? [10, 9, 7] : [8, 7]);
-      expect(all.at(-1)).toMatchObject({ id: 7, module: 'fw', event: { old: true }, fields: { f: 1 }, classification: [{ path: 'old' }] });
+      expect(all.at(-1)).toMatchObject({ id: 7, module: 'fw', event: { old: true }, fields: { f: 1 }, verdicts: [{ path: 'old' }] });
       if (v === '3') expect(all[1]).toMatchObject({ id: 9, module: null, time: null, event: { env: 1 }, fields: { g: 2 } });
-      expect(all[0]).toMatchObject({ event: { n: 1 }, classification: rec(1).verdicts });
+      expect(all[0]).toMatchObject({ event: { n: 1 }, verdicts: rec(1).verdicts });
       expect(s.list({ module: 'fw', limit: 5 }).map((e) => e.id)).toEqual(v === '3' ? [10, 7] : [8, 7]); // rec(1) is fw too
       expect(s.list({ module: null, limit: 5 }).map((e) => e.id)).toEqual(v === '3' ? [9] : []);
       expect(s.stats().modules.fw).toEqual({ events: 2, droppedFields: 0, flaggedFields: 1 });

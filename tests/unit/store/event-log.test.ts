@@ -187,8 +187,8 @@ describe('event log: the index is brought in step with the log when the store op
     db.close();
     const s = new SqliteStore('old4', dir, 'always');
     expect(s.list({ limit: 5 })).toMatchObject([
-      { id: 12, module: null, time: null, host: 'h2', index: 'other', endpoint: 'raw', event: { b: 2 }, fields: { g: 3 }, dropped: 1, classification: [{ path: 'a' }] },
-      { id: 11, module: 'fw', time: 5.5, host: 'h1', event: { a: 1 }, fields: { f: 'x' }, receivedAt: 1000, classification: [{ path: 'a' }] },
+      { id: 12, module: null, time: null, host: 'h2', index: 'other', endpoint: 'raw', event: { b: 2 }, fields: { g: 3 }, dropped: 1, verdicts: [{ path: 'a' }] },
+      { id: 11, module: 'fw', time: 5.5, host: 'h1', event: { a: 1 }, fields: { f: 'x' }, receivedAt: 1000, verdicts: [{ path: 'a' }] },
     ]);
     expect(s.stats().modules).toEqual({ fw: { events: 1, droppedFields: 0, flaggedFields: 0 }, '': { events: 1, droppedFields: 1, flaggedFields: 0 } });
     await put(s, batch(1, 1));
@@ -197,8 +197,43 @@ describe('event log: the index is brought in step with the log when the store op
     const check = new Database(file('old4', 'events.sqlite'), { readonly: true });
     const columns = (check.prepare('PRAGMA table_info(chunks)').all() as Array<{ name: string }>).map((c) => c.name);
     check.close();
-    expect(columns).toEqual(['id', 'first_event', 'events', 'log_offset', 'log_length']);
+    expect(columns).toEqual(['id', 'first_event', 'events', 'log_offset', 'log_length', 'modules']);
     expect(chunkOffsets('old4')).toHaveLength(2);
+  });
+
+  it('a schema 6 file (chunk_modules rows) moves each chunk\'s modules into its row; a module\'s chunks are found as before', async () => {
+    const a = new SqliteStore('old6', dir, 'always');
+    await put(a, [rec(1), rec(2)]); // fw and none
+    await put(a, [rec(4)]); // none only
+    await put(a, [rec(5), rec(7)]); // fw only
+    const before = { all: a.list({ limit: 10 }), fw: a.list({ module: 'fw', limit: 10 }), none: a.list({ module: null, limit: 10 }), stats: a.stats() };
+    await a.close();
+    // the same index as schema 6 wrote it: a row per (module, chunk), no modules column
+    const db = new Database(file('old6', 'events.sqlite'));
+    db.exec(`CREATE TABLE chunk_modules (module TEXT NOT NULL, chunk INTEGER NOT NULL, PRIMARY KEY (module, chunk)) WITHOUT ROWID;
+      INSERT INTO chunk_modules (module, chunk) SELECT 'fw', id FROM chunks WHERE instr(char(10) || modules, char(10) || 'fw' || char(10)) > 0;
+      INSERT INTO chunk_modules (module, chunk) SELECT '', id FROM chunks WHERE instr(char(10) || modules, char(10) || char(10)) > 0;
+      ALTER TABLE chunks DROP COLUMN modules;
+      UPDATE meta SET value = '6' WHERE key = 'schema';`);
+    expect(db.prepare('SELECT COUNT(*) FROM chunk_modules').pluck().get()).toBe(4);
+    db.close();
+    const b = new SqliteStore('old6', dir, 'always');
+    expect(b.recovered).toEqual({ replayed: 0, truncated: 0, rebuilt: false, quarantined: [] });
+    expect(b.list({ module: 'fw', limit: 10 }).map((e) => e.id)).toEqual([5, 4, 1]);
+    expect(b.list({ module: null, limit: 10 }).map((e) => e.id)).toEqual([3, 2]);
+    expect(b.list({ module: 'other', limit: 10 })).toEqual([]);
+    expect({ all: b.list({ limit: 10 }), fw: b.list({ module: 'fw', limit: 10 }), none: b.list({ module: null, limit: 10 }), stats: b.stats() }).toEqual(before);
+    await put(b, [rec(9)]);
+    expect(b.list({ module: 'fw', limit: 2 }).map((e) => e.id)).toEqual([6, 5]);
+    await b.close();
+    const check = new Database(file('old6', 'events.sqlite'), { readonly: true });
+    const tables = check.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name = 'chunk_modules'").all();
+    const rows = check.prepare('SELECT modules FROM chunks ORDER BY id').pluck().all();
+    const schema = check.prepare("SELECT value FROM meta WHERE key = 'schema'").pluck().get();
+    check.close();
+    expect(tables).toEqual([]);
+    expect(rows.map((m) => (m as string).split('\n').sort())).toEqual([['', '', 'fw'], ['', ''], ['', 'fw'], ['', 'fw']]);
+    expect(schema).toBe('7');
   });
 });
 

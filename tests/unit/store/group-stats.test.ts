@@ -79,7 +79,7 @@ describe('per-group stats', () => {
     expect(six.stats().items[2]).toMatchObject({ group: 'SharePoint activity report', flagged: 2 });
     await six.close();
     const check = new Database(join(dir, 'five', 'events.sqlite'), { readonly: true });
-    expect(check.prepare("SELECT value FROM meta WHERE key = 'schema'").pluck().get()).toBe('6');
+    expect(check.prepare("SELECT value FROM meta WHERE key = 'schema'").pluck().get()).toBe('7'); // and on to schema 7 (chunks.modules)
     check.close();
     const reopened = new SqliteStore('five', dir, 'never'); // counted once: the recount was stored
     expect(reopened.count()).toBe(4);
