@@ -2,7 +2,7 @@
  * Refuse before `100 Continue`: a client that sends `Expect: 100-continue` waits for the server's go-ahead
  * before it uploads the body. Node answers 100 at once unless the server has a 'checkContinue' listener;
  * this one decides from the headers alone what the HEC hook would decide after the body — shutting down, the
- * host's region, the token and its region (the hook's own routeAndToken, src/service/hec/routes.ts), /ack without
+ * host's region, the token and its region (the hook's own routeAndToken, src/service/hec/on-request.ts), /ack without
  * useAck, a Content-Length over limits.maxBodyBytes — and answers that error at once, with `Connection: close`,
  * so the body is never sent. Otherwise it
  * sends 100 and hands the request to Fastify, where every check runs again as for any request.
@@ -10,7 +10,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isSimError, SimError } from '../../errors/sim-error.ts';
 import { HEC_JSON } from './client-error.ts';
-import { routeAndToken } from './routes.ts';
+import { routeAndToken } from './on-request.ts';
 import type { SimState } from '../state.ts';
 
 const KIND: Record<string, 'event' | 'raw' | 'ack'> = {

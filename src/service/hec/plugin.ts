@@ -3,7 +3,7 @@
  * it adds holds for its own routes only; the admin plugin and /metrics never see it:
  * - its body parser: every content type read as bytes, up to limits.maxBodyBytes (HEC clients label JSON as
  *   anything: splunk-logging sends form-urlencoded, some clients send no Content-Type or junk);
- * - its hooks, in this order: onRequest region routing (port, SNI, Host) + token auth + channel (routes.ts
+ * - its hooks, in this order: onRequest region routing (port, SNI, Host) + token auth + channel (on-request.ts
  *   hecOnRequest), then fault injection (src/service/faults), which needs the region routing found;
  *   preParsing admission (queue depth, bytes in flight: 503 code 9 before the body is read); onError faults
  *   (an unreachable region stays unreachable for a request routing or auth refused);
@@ -23,7 +23,8 @@ import { registerPreflight, type CorsPolicy } from '../region/cors.ts';
 import { admissionMetrics, registerAdmission } from './admission.ts';
 import { HEC_JSON, hecErrorHandler } from './client-error.ts';
 import { checkContinueListener } from './continue.ts';
-import { hecOnRequest, registerHecRoutes } from './routes.ts';
+import { hecOnRequest } from './on-request.ts';
+import { registerHecRoutes } from './routes.ts';
 
 export interface HecPluginOptions {
   /** Fault injection per region (the root's `app.faults`). */
