@@ -274,6 +274,24 @@ export function countChunk(b: CountedColumns, tally: number[], modules: ModuleCo
   return [...own.keys()];
 }
 
+/**
+ * Per-module counts as one flat list, [module ('' = none), events, dropped fields, flagged fields, ...]: how they
+ * cross threads (an ingest thread's reply, a writer's commit delta, a none store's Counts) without a Map.
+ */
+export type ModuleRows = Array<string | number>;
+
+export function moduleRows(modules: ModuleCounts): ModuleRows {
+  const rows: ModuleRows = [];
+  for (const [m, st] of modules) rows.push(m, st[0], st[1], st[2]);
+  return rows;
+}
+
+export function moduleCountsOf(rows: ModuleRows): ModuleCounts {
+  const modules: ModuleCounts = new Map();
+  for (let i = 0; i < rows.length; i += 4) modules.set(rows[i] as string, [rows[i + 1] as number, rows[i + 2] as number, rows[i + 3] as number]);
+  return modules;
+}
+
 /** Adds per-module counts ([events, dropped, flagged] by module) to `into`. */
 export function addModules(into: ModuleCounts, from: ModuleCounts): void {
   for (const [key, st] of from) {

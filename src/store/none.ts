@@ -62,8 +62,7 @@ export class NoneStore implements RegionStore {
 
   private add(c: Counts, rows: number[]): void {
     this.totals.add(c, rows); // first: it refuses Counts out of order
-    const m = c.modules;
-    for (let i = 0; i < m.length; i += 4) this.counter.addEvents(m[i] as string, m[i + 1] as number, m[i + 2] as number, m[i + 3] as number);
+    this.counter.addModuleRows(c.modules);
   }
 
   admit(): number {

@@ -342,7 +342,7 @@ export class SqliteStore implements RegionStore {
     this.paths.distinct = m.paths;
     const d = m.delta;
     if (d !== null) {
-      for (let i = 0; i < d.modules.length; i += 4) this.live.addEvents(d.modules[i] as string, d.modules[i + 1] as number, d.modules[i + 2] as number, d.modules[i + 3] as number);
+      this.live.addModuleRows(d.modules);
       const c = d.classes;
       for (let i = 0; i < c.length; i += 6) this.infos[c[i] as number] = [c[i + 1] as string, c[i + 2] as string, c[i + 3] as string, c[i + 4] as string, c[i + 5] === 1];
       for (let i = 0; i < d.ids.length; i++) {

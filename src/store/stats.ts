@@ -1,4 +1,4 @@
-import { addItemCount, classInfo, countModules, type ClassInfo, type ItemCounts, type ModuleCounts } from './event-log.ts';
+import { addItemCount, addModules, classInfo, countModules, moduleRows, type ClassInfo, type ItemCounts, type ModuleCounts, type ModuleRows } from './event-log.ts';
 import type { Batch } from './packed.ts';
 import type { ItemStat, RegionStats, StoreRecord } from './types.ts';
 import { VerdictTable, type VerdictNumber } from './verdicts.ts';
@@ -61,6 +61,11 @@ export class StatsCounter {
     for (const [key, [n, dropped, flagged]] of modules) this.addEvents(key, n, dropped, flagged);
   }
 
+  /** The same, from ModuleRows (what crosses threads). */
+  addModuleRows(rows: ModuleRows): void {
+    for (let i = 0; i < rows.length; i += 4) this.addEvents(rows[i] as string, rows[i + 1] as number, rows[i + 2] as number, rows[i + 3] as number);
+  }
+
   /** Adds ItemRows ('' = null). */
   addRows(rows: ItemRows): void {
     for (let i = 0; i < rows.length; i += 6) {
@@ -121,8 +126,8 @@ export interface Counts {
   /** The request's number in its store (RegionStore.admit); 0 for the event loop's own. */
   seq: number;
   events: number;
-  /** Per module: [module ('' = none), events, dropped fields, flagged fields, ...]. */
-  modules: Array<string | number>;
+  /** Per module (ModuleRows). */
+  modules: ModuleRows;
   /** [slot, module, item, group, ...] ('' = null): the (module, item, group) slots this batch is the first to use. */
   fresh: Array<number | string>;
   /** The producer's slots started again from 0 with this batch (they are bounded: MAX_SLOTS). */
@@ -156,9 +161,9 @@ export class FieldTally {
   private pending = new Int32Array(3 * 256);
   private touched: number[] = [];
   private events = 0;
-  private readonly modules = new Map<string, [number, number, number]>();
+  private readonly modules: ModuleCounts = new Map();
   /** The current request's own per-module counts (begin … end). */
-  private own = new Map<string, [number, number, number]>();
+  private own: ModuleCounts = new Map();
   /** Where the filter writes the verdict numbers of one event's fields (numbers()). */
   private scratch = new Int32Array(256);
 
@@ -203,17 +208,10 @@ export class FieldTally {
   }
 
   /** Ends the request begun: its own per-module counts, [module ('' = none), events, dropped fields, flagged fields, ...]. */
-  end(): Array<string | number> {
-    const out: Array<string | number> = [];
-    let events = 0;
-    for (const [key, m] of this.own) {
-      out.push(key, m[0], m[1], m[2]);
-      events += m[0];
-      const t = this.modules.get(key);
-      if (t === undefined) this.modules.set(key, m);
-      else { t[0] += m[0]; t[1] += m[1]; t[2] += m[2]; }
-    }
-    this.events += events;
+  end(): ModuleRows {
+    const out = moduleRows(this.own);
+    for (const m of this.own.values()) this.events += m[0];
+    addModules(this.modules, this.own);
     this.own = new Map();
     return out;
   }
@@ -222,7 +220,7 @@ export class FieldTally {
    * Counts records (their modules, and each field by its verdict's item and action) and returns their own
    * per-module counts: [module ('' = none), events, dropped fields, flagged fields, ...].
    */
-  add(records: readonly StoreRecord[]): Array<string | number> {
+  add(records: readonly StoreRecord[]): ModuleRows {
     this.begin();
     for (let e = 0; e < records.length; e++) {
       const r = records[e];
@@ -242,8 +240,7 @@ export class FieldTally {
       this.pending[c] = 0;
     }
     this.touched.length = 0;
-    const modules: Array<string | number> = [];
-    for (const [k, m] of this.modules) modules.push(k, m[0], m[1], m[2]);
+    const modules = moduleRows(this.modules);
     this.modules.clear();
     const out: Counts = { seq, events: this.events, modules, fresh: this.fresh, reset: this.reset, cells };
     this.events = 0;

@@ -11,7 +11,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { SimError } from '../errors/sim-error.ts';
 import { RawRules } from '../pipeline/parse/linebreak.ts';
 import { countsOnly } from '../store/none.ts';
-import { countModules, transferOf, type Batch } from '../store/packed.ts';
+import { countModules, moduleRows, transferOf, type Batch, type ModuleRows } from '../store/packed.ts';
 import { FieldTally } from '../store/stats.ts';
 import { VerdictList } from '../store/verdicts.ts';
 import { Budgets } from '../service/hec/admission.ts';
@@ -79,7 +79,7 @@ async function run(job: PoolJob): Promise<Done> {
   const r = await ingest({ ...job, refused: job.refused && SimError.fromWire(job.refused) }, {
     limits: init.limits, rules: rawRules, matcher: classifier.matcher, apply: classifier.applyPolicy, policy, budgets, verdicts: list, tally, text: dest.text,
   });
-  let modules: Array<string | number> = [];
+  let modules: ModuleRows = [];
   let error = r.error;
   let events = 0;
   if (r.counted !== null) {
@@ -87,7 +87,7 @@ async function run(job: PoolJob): Promise<Done> {
     for (let i = 1; i < modules.length; i += 4) events += modules[i] as number;
   } else if (r.batch !== null) {
     const b: Batch = { ...r.batch, seq: job.seq };
-    for (const [m, st] of countModules(b, new Map())) modules.push(m, st[0], st[1], st[2]);
+    modules = moduleRows(countModules(b, new Map()));
     try {
       dest.port.postMessage(b, transferOf(b));
       events = b.events;

@@ -4,7 +4,7 @@ import type { SimConfig, UndeclaredPolicyName } from '../config/config.ts';
 import { SimError, type SimErrorWire } from '../errors/sim-error.ts';
 import type { IngestContext, IngestJob } from '../pipeline/ingest/ingest.ts';
 import { countsOnly } from '../store/none.ts';
-import type { ModuleCounts } from '../store/packed.ts';
+import { moduleCountsOf, type ModuleCounts, type ModuleRows } from '../store/packed.ts';
 import type { Counts } from '../store/stats.ts';
 import type { StorePort } from '../store/types.ts';
 import type { BudgetInit } from '../service/hec/admission.ts';
@@ -75,7 +75,7 @@ export interface IngestReply {
   /** Events posted to the store (0: none, nothing was posted). */
   events: number;
   /** Per module: [module ('' = none), events, dropped fields, flagged fields, ...]. */
-  modules: Array<string | number>;
+  modules: ModuleRows;
   /** The first error (the events before it went to the store, as HEC stores a bad batch's good prefix). */
   error: SimErrorWire | null;
   /** /raw: the latest W3C `#Fields:` directive of the request (Ingested.w3cFields). */
@@ -219,9 +219,7 @@ export class IngestPool {
       slot.jobs.delete(m.id);
       // counted for the store first (in the order the thread took them), then the request hears its answer
       if (m.counts !== undefined) slot.counting.get(job.region)?.(m.counts);
-      const modules: ModuleCounts = new Map();
-      for (let i = 0; i < m.modules.length; i += 4) modules.set(m.modules[i] as string, [m.modules[i + 1] as number, m.modules[i + 2] as number, m.modules[i + 3] as number]);
-      job.resolve({ events: m.events, modules, error: m.error === null ? null : SimError.fromWire(m.error), w3cFields: m.w3cFields });
+      job.resolve({ events: m.events, modules: moduleCountsOf(m.modules), error: m.error === null ? null : SimError.fromWire(m.error), w3cFields: m.w3cFields });
     });
     const fail = (why: string) => {
       if (slot.dead) return;

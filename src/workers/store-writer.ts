@@ -17,7 +17,7 @@
 import { fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync } from 'node:fs';
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { addModules, chunkRecord, classesRecord, classInfo, countModules, LogIndex, writeAll, type ClassInfo, type ModuleCounts } from '../store/event-log.ts';
+import { addModules, chunkRecord, moduleRows, type ModuleRows, classesRecord, classInfo, countModules, LogIndex, writeAll, type ClassInfo, type ModuleCounts } from '../store/event-log.ts';
 import type { Batch } from '../store/packed.ts';
 import { foldPath, PathShapes } from '../store/paths.ts';
 import { VerdictTable } from '../store/verdicts.ts';
@@ -47,7 +47,7 @@ export interface WriterInit {
  * (`ids[i]` counted `counts[i]` times). `classes` tells what each class id is counted under the first time a
  * reply names it: [id, module, item, group, action, 1 if in the overflow bucket else 0, ...] (ClassInfo).
  */
-export interface WriterDelta { modules: Array<string | number>; ids: Int32Array; counts: Float64Array; classes: Array<string | number> }
+export interface WriterDelta { modules: ModuleRows; ids: Int32Array; counts: Float64Array; classes: Array<string | number> }
 
 /** A commit's reply: its requests, and what it added to the totals (even when its sync failed: it is stored). */
 export interface WriterReply {
@@ -210,9 +210,7 @@ function deltaOf(modules: ModuleCounts): WriterDelta {
   touched.length = 0;
   addModules(pendingModules, modules);
   totalsTimer ??= setTimeout(flushTotals, totalsMs);
-  const mods: Array<string | number> = [];
-  for (const [m, st] of modules) mods.push(m, st[0], st[1], st[2]);
-  return { modules: mods, ids, counts, classes };
+  return { modules: moduleRows(modules), ids, counts, classes };
 }
 
 // ---- commits

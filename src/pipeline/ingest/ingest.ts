@@ -6,7 +6,7 @@ import { parseEventBatch } from '../parse/envelope.ts';
 import type { RawRules } from '../parse/linebreak.ts';
 import { rawEvents } from '../parse/raw.ts';
 import { W3cCarry, type W3cFields } from '../parse/w3c-streams.ts';
-import { packRecords, type Batch } from '../../store/packed.ts';
+import { packRecords, type Batch, type ModuleRows } from '../../store/packed.ts';
 import type { FieldTally } from '../../store/stats.ts';
 import type { StoreRecord } from '../../store/types.ts';
 import type { VerdictList } from '../../store/verdicts.ts';
@@ -57,7 +57,7 @@ export interface Ingested {
    * With `tally`: the records counted into it, per module ([module ('' = none), events, dropped fields, flagged
    * fields, ...]), or null when there are none; null without a tally.
    */
-  counted: Array<string | number> | null;
+  counted: ModuleRows | null;
   /** The first error; the records before it are in `batch` (or `counted`), as HEC stores a bad batch's good prefix. */
   error: SimError | null;
   /** /raw: the latest W3C `#Fields:` directive the request held, for the stream's next request; undefined: none. */

@@ -3,7 +3,7 @@ import { hecBody, SimError } from '../../errors/sim-error.ts';
 import { decodeBody, decompressBody } from '../../pipeline/parse/body.ts';
 import { rawRulesFor } from '../../pipeline/parse/linebreak.ts';
 import { NoneStore } from '../../store/none.ts';
-import { countModules, type ModuleCounts } from '../../store/packed.ts';
+import { countModules, moduleCountsOf, type ModuleCounts } from '../../store/packed.ts';
 import { FieldTally } from '../../store/stats.ts';
 import type { Committed, RegionStore } from '../../store/types.ts';
 import { VerdictList } from '../../store/verdicts.ts';
@@ -186,13 +186,9 @@ export function registerHecRoutes(app: FastifyInstance): void {
       });
       const b = r.batch;
       if (r.counted !== null) {
-        const perModule: ModuleCounts = new Map();
+        const perModule = moduleCountsOf(r.counted);
         let events = 0;
-        for (let i = 0; i < r.counted.length; i += 4) {
-          const n = r.counted[i + 1] as number;
-          perModule.set(r.counted[i] as string, [n, r.counted[i + 2] as number, r.counted[i + 3] as number]);
-          events += n;
-        }
+        for (const st of perModule.values()) events += st[0];
         // taken and appended in one step: the store hears of a slot before any count of it (FieldTally)
         stored = { events, perModule, commit: (store as NoneStore).append(tally!.take(0)) };
       } else {
