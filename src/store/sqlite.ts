@@ -508,18 +508,18 @@ export class SqliteStore implements RegionStore {
           event = JSON.parse(eventText ?? 'null');
           fields = fieldsText === null ? null : JSON.parse(fieldsText);
         }
-        const classification: Verdict[] = [];
+        const verdicts: Verdict[] = [];
         for (let k = idStarts[e], end = k + c.idCounts[e]; k < end; k++) {
           const f = this.classOf(c.verdicts[k]);
           const path = exactOf?.get(k);
-          classification.push(path === undefined ? f : { ...f, path });
+          verdicts.push(path === undefined ? f : { ...f, path });
         }
         const n = e * NUMBERS;
         const time = c.nums[n + 1];
         out.push({
           id: c.firstEvent + e, region: this.region, receivedAt: c.nums[n], tenant: ref(e, 0)!, module, time: Number.isNaN(time) ? null : time,
           host: ref(e, 2)!, source: ref(e, 3)!, sourcetype: ref(e, 4)!, index: ref(e, 5)!, endpoint: ref(e, 6) as 'event' | 'raw',
-          event, fields, verdicts: classification, dropped: c.nums[n + NUM_DROPPED], flagged: c.nums[n + NUM_FLAGGED],
+          event, fields, verdicts, dropped: c.nums[n + NUM_DROPPED], flagged: c.nums[n + NUM_FLAGGED],
         });
       }
       if (out.length >= limit) break;

@@ -79,14 +79,14 @@ export function toRecord(env: Envelope, ctx: RecordContext): StoreRecord {
   const gate = { module, sourcetype, event: env.event };
   const applied = ctx.apply(ctx.policy, env.event, classes, gate);
   let fields: Record<string, unknown> | null = null;
-  let classification = applied.fields;
+  let verdicts = applied.fields;
   let dropped = applied.dropped;
   let flagged = applied.flagged;
   if (env.fields !== undefined) {
     const fc = ctx.matcher.classifyEvent(env.fields, module);
     const fa = ctx.apply(ctx.policy, env.fields, fc, gate);
     fields = fa.event as Record<string, unknown>;
-    classification = classification.concat(fa.fields.map((f) => ({ ...f, path: `fields.${f.path}` })));
+    verdicts = verdicts.concat(fa.fields.map((f) => ({ ...f, path: `fields.${f.path}` })));
     dropped += fa.dropped;
     flagged += fa.flagged;
   }
@@ -102,7 +102,7 @@ export function toRecord(env: Envelope, ctx: RecordContext): StoreRecord {
     endpoint: ctx.endpoint,
     event: applied.event,
     fields,
-    verdicts: classification,
+    verdicts,
     dropped,
     flagged,
     // the policy left the event and its fields as parsed: the envelope's canonical text (as received when the

@@ -32,10 +32,10 @@ const ctx = { limits: DEFAULT_LIMITS, rules: new RawRules(), matcher: classifier
 function plain(module: string | null, item: string | null, action: 'keep' | 'drop' | 'flag', group?: string): Verdict {
   return { path: 'p', item, module, ...(group ? { group } : {}), category: 'non-personal', by: 'none', kind: null, action } as Verdict;
 }
-function rec(module: string | null, classification: Verdict[]): StoreRecord {
+function rec(module: string | null, verdicts: Verdict[]): StoreRecord {
   return {
     receivedAt: 0, tenant: 't', module, time: null, host: 'h', source: 's', sourcetype: 'st', index: 'main', endpoint: 'event', event: {}, fields: null,
-    verdicts: classification, dropped: classification.filter((f) => f.action === 'drop').length, flagged: classification.filter((f) => f.action === 'flag').length,
+    verdicts, dropped: verdicts.filter((f) => f.action === 'drop').length, flagged: verdicts.filter((f) => f.action === 'flag').length,
   };
 }
 

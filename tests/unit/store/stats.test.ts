@@ -47,7 +47,7 @@ describe('aggregateItems', () => {
 
   it('counts verdicts made elsewhere (plain objects) too, and a running counter adds tallies up', () => {
     const plain: Verdict = { path: 'n', item: null, module: null, category: 'non-personal', by: 'none', kind: null, action: 'flag' };
-    const r = { ...fw(5), classification: [...fw(5).verdicts, plain, plain] };
+    const r = { ...fw(5), verdicts: [...fw(5).verdicts, plain, plain] };
     expect(aggregateItems([r])).toEqual(naive([r]));
     const c = new StatsCounter();
     const table = countingTable(); // one producer's verdicts, numbered on across its batches
