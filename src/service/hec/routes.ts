@@ -9,7 +9,7 @@ import type { Committed, RegionStore } from '../../store/types.ts';
 import { VerdictList } from '../../store/verdicts.ts';
 import type { RecordContext } from '../../pipeline/ingest/pipeline.ts';
 import { ingest, type IngestJob } from '../../pipeline/ingest/ingest.ts';
-import { W3cStreams, w3cStreamKey } from '../../pipeline/parse/w3c-streams.ts';
+import { W3cStreams, w3cStreamKey, type W3cFields } from '../../pipeline/parse/w3c-streams.ts';
 import { verdictNumber } from '../../pipeline/filter/index.ts';
 import { DECODED, Hold } from './admission.ts';
 import { HEC_JSON } from './client-error.ts';
@@ -162,7 +162,8 @@ export function registerHecRoutes(app: FastifyInstance): void {
     const stream = kind === 'raw' ? w3cStreamKey({ tenant: ctx.tenant, token: hec.token!.token, channel: hec.channel, ...ctx.defaults }) : null;
     if (stream !== null) job.w3cFields = w3cStreams.get(stream);
     let stored: Stored;
-    let error: SimError | null;
+    // the request's first error, and the latest W3C directive its lines held (/raw)
+    let done: { error: SimError | null; w3cFields?: W3cFields };
     if (sim.pool !== null) {
       const seq = store.admit();
       let r: IngestResult;
@@ -175,8 +176,7 @@ export function registerHecRoutes(app: FastifyInstance): void {
         throw err;
       }
       stored = { events: r.events, perModule: r.modules, commit: store.settle(seq, r.events) };
-      error = r.error;
-      if (stream !== null) w3cStreams.update(stream, r.w3cFields);
+      done = r;
     } else {
       const tally = tallyOf(store);
       const r = await ingest({ ...job, body: req.body as Buffer | undefined }, {
@@ -196,9 +196,10 @@ export function registerHecRoutes(app: FastifyInstance): void {
           ? { events: 0, perModule: new Map(), commit: Promise.resolve({ seq: 0, firstEvent: 0, events: 0 }) }
           : { events: b.events, perModule: countModules(b, new Map()), commit: store.append(b) };
       }
-      error = r.error;
-      if (stream !== null) w3cStreams.update(stream, r.w3cFields);
+      done = r;
     }
+    if (stream !== null) w3cStreams.update(stream, done.w3cFields);
+    const error = done.error;
     // returned, not awaited: this frame is not kept while the commit runs
     return commitAndReply(sim, req, reply, hec, stored, kind === 'event' ? explainIndex(sim, hec, error) : error, kind);
   };
