@@ -32,6 +32,7 @@ import { loadRegions, servedRegions } from '../src/service/region/regions.ts';
 import { buildPayloads } from '../src/tools/loadgen/payloads.ts';
 import { parseDuration, parseIntIn, resolveTarget } from '../src/tools/loadgen/parse.ts';
 import { runLoad } from '../src/tools/loadgen/runner.ts';
+import { NODE_FLAGS } from '../src/tools/cli/node-flags.ts';
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -105,7 +106,7 @@ interface HelpRun { wallMs: number; cpuMs: number | null }
 function helpOnce(bin: string, h: (typeof HELPS)[number]): HelpRun {
   const c0 = childrenCpuMs();
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [bin, ...h.args], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...NODE_FLAGS, bin, ...h.args], { cwd: root, encoding: 'utf8' });
   const wallMs = performance.now() - t0;
   const c1 = childrenCpuMs();
   if (r.status !== 0 || !r.stdout.includes(h.shows)) throw new Error(`ingestor-sim ${h.args.join(' ')} failed (exit ${r.status}): ${r.stderr}`);
@@ -189,7 +190,7 @@ const payloads = buildPayloads({ profile: 'mixed', seed: 1, batch: 100, gzip: fa
 
 function startServe(bin: string, args: string[], dataDir: string): Promise<{ child: ChildProcess; url: string; banner: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'silent', ...args], {
+    const child = spawn(process.execPath, [...NODE_FLAGS, bin, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'silent', ...args], {
       cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

@@ -1,6 +1,6 @@
 /**
  * Two builds of the emulator side by side (`node --import tsx bench/http-ab.ts --a <dir> --b <dir> [--kind none]
- * [--workers n | --workers-a n --workers-b m] [--duration 10s]`): each a bench/http-target.ts of the given kind on its build directory (a copy
+ * [--workers n | --workers-a n --workers-b m] [--v8-a FLAGS|none] [--v8-b FLAGS|none] [--duration 10s]`): each a bench/http-target.ts of the given kind on its build directory (a copy
  * of dist/ made before a change, and dist/ after it), taking turns in 1 s segments under the same load as
  * bench:http (10 connections, 100-event mixed batches, our load generator), so that the machine's load falls on
  * both alike. Prints each one's events/s (median of its segments) and target CPU µs per event (total over its
@@ -13,6 +13,7 @@ import { loadRegions, servedRegions } from '../src/service/region/regions.ts';
 import { buildPayloads } from '../src/tools/loadgen/payloads.ts';
 import { parseDuration, resolveTarget } from '../src/tools/loadgen/parse.ts';
 import { runLoad } from '../src/tools/loadgen/runner.ts';
+import { NODE_FLAGS } from '../src/tools/cli/node-flags.ts';
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -24,16 +25,23 @@ const kind = flag('kind', 'none');
 const workers = flag('workers', '');
 /** ingest.workers of each (--workers-a, --workers-b; default --workers, else the config's): one build, two thread counts */
 const workersOf = { A: flag('workers-a', workers), B: flag('workers-b', workers) };
+/**
+ * Node / V8 flags of each target's process, on its command line (--v8-a, --v8-b; `none` for none): by default the
+ * emulator's own (src/tools/cli/node-flags.ts NODE_FLAGS, as bin/ingestor-sim.js runs), none for bare.
+ */
+const defaultFlags = kind === 'bare' ? '' : NODE_FLAGS.join(' ');
+const flagsOf = (s: string) => (s === 'none' ? '' : s);
+const v8Of = { A: flagsOf(flag('v8-a', defaultFlags)), B: flagsOf(flag('v8-b', defaultFlags)) };
 const durationMs = parseDuration(flag('duration', '10s'), '--duration');
 const regions = servedRegions(loadRegions());
 const us = regions.findIndex((r) => r.id === 'us');
 const payloads = buildPayloads({ profile: 'mixed', seed: 1, batch: 100, gzip: false, pool: 64 });
 
 interface Target { child: ChildProcess; port: number; cpu: number; events: number; rates: number[] }
-function start(dir: string, workers: string): Promise<Target> {
+function start(dir: string, workers: string, v8: string): Promise<Target> {
   return new Promise((resolve, reject) => {
     const child = fork(fileURLToPath(new URL('./http-target.ts', import.meta.url)), [kind, workers, dir], {
-      execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv: ['--import', 'tsx', ...v8.split(/\s+/).filter(Boolean)], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     child.once('message', (m: { port: number }) => resolve({ child, port: m.port, cpu: 0, events: 0, rates: [] }));
     child.once('exit', (code) => reject(new Error(`target on ${dir} exited with code ${code}`)));
@@ -48,7 +56,7 @@ const load = (t: Target, ms: number) => runLoad({
   connections: 10, pipelining: 1, durationMs: ms, timeoutMs: 30_000, lateToleranceMs: 5, drainTimeoutMs: 10_000,
 });
 
-const targets = { A: await start(dirs.A, workersOf.A), B: await start(dirs.B, workersOf.B) };
+const targets = { A: await start(dirs.A, workersOf.A, v8Of.A), B: await start(dirs.B, workersOf.B, v8Of.B) };
 try {
   for (const t of Object.values(targets)) await load(t, 1000);
   const n = Math.max(2, Math.round(durationMs / 1000));
@@ -71,6 +79,6 @@ const fig = (t: Target) => ({ eventsPerSec: median(t.rates), usPerEvent: t.cpu /
 const a = fig(targets.A);
 const b = fig(targets.B);
 process.stdout.write(`${kind}, ${durationMs / 1000} s each in 1 s turns\n`);
-process.stdout.write(`  A ${`${dirs.A} workers ${workersOf.A || 'default'}`.padEnd(24)} ${Math.round(a.eventsPerSec).toString().padStart(8)} events/s  ${a.usPerEvent.toFixed(2)} µs CPU/event\n`);
-process.stdout.write(`  B ${`${dirs.B} workers ${workersOf.B || 'default'}`.padEnd(24)} ${Math.round(b.eventsPerSec).toString().padStart(8)} events/s  ${b.usPerEvent.toFixed(2)} µs CPU/event\n`);
+process.stdout.write(`  A ${`${dirs.A} workers ${workersOf.A || 'default'}${v8Of.A ? ` ${v8Of.A}` : ''}`.padEnd(24)} ${Math.round(a.eventsPerSec).toString().padStart(8)} events/s  ${a.usPerEvent.toFixed(2)} µs CPU/event\n`);
+process.stdout.write(`  B ${`${dirs.B} workers ${workersOf.B || 'default'}${v8Of.B ? ` ${v8Of.B}` : ''}`.padEnd(24)} ${Math.round(b.eventsPerSec).toString().padStart(8)} events/s  ${b.usPerEvent.toFixed(2)} µs CPU/event\n`);
 process.stdout.write(`  B ÷ A: events/s ${(b.eventsPerSec / a.eventsPerSec).toFixed(3)}, CPU/event ${(b.usPerEvent / a.usPerEvent).toFixed(3)}\n`);

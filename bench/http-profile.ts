@@ -17,6 +17,7 @@ import { loadRegions, servedRegions } from '../src/service/region/regions.ts';
 import { buildPayloads } from '../src/tools/loadgen/payloads.ts';
 import { resolveTarget } from '../src/tools/loadgen/parse.ts';
 import { runLoad } from '../src/tools/loadgen/runner.ts';
+import { NODE_FLAGS } from '../src/tools/cli/node-flags.ts';
 
 const kind = process.argv[2] ?? 'none';
 const workers = process.argv[3] ?? '';
@@ -30,7 +31,7 @@ const payloads = buildPayloads({ profile: 'mixed', seed: 1, batch: 100, gzip: fa
 
 const profiling = process.env.NOPROF !== '1';
 const child = fork(fileURLToPath(new URL('./http-target.ts', import.meta.url)), [kind, workers], {
-  execArgv: ['--import', 'tsx', ...(profiling ? ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '200'] : [])],
+  execArgv: ['--import', 'tsx', ...(kind === 'bare' ? [] : NODE_FLAGS), ...(profiling ? ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '200'] : [])],
   env: { ...process.env, SIM_THREADS_INHERIT_PROFILING: '1' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 });
 const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));

@@ -11,7 +11,9 @@
  * over IPC inside the target just before and just after each measured segment; the load generator and autocannon
  * run in this process, so their CPU is never in the figure. /proc/<pid>/stat utime + stime (clock ticks) is read at
  * the same moments as a cross-check.
- * The emulator targets run the compiled build (dist/, as users run it; built first here), not the sources through tsx.
+ * The emulator targets run the compiled build (dist/, as users run it; built first here), not the sources through tsx,
+ * with the Node flags the command runs with (src/tools/cli/node-flags.ts NODE_FLAGS: single-threaded GC); bare runs
+ * with Node's defaults (it gains nothing from them: × 0.99, bench/http-ab.ts --kind bare --v8-b --single-threaded-gc).
  * Options: --json  --duration 5s  --warmup 1s  --connections 10  --pipelining 1  --batch 100  --profile mixed  --seed 1
  *          --workers <n> (the emulator's ingest.workers; default: the config's)
  */
@@ -27,6 +29,7 @@ import { isProfile } from '../src/tools/gen/index.ts';
 import { buildPayloads } from '../src/tools/loadgen/payloads.ts';
 import { parseDuration, parseIntIn, resolveTarget } from '../src/tools/loadgen/parse.ts';
 import { runLoad } from '../src/tools/loadgen/runner.ts';
+import { NODE_FLAGS } from '../src/tools/cli/node-flags.ts';
 
 type Kind = 'bare' | 'none' | 'store';
 const KINDS: Kind[] = ['bare', 'none', 'store'];
@@ -94,7 +97,8 @@ if (built.status !== 0) throw new Error('bench:http: npm run build failed');
 function startTarget(kind: Kind): Promise<{ child: ChildProcess; port: number }> {
   return new Promise((resolve, reject) => {
     const child = fork(fileURLToPath(new URL('./http-target.ts', import.meta.url)), [kind, workers], {
-      execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // the emulator with the Node flags its command runs with (bin/ingestor-sim.js); bare with Node's defaults
+      execArgv: ['--import', 'tsx', ...(kind === 'bare' ? [] : NODE_FLAGS)], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${kind} target did not start in 30 s`)); }, 30_000);
     child.once('message', (m: { port: number }) => { clearTimeout(timer); child.on('message', (x) => onCpu(child, x)); resolve({ child, port: m.port }); });

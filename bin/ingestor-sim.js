@@ -1,4 +1,5 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --single-threaded-gc
+// The flags on the line above are src/tools/cli/node-flags.ts NODE_FLAGS (why they are there is said there).
 // Runs the compiled build (dist/, made by `npm ci` through `prepare`, or `npm run build`). From the TypeScript
 // sources, without building: `npm run dev -- ARGS` (bin/dev.mjs, through tsx).
 let cli;

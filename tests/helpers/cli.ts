@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { projectRoot } from '../../src/config/schema.ts';
+import { NODE_FLAGS } from '../../src/tools/cli/node-flags.ts';
 
 export interface Ran { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
 
@@ -9,7 +10,7 @@ export interface Ran { code: number | null; signal: NodeJS.Signals | null; stdou
  */
 export function runCli(args: string[], whileRunning?: (child: ChildProcess) => void, timeoutMs = 60_000): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/ingestor-sim.js', ...args], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...NODE_FLAGS, 'bin/ingestor-sim.js', ...args], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (c) => { stdout += c; });

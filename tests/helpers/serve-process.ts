@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/config/schema.ts';
+import { NODE_FLAGS } from '../../src/tools/cli/node-flags.ts';
 
 /**
  * `ingestor-sim serve` as a user runs it, in its own process (its own file descriptors and memory, so a test
@@ -46,7 +47,7 @@ export function tempDir(prefix: string): string {
 
 export function startServe(args: string[], dataDir: string, timeoutMs = 20_000): Promise<ServeProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/ingestor-sim.js', 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...args], {
+    const child = spawn(process.execPath, [...NODE_FLAGS, 'bin/ingestor-sim.js', 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...args], {
       cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
