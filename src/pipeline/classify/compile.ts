@@ -195,6 +195,36 @@ function shapeStep(tree: ShapeTree, node: ShapeNode, key: string): ShapeNode | n
 /** Sourcetype strings a matcher remembers the module of (Matcher.moduleForSourcetype) before it starts again. */
 export const SOURCETYPE_MEMO_MAX = 4096;
 
+/** Strings a Recent keeps: the sourcetypes (and modules) of one mixed batch, asked for again and again. */
+export const RECENT_SIZE = 8;
+
+/**
+ * The last few strings asked for and what they gave, tried before a Map: a linear search by string comparison,
+ * which for a string not internalized (a value of a parsed object) costs less than the Map's hashing of it; the
+ * oldest entry is replaced by a new one. Owned by one matcher (its closures), as every cache of it.
+ */
+class Recent<V> {
+  readonly keys: string[] = [];
+  readonly values: V[] = [];
+  private next = 0;
+  constructor(private readonly size: number) {}
+
+  /** The index of `key` in keys (and values), or -1. */
+  find(key: string): number {
+    const keys = this.keys;
+    const n = key.length;
+    // the lengths first: an inline load, where comparing two strings of which one is not internalized is a call
+    for (let i = 0; i < keys.length; i++) if (keys[i].length === n && keys[i] === key) return i;
+    return -1;
+  }
+
+  add(key: string, value: V): void {
+    this.keys[this.next] = key;
+    this.values[this.next] = value;
+    this.next = this.next + 1 === this.size ? 0 : this.next + 1;
+  }
+}
+
 /** The head word of a notice group's name: its last word before "information" / "info" ("Kubernetes Pod Information" → pod). */
 function groupHead(group: string): string | null {
   const ws = group.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w !== '' && w !== 'information' && w !== 'info' && w !== 'details');
@@ -899,17 +929,15 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     return g;
   }
 
-  // the slot of the module id last asked for: the events of one batch (one token) name the same module, so the
-  // id is mostly the same string, found by one comparison instead of a Map lookup per event
-  let lastModuleId: string | null = null;
-  let lastSlot = nullSlot;
+  // the slots of the module ids last asked for: the events of a batch name a few modules (one token's, or their
+  // sourcetypes'), ids the catalog's own strings, found by a comparison or a few instead of a Map lookup per event
+  const recentSlots = new Recent<number>(RECENT_SIZE);
   function classifyEvent(event: unknown, moduleId: string | null, sourcetype?: string): Classification[] {
-    let slot: number;
-    if (moduleId === lastModuleId) slot = lastSlot;
-    else {
-      slot = moduleId === null ? nullSlot : (moduleIndex.get(moduleId) ?? nullSlot);
-      lastModuleId = moduleId;
-      lastSlot = slot;
+    let slot = nullSlot;
+    if (moduleId !== null) {
+      const at = recentSlots.find(moduleId);
+      if (at !== -1) slot = recentSlots.values[at];
+      else recentSlots.add(moduleId, (slot = moduleIndex.get(moduleId) ?? nullSlot));
     }
     const out: Classification[] = [];
     if (typeof event === 'string') {
@@ -969,15 +997,21 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
   }
 
   // each sourcetype string as sent (case, spaces) → its module (null: none): one Map lookup per event instead of
-  // trimming and lower-casing it; bounded (started again when full), a client may send any number of sourcetypes
+  // trimming and lower-casing it; bounded (started again when full), a client may send any number of sourcetypes.
+  // Before it, the last few strings asked for: a sourcetype is a new string per event (JSON.parse does not
+  // internalize values), which a Map hashes each time; a few string comparisons (mostly told apart by length) are less
   const bySourcetype = new Map<string, ModuleDef | null>();
+  const recentSourcetypes = new Recent<ModuleDef | null>(RECENT_SIZE);
   function moduleForSourcetype(st: string): ModuleDef | undefined {
+    const at = recentSourcetypes.find(st);
+    if (at !== -1) return recentSourcetypes.values[at] ?? undefined;
     let m = bySourcetype.get(st);
     if (m === undefined) {
       m = sourcetypeIndex.get(st.trim().toLowerCase()) ?? null;
       if (bySourcetype.size >= SOURCETYPE_MEMO_MAX) bySourcetype.clear();
       bySourcetype.set(st, m);
     }
+    recentSourcetypes.add(st, m);
     return m ?? undefined;
   }
 
