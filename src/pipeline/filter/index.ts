@@ -188,6 +188,15 @@ function share(v: Verdict, counter: { count: number }): Verdict {
   return Object.freeze(v);
 }
 
+/**
+ * What applyPolicy counts of a verdict, as one small number: 1 dropped, 2 flagged (else kept), + 4 masked. Kept
+ * beside each verdict in its gate's cache: the loop over an event's fields adds numbers from one array instead of
+ * reading each verdict's properties (verdicts of several shapes: a property load that is polymorphic).
+ */
+function codeOf(v: Verdict): number {
+  return (v.action === 'drop' ? 1 : v.action === 'flag' ? 2 : 0) + (v.masked !== undefined ? 4 : 0);
+}
+
 /** Entries of one gate's verdict cache before it starts over (a matcher numbers each new result it makes). */
 const CACHE_MAX = 1 << 18;
 
@@ -207,6 +216,8 @@ interface Gate {
   verdicts: Array<Verdict | undefined>;
   /** numbers[n - base]: that verdict's number (verdictNumber), where verdicts[n - base] is set. */
   numbers: number[];
+  /** codes[n - base]: that verdict's action and masking (codeOf), where verdicts[n - base] is set: what applyPolicy counts. */
+  codes: number[];
   base: number;
   /** Results the matcher did not number, or numbered before `base`. */
   others: WeakMap<Classification, Verdict> | null;
@@ -219,7 +230,7 @@ function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undec
   // the hot path); results the matcher did not number fall back to a WeakMap per gate.
   const { byId, rels, verdicts: counter } = model;
   const newGate = (module: string | null, drop: string | null, notes: Map<string, string> | null): Gate =>
-    ({ module, drop, notes, verdicts: [], numbers: [], base: 0, others: null, matcher });
+    ({ module, drop, notes, verdicts: [], numbers: [], codes: [], base: 0, others: null, matcher });
   const OPEN = newGate(null, null, null);
   const warnings: string[] = [];
   for (const id of disabled) {
@@ -285,6 +296,7 @@ function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undec
         if (v !== undefined) return v;
         const made = (cache[i] = verdictOf(f, gate));
         gate.numbers[i] = verdictNumber(made);
+        gate.codes[i] = codeOf(made);
         return made;
       }
       return remember(gate, i, n, verdictOf(f, gate));
@@ -302,16 +314,20 @@ function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undec
       gate.base = n;
       gate.verdicts = [v];
       gate.numbers = [verdictNumber(v)];
+      gate.codes = [codeOf(v)];
       return v;
     }
     const cache = gate.verdicts;
     const numbers = gate.numbers;
+    const codes = gate.codes;
     while (cache.length < i) {
       cache.push(undefined);
       numbers.push(-1);
+      codes.push(0);
     }
     cache.push(v);
     numbers.push(verdictNumber(v));
+    codes.push(codeOf(v));
     return v;
   }
 
@@ -433,14 +449,19 @@ export function applyPolicy(policy: Policy, event: unknown, fields: Classificati
     // the gate's cache, read here (an array load per field); the policy decides what it has not seen
     const at = resultNumberOf(f, owner) - gate.base;
     let v = at >= 0 ? gate.verdicts[at] : undefined;
+    let code: number;
     if (v === undefined) {
       v = policy.decideIn(f, gate);
+      code = codeOf(v);
       if (nums !== null) nums[i] = verdictNumber(v);
-    } else if (nums !== null) nums[i] = gate.numbers[at];
+    } else {
+      code = gate.codes[at];
+      if (nums !== null) nums[i] = gate.numbers[at];
+    }
     out[i] = v;
-    if (v.action === 'drop') dropped++;
-    else if (v.action === 'flag') flagged++;
-    if (v.masked !== undefined) masked++;
+    dropped += code & 1;
+    flagged += (code >> 1) & 1;
+    masked += code >> 2;
   }
   if (dropped === 0 && masked === 0) return { event, fields: out, dropped, flagged, numbers: nums };
   if (dropped === fields.length && (gate as Gate).drop !== null) return { event: null, fields: out, dropped, flagged, numbers: nums };

@@ -114,6 +114,22 @@ describe('verdict numbers (the filter)', () => {
     expect(applyPolicy(p, event, theirs, undefined, new Int32Array(theirs.length - 1)).numbers).toBe(null); // too short: not written
   });
 
+  it("counts dropped, flagged and masked fields as their verdicts say, whether decided in the loop or read from the gate's cache", () => {
+    const m = compileMatcher(catalog);
+    const ev = { ...event, password: 'hunter2hunter2', url: 'https://example.org/a?token=abcdef123456', extra_thing: 'x', email: 'a.user@example.com' };
+    for (const p of [compilePolicy(m, { undeclared: 'flag', secrets: 'redact' }), compilePolicy(m, { undeclared: 'drop', secrets: 'drop' }), compilePolicy(m, { uploadPermission: { [SPLUNK]: false } })]) {
+      for (let pass = 0; pass < 3; pass++) { // first pass: decided in the loop; then from the gate's cache
+        const r = applyPolicy(p, ev, m.classifyEvent(ev, SPLUNK), { module: SPLUNK, sourcetype: 'pan:traffic' }, new Int32Array(64));
+        expect(r.dropped).toBe(r.fields.filter((v) => v.action === 'drop').length);
+        expect(r.flagged).toBe(r.fields.filter((v) => v.action === 'flag').length);
+        const masked = r.fields.filter((v) => v.masked !== undefined).map((v) => v.path.split('.')[0]);
+        // a masked value is stored redacted: the event was copied exactly when something was dropped or masked
+        expect(r.event === ev).toBe(r.dropped === 0 && masked.length === 0);
+        for (const k of masked) expect((r.event as Record<string, unknown>)[k]).toBe('[redacted]');
+      }
+    }
+  });
+
   it('decides a result another matcher made (no number of this one) by identity, alike', () => {
     const m = compileMatcher(catalog);
     const other = compileMatcher(catalog);
