@@ -3,6 +3,7 @@ import * as grammar from './grammar.ts';
 import * as kv from './kv.ts';
 import { lookupModule } from '../policy/names.ts';
 import * as names from './normalize.ts';
+import { Recent, RECENT_SIZE } from './recent.ts';
 import type { By, CatalogDef, Category, DetectorName, Classification, ModuleDef } from './types.ts';
 import { CATEGORIES } from './types.ts';
 
@@ -194,36 +195,6 @@ function shapeStep(tree: ShapeTree, node: ShapeNode, key: string): ShapeNode | n
 
 /** Sourcetype strings a matcher remembers the module of (Matcher.moduleForSourcetype) before it starts again. */
 export const SOURCETYPE_MEMO_MAX = 4096;
-
-/** Strings a Recent keeps: the sourcetypes (and modules) of one mixed batch, asked for again and again. */
-export const RECENT_SIZE = 8;
-
-/**
- * The last few strings asked for and what they gave, tried before a Map: a linear search by string comparison,
- * which for a string not internalized (a value of a parsed object) costs less than the Map's hashing of it; the
- * oldest entry is replaced by a new one. Owned by one matcher (its closures), as every cache of it.
- */
-class Recent<V> {
-  readonly keys: string[] = [];
-  readonly values: V[] = [];
-  private next = 0;
-  constructor(private readonly size: number) {}
-
-  /** The index of `key` in keys (and values), or -1. */
-  find(key: string): number {
-    const keys = this.keys;
-    const n = key.length;
-    // the lengths first: an inline load, where comparing two strings of which one is not internalized is a call
-    for (let i = 0; i < keys.length; i++) if (keys[i].length === n && keys[i] === key) return i;
-    return -1;
-  }
-
-  add(key: string, value: V): void {
-    this.keys[this.next] = key;
-    this.values[this.next] = value;
-    this.next = this.next + 1 === this.size ? 0 : this.next + 1;
-  }
-}
 
 /** The head word of a notice group's name: its last word before "information" / "info" ("Kubernetes Pod Information" → pod). */
 function groupHead(group: string): string | null {

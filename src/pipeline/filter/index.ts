@@ -1,6 +1,7 @@
 import { isSimError, SimError } from '../../errors/sim-error.ts';
 import { cutKeys, parseKeyValues } from '../classify/kv.ts';
 import * as compiled from '../classify/compile.ts';
+import { Recent, RECENT_SIZE } from '../classify/recent.ts';
 import type { Matcher } from '../classify/compile.ts';
 import type { Classification, Verdict, ModuleDef, SecretsPolicy, TenantSettingId, UndeclaredPolicy } from '../classify/types.ts';
 import { describeCandidates, lookupModule } from '../policy/names.ts';
@@ -244,21 +245,26 @@ function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undec
   }
 
   // module → sourcetype ('' for none; + a match's key when the event meets a separate permission's field
-  // condition) → gate: three Map lookups per event, a string built only for an event that meets a condition
-  const gates = new Map<string, Map<string, Gate>>();
+  // condition) → gate: three Map lookups per event, a string built only for an event that meets a condition.
+  // Per module, the last few sourcetype strings first (a Recent: an event's sourcetype is a new string, which the
+  // Map would hash); a gate depends on nothing else, so one kept there is the one the Map has, or would make
+  const gates = new Map<string, { all: Map<string, Gate>; recent: Recent<Gate> }>();
   let gateCount = 0;
   function gateOf(ctx: EventContext | undefined, event?: unknown): Gate {
     if (ctx === undefined || ctx.module === null) return OPEN;
     let byType = gates.get(ctx.module);
-    if (byType === undefined) gates.set(ctx.module, (byType = new Map()));
+    if (byType === undefined) gates.set(ctx.module, (byType = { all: new Map(), recent: new Recent(RECENT_SIZE) }));
     // a field condition of a separate permission (one Map lookup for the modules that have none)
     const matched = separateMatch(ctx.module, ctx.sourcetype, ctx.event !== undefined ? ctx.event : event, rels);
     const st = matched === null ? ctx.sourcetype ?? '' : `${ctx.sourcetype}${matched.key}`;
-    let g = byType.get(st);
+    const at = byType.recent.find(st);
+    if (at !== -1) return byType.recent.values[at];
+    let g = byType.all.get(st);
     if (g === undefined) {
       g = computeGate(ctx.module, ctx.sourcetype, matched);
-      if (gateCount++ < 4096) byType.set(st, g);
+      if (gateCount++ < 4096) byType.all.set(st, g);
     }
+    byType.recent.add(st, g);
     return g;
   }
 

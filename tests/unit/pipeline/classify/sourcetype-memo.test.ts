@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileMatcher, loadCatalog } from '../../../../src/pipeline/classify/index.ts';
-import { RECENT_SIZE, SOURCETYPE_MEMO_MAX } from '../../../../src/pipeline/classify/compile.ts';
+import { SOURCETYPE_MEMO_MAX } from '../../../../src/pipeline/classify/compile.ts';
+import { RECENT_SIZE } from '../../../../src/pipeline/classify/recent.ts';
 
 // Matcher.moduleForSourcetype remembers the module of each sourcetype string as sent (one Map lookup per event):
 // its answers must be those of the catalog's index, whatever the case, spaces, order or number of strings.

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compileMatcher, loadCatalog } from '../../../../src/pipeline/classify/index.ts';
 import type { Classification, Verdict } from '../../../../src/pipeline/classify/types.ts';
 import { applyPolicy, compilePolicy, verdictNumber } from '../../../../src/pipeline/filter/index.ts';
+import { RECENT_SIZE } from '../../../../src/pipeline/classify/recent.ts';
 
 // Issue 12: classification results and verdicts are numbered when made (by the matcher and its policies, no
 // module-level counter); the filter caches verdicts by the result's number, nothing mutable rides on them.
@@ -128,6 +129,23 @@ describe('verdict numbers (the filter)', () => {
         for (const k of masked) expect((r.event as Record<string, unknown>)[k]).toBe('[redacted]');
       }
     }
+  });
+
+  it(`gives one gate per module and sourcetype, for sourcetype strings built anew and more than the ${RECENT_SIZE} last ones interleaved`, () => {
+    const m = compileMatcher(catalog);
+    const p = compilePolicy(m, { uploadPermission: { 'network-sensor': false } });
+    const sts = Array.from({ length: RECENT_SIZE + 5 }, (_, i) => `st:${'x'.repeat(i % 3)}${i}`);
+    const first = new Map<string, object>();
+    for (let i = 0; i < 300; i++) {
+      const mod = i % 3 === 0 ? 'network-sensor' : SPLUNK;
+      const st = JSON.parse(JSON.stringify(sts[(i * 5) % sts.length])) as string; // a new string, as JSON.parse gives
+      const g = p.gate({ module: mod, sourcetype: st });
+      const key = `${mod}|${st}`;
+      if (!first.has(key)) first.set(key, g);
+      expect(g).toBe(first.get(key));
+      expect(p.blocked({ module: mod, sourcetype: st }) !== null).toBe(mod === 'network-sensor');
+    }
+    expect(new Set(first.values()).size).toBeGreaterThan(RECENT_SIZE);
   });
 
   it('decides a result another matcher made (no number of this one) by identity, alike', () => {
