@@ -197,13 +197,21 @@ export class FieldTally {
    * them (applyPolicy's FilterResult.numbers), or null to read each verdict's (numberOf).
    */
   addFields(verdicts: readonly Verdict[], numbers: Int32Array | null): void {
-    const byNumber = this.byNumber;
+    // the arrays in locals, read again after cellOf (which may grow them)
+    let byNumber = this.byNumber;
+    let pending = this.pending;
+    const touched = this.touched;
     for (let i = 0; i < verdicts.length; i++) {
       // a verdict the filter made: its cell by its number (an Int32Array load)
       const n = numbers !== null ? numbers[i] : this.numberOf(verdicts[i]);
       const known = n >= 0 && n < byNumber.length ? byNumber[n] : 0;
-      const cell = known !== 0 ? known - 1 : this.cellOf(verdicts[i], n);
-      if (this.pending[cell]++ === 0) this.touched.push(cell);
+      let cell = known - 1;
+      if (known === 0) {
+        cell = this.cellOf(verdicts[i], n);
+        byNumber = this.byNumber;
+        pending = this.pending;
+      }
+      if (pending[cell]++ === 0) touched.push(cell);
     }
   }
 

@@ -3,6 +3,7 @@ import * as grammar from './grammar.ts';
 import * as kv from './kv.ts';
 import { lookupModule } from '../policy/names.ts';
 import * as names from './normalize.ts';
+import { Recent, RECENT_SIZE } from './recent.ts';
 import type { By, CatalogDef, Category, DetectorName, Classification, ModuleDef } from './types.ts';
 import { CATEGORIES } from './types.ts';
 
@@ -152,6 +153,45 @@ export function resultNumberOf(f: Classification, m: Matcher): number {
 }
 
 const BY: readonly By[] = ['name', 'value', 'none'];
+
+/**
+ * One key of a key sequence a slot's top-level objects came with (walk): the key, its direct result in the slot
+ * (undefined: none known yet, or none, the field being value-dependent: then its path entry), and the keys seen
+ * after it.
+ */
+interface ShapeNode {
+  readonly key: string;
+  result: Classification | undefined;
+  entry: PathEntry | undefined;
+  next: ShapeNode[];
+}
+/** A slot's key sequences: a tree of ShapeNodes from a root with no key, and the nodes made since it was begun. */
+interface ShapeTree { readonly root: ShapeNode; nodes: number }
+/** Nodes of one slot's tree before it is begun again (a source whose keys vary per event cannot grow it further). */
+export const SHAPE_NODES_MAX = 2048;
+/** Keys tried after one key before its children are begun again (a linear search: a few sources per slot). */
+export const SHAPE_FANOUT = 8;
+
+const newShapeTree = (): ShapeTree => ({ root: { key: '', result: undefined, entry: undefined, next: [] }, nodes: 0 });
+
+/**
+ * The node of `key` after `node` in `tree`: found by string comparison (the keys of a parsed object are internalized
+ * strings: mostly a pointer comparison), else made; null when the tree is full, begun again for the next object.
+ */
+function shapeStep(tree: ShapeTree, node: ShapeNode, key: string): ShapeNode | null {
+  const next = node.next;
+  for (let i = 0; i < next.length; i++) if (next[i].key === key) return next[i];
+  if (tree.nodes >= SHAPE_NODES_MAX) {
+    tree.root.next = [];
+    tree.nodes = 0;
+    return null;
+  }
+  if (next.length >= SHAPE_FANOUT) node.next = [];
+  const n: ShapeNode = { key, result: undefined, entry: undefined, next: [] };
+  node.next.push(n);
+  tree.nodes++;
+  return n;
+}
 
 /** Sourcetype strings a matcher remembers the module of (Matcher.moduleForSourcetype) before it starts again. */
 export const SOURCETYPE_MEMO_MAX = 4096;
@@ -415,11 +455,13 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
    */
   const direct: Array<Map<string, Classification>> = Array.from({ length: slotCount }, () => new Map());
   /**
-   * Per slot: the keys of the last top-level object walked, their direct results, and (for a key that has none: a
-   * value-dependent field) its path entry, so that such a field costs no Map lookup either (walk).
+   * Per slot: the key sequences of the top-level objects walked, as a tree (a node per key, its children the keys
+   * seen after it), each node with the key's direct result and (for a key that has none: a value-dependent field)
+   * its path entry, so that a known key costs one string comparison and no Map lookup (walk). A tree, not the last
+   * object's keys alone: one module's slot takes events of several sources with different keys (the web gateway
+   * module: FortiGate, PAN-OS and ASA traffic, Blue Coat and Zscaler web events), interleaved in one batch.
    */
-  const shapes: Array<{ keys: string[]; results: Array<Classification | undefined>; entries: Array<PathEntry | undefined> }> =
-    Array.from({ length: slotCount }, () => ({ keys: [], results: [], entries: [] }));
+  const shapes: ShapeTree[] = Array.from({ length: slotCount }, () => newShapeTree());
 
   /** `name` is what the field is called when it differs from its path (a CEF `cs1` labelled by `cs1Label`). */
   function entryFor(path: string, name?: string): PathEntry {
@@ -429,7 +471,7 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     if (pathCache.size >= MAX_CACHE) {
       pathCache.clear();
       for (const d of direct) d.clear();
-      for (const sh of shapes) { sh.keys.length = 0; sh.results.length = 0; sh.entries.length = 0; }
+      for (let i = 0; i < shapes.length; i++) shapes[i] = newShapeTree();
     }
     const cands = nameCandidates(name ?? path);
     const segs = pathSegments(name ?? path);
@@ -740,35 +782,31 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     // a nested object that says what it is (`{"type": "User", "name": …}`): its generic leaves are read with that word
     const what = prefix === '' ? null : objectType(obj);
     const known = direct[slot];
-    // the keys of the last top-level object of this slot, and their direct results: events of one source come
+    // the key sequences of this slot's top-level objects, and their direct results: events of one source come
     // with the same keys in the same order, so a key is mostly found by one string comparison, no hashing
-    const memo = prefix === '' ? shapes[slot] : null;
-    let at = 0;
+    const tree = prefix === '' ? shapes[slot] : null;
+    let shape = tree === null ? null : tree.root;
     for (const key in obj) {
       if (!Object.prototype.hasOwnProperty.call(obj, key)) continue;
       any = true;
       const v = obj[key];
       let memoEntry: PathEntry | undefined;
-      if (memo !== null && (v === null || typeof v !== 'object')) {
+      if (shape !== null) shape = shapeStep(tree!, shape, key);
+      if (shape !== null && (v === null || typeof v !== 'object')) {
         // a top-level leaf whose result is the path's alone: a string comparison, else one lookup
-        let r: Classification | undefined;
-        if (at < memo.keys.length && memo.keys[at] === key) {
-          r = memo.results[at];
-          if (r === undefined) {
-            memoEntry = memo.entries[at];
-            if (memoEntry === undefined) r = memo.results[at] = known.get(key);
-            // its result depends on the path alone by now (what classifySlot would answer first)
-            else if ((r = memoEntry.slots[slot]) !== undefined) memo.results[at] = r;
-          }
-        } else {
-          r = known.get(key);
-          memo.keys[at] = key;
-          memo.results[at] = r;
-          memo.entries[at] = undefined;
+        let r = shape.result;
+        if (r === undefined) {
+          memoEntry = shape.entry;
+          if (memoEntry === undefined) r = shape.result = known.get(key);
+          // its result depends on the path alone by now (what classifySlot would answer first)
+          else if ((r = memoEntry.slots[slot]) !== undefined) shape.result = r;
         }
-        at++;
         if (r !== undefined) { out.push(r); continue; }
-      } else if (memo !== null) at++;
+      } else if (tree !== null && (v === null || typeof v !== 'object')) {
+        // past the tree's bounds: the lookup alone
+        const r = known.get(key);
+        if (r !== undefined) { out.push(r); continue; }
+      }
       const path = prefix === '' ? key : `${prefix}.${key}`;
       if (v !== null && typeof v === 'object') {
         // a key that names a record group (`containers`) puts its subtree in that group
@@ -777,7 +815,7 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
       } else {
         // a value-dependent top-level leaf seen before at this place: its entry, remembered (a CEF slot's is not)
         let e = memoEntry !== undefined ? memoEntry : entryFor(path);
-        if (memoEntry === undefined && memo !== null && !e.cef) memo.entries[at - 1] = e;
+        if (memoEntry === undefined && shape !== null && !e.cef) shape.entry = e;
         if (what !== null && e.kind === -1 && isGenericLeaf(key)) e = entryFor(path, `${prefix}.${what}.${key}`);
         else if (e.cef) {
           const label = obj[`${key}Label`];
@@ -862,17 +900,15 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
     return g;
   }
 
-  // the slot of the module id last asked for: the events of one batch (one token) name the same module, so the
-  // id is mostly the same string, found by one comparison instead of a Map lookup per event
-  let lastModuleId: string | null = null;
-  let lastSlot = nullSlot;
+  // the slots of the module ids last asked for: the events of a batch name a few modules (one token's, or their
+  // sourcetypes'), ids the catalog's own strings, found by a comparison or a few instead of a Map lookup per event
+  const recentSlots = new Recent<number>(RECENT_SIZE);
   function classifyEvent(event: unknown, moduleId: string | null, sourcetype?: string): Classification[] {
-    let slot: number;
-    if (moduleId === lastModuleId) slot = lastSlot;
-    else {
-      slot = moduleId === null ? nullSlot : (moduleIndex.get(moduleId) ?? nullSlot);
-      lastModuleId = moduleId;
-      lastSlot = slot;
+    let slot = nullSlot;
+    if (moduleId !== null) {
+      const at = recentSlots.find(moduleId);
+      if (at !== -1) slot = recentSlots.values[at];
+      else recentSlots.add(moduleId, (slot = moduleIndex.get(moduleId) ?? nullSlot));
     }
     const out: Classification[] = [];
     if (typeof event === 'string') {
@@ -932,15 +968,21 @@ export function compileMatcher(catalog: CatalogDef): Matcher {
   }
 
   // each sourcetype string as sent (case, spaces) → its module (null: none): one Map lookup per event instead of
-  // trimming and lower-casing it; bounded (started again when full), a client may send any number of sourcetypes
+  // trimming and lower-casing it; bounded (started again when full), a client may send any number of sourcetypes.
+  // Before it, the last few strings asked for: a sourcetype is a new string per event (JSON.parse does not
+  // internalize values), which a Map hashes each time; a few string comparisons (mostly told apart by length) are less
   const bySourcetype = new Map<string, ModuleDef | null>();
+  const recentSourcetypes = new Recent<ModuleDef | null>(RECENT_SIZE);
   function moduleForSourcetype(st: string): ModuleDef | undefined {
+    const at = recentSourcetypes.find(st);
+    if (at !== -1) return recentSourcetypes.values[at] ?? undefined;
     let m = bySourcetype.get(st);
     if (m === undefined) {
       m = sourcetypeIndex.get(st.trim().toLowerCase()) ?? null;
       if (bySourcetype.size >= SOURCETYPE_MEMO_MAX) bySourcetype.clear();
       bySourcetype.set(st, m);
     }
+    recentSourcetypes.add(st, m);
     return m ?? undefined;
   }
 

@@ -1,6 +1,7 @@
 import { isSimError, SimError } from '../../errors/sim-error.ts';
 import { cutKeys, parseKeyValues } from '../classify/kv.ts';
 import * as compiled from '../classify/compile.ts';
+import { Recent, RECENT_SIZE } from '../classify/recent.ts';
 import type { Matcher } from '../classify/compile.ts';
 import type { Classification, Verdict, ModuleDef, SecretsPolicy, TenantSettingId, UndeclaredPolicy } from '../classify/types.ts';
 import { describeCandidates, lookupModule } from '../policy/names.ts';
@@ -188,6 +189,15 @@ function share(v: Verdict, counter: { count: number }): Verdict {
   return Object.freeze(v);
 }
 
+/**
+ * What applyPolicy counts of a verdict, as one small number: 1 dropped, 2 flagged (else kept), + 4 masked. Kept
+ * beside each verdict in its gate's cache: the loop over an event's fields adds numbers from one array instead of
+ * reading each verdict's properties (verdicts of several shapes: a property load that is polymorphic).
+ */
+function codeOf(v: Verdict): number {
+  return (v.action === 'drop' ? 1 : v.action === 'flag' ? 2 : 0) + (v.masked !== undefined ? 4 : 0);
+}
+
 /** Entries of one gate's verdict cache before it starts over (a matcher numbers each new result it makes). */
 const CACHE_MAX = 1 << 18;
 
@@ -207,6 +217,8 @@ interface Gate {
   verdicts: Array<Verdict | undefined>;
   /** numbers[n - base]: that verdict's number (verdictNumber), where verdicts[n - base] is set. */
   numbers: number[];
+  /** codes[n - base]: that verdict's action and masking (codeOf), where verdicts[n - base] is set: what applyPolicy counts. */
+  codes: number[];
   base: number;
   /** Results the matcher did not number, or numbered before `base`. */
   others: WeakMap<Classification, Verdict> | null;
@@ -219,7 +231,7 @@ function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undec
   // the hot path); results the matcher did not number fall back to a WeakMap per gate.
   const { byId, rels, verdicts: counter } = model;
   const newGate = (module: string | null, drop: string | null, notes: Map<string, string> | null): Gate =>
-    ({ module, drop, notes, verdicts: [], numbers: [], base: 0, others: null, matcher });
+    ({ module, drop, notes, verdicts: [], numbers: [], codes: [], base: 0, others: null, matcher });
   const OPEN = newGate(null, null, null);
   const warnings: string[] = [];
   for (const id of disabled) {
@@ -233,21 +245,26 @@ function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undec
   }
 
   // module → sourcetype ('' for none; + a match's key when the event meets a separate permission's field
-  // condition) → gate: three Map lookups per event, a string built only for an event that meets a condition
-  const gates = new Map<string, Map<string, Gate>>();
+  // condition) → gate: three Map lookups per event, a string built only for an event that meets a condition.
+  // Per module, the last few sourcetype strings first (a Recent: an event's sourcetype is a new string, which the
+  // Map would hash); a gate depends on nothing else, so one kept there is the one the Map has, or would make
+  const gates = new Map<string, { all: Map<string, Gate>; recent: Recent<Gate> }>();
   let gateCount = 0;
   function gateOf(ctx: EventContext | undefined, event?: unknown): Gate {
     if (ctx === undefined || ctx.module === null) return OPEN;
     let byType = gates.get(ctx.module);
-    if (byType === undefined) gates.set(ctx.module, (byType = new Map()));
+    if (byType === undefined) gates.set(ctx.module, (byType = { all: new Map(), recent: new Recent(RECENT_SIZE) }));
     // a field condition of a separate permission (one Map lookup for the modules that have none)
     const matched = separateMatch(ctx.module, ctx.sourcetype, ctx.event !== undefined ? ctx.event : event, rels);
     const st = matched === null ? ctx.sourcetype ?? '' : `${ctx.sourcetype}${matched.key}`;
-    let g = byType.get(st);
+    const at = byType.recent.find(st);
+    if (at !== -1) return byType.recent.values[at];
+    let g = byType.all.get(st);
     if (g === undefined) {
       g = computeGate(ctx.module, ctx.sourcetype, matched);
-      if (gateCount++ < 4096) byType.set(st, g);
+      if (gateCount++ < 4096) byType.all.set(st, g);
     }
+    byType.recent.add(st, g);
     return g;
   }
 
@@ -285,6 +302,7 @@ function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undec
         if (v !== undefined) return v;
         const made = (cache[i] = verdictOf(f, gate));
         gate.numbers[i] = verdictNumber(made);
+        gate.codes[i] = codeOf(made);
         return made;
       }
       return remember(gate, i, n, verdictOf(f, gate));
@@ -302,16 +320,20 @@ function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undec
       gate.base = n;
       gate.verdicts = [v];
       gate.numbers = [verdictNumber(v)];
+      gate.codes = [codeOf(v)];
       return v;
     }
     const cache = gate.verdicts;
     const numbers = gate.numbers;
+    const codes = gate.codes;
     while (cache.length < i) {
       cache.push(undefined);
       numbers.push(-1);
+      codes.push(0);
     }
     cache.push(v);
     numbers.push(verdictNumber(v));
+    codes.push(codeOf(v));
     return v;
   }
 
@@ -433,14 +455,19 @@ export function applyPolicy(policy: Policy, event: unknown, fields: Classificati
     // the gate's cache, read here (an array load per field); the policy decides what it has not seen
     const at = resultNumberOf(f, owner) - gate.base;
     let v = at >= 0 ? gate.verdicts[at] : undefined;
+    let code: number;
     if (v === undefined) {
       v = policy.decideIn(f, gate);
+      code = codeOf(v);
       if (nums !== null) nums[i] = verdictNumber(v);
-    } else if (nums !== null) nums[i] = gate.numbers[at];
+    } else {
+      code = gate.codes[at];
+      if (nums !== null) nums[i] = gate.numbers[at];
+    }
     out[i] = v;
-    if (v.action === 'drop') dropped++;
-    else if (v.action === 'flag') flagged++;
-    if (v.masked !== undefined) masked++;
+    dropped += code & 1;
+    flagged += (code >> 1) & 1;
+    masked += code >> 2;
   }
   if (dropped === 0 && masked === 0) return { event, fields: out, dropped, flagged, numbers: nums };
   if (dropped === fields.length && (gate as Gate).drop !== null) return { event: null, fields: out, dropped, flagged, numbers: nums };

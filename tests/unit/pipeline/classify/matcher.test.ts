@@ -6,6 +6,7 @@ import { compileMatcher, getDefaultMatcher, loadCatalog, nameCandidates, normali
 import { naiveClassifyField } from '../../../../src/pipeline/classify/naive.ts';
 import { readLabeledFields, exampleValue } from '../../../../src/tools/eval/classifier-eval.ts';
 import { testDetector } from '../../../../src/pipeline/classify/detectors.ts';
+import { SHAPE_FANOUT, SHAPE_NODES_MAX } from '../../../../src/pipeline/classify/compile.ts';
 import { DETECTORS, type CatalogDef } from '../../../../src/pipeline/classify/types.ts';
 
 const SPLUNK = 'splunk-network-firewall-web-gateway-logs';
@@ -136,6 +137,49 @@ describe('events', () => {
       const want = Object.entries(ev).map(([k, v]) => ref.classifyField(k, v, mod));
       expect(JSON.stringify(got)).toBe(JSON.stringify(want));
     }
+  });
+  it('answers interleaved events of several sources in one module slot as field by field, past the key tree\'s bounds too (the walk memo)', () => {
+    const mm = compileMatcher(loadCatalog());
+    const ref = compileMatcher(loadCatalog());
+    // FortiGate-, PAN-OS- and Blue Coat-like key sets: one slot (the web gateway module), keys shared and not, in several orders
+    const traffic = ['action', 'app', 'src', 'src_ip', 'src_port', 'dest', 'dest_ip', 'dest_port', 'bytes_in', 'user'];
+    const web = ['action', 'status', 'src', 'user', 'url', 'http_user_agent', 'dest', 'category'];
+    const values: Record<string, unknown[]> = {
+      action: ['allowed', 'blocked'], app: ['ssl'], src: ['192.0.2.7', 'lnx-1042'], src_ip: ['192.0.2.7'], src_port: [51000, '51001'],
+      dest: ['198.51.100.7', 'shop.example.net'], dest_ip: ['198.51.100.9'], dest_port: [443], bytes_in: [1200], status: [200, 302],
+      user: ['CORP\\jdoe', 'jdoe@example.com', ''], url: ['https://example.org/a?token=abcdef123456', 'https://example.org/b'],
+      http_user_agent: ['Mozilla/5.0 (X11)'], category: ['Streaming Media'],
+    };
+    const shapes = [traffic, [...traffic].reverse(), [...traffic, 'src_translated_ip'], web, web.slice(2)];
+    const mods = [SPLUNK, SPLUNK, SPLUNK, null, 'microsoft-entra-id'];
+    const eventOf = (i: number): Record<string, unknown> => {
+      const ev: Record<string, unknown> = {};
+      // past SHAPE_FANOUT sources, then past SHAPE_NODES_MAX keys: names never seen again, some in the middle of a known shape
+      if (i % 5 === 4) for (let k = 0; k < 12; k++) ev[`k${i}_${k}`] = k;
+      for (const k of shapes[i % shapes.length]) {
+        const vs = values[k] ?? ['198.51.100.1'];
+        // now and then an object where a leaf was, and a leaf where it was not
+        ev[k] = i % 11 === 5 && k === 'dest' ? { ip: '198.51.100.7', name: 'x' } : vs[i % vs.length];
+      }
+      if (i % 3 === 0) ev[`custom_${i % 40}`] = 'x';
+      return ev;
+    };
+    const leaves = (v: unknown, path: string, mod: string | null): unknown[] =>
+      v !== null && typeof v === 'object' ? Object.entries(v).flatMap(([k, x]) => leaves(x, `${path}.${k}`, mod)) : [ref.classifyField(path, v, mod)];
+    const n = Math.ceil((SHAPE_NODES_MAX * 2) / 12) * 5;
+    const firstKeys = new Set<string>();
+    let keys = 0;
+    for (let i = 0; i < n; i++) {
+      const ev = eventOf(i);
+      firstKeys.add(Object.keys(ev)[0]);
+      keys += Object.keys(ev).length;
+      const mod = mods[Math.floor(i / 5) % mods.length];
+      const want = Object.entries(ev).flatMap(([k, v]) => leaves(v, k, mod));
+      expect(JSON.stringify(mm.classifyEvent(ev, mod)), `event ${i}`).toBe(JSON.stringify(want));
+    }
+    // the bounds were passed: more first keys than a node keeps, more keys than a tree keeps
+    expect(firstKeys.size).toBeGreaterThan(SHAPE_FANOUT);
+    expect(keys).toBeGreaterThan(SHAPE_NODES_MAX * 2);
   });
   it('splits key=value raw lines and classifies each pair', () => {
     const fields = m.classifyEvent('date=2024-05-17 time=09:21:45 srcip=198.51.100.63 srcport=51204 user="jdoe" hostname=shiptrack.example.net', SPLUNK);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compileMatcher, loadCatalog } from '../../../../src/pipeline/classify/index.ts';
 import type { Classification, Verdict } from '../../../../src/pipeline/classify/types.ts';
 import { applyPolicy, compilePolicy, verdictNumber } from '../../../../src/pipeline/filter/index.ts';
+import { RECENT_SIZE } from '../../../../src/pipeline/classify/recent.ts';
 
 // Issue 12: classification results and verdicts are numbered when made (by the matcher and its policies, no
 // module-level counter); the filter caches verdicts by the result's number, nothing mutable rides on them.
@@ -112,6 +113,39 @@ describe('verdict numbers (the filter)', () => {
     expect([...r.numbers!]).toEqual(r.fields.map(verdictNumber));
     expect(applyPolicy(p, event, theirs).numbers).toBe(null);
     expect(applyPolicy(p, event, theirs, undefined, new Int32Array(theirs.length - 1)).numbers).toBe(null); // too short: not written
+  });
+
+  it("counts dropped, flagged and masked fields as their verdicts say, whether decided in the loop or read from the gate's cache", () => {
+    const m = compileMatcher(catalog);
+    const ev = { ...event, password: 'hunter2hunter2', url: 'https://example.org/a?token=abcdef123456', extra_thing: 'x', email: 'a.user@example.com' };
+    for (const p of [compilePolicy(m, { undeclared: 'flag', secrets: 'redact' }), compilePolicy(m, { undeclared: 'drop', secrets: 'drop' }), compilePolicy(m, { uploadPermission: { [SPLUNK]: false } })]) {
+      for (let pass = 0; pass < 3; pass++) { // first pass: decided in the loop; then from the gate's cache
+        const r = applyPolicy(p, ev, m.classifyEvent(ev, SPLUNK), { module: SPLUNK, sourcetype: 'pan:traffic' }, new Int32Array(64));
+        expect(r.dropped).toBe(r.fields.filter((v) => v.action === 'drop').length);
+        expect(r.flagged).toBe(r.fields.filter((v) => v.action === 'flag').length);
+        const masked = r.fields.filter((v) => v.masked !== undefined).map((v) => v.path.split('.')[0]);
+        // a masked value is stored redacted: the event was copied exactly when something was dropped or masked
+        expect(r.event === ev).toBe(r.dropped === 0 && masked.length === 0);
+        for (const k of masked) expect((r.event as Record<string, unknown>)[k]).toBe('[redacted]');
+      }
+    }
+  });
+
+  it(`gives one gate per module and sourcetype, for sourcetype strings built anew and more than the ${RECENT_SIZE} last ones interleaved`, () => {
+    const m = compileMatcher(catalog);
+    const p = compilePolicy(m, { uploadPermission: { 'network-sensor': false } });
+    const sts = Array.from({ length: RECENT_SIZE + 5 }, (_, i) => `st:${'x'.repeat(i % 3)}${i}`);
+    const first = new Map<string, object>();
+    for (let i = 0; i < 300; i++) {
+      const mod = i % 3 === 0 ? 'network-sensor' : SPLUNK;
+      const st = JSON.parse(JSON.stringify(sts[(i * 5) % sts.length])) as string; // a new string, as JSON.parse gives
+      const g = p.gate({ module: mod, sourcetype: st });
+      const key = `${mod}|${st}`;
+      if (!first.has(key)) first.set(key, g);
+      expect(g).toBe(first.get(key));
+      expect(p.blocked({ module: mod, sourcetype: st }) !== null).toBe(mod === 'network-sensor');
+    }
+    expect(new Set(first.values()).size).toBeGreaterThan(RECENT_SIZE);
   });
 
   it('decides a result another matcher made (no number of this one) by identity, alike', () => {
