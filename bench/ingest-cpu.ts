@@ -1,6 +1,6 @@
 /**
  * CPU per event of one request's ingest, stage by stage, in one thread (`node --import tsx bench/ingest-cpu.ts
- * [build dir] [--seconds 2] [--rounds 5] [--rows bare,none,store]`): the load generator's mixed 100-event bodies (as bench:http sends them)
+ * [build dir] [--seconds 2] [--rounds 5] [--rows bare,none,store] [--undeclared flag|drop|keep]`): the load generator's mixed 100-event bodies (as bench:http sends them)
  * through
  *   bare     UTF-8 decode, split on newlines, JSON.parse of each line (bench:http's bare target's work)
  *   none     ingest() toward a store that only counts (decode, parse, classify, filter, count: an ingest thread's
@@ -15,7 +15,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { seconds: { type: 'string', default: '2' }, rounds: { type: 'string', default: '5' }, rows: { type: 'string', default: 'bare,none,store' } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { seconds: { type: 'string', default: '2' }, rounds: { type: 'string', default: '5' }, rows: { type: 'string', default: 'bare,none,store' }, undeclared: { type: 'string', default: 'flag' } } });
 const dir = pathToFileURL(resolve(positionals[0] ?? 'dist')).href;
 const seconds = Number(values.seconds);
 const rounds = Math.max(1, Number(values.rounds));
@@ -29,7 +29,8 @@ const { RawRules } = await import(`${dir}/pipeline/parse/linebreak.js`) as typeo
 const { buildPayloads } = await import(`${dir}/tools/loadgen/payloads.js`) as typeof import('../src/tools/loadgen/payloads.ts');
 
 const classifier = defaultClassifier();
-const policy = classifier.compilePolicy(classifier.matcher, { undeclared: 'flag' });
+if (!['keep', 'flag', 'drop'].includes(values.undeclared)) throw new Error(`--undeclared keep|flag|drop, not '${values.undeclared}'`);
+const policy = classifier.compilePolicy(classifier.matcher, { undeclared: values.undeclared as 'keep' | 'flag' | 'drop' });
 const bodies = buildPayloads({ profile: 'mixed', seed: 1, batch: 100, gzip: false, pool: 64 }).full.map((p) => p.body);
 const rules = new RawRules();
 const job = { kind: 'event' as const, encoding: undefined, receivedAt: 1_700_000_000_000, tenant: 't', tokenModule: null, defaults: { host: 'h', source: 's', sourcetype: 'httpevent', index: 'main' }, allowedIndexes: null };
@@ -84,7 +85,7 @@ for (let k = 0; k < rounds; k++) {
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const bare = figures.bare.length ? median(figures.bare) : NaN;
-process.stdout.write(`${positionals[0] ?? 'dist'}: mixed 100-event bodies, ${rounds} rounds of ${seconds} s, CPU µs per event (median, range) and ÷ bare\n`);
+process.stdout.write(`${positionals[0] ?? 'dist'}: mixed 100-event bodies, undeclared ${values.undeclared}, ${rounds} rounds of ${seconds} s, CPU µs per event (median, range) and ÷ bare\n`);
 for (const r of rows) {
   const m = median(figures[r]);
   process.stdout.write(`  ${r.padEnd(6)} ${m.toFixed(3)}  (${Math.min(...figures[r]).toFixed(3)}–${Math.max(...figures[r]).toFixed(3)})  ${(m / bare).toFixed(3)}\n`);

@@ -114,7 +114,10 @@ export interface Policy {
 }
 
 export interface FilterResult {
-  /** What may be stored: the event itself when nothing is dropped or masked, else a copy without the dropped fields. */
+  /**
+   * What may be stored: the event itself when nothing is dropped or masked, else a copy without the dropped fields;
+   * undefined when applyPolicy was asked for the verdicts and counts only (`withEvent` false).
+   */
   event: unknown;
   fields: Verdict[];
   dropped: number;
@@ -442,7 +445,7 @@ function maskKeys(text: string, keys: Set<string>, sourcetype: string | undefine
  * sourcetype: when that module's effective permission is off, nothing of the event is kept (stored as null) and
  * every field says why.
  */
-export function applyPolicy(policy: Policy, event: unknown, fields: Classification[], ctx?: EventContext, numbers?: Int32Array): FilterResult {
+export function applyPolicy(policy: Policy, event: unknown, fields: Classification[], ctx?: EventContext, numbers?: Int32Array, withEvent = true): FilterResult {
   const out: Verdict[] = new Array(fields.length);
   let dropped = 0;
   let flagged = 0;
@@ -469,6 +472,8 @@ export function applyPolicy(policy: Policy, event: unknown, fields: Classificati
     flagged += (code >> 1) & 1;
     masked += code >> 2;
   }
+  // a caller that only counts (the none store's tally) never reads the event: no copy without the dropped fields
+  if (!withEvent) return { event: undefined, fields: out, dropped, flagged, numbers: nums };
   if (dropped === 0 && masked === 0) return { event, fields: out, dropped, flagged, numbers: nums };
   if (dropped === fields.length && (gate as Gate).drop !== null) return { event: null, fields: out, dropped, flagged, numbers: nums };
 

@@ -37,7 +37,8 @@ export interface ClassifierDeps {
   matcher: MatcherLike;
   compilePolicy(matcher: MatcherLike, opts: PolicyOptionsLike): PolicyLike;
   /** `ctx`: the event's module and sourcetype (a permission is for the whole source). */
-  applyPolicy(policy: PolicyLike, event: unknown, fields: Classification[], ctx?: { module: string | null; sourcetype?: string }, numbers?: Int32Array): AppliedPolicy;
+  /** `withEvent` false: the caller only counts, the filtered event is not made (AppliedPolicy.event undefined). */
+  applyPolicy(policy: PolicyLike, event: unknown, fields: Classification[], ctx?: { module: string | null; sourcetype?: string }, numbers?: Int32Array, withEvent?: boolean): AppliedPolicy;
   /**
    * True for the catalog's own classifier (defaultClassifier): an ingest worker thread builds the same one,
    * so requests may be classified there. Any other classifier (a test's) runs in the event loop.
@@ -122,7 +123,8 @@ export function countRecord(env: Envelope, ctx: RecordContext, tally: FieldTally
   const module = ctx.tokenModule ?? ctx.matcher.moduleForSourcetype(sourcetype)?.id ?? null;
   const classes = ctx.matcher.classifyEvent(env.event, module, sourcetype);
   const gate = { module, sourcetype, event: env.event };
-  const applied = ctx.apply(ctx.policy, env.event, classes, gate, tally.numbers(classes.length));
+  // counts only: the filter makes no copy of an event without its dropped fields (withEvent false)
+  const applied = ctx.apply(ctx.policy, env.event, classes, gate, tally.numbers(classes.length), false);
   if (env.fields === undefined) {
     tally.addEvent(module ?? '', applied.dropped, applied.flagged);
     tally.addFields(applied.fields, applied.numbers ?? null);
@@ -130,7 +132,7 @@ export function countRecord(env: Envelope, ctx: RecordContext, tally: FieldTally
   }
   tally.addFields(applied.fields, applied.numbers ?? null);
   const fc = ctx.matcher.classifyEvent(env.fields, module);
-  const fa = ctx.apply(ctx.policy, env.fields, fc, gate, tally.numbers(fc.length));
+  const fa = ctx.apply(ctx.policy, env.fields, fc, gate, tally.numbers(fc.length), false);
   tally.addFields(fa.fields, fa.numbers ?? null);
   tally.addEvent(module ?? '', applied.dropped + fa.dropped, applied.flagged + fa.flagged);
 }

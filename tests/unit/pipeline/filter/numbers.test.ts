@@ -131,6 +131,23 @@ describe('verdict numbers (the filter)', () => {
     }
   });
 
+  it('asked for verdicts and counts only (withEvent false): the same verdicts, counts and numbers, and no event made', () => {
+    const m = compileMatcher(catalog);
+    const ev = { ...event, password: 'hunter2hunter2', extra_thing: 'x', email: 'a.user@example.com' };
+    for (const p of [compilePolicy(m, { undeclared: 'drop', secrets: 'redact' }), compilePolicy(m, { uploadPermission: { [SPLUNK]: false } }), compilePolicy(m)]) {
+      const ctx = { module: SPLUNK, sourcetype: 'pan:traffic' };
+      const full = applyPolicy(p, ev, m.classifyEvent(ev, SPLUNK), ctx, new Int32Array(64));
+      const counted = applyPolicy(p, ev, m.classifyEvent(ev, SPLUNK), ctx, new Int32Array(64), false);
+      expect(counted.event).toBeUndefined();
+      expect(counted.fields).toEqual(full.fields);
+      expect(counted.fields.every((v, i) => v === full.fields[i])).toBe(true);
+      expect([counted.dropped, counted.flagged]).toEqual([full.dropped, full.flagged]);
+      expect([...counted.numbers!]).toEqual([...full.numbers!]);
+    }
+    // the policies above drop or mask something of this event: the full call did copy it
+    expect(applyPolicy(compilePolicy(m, { undeclared: 'drop' }), ev, m.classifyEvent(ev, SPLUNK)).event).not.toBe(ev);
+  });
+
   it(`gives one gate per module and sourcetype, for sourcetype strings built anew and more than the ${RECENT_SIZE} last ones interleaved`, () => {
     const m = compileMatcher(catalog);
     const p = compilePolicy(m, { uploadPermission: { 'network-sensor': false } });
