@@ -14,7 +14,7 @@
  * The emulator targets run the compiled build (dist/, as users run it; built first here), not the sources through tsx,
  * with the Node flags the command runs with (src/tools/cli/node-flags.ts NODE_FLAGS: single-threaded GC); bare runs
  * with Node's defaults (it gains nothing from them: × 0.99, bench/http-ab.ts --kind bare --v8-b --single-threaded-gc).
- * Options: --json  --duration 5s  --warmup 15s (each target's, in 1 s turns)  --connections 10  --pipelining 1  --batch 100  --profile mixed  --seed 1
+ * Options: --json  --duration 5s  --warmup 1s (each target's, in 1 s turns)  --connections 10  --pipelining 1  --batch 100  --profile mixed  --seed 1
  *          --workers <n> (the emulator's ingest.workers; default: the config's)
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -74,7 +74,7 @@ function flag(name: string, fallback: string): string {
 
 const asJson = process.argv.includes('--json');
 const durationMs = parseDuration(flag('duration', '5s'), '--duration');
-const warmupMs = parseDuration(flag('warmup', '15s'), '--warmup');
+const warmupMs = parseDuration(flag('warmup', '1s'), '--warmup');
 const connections = parseIntIn(flag('connections', '10'), '--connections', 1, 1000);
 const pipelining = parseIntIn(flag('pipelining', '1'), '--pipelining', 1, 64);
 const batch = parseIntIn(flag('batch', '100'), '--batch', 1, 100_000);
@@ -242,9 +242,9 @@ try {
       targets.set(kind, { child: t.child, url: `http://127.0.0.1:${t.port}`, as: [], bs: [] });
     } catch (err) { fail(kind, err); }
   }
-  // warm-up in the same 1 s turns: a target's JIT keeps optimising for seconds (the default store's CPU per event
-  // fell from 27.6 to 12.5 µs over its first 18 s under this load, bare's from 9.1 to 4.8-5.8, --trace-opt: 384
-  // optimisations in the first 5 s, 16 in the fourth), so each target gets --warmup of load before any segment
+  // warm-up in the same 1 s turns (a longer --warmup is given in turns, so no target warms alone): a target's JIT
+  // keeps optimising for seconds, while the default store's index and log grow (docs/benchmarks.md: how --warmup
+  // 15s moves the figures)
   const turns = Math.max(1, Math.round(warmupMs / 1000));
   for (let i = 0; i < turns; i++) {
     for (const [kind, t] of targets) {
