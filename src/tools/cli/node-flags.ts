@@ -9,8 +9,8 @@
  * concurrent marking. The emulator already keeps a machine's cores busy with its own threads; the helpers then
  * wait for a core and spin: an ingest thread's scavenge took 5–6 ms with them and about 1 ms without
  * (--trace-gc, store none, 2 ingest threads, 2 cores). Whole-process CPU per event under bench:http's load,
- * the same build with and without the flag in interleaved turns (bench/http-ab.ts --v8-b): × 0.82–0.95 toward
- * the none store, × 0.81–0.91 toward the default store, events/s not lower. The bare Fastify baseline gains
- * nothing from it (× 0.99): one heap, no threads of its own.
+ * the same build with and without the flag in interleaved turns (bench/http-ab.ts --v8-b): on a busy machine
+ * × 0.82–0.95 toward the none store and × 0.81–0.91 toward the default store, on a quiet one × 0.95; events/s
+ * not lower. The bare Fastify baseline gains nothing from it (× 0.99): one heap, no threads of its own.
  */
 export const NODE_FLAGS: readonly string[] = Object.freeze(['--single-threaded-gc']);
