@@ -9,22 +9,6 @@ export function itemKey(module: string | null, item: string | null, group: strin
   return `${module ?? ''}\u0000${item ?? ''}\u0000${group ?? ''}`;
 }
 
-/** Adds up per-(module, item, group, action) field counts of a group of records; key = itemKey. */
-export function aggregateItems(records: readonly StoreRecord[]): Map<string, ItemStat> {
-  const out = new Map<string, ItemStat>();
-  for (const r of records) {
-    for (const f of r.verdicts) {
-      const key = itemKey(f.module, f.item, f.group ?? null);
-      let s = out.get(key);
-      if (!s) out.set(key, (s = { module: f.module, item: f.item, ...(f.group ? { group: f.group } : {}), kept: 0, dropped: 0, flagged: 0 }));
-      if (f.action === 'drop') s.dropped++;
-      else if (f.action === 'flag') s.flagged++;
-      else s.kept++;
-    }
-  }
-  return out;
-}
-
 /**
  * Per-(module, item, group) counts as a flat list, [module, item, group, kept, dropped, flagged, ...] ('' for
  * null): what the SQLite writer sends the event loop per commit.

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { getDefaultMatcher } from '../../../src/pipeline/classify/index.ts';
 import type { Verdict } from '../../../src/pipeline/classify/types.ts';
 import { applyPolicy, compilePolicy } from '../../../src/pipeline/filter/index.ts';
-import { aggregateItems, countingTable, StatsCounter } from '../../../src/store/stats.ts';
+import { countingTable, sortItems, StatsCounter } from '../../../src/store/stats.ts';
 import { packRecords } from '../../../src/store/packed.ts';
 import { VerdictList } from '../../../src/store/verdicts.ts';
 import type { StoreRecord } from '../../../src/store/types.ts';
@@ -32,7 +32,17 @@ function naive(records: StoreRecord[]) {
   return out;
 }
 
-describe('aggregateItems', () => {
+/** What the store's running counter (StatsCounter, as the stores use it) counts per item for these records alone. */
+function counted(records: StoreRecord[]) {
+  const c = new StatsCounter();
+  const list = new VerdictList();
+  list.begin();
+  c.addBatch({ ...packRecords(records, list.number), ...list.end(), seq: 0 }, countingTable());
+  return c.snapshot().items;
+}
+const naiveItems = (records: StoreRecord[]) => sortItems([...naive(records).values()]);
+
+describe('per-item counts (StatsCounter)', () => {
   const fw = (i: number) => record({ src_ip: `192.0.2.${i}`, dest_port: 443, user: `CORP\\u${i}`, mystery: 'x' }, 'splunk-network-firewall-web-gateway-logs');
   const entra = (i: number) => record({ userPrincipalName: `u${i}@example.com`, ipAddress: '198.51.100.7' }, 'microsoft-entra-id');
 
@@ -40,15 +50,15 @@ describe('aggregateItems', () => {
     const a = [fw(1), fw(2), entra(1), fw(3)];
     const b = [entra(2), fw(4)];
     expect(a[2].dropped).toBeGreaterThan(0); // Entra ID's upload permission is off: its fields are dropped
-    expect(aggregateItems(a)).toEqual(naive(a));
-    expect(aggregateItems(b)).toEqual(naive(b)); // a second tally does not inherit counts of the first
-    expect(aggregateItems([...a, ...b])).toEqual(naive([...a, ...b]));
+    expect(counted(a)).toEqual(naiveItems(a));
+    expect(counted(b)).toEqual(naiveItems(b));
+    expect(counted([...a, ...b])).toEqual(naiveItems([...a, ...b]));
   });
 
   it('counts verdicts made elsewhere (plain objects) too, and a running counter adds tallies up', () => {
     const plain: Verdict = { path: 'n', item: null, module: null, category: 'non-personal', by: 'none', kind: null, action: 'flag' };
     const r = { ...fw(5), verdicts: [...fw(5).verdicts, plain, plain] };
-    expect(aggregateItems([r])).toEqual(naive([r]));
+    expect(counted([r])).toEqual(naiveItems([r]));
     const c = new StatsCounter();
     const table = countingTable(); // one producer's verdicts, numbered on across its batches
     const list = new VerdictList();
