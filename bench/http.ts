@@ -13,7 +13,8 @@
  * the same moments as a cross-check.
  * The emulator targets run the compiled build (dist/, as users run it; built first here), not the sources through tsx,
  * with the Node flags the command runs with (src/tools/cli/node-flags.ts NODE_FLAGS: single-threaded GC); bare runs
- * with Node's defaults (it gains nothing from them: × 0.99, bench/http-ab.ts --kind bare --v8-b --single-threaded-gc).
+ * with Node's defaults, the baseline as issue 12 defines it (the flag gives it × 0.99 of its CPU per event on a busy
+ * machine, × 0.94–0.99 on a quiet one: bench/http-ab.ts --kind bare --v8-b --single-threaded-gc).
  * Options: --json  --duration 5s  --warmup 1s (each target's, in 1 s turns)  --connections 10  --pipelining 1  --batch 100  --profile mixed  --seed 1
  *          --workers <n> (the emulator's ingest.workers; default: the config's)
  */

@@ -11,6 +11,7 @@
  * (--trace-gc, store none, 2 ingest threads, 2 cores). Whole-process CPU per event under bench:http's load,
  * the same build with and without the flag in interleaved turns (bench/http-ab.ts --v8-b): on a busy machine
  * × 0.82–0.95 toward the none store and × 0.81–0.91 toward the default store, on a quiet one × 0.95; events/s
- * not lower. The bare Fastify baseline gains nothing from it (× 0.99): one heap, no threads of its own.
+ * not lower. The bare Fastify baseline (one heap, no threads of its own) gains × 0.99 on a busy machine and
+ * × 0.94–0.99 on a quiet one.
  */
 export const NODE_FLAGS: readonly string[] = Object.freeze(['--single-threaded-gc']);
