@@ -11,6 +11,7 @@ import { itemRows, StatsCounter } from './stats.ts';
 import { DIR_MODE, FILE_MODE, lockDir } from './dir-lock.ts';
 import { addItemCount, chunkRecord, classesRecord, HOLDS_MODULE, INDEX_DDL, isChunk, LOG_FILE, PATH_OVERFLOW, TOTALS_DDL, parseRecordChunk, readRecord, recover, writeAll, type ClassInfo, type ItemCounts, type Recovered } from './event-log.ts';
 import { DEFAULT_MAX_FIELD_PATHS, foldPath, OVERFLOW_PATH as OVERFLOW } from './paths.ts';
+import { grown } from './typed-arrays.ts';
 import type { Committed, ListQuery, RegionStats, RegionStore, StoreCondition, StoredEvent, StorePort } from './types.ts';
 import { ConditionTracker } from './condition.ts';
 import { CommitTracker } from './commits.ts';
@@ -347,11 +348,7 @@ export class SqliteStore implements RegionStore {
       for (let i = 0; i < c.length; i += 6) this.infos[c[i] as number] = [c[i + 1] as string, c[i + 2] as string, c[i + 3] as string, c[i + 4] as string, c[i + 5] === 1];
       for (let i = 0; i < d.ids.length; i++) {
         const id = d.ids[i];
-        if (id >= this.fieldsOf.length) {
-          const grown = new Float64Array(Math.max(this.fieldsOf.length * 2, id + 1));
-          grown.set(this.fieldsOf);
-          this.fieldsOf = grown;
-        }
+        this.fieldsOf = grown(this.fieldsOf, id);
         if (this.fieldsOf[id] === 0) this.counted.push(id);
         this.fieldsOf[id] += d.counts[i];
         if (this.infos[id][4]) this.paths.overflowFields += d.counts[i];

@@ -1,6 +1,7 @@
 import { addItemCount, addModules, classInfo, countModules, moduleRows, type ClassInfo, type ItemCounts, type ModuleCounts, type ModuleRows } from './event-log.ts';
 import type { Batch } from './packed.ts';
 import type { ItemStat, RegionStats, StoreRecord } from './types.ts';
+import { grown } from './typed-arrays.ts';
 import { VerdictTable, type VerdictNumber } from './verdicts.ts';
 import type { Verdict } from '../pipeline/classify/types.ts';
 
@@ -265,19 +266,11 @@ export class FieldTally {
     if (s === undefined) {
       this.byKey.set(key, (s = this.slots++));
       this.fresh.push(s, module, item, group);
-      if (s * 3 + 3 > this.pending.length) {
-        const grown = new Int32Array(Math.max(this.pending.length * 2, s * 3 + 3));
-        grown.set(this.pending);
-        this.pending = grown;
-      }
+      this.pending = grown(this.pending, s * 3 + 2);
     }
     const cell = s * 3 + column(f.action);
     if (n >= 0) {
-      if (n >= this.byNumber.length) {
-        const grown = new Int32Array(Math.max(this.byNumber.length * 2, n + 1));
-        grown.set(this.byNumber);
-        this.byNumber = grown;
-      }
+      this.byNumber = grown(this.byNumber, n);
       this.byNumber[n] = cell + 1;
     }
     return cell;
@@ -340,11 +333,7 @@ export class ItemTotals {
     let r = this.rowOf.get(key);
     if (r === undefined) {
       this.rowOf.set(key, (r = this.keys.push([module, item, group]) - 1));
-      if (r * 3 + 3 > this.counts.length) {
-        const grown = new Float64Array(this.counts.length * 2);
-        grown.set(this.counts);
-        this.counts = grown;
-      }
+      this.counts = grown(this.counts, r * 3 + 2);
     }
     return r;
   }

@@ -1,6 +1,7 @@
 import type { Verdict } from '../pipeline/classify/types.ts';
 import { packRecords, type Batch } from './packed.ts';
 import type { StoreRecord } from './types.ts';
+import { grown } from './typed-arrays.ts';
 
 /**
  * How verdicts travel with batches. A producer (an ingest thread, or the event loop) numbers the verdicts it
@@ -48,11 +49,7 @@ export class VerdictList {
   readonly number = (f: Verdict): number => {
     const n = this.numberOf(f);
     if (n >= 0) {
-      if (n >= this.byNumber.length) {
-        const grown = new Int32Array(Math.max(this.byNumber.length * 2, n + 1));
-        grown.set(this.byNumber);
-        this.byNumber = grown;
-      }
+      this.byNumber = grown(this.byNumber, n);
       const known = this.byNumber[n];
       if (known !== 0) return known - 1;
       const i = this.count++;

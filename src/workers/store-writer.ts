@@ -20,6 +20,7 @@ import Database from 'better-sqlite3';
 import { addModules, chunkRecord, moduleRows, type ModuleRows, classesRecord, classInfo, countModules, LogIndex, writeAll, type ClassInfo, type ModuleCounts } from '../store/event-log.ts';
 import type { Batch } from '../store/packed.ts';
 import { foldPath, PathShapes } from '../store/paths.ts';
+import { grown } from '../store/typed-arrays.ts';
 import { VerdictTable } from '../store/verdicts.ts';
 import type { FsyncMode } from '../config/config.ts';
 import { SimError, type SimErrorWire } from '../errors/sim-error.ts';
@@ -155,13 +156,6 @@ let pendingTally: Float64Array = new Float64Array(1024);
 let pendingModules: ModuleCounts = new Map();
 let totalsTimer: NodeJS.Timeout | null = null;
 
-function grown(a: Float64Array, id: number): Float64Array {
-  if (id < a.length) return a;
-  const b = new Float64Array(Math.max(a.length * 2, id + 1));
-  b.set(a);
-  return b;
-}
-
 const writeTotals = db.transaction(() => {
   index.addTotals(pendingTally, pendingModules);
   index.setTotalsThrough(logEnd);
@@ -196,11 +190,7 @@ function deltaOf(modules: ModuleCounts): WriterDelta {
     pendingTally[id] += n;
     ids[i] = id;
     counts[i] = n;
-    if (id >= told.length) {
-      const t = new Uint8Array(Math.max(told.length * 2, id + 1));
-      t.set(told);
-      told = t;
-    }
+    told = grown(told, id);
     if (told[id] === 0) {
       told[id] = 1;
       const info = infos[id];
