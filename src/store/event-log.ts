@@ -372,12 +372,17 @@ export function classInfo(json: string): ClassInfo {
   return [f.module ?? '', f.item ?? '', f.group ?? '', f.action, f.path === OVERFLOW_PATH];
 }
 
-/** Per-(module, item, group) counts: key `module \u0000 item \u0000 group` → [module, item, group, kept, dropped, flagged]. */
+/** The key of a (module, item, group) entry in per-item totals: `module \u0000 item \u0000 group`, '' for null. */
+export function itemKey(module: string | null, item: string | null, group: string | null = null): string {
+  return `${module ?? ''}\u0000${item ?? ''}\u0000${group ?? ''}`;
+}
+
+/** Per-(module, item, group) counts: key itemKey → [module, item, group, kept, dropped, flagged]. */
 export type ItemCounts = Map<string, [string, string, string, number, number, number]>;
 
 /** Adds `count` fields of a classification to `items`, by its action. */
 export function addItemCount(items: ItemCounts, info: ClassInfo, count: number): void {
-  const key = `${info[0]}\u0000${info[1]}\u0000${info[2]}`;
+  const key = itemKey(info[0], info[1], info[2]);
   let st = items.get(key);
   if (!st) items.set(key, (st = [info[0], info[1], info[2], 0, 0, 0]));
   st[info[3] === 'drop' ? 4 : info[3] === 'flag' ? 5 : 3] += count;

@@ -111,8 +111,9 @@ export class NoneStore implements RegionStore {
     // packed batches were appended too (tools, tests): one entry per (module, item, group) all the same
     const byKey = new Map(s.items.map((i) => [itemKey(i.module, i.item, i.group ?? null), i]));
     for (const i of items) {
-      const t = byKey.get(itemKey(i.module, i.item, i.group ?? null));
-      if (t === undefined) byKey.set(itemKey(i.module, i.item, i.group ?? null), i);
+      const key = itemKey(i.module, i.item, i.group ?? null);
+      const t = byKey.get(key);
+      if (t === undefined) byKey.set(key, i);
       else { t.kept += i.kept; t.dropped += i.dropped; t.flagged += i.flagged; }
     }
     return { ...s, items: sortItems([...byKey.values()]) };

@@ -1,14 +1,11 @@
-import { addItemCount, addModules, classInfo, countModules, moduleRows, type ClassInfo, type ItemCounts, type ModuleCounts, type ModuleRows } from './event-log.ts';
+import { addItemCount, addModules, classInfo, countModules, itemKey, moduleRows, type ClassInfo, type ItemCounts, type ModuleCounts, type ModuleRows } from './event-log.ts';
 import type { Batch } from './packed.ts';
 import type { ItemStat, RegionStats, StoreRecord } from './types.ts';
 import { grown } from './typed-arrays.ts';
 import { VerdictTable, type VerdictNumber } from './verdicts.ts';
 import type { Verdict } from '../pipeline/classify/types.ts';
 
-/** The key of a (module, item, group) entry in per-item totals: `module \u0000 item \u0000 group`, '' for null. */
-export function itemKey(module: string | null, item: string | null, group: string | null = null): string {
-  return `${module ?? ''}\u0000${item ?? ''}\u0000${group ?? ''}`;
-}
+export { itemKey } from './event-log.ts';
 
 /**
  * Per-(module, item, group) counts as a flat list, [module, item, group, kept, dropped, flagged, ...] ('' for
@@ -261,7 +258,7 @@ export class FieldTally {
     const module = f.module ?? '';
     const item = f.item ?? '';
     const group = f.group ?? '';
-    const key = `${module}\u0000${item}\u0000${group}`;
+    const key = itemKey(module, item, group);
     let s = this.byKey.get(key);
     if (s === undefined) {
       this.byKey.set(key, (s = this.slots++));
@@ -329,7 +326,7 @@ export class ItemTotals {
   }
 
   private row(module: string, item: string, group: string): number {
-    const key = `${module}\u0000${item}\u0000${group}`;
+    const key = itemKey(module, item, group);
     let r = this.rowOf.get(key);
     if (r === undefined) {
       this.rowOf.set(key, (r = this.keys.push([module, item, group]) - 1));

@@ -19,11 +19,6 @@ const resultNumberOf = compiled.resultNumberOf;
 
 const VERDICT_NO: unique symbol = Symbol('ingestor-sim.verdict-number');
 
-/** The key of a (module, item) pair in per-item totals: `module \u0000 item`, '' for null. */
-export function itemKey(module: string | null, item: string | null): string {
-  return `${module ?? ''}\u0000${item ?? ''}`;
-}
-
 /**
  * A verdict's number: dense (0, 1, 2, … as the policies of one matcher make verdicts; the service has one
  * matcher per thread), never reused, the same for the verdict object as long as it lives. What the packer
