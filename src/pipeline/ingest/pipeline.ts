@@ -73,11 +73,9 @@ export interface RecordContext {
  * then the tenant's policy (upload permissions + undeclared) over the event and its indexed fields.
  */
 export function toRecord(env: Envelope, ctx: RecordContext): StoreRecord {
-  const sourcetype = env.sourcetype ?? ctx.defaults.sourcetype;
-  const module = ctx.tokenModule ?? ctx.matcher.moduleForSourcetype(sourcetype)?.id ?? null;
+  const gate = eventGate(env, ctx);
+  const { module, sourcetype } = gate;
   const classes = ctx.matcher.classifyEvent(env.event, module, sourcetype);
-  // the event goes along so that its indexed fields follow the event's gate (a separate permission by field value)
-  const gate = { module, sourcetype, event: env.event };
   const applied = ctx.apply(ctx.policy, env.event, classes, gate);
   let fields: Record<string, unknown> | null = null;
   let verdicts = applied.fields;
@@ -119,22 +117,33 @@ export function toRecord(env: Envelope, ctx: RecordContext): StoreRecord {
  * toRecord lists them (their paths do not count).
  */
 export function countRecord(env: Envelope, ctx: RecordContext, tally: FieldTally): void {
-  const sourcetype = env.sourcetype ?? ctx.defaults.sourcetype;
-  const module = ctx.tokenModule ?? ctx.matcher.moduleForSourcetype(sourcetype)?.id ?? null;
-  const classes = ctx.matcher.classifyEvent(env.event, module, sourcetype);
-  const gate = { module, sourcetype, event: env.event };
+  const gate = eventGate(env, ctx);
+  const module = gate.module;
+  const classes = ctx.matcher.classifyEvent(env.event, module, gate.sourcetype);
   // counts only: the filter makes no copy of an event without its dropped fields (withEvent false)
   const applied = ctx.apply(ctx.policy, env.event, classes, gate, tally.numbers(classes.length), false);
-  if (env.fields === undefined) {
-    tally.addEvent(module ?? '', applied.dropped, applied.flagged);
-    tally.addFields(applied.fields, applied.numbers ?? null);
-    return;
-  }
+  // counted before the indexed fields are filtered: tally.numbers is one array, which that call writes again
   tally.addFields(applied.fields, applied.numbers ?? null);
-  const fc = ctx.matcher.classifyEvent(env.fields, module);
-  const fa = ctx.apply(ctx.policy, env.fields, fc, gate, tally.numbers(fc.length), false);
-  tally.addFields(fa.fields, fa.numbers ?? null);
-  tally.addEvent(module ?? '', applied.dropped + fa.dropped, applied.flagged + fa.flagged);
+  let dropped = applied.dropped;
+  let flagged = applied.flagged;
+  if (env.fields !== undefined) {
+    const fc = ctx.matcher.classifyEvent(env.fields, module);
+    const fa = ctx.apply(ctx.policy, env.fields, fc, gate, tally.numbers(fc.length), false);
+    tally.addFields(fa.fields, fa.numbers ?? null);
+    dropped += fa.dropped;
+    flagged += fa.flagged;
+  }
+  tally.addEvent(module ?? '', dropped, flagged);
+}
+
+/**
+ * What the filter decides an envelope's fields under (its gate's context): the envelope's sourcetype (else the
+ * request's), its module (the token's, else the sourcetype's), and the event itself, so that its indexed fields
+ * follow the event's gate (a separate permission by field value). toRecord and countRecord both start from it.
+ */
+function eventGate(env: Envelope, ctx: RecordContext): { module: string | null; sourcetype: string; event: unknown } {
+  const sourcetype = env.sourcetype ?? ctx.defaults.sourcetype;
+  return { module: ctx.tokenModule ?? ctx.matcher.moduleForSourcetype(sourcetype)?.id ?? null, sourcetype, event: env.event };
 }
 
 const SPLUNK_DEFAULTS = new RawRules();
