@@ -298,10 +298,7 @@ function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undec
       if (i < cache.length) {
         const v = cache[i];
         if (v !== undefined) return v;
-        const made = (cache[i] = verdictOf(f, gate));
-        gate.numbers[i] = verdictNumber(made);
-        gate.codes[i] = codeOf(made);
-        return made;
+        return keep(gate, i, verdictOf(f, gate));
       }
       return remember(gate, i, n, verdictOf(f, gate));
     }
@@ -316,10 +313,10 @@ function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undec
   function remember(gate: Gate, i: number, n: number, v: Verdict): Verdict {
     if (i >= CACHE_MAX) {
       gate.base = n;
-      gate.verdicts = [v];
-      gate.numbers = [verdictNumber(v)];
-      gate.codes = [codeOf(v)];
-      return v;
+      gate.verdicts = [];
+      gate.numbers = [];
+      gate.codes = [];
+      return keep(gate, 0, v);
     }
     const cache = gate.verdicts;
     const numbers = gate.numbers;
@@ -329,9 +326,14 @@ function makePolicy(matcher: Matcher, model: Model, disabled: Set<string>, undec
       numbers.push(-1);
       codes.push(0);
     }
-    cache.push(v);
-    numbers.push(verdictNumber(v));
-    codes.push(codeOf(v));
+    return keep(gate, i, v);
+  }
+
+  /** Sets entry i of the gate's cache (at most one past its end: the arrays stay packed): the verdict, its number and its code. */
+  function keep(gate: Gate, i: number, v: Verdict): Verdict {
+    gate.verdicts[i] = v;
+    gate.numbers[i] = verdictNumber(v);
+    gate.codes[i] = codeOf(v);
     return v;
   }
 
