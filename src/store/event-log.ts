@@ -286,6 +286,13 @@ export function moduleRows(modules: ModuleCounts): ModuleRows {
   return rows;
 }
 
+/** The events ModuleRows count, all modules together. */
+export function eventsOf(rows: ModuleRows): number {
+  let n = 0;
+  for (let i = 1; i < rows.length; i += 4) n += rows[i] as number;
+  return n;
+}
+
 export function moduleCountsOf(rows: ModuleRows): ModuleCounts {
   const modules: ModuleCounts = new Map();
   for (let i = 0; i < rows.length; i += 4) modules.set(rows[i] as string, [rows[i + 1] as number, rows[i + 2] as number, rows[i + 3] as number]);

@@ -18,7 +18,7 @@ import { CHUNK_HEAD, chunkColumns, REFS } from './event-log.ts';
  *           else its JSON
  *   nums    per event, NUMBERS columns: receivedAt, time (NaN = null), dropped, flagged
  */
-export { countModules, moduleCountsOf, moduleRows, NUM_DROPPED, NUM_FLAGGED, NUMBERS, REF_MODULE, REFS, TEXTS, type ModuleCounts, type ModuleRows } from './event-log.ts';
+export { countModules, eventsOf, moduleCountsOf, moduleRows, NUM_DROPPED, NUM_FLAGGED, NUMBERS, REF_MODULE, REFS, TEXTS, type ModuleCounts, type ModuleRows } from './event-log.ts';
 
 export interface PackedBatch {
   events: number;

@@ -11,7 +11,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { SimError } from '../errors/sim-error.ts';
 import { RawRules } from '../pipeline/parse/linebreak.ts';
 import { countsOnly } from '../store/none.ts';
-import { countModules, moduleRows, transferOf, type Batch, type ModuleRows } from '../store/packed.ts';
+import { countModules, eventsOf, moduleRows, transferOf, type Batch, type ModuleRows } from '../store/packed.ts';
 import { FieldTally } from '../store/stats.ts';
 import { VerdictList } from '../store/verdicts.ts';
 import { Budgets } from '../service/hec/admission.ts';
@@ -84,7 +84,7 @@ async function run(job: PoolJob): Promise<Done> {
   let events = 0;
   if (r.counted !== null) {
     modules = r.counted;
-    for (let i = 1; i < modules.length; i += 4) events += modules[i] as number;
+    events = eventsOf(modules);
   } else if (r.batch !== null) {
     const b: Batch = { ...r.batch, seq: job.seq };
     modules = moduleRows(countModules(b, new Map()));

@@ -3,7 +3,7 @@ import { hecBody, SimError } from '../../errors/sim-error.ts';
 import { decodeBody, decompressBody } from '../../pipeline/parse/body.ts';
 import { rawRulesFor } from '../../pipeline/parse/linebreak.ts';
 import { NoneStore } from '../../store/none.ts';
-import { countModules, moduleCountsOf, type ModuleCounts } from '../../store/packed.ts';
+import { countModules, eventsOf, moduleCountsOf, type ModuleCounts } from '../../store/packed.ts';
 import { FieldTally } from '../../store/stats.ts';
 import type { Committed, RegionStore } from '../../store/types.ts';
 import { VerdictList } from '../../store/verdicts.ts';
@@ -186,11 +186,8 @@ export function registerHecRoutes(app: FastifyInstance): void {
       });
       const b = r.batch;
       if (r.counted !== null) {
-        const perModule = moduleCountsOf(r.counted);
-        let events = 0;
-        for (const st of perModule.values()) events += st[0];
         // taken and appended in one step: the store hears of a slot before any count of it (FieldTally)
-        stored = { events, perModule, commit: (store as NoneStore).append(tally!.take(0)) };
+        stored = { events: eventsOf(r.counted), perModule: moduleCountsOf(r.counted), commit: (store as NoneStore).append(tally!.take(0)) };
       } else {
         stored = b === null
           ? { events: 0, perModule: new Map(), commit: Promise.resolve({ seq: 0, firstEvent: 0, events: 0 }) }

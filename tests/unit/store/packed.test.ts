@@ -1,7 +1,7 @@
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { HEADER, KIND_CHUNK, KIND_CHUNK_PATHS, chunkRecord, parseRecordChunk } from '../../../src/store/event-log.ts';
-import { packRecords, transferOf, type PackedBatch } from '../../../src/store/packed.ts';
+import { eventsOf, moduleCountsOf, moduleRows, packRecords, transferOf, type ModuleCounts, type PackedBatch } from '../../../src/store/packed.ts';
 import type { StoreRecord } from '../../../src/store/types.ts';
 
 const rec = (n: number, over: Partial<StoreRecord> = {}): StoreRecord => ({
@@ -72,5 +72,16 @@ describe('packed batches: the chunk record built in the producer, moved without 
     port1.close();
     expect(got.refsOf.buffer).toBe(got.columns.buffer); // the columns still view the one buffer
     expect(Buffer.concat(chunkRecord(5, got).buffers)).toEqual(want);
+  });
+});
+
+describe('ModuleRows (per-module counts as they cross threads)', () => {
+  it('round-trips per-module counts, and eventsOf adds up their events', () => {
+    const counts: ModuleCounts = new Map([['splunk-network-firewall-web-gateway-logs', [3, 2, 1]], ['', [4, 0, 5]]]);
+    const rows = moduleRows(counts);
+    expect(rows).toEqual(['splunk-network-firewall-web-gateway-logs', 3, 2, 1, '', 4, 0, 5]);
+    expect(moduleCountsOf(rows)).toEqual(counts);
+    expect(eventsOf(rows)).toBe(7);
+    expect(eventsOf([])).toBe(0);
   });
 });
