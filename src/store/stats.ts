@@ -146,19 +146,7 @@ export class FieldTally {
   private readonly modules: ModuleCounts = new Map();
   /** The current request's own per-module counts (begin … end). */
   private own: ModuleCounts = new Map();
-  /** Where the filter writes the verdict numbers of one event's fields (numbers()). */
-  private scratch = new Int32Array(256);
-
   constructor(private readonly numberOf: VerdictNumber = () => -1) {}
-
-  /**
-   * An Int32Array of at least `n` entries for the filter to write one event's verdict numbers in (applyPolicy's
-   * `numbers`), read back by addFields: the same array each time, grown when an event has more fields.
-   */
-  numbers(n: number): Int32Array {
-    if (n > this.scratch.length) this.scratch = new Int32Array(Math.max(n, this.scratch.length * 2));
-    return this.scratch;
-  }
 
   /** Starts counting one request's events (addEvent, addFields), whose own per-module counts end() returns. */
   begin(): void {
@@ -175,26 +163,20 @@ export class FieldTally {
   }
 
   /**
-   * Counts fields by their verdicts' items and actions. `numbers`: their verdict numbers as the filter wrote
-   * them (applyPolicy's FilterResult.numbers), or null to read each verdict's (numberOf).
+   * Counts one field by its verdict's item and action (the filter's VerdictSink: applyPolicy hands each verdict
+   * over with its number as it reads it). `n`: the verdict's number, its cell found by it (an Int32Array load);
+   * -1 for a verdict the filter did not make, found by its key.
    */
-  addFields(verdicts: readonly Verdict[], numbers: Int32Array | null): void {
-    // the arrays in locals, read again after cellOf (which may grow them)
-    let byNumber = this.byNumber;
-    let pending = this.pending;
-    const touched = this.touched;
-    for (let i = 0; i < verdicts.length; i++) {
-      // a verdict the filter made: its cell by its number (an Int32Array load)
-      const n = numbers !== null ? numbers[i] : this.numberOf(verdicts[i]);
-      const known = n >= 0 && n < byNumber.length ? byNumber[n] : 0;
-      let cell = known - 1;
-      if (known === 0) {
-        cell = this.cellOf(verdicts[i], n);
-        byNumber = this.byNumber;
-        pending = this.pending;
-      }
-      if (pending[cell]++ === 0) touched.push(cell);
-    }
+  addVerdict(v: Verdict, n: number): void {
+    const byNumber = this.byNumber;
+    const known = n >= 0 && n < byNumber.length ? byNumber[n] : 0;
+    const cell = known !== 0 ? known - 1 : this.cellOf(v, n);
+    if (this.pending[cell]++ === 0) this.touched.push(cell);
+  }
+
+  /** Counts fields by their verdicts' items and actions, each verdict's number read off it (numberOf). */
+  addFields(verdicts: readonly Verdict[]): void {
+    for (let i = 0; i < verdicts.length; i++) this.addVerdict(verdicts[i], this.numberOf(verdicts[i]));
   }
 
   /** Ends the request begun: its own per-module counts, [module ('' = none), events, dropped fields, flagged fields, ...]. */
@@ -215,7 +197,7 @@ export class FieldTally {
     for (let e = 0; e < records.length; e++) {
       const r = records[e];
       this.addEvent(r.module ?? '', r.dropped, r.flagged);
-      this.addFields(r.verdicts, null);
+      this.addFields(r.verdicts);
     }
     return this.end();
   }

@@ -85,7 +85,7 @@ export const testClassifier: ClassifierDeps = {
     }
     return policy(perm, opts.undeclared ?? 'keep');
   },
-  applyPolicy(p, event, fields) {
+  applyPolicy(p, event, fields, _ctx, sink) {
     const out: Verdict[] = [];
     let dropped = 0, flagged = 0;
     const drop = new Set<string>();
@@ -109,6 +109,11 @@ export const testClassifier: ClassifierDeps = {
       }
       return o;
     };
+    // a caller that only counts (a none store's tally): each verdict handed over, none listed, no event made
+    if (sink !== undefined) {
+      for (const v of out) sink.addVerdict(v, -1);
+      return { event: undefined, fields: [], dropped, flagged };
+    }
     return { event: copy(event, ''), fields: out, dropped, flagged };
   },
   isPolicyError,

@@ -111,17 +111,22 @@ export interface Policy {
 export interface FilterResult {
   /**
    * What may be stored: the event itself when nothing is dropped or masked, else a copy without the dropped fields;
-   * undefined when applyPolicy was asked for the verdicts and counts only (`withEvent` false).
+   * undefined when applyPolicy counted into a sink (it makes no event then).
    */
   event: unknown;
+  /** Each field's verdict, in the order of the fields; empty when applyPolicy counted into a sink. */
   fields: Verdict[];
   dropped: number;
   flagged: number;
-  /**
-   * The `numbers` applyPolicy was given, filled: numbers[i] = verdictNumber(fields[i]), read from the gate's
-   * cache instead of each verdict (what a counter indexes by); null when it was given none.
-   */
-  numbers: Int32Array | null;
+}
+
+/**
+ * What applyPolicy hands each field's verdict to instead of listing it, for a caller that only counts (the none
+ * store's tally, src/store/stats.ts FieldTally): the verdict and its number (verdictNumber), read from the gate's
+ * cache. Called once per field, in the order of the fields.
+ */
+export interface VerdictSink {
+  addVerdict(verdict: Verdict, n: number): void;
 }
 
 /** What a masked secret value is stored as. */
@@ -440,16 +445,17 @@ function maskKeys(text: string, keys: Set<string>, sourcetype: string | undefine
 /**
  * Applies the policy to one classified event. `ctx` names the event's module (token's or sourcetype's) and
  * sourcetype: when that module's effective permission is off, nothing of the event is kept (stored as null) and
- * every field says why.
+ * every field says why. With a `sink` the verdicts are handed to it, not listed, and no event is made: what a
+ * caller that only counts needs (FilterResult.fields empty, .event undefined; the counts as ever).
  */
-export function applyPolicy(policy: Policy, event: unknown, fields: Classification[], ctx?: EventContext, numbers?: Int32Array, withEvent = true): FilterResult {
+export function applyPolicy(policy: Policy, event: unknown, fields: Classification[], ctx?: EventContext, sink?: VerdictSink): FilterResult {
+  const gate = policy.gate(ctx, event) as Gate;
+  if (sink !== undefined) return countInto(policy, gate, fields, sink);
   const out: Verdict[] = new Array(fields.length);
   let dropped = 0;
   let flagged = 0;
   let masked = 0;
-  const gate = policy.gate(ctx, event) as Gate;
   const owner = gate.matcher;
-  const nums = numbers !== undefined && numbers.length >= fields.length ? numbers : null;
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i];
     // the gate's cache, read here (an array load per field); the policy decides what it has not seen
@@ -459,20 +465,14 @@ export function applyPolicy(policy: Policy, event: unknown, fields: Classificati
     if (v === undefined) {
       v = policy.decideIn(f, gate);
       code = codeOf(v);
-      if (nums !== null) nums[i] = verdictNumber(v);
-    } else {
-      code = gate.codes[at];
-      if (nums !== null) nums[i] = gate.numbers[at];
-    }
+    } else code = gate.codes[at];
     out[i] = v;
     dropped += code & 1;
     flagged += (code >> 1) & 1;
     masked += code >> 2;
   }
-  // a caller that only counts (the none store's tally) never reads the event: no copy without the dropped fields
-  if (!withEvent) return { event: undefined, fields: out, dropped, flagged, numbers: nums };
-  if (dropped === 0 && masked === 0) return { event, fields: out, dropped, flagged, numbers: nums };
-  if (dropped === fields.length && (gate as Gate).drop !== null) return { event: null, fields: out, dropped, flagged, numbers: nums };
+  if (dropped === 0 && masked === 0) return { event, fields: out, dropped, flagged };
+  if (dropped === fields.length && (gate as Gate).drop !== null) return { event: null, fields: out, dropped, flagged };
 
   const drop = new Set<string>();
   for (const f of out) if (f.action === 'drop') drop.add(f.path);
@@ -490,5 +490,32 @@ export function applyPolicy(policy: Policy, event: unknown, fields: Classificati
   } else {
     kept = copyWithout(event, drop, '', mask);
   }
-  return { event: kept, fields: out, dropped, flagged, numbers: nums };
+  return { event: kept, fields: out, dropped, flagged };
+}
+
+/** FilterResult.fields of a call that counted into a sink: empty, and frozen (one array for every such call). */
+const COUNTED = Object.freeze([]) as unknown as Verdict[];
+
+/** applyPolicy's loop toward a sink: each verdict and its number from the gate's cache (decided when not there), no list. */
+function countInto(policy: Policy, gate: Gate, fields: Classification[], sink: VerdictSink): FilterResult {
+  let dropped = 0;
+  let flagged = 0;
+  const owner = gate.matcher;
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i];
+    const at = resultNumberOf(f, owner) - gate.base;
+    let v = at >= 0 ? gate.verdicts[at] : undefined;
+    let code: number;
+    if (v === undefined) {
+      v = policy.decideIn(f, gate);
+      code = codeOf(v);
+      sink.addVerdict(v, verdictNumber(v));
+    } else {
+      code = gate.codes[at];
+      sink.addVerdict(v, gate.numbers[at]);
+    }
+    dropped += code & 1;
+    flagged += (code >> 1) & 1;
+  }
+  return { event: undefined, fields: COUNTED, dropped, flagged };
 }

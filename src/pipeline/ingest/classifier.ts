@@ -8,7 +8,7 @@ export function defaultClassifier(): ClassifierDeps {
   return {
     matcher,
     compilePolicy: (_m, opts) => compilePolicy(matcher, opts),
-    applyPolicy: (policy, event, fields, ctx, numbers, withEvent) => applyPolicy(policy as Policy, event, fields, ctx, numbers, withEvent),
+    applyPolicy: (policy, event, fields, ctx, sink) => applyPolicy(policy as Policy, event, fields, ctx, sink),
     isPolicyError,
     inWorkers: true,
   };

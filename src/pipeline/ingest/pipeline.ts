@@ -1,6 +1,6 @@
 import type { Matcher } from '../classify/compile.ts';
 import type { Classification, Verdict } from '../classify/types.ts';
-import type { Policy, PolicyOptions } from '../filter/index.ts';
+import type { Policy, PolicyOptions, VerdictSink } from '../filter/index.ts';
 import type { Envelope } from '../parse/envelope.ts';
 import { extractTime, inRange, RawRules, type RawEvent } from '../parse/linebreak.ts';
 import { epochSeconds } from '../parse/timestamp.ts';
@@ -29,16 +29,17 @@ export interface AppliedPolicy {
   fields: Verdict[];
   dropped: number;
   flagged: number;
-  /** The verdicts' numbers, when applyPolicy was given an array to write them in and did (the filter's does). */
-  numbers?: Int32Array | null;
 }
 
 export interface ClassifierDeps {
   matcher: MatcherLike;
   compilePolicy(matcher: MatcherLike, opts: PolicyOptionsLike): PolicyLike;
   /** `ctx`: the event's module and sourcetype (a permission is for the whole source). */
-  /** `withEvent` false: the caller only counts, the filtered event is not made (AppliedPolicy.event undefined). */
-  applyPolicy(policy: PolicyLike, event: unknown, fields: Classification[], ctx?: { module: string | null; sourcetype?: string }, numbers?: Int32Array, withEvent?: boolean): AppliedPolicy;
+  /**
+   * `sink`: the caller only counts; each field's verdict and its number go to the sink (the filter's VerdictSink),
+   * AppliedPolicy.fields is empty and no filtered event is made (.event undefined).
+   */
+  applyPolicy(policy: PolicyLike, event: unknown, fields: Classification[], ctx?: { module: string | null; sourcetype?: string }, sink?: VerdictSink): AppliedPolicy;
   /**
    * True for the catalog's own classifier (defaultClassifier): an ingest worker thread builds the same one,
    * so requests may be classified there. Any other classifier (a test's) runs in the event loop.
@@ -113,23 +114,19 @@ export function toRecord(env: Envelope, ctx: RecordContext): StoreRecord {
 /**
  * One envelope counted into a tally (toward a store that only counts, the none store), as toRecord would
  * classify and filter it, without making its record: its module, dropped and flagged fields, and each field's
- * verdict by the number the filter wrote (src/store/stats.ts FieldTally). Indexed fields are counted as
+ * verdict with its number as the filter hands it over (the tally is applyPolicy's sink, src/store/stats.ts FieldTally). Indexed fields are counted as
  * toRecord lists them (their paths do not count).
  */
 export function countRecord(env: Envelope, ctx: RecordContext, tally: FieldTally): void {
   const gate = eventGate(env, ctx);
   const module = gate.module;
   const classes = ctx.matcher.classifyEvent(env.event, module, gate.sourcetype);
-  // counts only: the filter makes no copy of an event without its dropped fields (withEvent false)
-  const applied = ctx.apply(ctx.policy, env.event, classes, gate, tally.numbers(classes.length), false);
-  // counted before the indexed fields are filtered: tally.numbers is one array, which that call writes again
-  tally.addFields(applied.fields, applied.numbers ?? null);
+  // counts only: each verdict goes to the tally as the filter reads it, no verdict list and no filtered copy made
+  const applied = ctx.apply(ctx.policy, env.event, classes, gate, tally);
   let dropped = applied.dropped;
   let flagged = applied.flagged;
   if (env.fields !== undefined) {
-    const fc = ctx.matcher.classifyEvent(env.fields, module);
-    const fa = ctx.apply(ctx.policy, env.fields, fc, gate, tally.numbers(fc.length), false);
-    tally.addFields(fa.fields, fa.numbers ?? null);
+    const fa = ctx.apply(ctx.policy, env.fields, ctx.matcher.classifyEvent(env.fields, module), gate, tally);
     dropped += fa.dropped;
     flagged += fa.flagged;
   }

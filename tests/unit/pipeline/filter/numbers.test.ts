@@ -92,27 +92,30 @@ describe('verdict numbers (the filter)', () => {
     expect(Object.getOwnPropertySymbols(res).map((s) => Object.getOwnPropertyDescriptor(res, s)!.writable)).toEqual([false, false]);
   });
 
-  it("writes each field's verdict number into the array it is given (from its cache, or as it decides), none when given none", () => {
+  it("hands each field's verdict and its number to the sink it is given (from its cache, or as it decides), in order", () => {
     const m = compileMatcher(catalog);
     const p = compilePolicy(m, { undeclared: 'drop' });
     applyPolicy(p.withUndeclared('keep'), event, m.classifyEvent(event, SPLUNK)); // another policy's verdicts first: numbers ≠ result numbers
     const ev2 = { ...event, extra_thing: 'x', email: 'a.user@example.com' };
+    const ctx = { module: SPLUNK, sourcetype: 'pan:traffic' };
     for (const ev of [event, ev2, event, ev2]) { // first pass: decided in the loop; second: read from the gate's cache
       const fields = m.classifyEvent(ev, SPLUNK);
-      const numbers = new Int32Array(fields.length + 3).fill(-7);
-      const r = applyPolicy(p, ev, fields, { module: SPLUNK, sourcetype: 'pan:traffic' }, numbers);
-      expect(r.numbers).toBe(numbers);
-      expect([...numbers.subarray(0, fields.length)]).toEqual(r.fields.map(verdictNumber));
-      expect(r.fields.every((v) => verdictNumber(v) >= 0)).toBe(true);
-      expect(fields.some((f, i) => m.resultNumber(f) !== numbers[i])).toBe(true);
-      expect([...numbers.subarray(fields.length)]).toEqual([-7, -7, -7]);
+      const got: Array<[Verdict, number]> = [];
+      const r = applyPolicy(p, ev, fields, ctx, { addVerdict: (v, n) => void got.push([v, n]) });
+      const full = applyPolicy(p, ev, fields, ctx);
+      expect([r.fields, r.dropped, r.flagged]).toEqual([[], full.dropped, full.flagged]);
+      expect(got.map(([v]) => v)).toEqual(full.fields);
+      expect(got.every(([v], i) => v === full.fields[i])).toBe(true); // the shared verdicts themselves
+      expect(got.map(([, n]) => n)).toEqual(full.fields.map(verdictNumber));
+      expect(got.every(([, n]) => n >= 0)).toBe(true);
+      expect(fields.some((f, i) => m.resultNumber(f) !== got[i][1])).toBe(true);
     }
-    // a result another matcher made: decided by identity, its verdict's number written all the same
+    // a result another matcher made: decided by identity, its verdict's number handed over all the same
     const theirs = compileMatcher(catalog).classifyEvent(event, SPLUNK);
-    const r = applyPolicy(p, event, theirs, undefined, new Int32Array(theirs.length));
-    expect([...r.numbers!]).toEqual(r.fields.map(verdictNumber));
-    expect(applyPolicy(p, event, theirs).numbers).toBe(null);
-    expect(applyPolicy(p, event, theirs, undefined, new Int32Array(theirs.length - 1)).numbers).toBe(null); // too short: not written
+    const got: number[] = [];
+    const r = applyPolicy(p, event, theirs, undefined, { addVerdict: (_v, n) => void got.push(n) });
+    expect(got).toEqual(applyPolicy(p, event, theirs).fields.map(verdictNumber));
+    expect(r.fields).toEqual([]);
   });
 
   it("counts dropped, flagged and masked fields as their verdicts say, whether decided in the loop or read from the gate's cache", () => {
@@ -120,7 +123,7 @@ describe('verdict numbers (the filter)', () => {
     const ev = { ...event, password: 'hunter2hunter2', url: 'https://example.org/a?token=abcdef123456', extra_thing: 'x', email: 'a.user@example.com' };
     for (const p of [compilePolicy(m, { undeclared: 'flag', secrets: 'redact' }), compilePolicy(m, { undeclared: 'drop', secrets: 'drop' }), compilePolicy(m, { uploadPermission: { [SPLUNK]: false } })]) {
       for (let pass = 0; pass < 3; pass++) { // first pass: decided in the loop; then from the gate's cache
-        const r = applyPolicy(p, ev, m.classifyEvent(ev, SPLUNK), { module: SPLUNK, sourcetype: 'pan:traffic' }, new Int32Array(64));
+        const r = applyPolicy(p, ev, m.classifyEvent(ev, SPLUNK), { module: SPLUNK, sourcetype: 'pan:traffic' });
         expect(r.dropped).toBe(r.fields.filter((v) => v.action === 'drop').length);
         expect(r.flagged).toBe(r.fields.filter((v) => v.action === 'flag').length);
         const masked = r.fields.filter((v) => v.masked !== undefined).map((v) => v.path.split('.')[0]);
@@ -131,18 +134,20 @@ describe('verdict numbers (the filter)', () => {
     }
   });
 
-  it('asked for verdicts and counts only (withEvent false): the same verdicts, counts and numbers, and no event made', () => {
+  it('counting into a sink: the same verdicts, counts and numbers as the full call, and no event made', () => {
     const m = compileMatcher(catalog);
     const ev = { ...event, password: 'hunter2hunter2', extra_thing: 'x', email: 'a.user@example.com' };
     for (const p of [compilePolicy(m, { undeclared: 'drop', secrets: 'redact' }), compilePolicy(m, { uploadPermission: { [SPLUNK]: false } }), compilePolicy(m)]) {
       const ctx = { module: SPLUNK, sourcetype: 'pan:traffic' };
-      const full = applyPolicy(p, ev, m.classifyEvent(ev, SPLUNK), ctx, new Int32Array(64));
-      const counted = applyPolicy(p, ev, m.classifyEvent(ev, SPLUNK), ctx, new Int32Array(64), false);
+      const full = applyPolicy(p, ev, m.classifyEvent(ev, SPLUNK), ctx);
+      const got: Verdict[] = [];
+      const counted = applyPolicy(p, ev, m.classifyEvent(ev, SPLUNK), ctx, { addVerdict: (v) => void got.push(v) });
       expect(counted.event).toBeUndefined();
-      expect(counted.fields).toEqual(full.fields);
-      expect(counted.fields.every((v, i) => v === full.fields[i])).toBe(true);
+      expect(counted.fields).toEqual([]);
+      expect(Object.isFrozen(counted.fields)).toBe(true);
+      expect(got.every((v, i) => v === full.fields[i])).toBe(true);
+      expect(got.length).toBe(full.fields.length);
       expect([counted.dropped, counted.flagged]).toEqual([full.dropped, full.flagged]);
-      expect([...counted.numbers!]).toEqual([...full.numbers!]);
     }
     // the policies above drop or mask something of this event: the full call did copy it
     expect(applyPolicy(compilePolicy(m, { undeclared: 'drop' }), ev, m.classifyEvent(ev, SPLUNK)).event).not.toBe(ev);
