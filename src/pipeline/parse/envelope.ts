@@ -208,6 +208,18 @@ function nestsWithin(v: object, d: number, max: number): boolean {
   return true;
 }
 
+/**
+ * Whether a parsed envelope nests no deeper than `max`, from its text when that settles it: a value cannot nest
+ * deeper than the text has brackets that open (`{` and `[`, in strings too), counted natively (indexOf) and only
+ * up to `max`; a text with more is walked (nestsWithin).
+ */
+function withinDepth(text: string, value: object, max: number): boolean {
+  let n = 0;
+  for (let i = text.indexOf('{'); i !== -1 && n <= max; i = text.indexOf('{', i + 1)) n++;
+  for (let i = text.indexOf('['); i !== -1 && n <= max; i = text.indexOf('[', i + 1)) n++;
+  return n <= max || nestsWithin(value, 1, max);
+}
+
 function takeEnvelope(
   text: string, start: number, limits: EnvelopeLimits, ctx: EnvelopeContext, num: number,
 ): { env: Envelope; end: number } | { error: SimError } {
@@ -232,7 +244,7 @@ function takeEnvelope(
     }
     const object = parsed && value !== null && typeof value === 'object' && !Array.isArray(value);
     // the count of keys only for the canonical text; without one, the depth alone
-    const keys = !object ? -1 : ctx.canonical !== false ? keysWithin(value, 1, limits.maxDepth) : nestsWithin(value as object, 1, limits.maxDepth) ? 0 : -1;
+    const keys = !object ? -1 : ctx.canonical !== false ? keysWithin(value, 1, limits.maxDepth) : withinDepth(raw, value as object, limits.maxDepth) ? 0 : -1;
     if (keys >= 0) {
       const v = validateEnvelope(value, num, ctx);
       if (v instanceof SimError) return { error: v };
@@ -310,12 +322,8 @@ export function keyColons(text: string): number {
 
 const NUMERIC = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$/;
 
-function optString(o: Record<string, unknown>, key: string, num: number): string | undefined | SimError {
-  const v = o[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') return new SimError('SIM_ERR_HEC_BAD_ENVELOPE_KEY', { invalidEventNumber: num, detail: `event ${num}: "${key}" must be a string` });
-  return v;
-}
+/** An envelope key's value as HEC takes it: a string, or absent (undefined or null). */
+const optional = (v: unknown): v is string | undefined | null => v === undefined || v === null || typeof v === 'string';
 
 /** Checks one parsed envelope; returns it typed, or the SimError for event `num`. */
 export function validateEnvelope(value: unknown, num: number, ctx: EnvelopeContext): Envelope | SimError {
@@ -341,10 +349,12 @@ export function validateEnvelope(value: unknown, num: number, ctx: EnvelopeConte
       return new SimError('SIM_ERR_HEC_INDEXED_FIELDS', { invalidEventNumber: num, detail: `event ${num}: "time" must be epoch seconds (a number or numeric string)${why}, got ${JSON.stringify(t).slice(0, 60)}` });
     }
   }
-  const host = optString(o, 'host', num); if (host instanceof SimError) return host;
-  const source = optString(o, 'source', num); if (source instanceof SimError) return source;
-  const sourcetype = optString(o, 'sourcetype', num); if (sourcetype instanceof SimError) return sourcetype;
-  const index = optString(o, 'index', num); if (index instanceof SimError) return index;
+  const host = o.host, source = o.source, sourcetype = o.sourcetype, index = o.index;
+  // each a string or absent (null reads as absent); the first that is not names itself
+  if (!(optional(host) && optional(source) && optional(sourcetype) && optional(index))) {
+    const key = ['host', 'source', 'sourcetype', 'index'].find((k) => !optional(o[k]))!;
+    return new SimError('SIM_ERR_HEC_BAD_ENVELOPE_KEY', { invalidEventNumber: num, detail: `event ${num}: "${key}" must be a string` });
+  }
   let fields: Record<string, unknown> | undefined;
   const f = o.fields;
   if (f !== undefined && f !== null) {
@@ -366,5 +376,5 @@ export function validateEnvelope(value: unknown, num: number, ctx: EnvelopeConte
       return new SimError('SIM_ERR_HEC_INCORRECT_INDEX', { invalidEventNumber: num + 1, detail: `event ${num}: index '${idx}' is not among the token's indexes (${ctx.allowedIndexes.join(', ')})` });
     }
   }
-  return { time, host, source, sourcetype, index, event, fields, raw: undefined };
+  return { time, host: host ?? undefined, source: source ?? undefined, sourcetype: sourcetype ?? undefined, index: index ?? undefined, event, fields, raw: undefined };
 }

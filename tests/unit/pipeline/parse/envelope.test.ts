@@ -99,6 +99,25 @@ describe('parseEventBatch', () => {
       }
     }
   });
+  it('brackets inside strings do not count as nesting: an event text with more of them than maxDepth is kept', () => {
+    const body = `{"event":"${'{['.repeat(limits.maxDepth)}","host":"h"}\n{"event":{"cmd":"${'['.repeat(limits.maxDepth + 1)}"}}`;
+    for (const canonical of [true, false]) {
+      const r = parseEventBatch(body, limits, { ...ctx, canonical });
+      expect([r.events.length, r.error], `canonical ${canonical}`).toEqual([2, null]);
+    }
+  });
+  it('host, source, sourcetype and index are strings or absent (null reads as absent); another type is refused by name', () => {
+    const ok = parse('{"event":"a","host":null,"source":"s","sourcetype":null,"index":"main"}');
+    expect(ok.error).toBe(null);
+    expect(ok.events[0]).toMatchObject({ host: undefined, source: 's', sourcetype: undefined, index: 'main' });
+    for (const key of ['host', 'source', 'sourcetype', 'index']) {
+      for (const bad of ['1', 'true', '{"x":"y"}', '["a"]']) {
+        const r = parse(`{"event":"first"}{"event":"b","host":"h",${JSON.stringify(key)}:${bad}}`);
+        expect([r.events.length, r.error?.code, r.error?.invalidEventNumber], `${key}: ${bad}`).toEqual([1, 'SIM_ERR_HEC_BAD_ENVELOPE_KEY', 1]);
+        expect(r.error?.message).toContain(`"${key}" must be a string`);
+      }
+    }
+  });
   it('__proto__ stays an own data key and Object.prototype is untouched', () => {
     const [e] = parse('{"event":{"__proto__":{"polluted":1}},"__proto__":{"polluted":2}}').events;
     expect(Object.hasOwn(e.event as object, '__proto__')).toBe(true);
