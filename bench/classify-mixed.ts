@@ -1,12 +1,14 @@
 /**
  * CPU per event of classify, filter and count on the mixed traffic, one or more builds compared
- * (`node --import tsx bench/classify-mixed.ts [build dir …] [--rounds 5] [--seconds 0.5] [--rows classify,filter,count]`;
+ * (`node --import tsx bench/classify-mixed.ts [build dir …] [--rounds 5] [--seconds 0.5] [--rows classify,filter,sink,count]`;
  * default build: dist). The events: the load generator's mixed 100-event bodies (8 sourcetypes of 4 modules, ~22
  * fields per event; buildPayloads profile mixed, seed 1, pool 64, as bench:http and bench/ingest-cpu.ts send them),
  * each body parsed just before its events are timed (untimed: its events are in the cache, as in an ingest thread).
  * Rows, each event with its sourcetype's module:
  *   classify   moduleForSourcetype + classifyEvent
  *   filter     the same + applyPolicy (policy undeclared: flag)
+ *   sink       the same + applyPolicy into a VerdictSink that keeps nothing: the none store's filtering without its
+ *              tally (builds from 1fd709d on; an older applyPolicy takes the sink for a numbers array and lists the verdicts)
  *   count      countRecord into a FieldTally, begin … 100 events … end + take: an ingest thread's work per event
  *              toward the none store, after JSON.parse (the `none` row of bench/ingest-cpu.ts less decode and parse)
  * Each (build, round) runs in a fresh child process (this script with `--child DIR`), the builds taking turns, the
@@ -22,9 +24,9 @@ import { parseArgs } from 'node:util';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { rounds: { type: 'string', default: '5' }, seconds: { type: 'string', default: '0.5' }, rows: { type: 'string', default: 'classify,filter,count' }, child: { type: 'string' } },
+  options: { rounds: { type: 'string', default: '5' }, seconds: { type: 'string', default: '0.5' }, rows: { type: 'string', default: 'classify,filter,sink,count' }, child: { type: 'string' } },
 });
-const ROWS = ['classify', 'filter', 'count'] as const;
+const ROWS = ['classify', 'filter', 'sink', 'count'] as const;
 type RowName = (typeof ROWS)[number];
 const rows = values.rows.split(',') as RowName[];
 for (const r of rows) if (!(ROWS as readonly string[]).includes(r)) throw new Error(`no row '${r}' (rows: ${ROWS.join(', ')})`);
@@ -52,12 +54,18 @@ async function child(dirArg: string): Promise<Record<string, number>> {
   const moduleOf = (st: string | undefined): string | null => c.matcher.moduleForSourcetype(st ?? 'httpevent')?.id ?? null;
   let sink = 0;
   let k = 0;
+  const keepsNothing = { addVerdict(): void {} };
   const fns: Record<RowName, (e: Env) => void> = {
     classify: (e) => { sink += c.matcher.classifyEvent(e.event, moduleOf(e.sourcetype), e.sourcetype).length; },
     filter: (e) => {
       const m = moduleOf(e.sourcetype);
       const cl = c.matcher.classifyEvent(e.event, m, e.sourcetype);
       sink += c.applyPolicy(policy, e.event, cl, { module: m, sourcetype: e.sourcetype }).dropped;
+    },
+    sink: (e) => {
+      const m = moduleOf(e.sourcetype);
+      const cl = c.matcher.classifyEvent(e.event, m, e.sourcetype);
+      sink += c.applyPolicy(policy, e.event, cl, { module: m, sourcetype: e.sourcetype }, keepsNothing).dropped;
     },
     count: (e) => {
       if (k === 0) tally.begin();

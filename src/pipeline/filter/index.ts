@@ -442,6 +442,9 @@ function maskKeys(text: string, keys: Set<string>, sourcetype: string | undefine
   return out + text.slice(at);
 }
 
+/** FilterResult.fields of a call that counted into a sink: empty, and frozen (one array for every such call). */
+const COUNTED = Object.freeze([]) as unknown as Verdict[];
+
 /**
  * Applies the policy to one classified event. `ctx` names the event's module (token's or sourcetype's) and
  * sourcetype: when that module's effective permission is off, nothing of the event is kept (stored as null) and
@@ -450,8 +453,8 @@ function maskKeys(text: string, keys: Set<string>, sourcetype: string | undefine
  */
 export function applyPolicy(policy: Policy, event: unknown, fields: Classification[], ctx?: EventContext, sink?: VerdictSink): FilterResult {
   const gate = policy.gate(ctx, event) as Gate;
-  if (sink !== undefined) return countInto(policy, gate, fields, sink);
-  const out: Verdict[] = new Array(fields.length);
+  // toward a sink nothing is listed: each verdict is handed over with its number
+  const out: Verdict[] = sink === undefined ? new Array(fields.length) : COUNTED;
   let dropped = 0;
   let flagged = 0;
   let masked = 0;
@@ -465,12 +468,17 @@ export function applyPolicy(policy: Policy, event: unknown, fields: Classificati
     if (v === undefined) {
       v = policy.decideIn(f, gate);
       code = codeOf(v);
-    } else code = gate.codes[at];
-    out[i] = v;
+      if (sink !== undefined) sink.addVerdict(v, verdictNumber(v));
+    } else {
+      code = gate.codes[at];
+      if (sink !== undefined) sink.addVerdict(v, gate.numbers[at]);
+    }
+    if (sink === undefined) out[i] = v;
     dropped += code & 1;
     flagged += (code >> 1) & 1;
     masked += code >> 2;
   }
+  if (sink !== undefined) return { event: undefined, fields: COUNTED, dropped, flagged };
   if (dropped === 0 && masked === 0) return { event, fields: out, dropped, flagged };
   if (dropped === fields.length && (gate as Gate).drop !== null) return { event: null, fields: out, dropped, flagged };
 
@@ -491,31 +499,4 @@ export function applyPolicy(policy: Policy, event: unknown, fields: Classificati
     kept = copyWithout(event, drop, '', mask);
   }
   return { event: kept, fields: out, dropped, flagged };
-}
-
-/** FilterResult.fields of a call that counted into a sink: empty, and frozen (one array for every such call). */
-const COUNTED = Object.freeze([]) as unknown as Verdict[];
-
-/** applyPolicy's loop toward a sink: each verdict and its number from the gate's cache (decided when not there), no list. */
-function countInto(policy: Policy, gate: Gate, fields: Classification[], sink: VerdictSink): FilterResult {
-  let dropped = 0;
-  let flagged = 0;
-  const owner = gate.matcher;
-  for (let i = 0; i < fields.length; i++) {
-    const f = fields[i];
-    const at = resultNumberOf(f, owner) - gate.base;
-    let v = at >= 0 ? gate.verdicts[at] : undefined;
-    let code: number;
-    if (v === undefined) {
-      v = policy.decideIn(f, gate);
-      code = codeOf(v);
-      sink.addVerdict(v, verdictNumber(v));
-    } else {
-      code = gate.codes[at];
-      sink.addVerdict(v, gate.numbers[at]);
-    }
-    dropped += code & 1;
-    flagged += (code >> 1) & 1;
-  }
-  return { event: undefined, fields: COUNTED, dropped, flagged };
 }
