@@ -146,6 +146,7 @@ export class FieldTally {
   private readonly modules: ModuleCounts = new Map();
   /** The current request's own per-module counts (begin … end). */
   private own: ModuleCounts = new Map();
+
   constructor(private readonly numberOf: VerdictNumber = () => -1) {}
 
   /** Starts counting one request's events (addEvent, addFields), whose own per-module counts end() returns. */
