@@ -114,8 +114,8 @@ export function toRecord(env: Envelope, ctx: RecordContext): StoreRecord {
 /**
  * One envelope counted into a tally (toward a store that only counts, the none store), as toRecord would
  * classify and filter it, without making its record: its module, dropped and flagged fields, and each field's
- * verdict with its number as the filter hands it over (the tally is applyPolicy's sink, src/store/stats.ts FieldTally). Indexed fields are counted as
- * toRecord lists them (their paths do not count).
+ * verdict with its number as the filter hands it over (the tally is applyPolicy's sink, src/store/stats.ts
+ * FieldTally). Indexed fields are counted as toRecord lists them (their paths do not count).
  */
 export function countRecord(env: Envelope, ctx: RecordContext, tally: FieldTally): void {
   const gate = eventGate(env, ctx);
