@@ -37,7 +37,6 @@ async function child(dirArg: string): Promise<Record<string, number>> {
   const { defaultClassifier } = await import(`${dir}/pipeline/ingest/classifier.js`) as typeof import('../src/pipeline/ingest/classifier.ts');
   const { buildPayloads } = await import(`${dir}/tools/loadgen/payloads.js`) as typeof import('../src/tools/loadgen/payloads.ts');
   const { FieldTally } = await import(`${dir}/store/stats.js`) as typeof import('../src/store/stats.ts');
-  const { verdictNumber } = await import(`${dir}/pipeline/filter/index.js`) as typeof import('../src/pipeline/filter/index.ts');
   const { countRecord } = await import(`${dir}/pipeline/ingest/pipeline.js`) as typeof import('../src/pipeline/ingest/pipeline.ts');
   const { parseEventBatch } = await import(`${dir}/pipeline/parse/envelope.js`) as typeof import('../src/pipeline/parse/envelope.ts');
   const c = defaultClassifier();
@@ -49,7 +48,7 @@ async function child(dirArg: string): Promise<Record<string, number>> {
     return r.events;
   };
   type Env = ReturnType<typeof parse>[number];
-  const tally = new FieldTally(verdictNumber);
+  const tally = new FieldTally();
   const rc = { receivedAt: 0, tenant: 't', tokenModule: null, endpoint: 'event' as const, defaults: { host: 'h', source: 's', sourcetype: 'httpevent', index: 'main' }, matcher: c.matcher, policy, apply: c.applyPolicy };
   const moduleOf = (st: string | undefined): string | null => c.matcher.moduleForSourcetype(st ?? 'httpevent')?.id ?? null;
   let sink = 0;

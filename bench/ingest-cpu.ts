@@ -36,7 +36,7 @@ const rules = new RawRules();
 const job = { kind: 'event' as const, encoding: undefined, receivedAt: 1_700_000_000_000, tenant: 't', tokenModule: null, defaults: { host: 'h', source: 's', sourcetype: 'httpevent', index: 'main' }, allowedIndexes: null };
 const base = { limits: DEFAULT_LIMITS, rules, matcher: classifier.matcher, apply: classifier.applyPolicy, policy, budgets: null };
 const list = new VerdictList(verdictNumber);
-const tally = new FieldTally(verdictNumber);
+const tally = new FieldTally();
 let sink = 0;
 
 type Row = 'bare' | 'none' | 'store';

@@ -1,8 +1,8 @@
 import { addItemCount, addModules, classInfo, countModules, itemKey, moduleRows, type ClassInfo, type ItemCounts, type ModuleCounts, type ModuleRows } from './event-log.ts';
 import type { Batch } from './packed.ts';
-import type { ItemStat, RegionStats, StoreRecord } from './types.ts';
+import type { ItemStat, RegionStats } from './types.ts';
 import { grown } from './typed-arrays.ts';
-import { VerdictTable, type VerdictNumber } from './verdicts.ts';
+import { VerdictTable } from './verdicts.ts';
 import type { Verdict } from '../pipeline/classify/types.ts';
 
 export { itemKey } from './event-log.ts';
@@ -126,7 +126,7 @@ const column = (action: string): number => (action === 'drop' ? 1 : action === '
 
 /**
  * A producer's running count toward one store that only counts (an ingest thread's, or the event loop's):
- * records in, Counts out, without packing. Fields are counted in a typed array by slot, one per (module, item,
+ * events and their fields' verdicts in, Counts out, without packing. Fields are counted in a typed array by slot, one per (module, item,
  * group) the producer has seen, found by the filter's verdict number (a lookup in an Int32Array) or, for a
  * verdict the filter did not make, by its key; a slot's strings go to the store once, with the first Counts
  * that uses it. Each Counts holds everything counted since the last one, so the store sees a slot's strings
@@ -147,9 +147,7 @@ export class FieldTally {
   /** The current request's own per-module counts (begin … end). */
   private own: ModuleCounts = new Map();
 
-  constructor(private readonly numberOf: VerdictNumber = () => -1) {}
-
-  /** Starts counting one request's events (addEvent, addFields), whose own per-module counts end() returns. */
+  /** Starts counting one request's events (addEvent, addVerdict), whose own per-module counts end() returns. */
   begin(): void {
     this.own = new Map();
   }
@@ -175,11 +173,6 @@ export class FieldTally {
     if (this.pending[cell]++ === 0) this.touched.push(cell);
   }
 
-  /** Counts fields by their verdicts' items and actions, each verdict's number read off it (numberOf). */
-  addFields(verdicts: readonly Verdict[]): void {
-    for (let i = 0; i < verdicts.length; i++) this.addVerdict(verdicts[i], this.numberOf(verdicts[i]));
-  }
-
   /** Ends the request begun: its own per-module counts, [module ('' = none), events, dropped fields, flagged fields, ...]. */
   end(): ModuleRows {
     const out = moduleRows(this.own);
@@ -187,20 +180,6 @@ export class FieldTally {
     addModules(this.modules, this.own);
     this.own = new Map();
     return out;
-  }
-
-  /**
-   * Counts records (their modules, and each field by its verdict's item and action) and returns their own
-   * per-module counts: [module ('' = none), events, dropped fields, flagged fields, ...].
-   */
-  add(records: readonly StoreRecord[]): ModuleRows {
-    this.begin();
-    for (let e = 0; e < records.length; e++) {
-      const r = records[e];
-      this.addEvent(r.module ?? '', r.dropped, r.flagged);
-      this.addFields(r.verdicts);
-    }
-    return this.end();
   }
 
   /** Everything counted since the last call, as a store takes it. */

@@ -71,7 +71,7 @@ async function run(job: PoolJob): Promise<Done> {
   let tally: FieldTally | undefined;
   if (counting) {
     tally = tallies.get(job.region);
-    if (tally === undefined) tallies.set(job.region, (tally = new FieldTally(verdictNumber)));
+    if (tally === undefined) tallies.set(job.region, (tally = new FieldTally()));
   } else {
     list = lists.get(job.region);
     if (list === undefined) lists.set(job.region, (list = new VerdictList(verdictNumber)));

@@ -127,7 +127,7 @@ export function registerHecRoutes(app: FastifyInstance): void {
   const tallyOf = (store: RegionStore): FieldTally | undefined => {
     if (!(store instanceof NoneStore)) return undefined;
     let t = tallies.get(store);
-    if (t === undefined) tallies.set(store, (t = new FieldTally(verdictNumber)));
+    if (t === undefined) tallies.set(store, (t = new FieldTally()));
     return t;
   };
 

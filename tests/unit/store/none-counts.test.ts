@@ -32,6 +32,15 @@ const ctx = { limits: DEFAULT_LIMITS, rules: new RawRules(), matcher: classifier
 function plain(module: string | null, item: string | null, action: 'keep' | 'drop' | 'flag', group?: string): Verdict {
   return { path: 'p', item, module, ...(group ? { group } : {}), category: 'non-personal', by: 'none', kind: null, action } as Verdict;
 }
+/** Counts records into a tally as one request, as countRecord does: each event, each verdict without a number (found by its key). */
+function countRecords(tally: FieldTally, records: readonly StoreRecord[]): Array<string | number> {
+  tally.begin();
+  for (const r of records) {
+    tally.addEvent(r.module ?? '', r.dropped, r.flagged);
+    for (const v of r.verdicts) tally.addVerdict(v, -1);
+  }
+  return tally.end();
+}
 function rec(module: string | null, verdicts: Verdict[]): StoreRecord {
   return {
     receivedAt: 0, tenant: 't', module, time: null, host: 'h', source: 's', sourcetype: 'st', index: 'main', endpoint: 'event', event: {}, fields: null,
@@ -43,7 +52,7 @@ describe('the none store counts Counts from a tally kept across requests', () =>
   it('gives the same stats as a fresh verdict list and packed batch per request', async () => {
     const packed = new NoneStore('us');
     const counted = new NoneStore('us');
-    const tally = new FieldTally(verdictNumber); // one for all the requests, as the event loop keeps one per store
+    const tally = new FieldTally(); // one for all the requests, as the event loop keeps one per store
     for (const body of [...bodies, ...bodies]) {
       const a = await ingest({ ...base, body }, { ...ctx, verdicts: new VerdictList(verdictNumber) });
       const b = await ingest({ ...base, body }, { ...ctx, tally, text: false });
@@ -68,7 +77,7 @@ describe('the none store counts Counts from a tally kept across requests', () =>
     ];
     const store = new NoneStore();
     const tally = new FieldTally();
-    const modules = tally.add(records);
+    const modules = countRecords(tally, records);
     expect(modules).toEqual(['m1', 1, 1, 1, 'm2', 1, 0, 1, '', 1, 0, 1]);
     void store.append(tally.take(0));
     const s = store.stats();
@@ -84,17 +93,18 @@ describe('the none store counts Counts from a tally kept across requests', () =>
   it("counts fields by the numbers it is handed (the filter's), not by reading them off the verdicts", () => {
     const a = plain('m', 'A', 'keep');
     const b = plain('m', 'B', 'drop');
-    const numberOf = (v: Verdict): number => (v === a ? 0 : v === b ? 1 : -1);
-    const tally = new FieldTally(numberOf);
+    const tally = new FieldTally();
     tally.begin();
     tally.addEvent('m', 1, 0);
-    tally.addFields([a, b]); // names the slots of numbers 0 and 1, read through numberOf
+    // names the slots of numbers 0 and 1
+    tally.addVerdict(a, 0);
+    tally.addVerdict(b, 1);
     tally.addEvent('m', 0, 0);
     // the same verdict objects handed over as 1 and 0 (the filter's VerdictSink): counted as the numbers say (B dropped, A kept)
     tally.addVerdict(a, 1);
     tally.addVerdict(b, 0);
     tally.addVerdict(a, 1);
-    // a verdict without a number (-1): found by its key, whatever numberOf would say
+    // a verdict without a number (-1): found by its key
     tally.addVerdict(plain('m', 'A', 'keep'), -1);
     expect(tally.end()).toEqual(['m', 2, 1, 0]);
     const store = new NoneStore();
@@ -109,8 +119,8 @@ describe('the none store counts Counts from a tally kept across requests', () =>
     const { gzipSync } = await import('node:zlib');
     const own = async (body: Buffer, tally: FieldTally) => (await ingest({ ...base, body }, { ...ctx, tally, text: false })).counted;
     const alone: Array<Array<string | number> | null> = [];
-    for (const body of bodies) alone.push(await own(body, new FieldTally(verdictNumber)));
-    const shared = new FieldTally(verdictNumber);
+    for (const body of bodies) alone.push(await own(body, new FieldTally()));
+    const shared = new FieldTally();
     const together = await Promise.all(bodies.map((body) => ingest({ ...base, body: gzipSync(body), encoding: 'gzip' }, { ...ctx, tally: shared, text: false })));
     expect(together.map((r) => r.counted)).toEqual(alone);
     expect(shared.take(0).events).toBe(alone.reduce((n, c) => n + (c ?? []).reduce<number>((k, x, i) => k + (i % 4 === 1 ? (x as number) : 0), 0), 0));
@@ -119,7 +129,7 @@ describe('the none store counts Counts from a tally kept across requests', () =>
   it('/raw requests: the same stats counted as packed', async () => {
     const packed = new NoneStore('us');
     const counted = new NoneStore('us');
-    const tally = new FieldTally(verdictNumber);
+    const tally = new FieldTally();
     const raw = [
       'Oct 11 22:14:15 fw01 sshd[4123]: Failed password for jdoe from 198.51.100.23 port 51514 ssh2\nsrc=10.0.0.1 dst=10.0.0.2 user=alice email=a@example.com\n',
       'plain text line\n<34>1 2024-10-11T22:14:15.003Z host app - - - token=abc123def456ghi\n',
@@ -140,9 +150,9 @@ describe('the none store counts Counts from a tally kept across requests', () =>
 
   it('Counts handed over in the order they were taken count right; out of order, the store refuses them', () => {
     const tally = new FieldTally();
-    tally.add([rec('m', [plain('m', 'A', 'keep')])]);
+    countRecords(tally, [rec('m', [plain('m', 'A', 'keep')])]);
     const first = tally.take(1); // names slot A
-    tally.add([rec('m', [plain('m', 'A', 'drop'), plain('m', 'B', 'keep')])]);
+    countRecords(tally, [rec('m', [plain('m', 'A', 'drop'), plain('m', 'B', 'keep')])]);
     const second = tally.take(2); // uses A without naming it
     expect(first.fresh).toContain('A');
     expect(second.fresh).not.toContain('A');
@@ -163,8 +173,8 @@ describe('the none store counts Counts from a tally kept across requests', () =>
 
   it('two requests counted before either is taken: the first take carries both, the second is empty, totals exact', () => {
     const tally = new FieldTally();
-    tally.add([rec('m', [plain('m', 'A', 'keep')])]);
-    tally.add([rec('m', [plain('m', 'A', 'keep'), plain('m', 'B', 'flag')])]);
+    countRecords(tally, [rec('m', [plain('m', 'A', 'keep')])]);
+    countRecords(tally, [rec('m', [plain('m', 'A', 'keep'), plain('m', 'B', 'flag')])]);
     const both = tally.take(2);
     const none = tally.take(1);
     expect(both.events).toBe(2);
@@ -183,11 +193,11 @@ describe('the none store counts Counts from a tally kept across requests', () =>
     const tally = new FieldTally();
     const store = new NoneStore();
     const many = Array.from({ length: MAX_SLOTS + 10 }, (_, i) => plain('m', `item ${i}`, 'keep'));
-    tally.add([rec('m', many)]);
+    countRecords(tally, [rec('m', many)]);
     const c1: Counts = tally.take(0);
     expect(c1.reset).toBe(true); // a tally's first Counts
     void store.append(c1);
-    tally.add([rec('m', [plain('m', 'item 0', 'drop')])]);
+    countRecords(tally, [rec('m', [plain('m', 'item 0', 'drop')])]);
     const c2 = tally.take(0);
     expect(c2.reset).toBe(true);
     expect(c2.fresh).toEqual([0, 'm', 'item 0', '']); // slot 0 named again, now for item 0 alone
