@@ -76,7 +76,9 @@ async function run(job: PoolJob): Promise<Done> {
     list = lists.get(job.region);
     if (list === undefined) lists.set(job.region, (list = new VerdictList(verdictNumber)));
   }
-  const r = await ingest({ ...job, refused: job.refused && SimError.fromWire(job.refused) }, {
+  const chunks = job.body;
+  const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+  const r = await ingest({ ...job, body, refused: job.refused && SimError.fromWire(job.refused) }, {
     limits: init.limits, rules: rawRules, matcher: classifier.matcher, apply: classifier.applyPolicy, policy, budgets, verdicts: list, tally, text: dest.text,
   });
   let modules: ModuleRows = [];

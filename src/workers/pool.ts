@@ -51,7 +51,8 @@ export interface WorkerInit {
 /** One request's job in a thread: ingest's job, and the store request it is for. */
 export interface PoolJob extends Omit<IngestJob, 'body' | 'refused'> {
   id: number;
-  body: Uint8Array;
+  /** The body's bytes as the chunks they arrived in (the thread joins them). */
+  body: Uint8Array[];
   /** The region whose store takes the batch, and the request's number there (RegionStore.admit). */
   region: string;
   seq: number;
@@ -144,16 +145,20 @@ export class IngestPool {
     return n;
   }
 
-  run(job: Omit<PoolJob, 'id' | 'body' | 'policyId'>, body: Buffer | undefined): Promise<IngestResult> {
+  run(job: Omit<PoolJob, 'id' | 'body' | 'policyId'>, body: readonly Uint8Array[] | undefined): Promise<IngestResult> {
     if (this.closed) return Promise.reject(new SimError('SIM_ERR_HEC_SHUTTING_DOWN'));
     const slot = this.pick();
     const id = ++this.nextId;
-    // the body's bytes move to the thread without a copy when the Buffer owns its memory (a body Fastify
-    // gathered into a buffer of its own); a view into a shared pool is copied
-    let bytes: Uint8Array;
-    if (body === undefined) bytes = new Uint8Array(0);
-    else if (body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer) bytes = new Uint8Array(body.buffer);
-    else bytes = new Uint8Array(body);
+    // each chunk's bytes move to the thread without a copy when the chunk owns its memory (as Node's HTTP parser
+    // gives a body's chunks: src/service/hec/body-chunks.ts); a view into shared memory is copied
+    const bytes: Uint8Array[] = [];
+    const moved: ArrayBuffer[] = [];
+    for (const c of body ?? []) {
+      const own = c.byteOffset === 0 && c.byteLength === c.buffer.byteLength && c.buffer instanceof ArrayBuffer;
+      const b = own ? new Uint8Array(c.buffer as ArrayBuffer) : new Uint8Array(c);
+      bytes.push(b);
+      moved.push(b.buffer as ArrayBuffer);
+    }
     const { policy, ...rest } = job;
     const msg: PoolJob = { ...rest, id, body: bytes };
     if (policy !== undefined) {
@@ -169,7 +174,7 @@ export class IngestPool {
     }
     return new Promise<IngestResult>((resolve, reject) => {
       slot.jobs.set(id, { resolve, reject, region: job.region });
-      slot.worker.postMessage(msg, [bytes.buffer as ArrayBuffer]);
+      slot.worker.postMessage(msg, moved);
     });
   }
 

@@ -36,6 +36,8 @@ async function serve(store: StoreKind, workers: number): Promise<Server> {
 }
 
 const batches = buildPayloads({ profile: 'mixed', seed: 7, batch: 40, gzip: false, pool: 4 }).full.map((p) => p.body.toString());
+/** A body of about 200 KB: Node's HTTP parser hands it over in several chunks, which go to a thread as they are. */
+const bigBatch = buildPayloads({ profile: 'mixed', seed: 9, batch: 300, gzip: false, pool: 1 }).full[0].body.toString();
 const netBatch = buildPayloads({ profile: 'network-sensor', seed: 3, batch: 10, gzip: false, pool: 1 }).full[0].body.toString();
 
 type Step = { path: string; token?: string; body?: string | Buffer; headers?: Record<string, string> }
@@ -43,6 +45,7 @@ type Step = { path: string; token?: string; body?: string | Buffer; headers?: Re
 const steps: Step[] = [
   ...batches.map((body) => ({ path: '/services/collector/event', body })),
   { path: '/services/collector/event', body: gzipSync(batches[1]), headers: { 'content-encoding': 'gzip' } },
+  { path: '/services/collector/event', body: bigBatch },
   { path: '/services/collector/raw?sourcetype=pan:traffic', body: 'user=alice src=198.51.100.7 action=allowed\n\nuser=bob email=bob@example.com\n' },
   // a bad event in the middle: the three before it are stored, the answer names event 3
   { path: '/services/collector/event', body: '{"event":{"user":"a"}}\n{"event":"b"}\n{"event":{"src_ip":"192.0.2.1"}}\n{"event": oops}\n{"event":"d"}' },
@@ -115,7 +118,8 @@ describe.each<StoreKind>(['sqlite', 'none'])('ingest worker threads, %s store', 
     expect(metrics).toMatch(/^ingestor_sim_ingest_jobs 0$/m);
     expect((await call(loop.url, 'GET', '/metrics')).text).not.toContain('ingestor_sim_ingest_threads');
     const totals = (sa.stats as { totals: { events: number; droppedFields: number } }).totals;
-    expect(totals.events).toBe(batches.length * 40 + 40 + 2 + 3 + 1 + 10 * 3 + 1);
+    expect(bigBatch.length).toBeGreaterThan(3 * 65536);
+    expect(totals.events).toBe(batches.length * 40 + 40 + 300 + 2 + 3 + 1 + 10 * 3 + 1);
     expect(totals.droppedFields).toBeGreaterThan(0);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * The HEC surface as an encapsulated Fastify plugin, registered without a prefix by src/service/app.ts. What
  * it adds holds for its own routes only; the admin plugin and /metrics never see it:
- * - its body parser: every content type read as bytes, up to limits.maxBodyBytes (HEC clients label JSON as
- *   anything: splunk-logging sends form-urlencoded, some clients send no Content-Type or junk);
+ * - its body parser: every content type read as bytes, up to limits.maxBodyBytes, kept as the chunks they came in
+ *   (body-chunks.ts; HEC clients label JSON as anything: splunk-logging sends form-urlencoded, some clients send
+ *   no Content-Type or junk);
  * - its hooks, in this order: onRequest region routing (port, SNI, Host) + token auth + channel (on-request.ts
  *   hecOnRequest), then fault injection (src/service/faults), which needs the region routing found;
  *   preParsing admission (queue depth, bytes in flight: 503 code 9 before the body is read); onError faults
@@ -21,6 +22,7 @@ import type { FaultRegistry } from '../faults/registry.ts';
 import { registerFaults } from '../faults/plugin.ts';
 import { registerPreflight, type CorsPolicy } from '../region/cors.ts';
 import { admissionMetrics, registerAdmission } from './admission.ts';
+import { readChunks } from './body-chunks.ts';
 import { HEC_JSON, hecErrorHandler } from './client-error.ts';
 import { checkContinueListener } from './continue.ts';
 import { hecOnRequest } from './on-request.ts';
@@ -39,7 +41,7 @@ export async function hecPlugin(app: FastifyInstance, opts: HecPluginOptions): P
 
   // this scope only: every content type as bytes (the root keeps Fastify's defaults, which serve no route of its own)
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limits.maxBodyBytes }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', readChunks(limits.maxBodyBytes));
 
   app.decorateRequest('region', null);
   app.decorateRequest('hec', null);

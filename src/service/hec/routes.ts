@@ -12,6 +12,7 @@ import { ingest, type IngestJob } from '../../pipeline/ingest/ingest.ts';
 import { W3cStreams, w3cStreamKey, type W3cFields } from '../../pipeline/parse/w3c-streams.ts';
 import { verdictNumber } from '../../pipeline/filter/index.ts';
 import { DECODED, Hold } from './admission.ts';
+import { chunksLength, joinChunks, type BodyChunks } from './body-chunks.ts';
 import { HEC_JSON } from './client-error.ts';
 import { q1, type Query } from './on-request.ts';
 import { snapshotOf, type IngestResult, type PoolJob } from '../../workers/pool.ts';
@@ -138,12 +139,12 @@ export function registerHecRoutes(app: FastifyInstance): void {
    * and stay counted in the global budget until its answer.
    */
   const runInPool = async (req: FastifyRequest, job: Omit<PoolJob, 'id' | 'body'>): Promise<IngestResult> => {
-    const body = req.body as Buffer | undefined;
-    if (body === undefined || body.length === 0 || job.encoding === undefined) return sim.pool!.run(job, body);
+    const body = req.body as BodyChunks | undefined;
+    if (body === undefined || job.encoding === undefined || chunksLength(body) === 0) return sim.pool!.run(job, body);
     const hold = new Hold(sim.budgets, DECODED);
     try {
-      const bytes = await decompressBody(body, job.encoding, limits, hold);
-      return await sim.pool!.run({ ...job, encoding: undefined }, bytes);
+      const bytes = await decompressBody(joinChunks(body)!, job.encoding, limits, hold);
+      return await sim.pool!.run({ ...job, encoding: undefined }, [bytes]);
     } finally {
       hold.release();
     }
@@ -179,7 +180,7 @@ export function registerHecRoutes(app: FastifyInstance): void {
       done = r;
     } else {
       const tally = tallyOf(store);
-      const r = await ingest({ ...job, body: req.body as Buffer | undefined }, {
+      const r = await ingest({ ...job, body: joinChunks(req.body as BodyChunks | undefined) }, {
         limits, rules: ctx.rules!, matcher: ctx.matcher, apply: ctx.apply, policy: ctx.policy, budgets: sim.budgets,
         ...(tally === undefined ? { verdicts: new VerdictList(verdictNumber) } : { tally }),
         text: store.kind !== 'none', // the none store keeps no text: no envelope text to prove canonical
@@ -209,7 +210,7 @@ export function registerHecRoutes(app: FastifyInstance): void {
 
   app.post('/services/collector/ack', { config: { hec: 'ack' } }, async (req, reply) => {
     const hec = req.hec!;
-    const body = req.body as Buffer | undefined;
+    const body = joinChunks(req.body as BodyChunks | undefined);
     // a gzip'd ack poll takes from the global decoded budget too (a bomb sent to /ack is no way around it)
     const hold = new Hold(sim.budgets, DECODED);
     let text: string;
@@ -265,8 +266,7 @@ export function registerHecRoutes(app: FastifyInstance): void {
 
   // Out of scope, answered as HEC does for a junk body: no data → 5, anything else → 6.
   const other = async (req: FastifyRequest) => {
-    const body = req.body as Buffer | undefined;
-    if (!body || body.length === 0) throw new SimError('SIM_ERR_HEC_NO_DATA');
+    if (chunksLength(req.body as BodyChunks | undefined) === 0) throw new SimError('SIM_ERR_HEC_NO_DATA');
     throw new SimError('SIM_ERR_HEC_INVALID_JSON', { detail: 'the emulator does not implement this endpoint (mint / s2s)' });
   };
   for (const url of ['/services/collector/mint', '/services/collector/mint/1.0', '/services/collector/s2s']) {

@@ -56,7 +56,7 @@ describe('ingest(job, ctx)', () => {
     const threaded: Array<{ batch: Omit<Batch, 'seq'> | null; error: unknown }> = [];
     let seq = 0;
     for (const [job, body] of jobs) {
-      const r = await pool.run({ ...job, refused: job.refused?.toWire(), region: 'us', seq: ++seq }, Buffer.from(body));
+      const r = await pool.run({ ...job, refused: job.refused?.toWire(), region: 'us', seq: ++seq }, [Buffer.from(body)]);
       while (r.events > 0 && !got.has(seq)) await new Promise((res) => setTimeout(res, 5));
       const b = got.get(seq);
       threaded.push({ batch: b ? (({ seq: _s, ...rest }) => rest)(b) : null, error: r.error === null ? null : { code: r.error.code, detail: r.error.detail, invalidEventNumber: r.error.invalidEventNumber } });
