@@ -8,7 +8,7 @@ import { errorCodes, type FastifyRequest } from 'fastify';
  * second copy of it. What the event loop allocates and drops per request counts toward V8's limit for its old
  * generation (an ArrayBuffer's memory is "external" memory); a joined copy of every 70 KB body, dropped a moment
  * later, started a full mark-compact of the event loop's heap every ~150 ms toward the default store
- * (docs/benchmarks.md, session 7).
+ * (docs/benchmarks.md, "What cut it, and what did not").
  */
 export type BodyChunks = readonly Buffer[];
 
