@@ -58,6 +58,32 @@ function policyOf(job: PoolJob): PolicyLike | undefined {
   return p;
 }
 
+/** Bodies up to this size are joined in the thread's join buffer; a larger one gets a buffer of its own. */
+const JOIN_REUSE_BYTES = 1024 * 1024;
+/**
+ * Where a body of several chunks is joined: one buffer kept across the thread's jobs, not a new one per request.
+ * A new one per request was malloc'd and freed each time; glibc gave the freed top of the thread's heap back to
+ * the system and the next request's copy faulted its pages in again (page faults and zeroed pages: 2-3 % of an
+ * ingest thread, docs/benchmarks.md). A job holds it until its ingest is done; a job that starts meanwhile
+ * joins into a buffer of its own.
+ */
+let joinBuffer = Buffer.allocUnsafeSlow(0);
+let joinHeld = false;
+function joinBody(chunks: Uint8Array[]): { body: Uint8Array; held: boolean } {
+  if (chunks.length === 1) return { body: chunks[0], held: false };
+  let n = 0;
+  for (const c of chunks) n += c.byteLength;
+  if (joinHeld || n > JOIN_REUSE_BYTES) return { body: Buffer.concat(chunks, n), held: false };
+  if (joinBuffer.length < n) joinBuffer = Buffer.allocUnsafeSlow(Math.min(JOIN_REUSE_BYTES, Math.max(n, joinBuffer.length * 2)));
+  let at = 0;
+  for (const c of chunks) {
+    joinBuffer.set(c, at);
+    at += c.byteLength;
+  }
+  joinHeld = true;
+  return { body: joinBuffer.subarray(0, n), held: true };
+}
+
 /** A job's reply, and the tally whose Counts go with it (taken as the reply is posted, in one step). */
 interface Done { reply: IngestReply; tally: FieldTally | null }
 
@@ -76,11 +102,15 @@ async function run(job: PoolJob): Promise<Done> {
     list = lists.get(job.region);
     if (list === undefined) lists.set(job.region, (list = new VerdictList(verdictNumber)));
   }
-  const chunks = job.body;
-  const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-  const r = await ingest({ ...job, body, refused: job.refused && SimError.fromWire(job.refused) }, {
-    limits: init.limits, rules: rawRules, matcher: classifier.matcher, apply: classifier.applyPolicy, policy, budgets, verdicts: list, tally, text: dest.text,
-  });
+  const joined = joinBody(job.body);
+  let r: Awaited<ReturnType<typeof ingest>>;
+  try {
+    r = await ingest({ ...job, body: joined.body, refused: job.refused && SimError.fromWire(job.refused) }, {
+      limits: init.limits, rules: rawRules, matcher: classifier.matcher, apply: classifier.applyPolicy, policy, budgets, verdicts: list, tally, text: dest.text,
+    });
+  } finally {
+    if (joined.held) joinHeld = false;
+  }
   let modules: ModuleRows = [];
   let error = r.error;
   let events = 0;

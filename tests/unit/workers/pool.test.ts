@@ -151,6 +151,23 @@ describe('IngestPool', () => {
     expect(pooled.toString()).toBe('{"event":"y"}');
   });
 
+  it('bodies of several chunks are joined in the thread one after another and several at once, each as it was sent', async () => {
+    const end = storeEnd();
+    const pool = new IngestPool(1, init, undefined, end.connect);
+    pools.push(pool);
+    /** A body of `n` events after `pad` spaces, cut into chunks of `size` bytes (each owning its memory). */
+    const cut = (n: number, pad: number, size: number) => {
+      const text = ' '.repeat(pad) + Array.from({ length: n }, (_, i) => `{"event":{"user":"u${n}-${i}"}}`).join('\n');
+      const out: Buffer[] = [];
+      for (let at = 0; at < text.length; at += size) out.push(Buffer.from(text.slice(at, at + size), 'latin1'));
+      return out;
+    };
+    // one after another (the thread's join buffer used again), then three at once, one past the buffer's 1 MB
+    for (const n of [3, 5]) expect((await runAt(pool, end, job(), cut(n, 70_000, 65_536))).batch!.events).toBe(n);
+    const at = await Promise.all([cut(2, 100_000, 30_000), cut(7, 1_200_000, 65_536), cut(4, 10, 7)].map((c) => runAt(pool, end, job(), c)));
+    expect(at.map((r) => r.batch!.events)).toEqual([2, 7, 4]);
+  });
+
   it('a job carries its arrival policy by number: the snapshot goes to a thread once, and again after the thread evicted it', async () => {
     const end = storeEnd();
     const pool = new IngestPool(1, init, undefined, end.connect);
