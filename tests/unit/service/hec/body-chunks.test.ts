@@ -29,6 +29,13 @@ describe('readChunks: the HEC body as the chunks it arrived in', () => {
     expect(chunksLength(undefined)).toBe(0);
   });
 
+  it('a content-encoded body is joined at once (the event loop gunzips it whole; its pieces die at once)', async () => {
+    const gz = await parse(100, ['ab', 'cd', 'e'], { 'content-encoding': 'gzip' });
+    expect(gz.body!.map((c) => c.toString())).toEqual(['abcde']);
+    expect((await parse(100, ['ab', 'cd'], { 'content-encoding': 'identity' })).body!.length).toBe(2);
+    expect((await parse(100, ['ab', 'cd'])).body!.length).toBe(2);
+  });
+
   it('a Content-Length past the limit is refused before anything is read (413: FST_ERR_CTP_BODY_TOO_LARGE)', async () => {
     const { err } = await parse(10, [], { 'content-length': '11' });
     expect(err).toMatchObject({ code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 });
