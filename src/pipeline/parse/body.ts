@@ -85,6 +85,12 @@ export async function decodeBody(body: Buffer | undefined, contentEncoding: stri
   return text;
 }
 
+/** A Content-Encoding header as decompressBody reads it: trimmed, in lower case; '' for none or `identity` (the bytes as they are). */
+export function contentCoding(header: string | undefined): string {
+  const enc = (header ?? '').trim().toLowerCase();
+  return enc === 'identity' ? '' : enc;
+}
+
 /**
  * The first half of decodeBody: the body's bytes gunzipped (`Content-Encoding: gzip`, within the per-request
  * limit and, with a hold, the global budget), or as they are. The service runs it in the event loop before a
@@ -93,7 +99,7 @@ export async function decodeBody(body: Buffer | undefined, contentEncoding: stri
  */
 export async function decompressBody(body: Buffer, contentEncoding: string | undefined, limits: BodyLimits, hold?: DecodedHold): Promise<Buffer> {
   let bytes = body;
-  const enc = (contentEncoding ?? '').trim().toLowerCase();
+  const enc = contentCoding(contentEncoding);
   if (enc === 'gzip' || enc === 'x-gzip') {
     try {
       bytes = hold ? await gunzipHeld(body, limits.maxDecompressedBytes, hold) : await gunzipLimited(body, limits.maxDecompressedBytes);
@@ -107,7 +113,7 @@ export async function decompressBody(body: Buffer, contentEncoding: string | und
       }
       throw new SimError('SIM_ERR_HEC_GZIP_INVALID', { detail: `the gzip body cannot be decompressed: ${e.message}` });
     }
-  } else if (enc !== '' && enc !== 'identity') {
+  } else if (enc !== '') {
     throw new SimError('SIM_ERR_HTTP_ENCODING_UNSUPPORTED', {
       detail: `Content-Encoding '${contentEncoding}' is not supported; send gzip or no Content-Encoding`,
     });

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { errorCodes, type FastifyRequest } from 'fastify';
+import { contentCoding } from '../../pipeline/parse/body.ts';
 
 /**
  * A HEC request's body as the chunks Node's HTTP parser gave it. Each chunk is a Buffer with memory of its own
@@ -23,12 +24,6 @@ export function chunksLength(chunks: BodyChunks | undefined): number {
   let n = 0;
   if (chunks !== undefined) for (const c of chunks) n += c.length;
   return n;
-}
-
-/** Whether the request's body is content-encoded (gzip, or an encoding the route refuses). */
-function encoded(req: FastifyRequest): boolean {
-  const enc = req.headers['content-encoding'];
-  return enc !== undefined && enc.trim().toLowerCase() !== 'identity' && enc.trim() !== '';
 }
 
 /**
@@ -70,7 +65,8 @@ export function readChunks(limit: number) {
       // a compressed body is joined at once: the event loop gunzips it whole (routes.ts), and its pieces must not
       // stay alive in its heap beside the joined copy while it does (after a run of gzip bombs the heap then kept
       // 100-600 MB it could not give back: tests/socket/service-limits.test.ts, "memory back after")
-      done(null, encoded(req) && chunks.length > 1 ? [Buffer.concat(chunks, received)] : chunks);
+      const encoded = contentCoding(req.headers['content-encoding']) !== '';
+      done(null, encoded && chunks.length > 1 ? [Buffer.concat(chunks, received)] : chunks);
     }
     payload.on('data', onData);
     payload.on('end', onEnd);

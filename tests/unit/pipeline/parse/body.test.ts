@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { SimError } from '../../../../src/errors/sim-error.ts';
-import { decodeBody, firstInvalidUtf8 } from '../../../../src/pipeline/parse/body.ts';
+import { contentCoding, decodeBody, firstInvalidUtf8 } from '../../../../src/pipeline/parse/body.ts';
 
 const limits = { maxDecompressedBytes: 1024 };
 
@@ -61,5 +61,12 @@ describe('firstInvalidUtf8', () => {
     [[0x61, 0xff], 1], [[0x61, 0xc3, 0x28], 1], [[0x61, 0x62, 0xe2, 0x80], 2], [[0xc0, 0x80], 0],
   ])('%j → %i', (bytes, at) => {
     expect(firstInvalidUtf8(Uint8Array.from(bytes))).toBe(at);
+  });
+});
+
+describe('contentCoding: a Content-Encoding header as the body is decoded', () => {
+  it('trimmed and in lower case; none and identity are the bytes as they are', () => {
+    expect([undefined, '', ' ', 'identity', ' IDENTITY '].map(contentCoding)).toEqual(['', '', '', '', '']);
+    expect([' GZip', 'x-gzip', 'deflate'].map(contentCoding)).toEqual(['gzip', 'x-gzip', 'deflate']);
   });
 });
